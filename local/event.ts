@@ -1,0 +1,74 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda'
+
+export interface IncomingRequest {
+  method: string
+  /** Path and query, as on the request line. */
+  url: string
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+  sourceIp: string
+  requestId: string
+}
+
+/** Content types API Gateway passes through as text; anything else arrives base64. */
+const TEXT_TYPES = /^(text\/|application\/(json|[^;]*\+json|x-www-form-urlencoded|xml))/i
+
+/**
+ * Builds the API Gateway HTTP API (payload 2.0) event a request would produce, so
+ * the local server invokes handlers exactly as Lambda does.
+ */
+export function toLambdaEvent(
+  request: IncomingRequest,
+  routeKey: string,
+  pathParameters: Record<string, string> | undefined,
+): APIGatewayProxyEventV2 {
+  const url = new URL(request.url, 'http://local')
+  const headers: Record<string, string> = {}
+  let cookies: string[] | undefined
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue
+    const joined = Array.isArray(value) ? value.join(',') : value
+    if (name === 'cookie') cookies = joined.split(/;\s*/).filter(Boolean)
+    else headers[name.toLowerCase()] = joined
+  }
+  // Repeated parameters are joined with commas, as API Gateway does.
+  const query: Record<string, string> = {}
+  for (const [name, value] of url.searchParams) {
+    query[name] = name in query ? `${query[name]},${value}` : value
+  }
+  const hasBody = request.body.length > 0
+  const asText = !hasBody || TEXT_TYPES.test(headers['content-type'] ?? 'application/json')
+  const now = new Date()
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies && { cookies }),
+    headers,
+    ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
+    ...(pathParameters && { pathParameters }),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: request.method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: request.sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: request.requestId,
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(hasBody && {
+      body: asText ? request.body.toString('utf8') : request.body.toString('base64'),
+    }),
+    isBase64Encoded: !asText,
+  }
+}

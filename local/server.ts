@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import { payloadTooLarge, unknownError } from '../shared/http/errors.js'
+import { errorResult } from '../shared/http/middleware/error-response.js'
+import type { HttpResult } from '../shared/http/response.js'
+import { createRouter } from '../shared/http/router.js'
+import { describeError, log } from '../shared/log.js'
+import { fallbackHandler, type RouteSpec, routeList } from '../shared/routes.js'
+import { toLambdaEvent } from './event.js'
+
+type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
+
+/** A hard cap on what the server reads, as API Gateway has one (10 MB) of its own. */
+const MAX_REQUEST_BYTES = 1024 * 1024
+
+/** Loads every handler the route table names, once, exactly as Lambda would import it. */
+export async function loadHandlers(): Promise<Map<string, LambdaHandler>> {
+  const modules = [...new Set([...routeList.map((route) => route.handler), fallbackHandler])]
+  const loaded = await Promise.all(
+    modules.map(async (name) => {
+      const module = await import(new URL(`../functions/${name}.ts`, import.meta.url).href)
+      if (typeof module.handler !== 'function')
+        throw new Error(`functions/${name}.ts exports no handler`)
+      return [name, module.handler as LambdaHandler] as const
+    }),
+  )
+  return new Map(loaded)
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_REQUEST_BYTES) {
+        resolve(undefined)
+        req.resume()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(size > MAX_REQUEST_BYTES ? undefined : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function send(res: ServerResponse, result: HttpResult): void {
+  const headers: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value)
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies
+  const body = result.body ?? ''
+  res.writeHead(result.statusCode, headers)
+  res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body)
+}
+
+export interface LocalServer {
+  url: string
+  server: Server
+  close(): Promise<void>
+}
+
+/**
+ * The local stand-in for API Gateway: the route table picks the handler, the
+ * request becomes a payload 2.0 event, and the real handler answers it.
+ */
+export async function startServer(options: { port: number; host: string }): Promise<LocalServer> {
+  const handlers = await loadHandlers()
+  const match = createRouter<RouteSpec>(routeList)
+  const handlerFor = (name: string) => {
+    const handler = handlers.get(name)
+    if (!handler) throw new Error(`handler ${name} not loaded`)
+    return handler
+  }
+
+  const server = createServer(async (req, res) => {
+    const requestId = randomUUID()
+    try {
+      const body = await readBody(req)
+      if (!body) {
+        const result = errorResult(payloadTooLarge(MAX_REQUEST_BYTES), requestId)
+        send(res, {
+          ...result,
+          headers: { ...result.headers, 'x-request-id': requestId, connection: 'close' },
+        })
+        return
+      }
+      const method = req.method ?? 'GET'
+      const path = new URL(req.url ?? '/', 'http://local').pathname
+      const found = match(method, path)
+      const [handlerName, routeKey, params] =
+        found.kind === 'route'
+          ? [
+              found.route.handler,
+              `${found.route.method} ${found.route.path}`,
+              decodeParams(found.params),
+            ]
+          : [fallbackHandler, '$default', undefined]
+      const event = toLambdaEvent(
+        {
+          method,
+          url: req.url ?? '/',
+          headers: req.headers,
+          body,
+          sourceIp: req.socket.remoteAddress ?? '',
+          requestId,
+        },
+        routeKey,
+        params,
+      )
+      const context = { awsRequestId: requestId, functionName: handlerName } as Context
+      send(res, await handlerFor(handlerName)(event, context))
+    } catch (error) {
+      // Handlers map their own errors; reaching here is a bug in this server.
+      log('error', 'local server failed', { requestId, ...describeError(error) })
+      if (!res.headersSent) send(res, errorResult(unknownError(), requestId))
+    }
+  })
+
+  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve))
+  const { port } = server.address() as AddressInfo
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeIdleConnections()
+        // In-flight requests get a moment to finish before connections are cut.
+        setTimeout(() => server.closeAllConnections(), 5000).unref()
+      }),
+  }
+}
+
+function decodeParams(params: Record<string, string>): Record<string, string> {
+  const decoded: Record<string, string> = {}
+  for (const [name, value] of Object.entries(params)) {
+    try {
+      decoded[name] = decodeURIComponent(value)
+    } catch {
+      decoded[name] = value
+    }
+  }
+  return decoded
+}

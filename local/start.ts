@@ -1,0 +1,111 @@
+/**
+ * `npm start`: the real handlers behind a local HTTP server, on DynamoDB Local kept
+ * on disk under the data folder (or an existing DynamoDB via DYNAMODB_ENDPOINT).
+ */
+// The SDK versions are pinned (see README); its Node 22 notice is noise on every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
+import { type DynamoDbLocal, LaunchError, launchDynamoDbLocal } from './dynamodb.js'
+
+const USAGE = 'usage: npm start [-- --in-memory]'
+
+function fail(message: string): never {
+  console.error(`latchkey: ${message}`)
+  process.exit(1)
+}
+
+function settings() {
+  const args = process.argv.slice(2)
+  const unknown = args.filter((arg) => arg !== '--in-memory')
+  if (unknown.length > 0) fail(`unknown argument ${unknown[0]}; ${USAGE}`)
+  const port = Number(process.env.PORT ?? 3000)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('PORT must be a port number')
+  const team = process.env.LATCHKEY_TEAM ?? 'main'
+  if (!NAME_PATTERN.test(team)) fail(`LATCHKEY_TEAM must be ${NAME_RULE}`)
+  return {
+    inMemory: args.includes('--in-memory'),
+    dataDir: resolve(process.env.LATCHKEY_DATA_DIR ?? '.latchkey'),
+    port,
+    host: process.env.HOST ?? '127.0.0.1',
+    team,
+  }
+}
+
+async function main() {
+  const options = settings()
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
+  let dynamodb: DynamoDbLocal | undefined
+  if (process.env.DYNAMODB_ENDPOINT) {
+    if (!process.env.TABLE_NAME) fail('TABLE_NAME must be set with DYNAMODB_ENDPOINT')
+  } else {
+    dynamodb = await launchDynamoDbLocal({
+      ...(!options.inMemory && { dataDir: join(options.dataDir, 'dynamodb') }),
+    }).catch((error) => fail(error instanceof LaunchError ? error.message : String(error)))
+    process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint
+    process.env.TABLE_NAME ??= 'latchkey'
+  }
+  const stopDatabase = async () => {
+    await dynamodb?.stop()
+  }
+
+  try {
+    // Configuration is read when these load, so they load after the environment is set.
+    const { dynamo, tableName } = await import('../shared/data/client.js')
+    const { ensureTable } = await import('./ensure-table.js')
+    const { bootstrap } = await import('./bootstrap.js')
+    const { startServer } = await import('./server.js')
+
+    if (await ensureTable(dynamo, tableName)) console.log(`Created table ${tableName}.`)
+    const server = await startServer({ port: options.port, host: options.host }).catch((error) => {
+      throw error?.code === 'EADDRINUSE'
+        ? new LaunchError(`port ${options.port} is in use: set PORT to another one`)
+        : error
+    })
+    const admin = await bootstrap(options.team)
+    const credentialsFile = join(options.dataDir, 'initial-admin.json')
+    if (admin) {
+      const saved = { ...admin, url: server.url }
+      if (!options.inMemory) {
+        await writeFile(credentialsFile, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 })
+        await chmod(credentialsFile, 0o600)
+      }
+      console.log(
+        [
+          `Initialised team "${admin.team}" with admin user "${admin.username}". Shown once:`,
+          `  password: ${admin.password}`,
+          `  token:    ${admin.token}`,
+          options.inMemory
+            ? '  (in-memory store: nothing is kept after this run)'
+            : `  also saved in ${credentialsFile} (mode 0600)`,
+        ].join('\n'),
+      )
+    } else {
+      console.log(
+        `Store already initialised (team "${options.team}"); first credentials: ${credentialsFile}`,
+      )
+    }
+    console.log(
+      `Latchkey listening on ${server.url}${options.inMemory ? ' (in-memory)' : ` (data in ${options.dataDir})`}`,
+    )
+
+    let stopping = false
+    const shutdown = async (signal: string) => {
+      if (stopping) return
+      stopping = true
+      console.log(`${signal}: stopping`)
+      await server.close()
+      await stopDatabase()
+      process.exit(0)
+    }
+    process.on('SIGINT', () => void shutdown('SIGINT'))
+    process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  } catch (error) {
+    await stopDatabase()
+    fail(error instanceof LaunchError ? error.message : ((error as Error).stack ?? String(error)))
+  }
+}
+
+await main()

@@ -1,0 +1,40 @@
+/**
+ * Configuration, read and checked once per cold start. A missing or malformed
+ * variable fails the module load with the variable's name, not a later request.
+ */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Configuration: ${variable} ${problem}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export interface Config {
+  tableName: string
+  region: string
+  /** Set to use DynamoDB Local or another endpoint instead of AWS's. */
+  dynamoEndpoint: string | undefined
+}
+
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const tableName = env.TABLE_NAME
+  if (!tableName) throw new ConfigError('TABLE_NAME', 'is not set')
+  if (!TABLE_NAME.test(tableName)) throw new ConfigError('TABLE_NAME', 'is not a valid table name')
+  const dynamoEndpoint = env.DYNAMODB_ENDPOINT || undefined
+  if (dynamoEndpoint && !URL.canParse(dynamoEndpoint)) {
+    throw new ConfigError('DYNAMODB_ENDPOINT', 'is not a URL')
+  }
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (dynamoEndpoint ? 'local' : undefined)
+  if (!region) throw new ConfigError('AWS_REGION', 'is not set')
+  return { tableName, region, dynamoEndpoint }
+}
+
+let cached: Config | undefined
+
+/** The process's configuration, read on first use (module load in practice). */
+export function config(): Config {
+  cached ??= readConfig()
+  return cached
+}

@@ -1,0 +1,225 @@
+import {
+  GetCommand,
+  paginateQuery,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import { deleteKeys } from './batch.js'
+import { db, tableName } from './client.js'
+import { cancellationReasons, isConditionFailed } from './errors.js'
+import { type Key, keys, ranges } from './keys.js'
+
+export interface AccessTokenRecord {
+  team: string
+  username: string
+  id: number
+  name: string
+  /** SHA-256 of the token's secret; the secret itself is never stored. */
+  secretHash: string
+  dateCreated: string
+  lastUsed: string | null
+  expiresAt: string | null
+}
+
+export class NameTaken extends Error {
+  constructor(readonly tokenName: string) {
+    super(`a token named ${tokenName} exists`)
+    this.name = 'NameTaken'
+  }
+}
+
+const CONFLICT_RETRIES = 5
+
+function fromItem(item: Record<string, unknown>): AccessTokenRecord {
+  return {
+    team: String(item.team),
+    username: String(item.username),
+    id: Number(item.id),
+    name: String(item.name),
+    secretHash: String(item.secretHash),
+    dateCreated: String(item.dateCreated),
+    lastUsed: typeof item.lastUsed === 'string' ? item.lastUsed : null,
+    expiresAt: typeof item.expiresAt === 'string' ? item.expiresAt : null,
+  }
+}
+
+const epochSeconds = (iso: string) => Math.ceil(Date.parse(iso) / 1000)
+
+/**
+ * Writes the token and its name guard in one transaction: both or neither, and a
+ * taken name fails the whole write. Concurrent transactions on the same guard may be
+ * cancelled as conflicts; those are retried, and then see the winner's guard.
+ */
+export async function putAccessToken(token: AccessTokenRecord): Promise<void> {
+  const ttl = token.expiresAt ? epochSeconds(token.expiresAt) : undefined
+  const command = new TransactWriteCommand({
+    TransactItems: [
+      {
+        Put: {
+          TableName: tableName,
+          // lastUsed starts absent, not null: the touch condition compares it as a string.
+          Item: {
+            ...keys.accessToken(token.team, token.username, token.id),
+            kind: 'AccessToken',
+            ...token,
+            lastUsed: undefined,
+            expiresAt: token.expiresAt ?? undefined,
+            ttl,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      {
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...keys.accessTokenName(token.team, token.username, token.name),
+            kind: 'AccessTokenName',
+            tokenId: token.id,
+            ttl,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+    ],
+  })
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.send(command)
+      return
+    } catch (error) {
+      const reasons = cancellationReasons(error)
+      if (reasons?.[1] === 'ConditionalCheckFailed') throw new NameTaken(token.name)
+      const conflict = reasons?.includes('TransactionConflict')
+      if (!conflict || attempt === CONFLICT_RETRIES) throw error
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt))
+    }
+  }
+}
+
+export async function getAccessToken(
+  team: string,
+  username: string,
+  id: number,
+): Promise<AccessTokenRecord | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: keys.accessToken(team, username, id),
+      ConsistentRead: true,
+    }),
+  )
+  return Item ? fromItem(Item) : undefined
+}
+
+/** All of a user's tokens in id order: one strongly consistent Query per 1 MB page. */
+export async function listAccessTokens(
+  team: string,
+  username: string,
+): Promise<AccessTokenRecord[]> {
+  const { PK, prefix } = ranges.accessTokens(team, username)
+  const tokens: AccessTokenRecord[] = []
+  const pages = paginateQuery(
+    { client: db },
+    {
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': PK, ':prefix': prefix },
+      ConsistentRead: true,
+    },
+  )
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) tokens.push(fromItem(item))
+  }
+  return tokens
+}
+
+/** Deletes a token and its name guard together; false when there was no such token. */
+export async function deleteAccessToken(
+  team: string,
+  username: string,
+  id: number,
+): Promise<boolean> {
+  const token = await getAccessToken(team, username, id)
+  if (!token) return false
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: tableName,
+              Key: keys.accessToken(team, username, id),
+              ConditionExpression: 'attribute_exists(PK)',
+            },
+          },
+          {
+            Delete: { TableName: tableName, Key: keys.accessTokenName(team, username, token.name) },
+          },
+        ],
+      }),
+    )
+    return true
+  } catch (error) {
+    // Someone else deleted it between our read and our write.
+    if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false
+    throw error
+  }
+}
+
+/**
+ * Deletes every token of a user with their name guards, page by page, so it works
+ * for any number of tokens. Returns how many tokens went.
+ */
+export async function deleteAllAccessTokens(team: string, username: string): Promise<number> {
+  const { PK, prefix } = ranges.accessTokenItems(team, username)
+  const tokenPrefix = ranges.accessTokens(team, username).prefix
+  let deleted = 0
+  const pages = paginateQuery(
+    { client: db },
+    {
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': PK, ':prefix': prefix },
+      ProjectionExpression: 'PK, SK',
+      ConsistentRead: true,
+    },
+  )
+  for await (const page of pages) {
+    const itemKeys = (page.Items ?? []) as Key[]
+    deleted += itemKeys.filter((key) => key.SK.startsWith(tokenPrefix)).length
+    await deleteKeys(itemKeys)
+  }
+  return deleted
+}
+
+/**
+ * Records use at most once per `minIntervalMs` per token, whatever the concurrency:
+ * the condition lets only one writer through per interval, and never recreates a
+ * token deleted meanwhile.
+ */
+export async function touchAccessToken(
+  team: string,
+  username: string,
+  id: number,
+  now: Date,
+  minIntervalMs: number,
+): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.accessToken(team, username, id),
+        UpdateExpression: 'SET lastUsed = :now',
+        ConditionExpression:
+          'attribute_exists(PK) AND (attribute_not_exists(lastUsed) OR lastUsed < :cutoff)',
+        ExpressionAttributeValues: {
+          ':now': now.toISOString(),
+          ':cutoff': new Date(now.getTime() - minIntervalMs).toISOString(),
+        },
+      }),
+    )
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error
+  }
+}

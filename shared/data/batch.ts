@@ -1,0 +1,50 @@
+import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb'
+import { db, tableName } from './client.js'
+import type { Key } from './keys.js'
+
+const BATCH_SIZE = 25 // BatchWriteItem's limit
+const IN_FLIGHT = 4
+const MAX_ATTEMPTS = 8
+const BASE_DELAY_MS = 25
+
+export class UnprocessedItemsError extends Error {
+  // Named like DynamoDB's own throttling so the error mapper answers 503 + Retry-After.
+  override name = 'ThrottlingException'
+  constructor(readonly remaining: number) {
+    super(`${remaining} deletes were still unprocessed after ${MAX_ATTEMPTS} attempts`)
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Deletes one batch of at most 25 keys, retrying unprocessed items with jittered backoff. */
+async function deleteBatch(batch: Key[]): Promise<void> {
+  let requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string] = batch.map((Key) => ({
+    DeleteRequest: { Key },
+  }))
+  for (let attempt = 1; ; attempt++) {
+    const { UnprocessedItems } = await db.send(
+      new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
+    )
+    requests = UnprocessedItems?.[tableName] ?? []
+    if (requests.length === 0) return
+    if (attempt === MAX_ATTEMPTS) throw new UnprocessedItemsError(requests.length)
+    await sleep(Math.random() * BASE_DELAY_MS * 2 ** attempt)
+  }
+}
+
+/** Deletes any number of items by key: batches of 25, a few batches in flight at once. */
+export async function deleteKeys(itemKeys: Key[]): Promise<void> {
+  const batches: Key[][] = []
+  for (let i = 0; i < itemKeys.length; i += BATCH_SIZE) {
+    batches.push(itemKeys.slice(i, i + BATCH_SIZE))
+  }
+  let next = 0
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++]
+      if (batch) await deleteBatch(batch)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches.length) }, worker))
+}

@@ -1,0 +1,50 @@
+/**
+ * Every key pattern of the single table, declared once. Entities live under
+ * team (and, later, project) partitions; a user's personal tokens share one
+ * partition so that listing and deleting them is one Query per page.
+ *
+ * | entity                | PK                      | SK                    |
+ * |-----------------------|-------------------------|-----------------------|
+ * | team                  | TEAM#<team>             | TEAM                  |
+ * | user                  | TEAM#<team>             | USER#<username>       |
+ * | personal token        | TEAM#<team>#USER#<user> | PAT#<id, 16 digits>   |
+ * | token name guard      | TEAM#<team>#USER#<user> | PATNAME#<name>        |
+ */
+export interface Key {
+  PK: string
+  SK: string
+}
+
+const ID_DIGITS = 16
+
+const teamPk = (team: string) => `TEAM#${team}`
+const userPk = (team: string, username: string) => `TEAM#${team}#USER#${username}`
+
+export const keys = {
+  team: (team: string): Key => ({ PK: teamPk(team), SK: 'TEAM' }),
+  user: (team: string, username: string): Key => ({ PK: teamPk(team), SK: `USER#${username}` }),
+  accessToken: (team: string, username: string, id: number): Key => ({
+    PK: userPk(team, username),
+    SK: `PAT#${String(id).padStart(ID_DIGITS, '0')}`,
+  }),
+  accessTokenName: (team: string, username: string, name: string): Key => ({
+    PK: userPk(team, username),
+    SK: `PATNAME#${name}`,
+  }),
+} as const
+
+/** Query ranges: a partition plus a sort-key prefix. */
+export const ranges = {
+  accessTokens: (team: string, username: string) => ({
+    PK: userPk(team, username),
+    prefix: 'PAT#',
+  }),
+  /** Tokens and their name guards together: `PAT#` and `PATNAME#` both start with `PAT`. */
+  accessTokenItems: (team: string, username: string) => ({
+    PK: userPk(team, username),
+    prefix: 'PAT',
+  }),
+} as const
+
+/** The `kind` attribute names the entity an item holds, for the change stream. */
+export type EntityKind = 'Team' | 'User' | 'AccessToken' | 'AccessTokenName'

@@ -1,0 +1,30 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb'
+
+/**
+ * The table's shape, shared by the local launcher and the CDK stack so the two
+ * cannot drift. No secondary index: every access pattern is a key lookup or a
+ * Query on a partition.
+ */
+export const tableSchema = {
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  /** Epoch seconds; DynamoDB deletes lazily, so code checks expiry itself too. */
+  timeToLiveAttribute: 'ttl',
+} as const
+
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: tableSchema.partitionKey, AttributeType: 'S' },
+      { AttributeName: tableSchema.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: tableSchema.partitionKey, KeyType: 'HASH' },
+      { AttributeName: tableSchema.sortKey, KeyType: 'RANGE' },
+    ],
+    // Events come from the change stream (see API.md, Events).
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+  }
+}

@@ -1,0 +1,51 @@
+import middy from '@middy/core'
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
+import type { UserCaller } from '../auth/caller.js'
+import type { RouteSpec } from '../routes.js'
+import type { HttpResult, Internal, LatchkeyEvent } from './event.js'
+import { accessLog } from './middleware/access-log.js'
+import { authenticate } from './middleware/authenticate.js'
+import { errorResponse } from './middleware/error-response.js'
+import { normalizeHeaders } from './middleware/normalize-headers.js'
+import { parseBody } from './middleware/parse-body.js'
+import { requestIdHeader } from './middleware/request-id.js'
+import { validateInput } from './middleware/validate.js'
+
+type Typed<S, Otherwise> = S extends JSONSchema ? FromSchema<S> : Otherwise
+
+/** What a handler receives: validated input typed from the route's schemas. */
+export interface Input<R extends RouteSpec> {
+  body: Typed<R['body'], undefined>
+  params: Typed<R['params'], Record<string, never>>
+  query: Typed<R['query'], Record<string, string | undefined>>
+  caller: R['auth'] extends 'none' ? undefined : UserCaller
+  requestId: string
+  /** The request line, for the rare handler that routes on it (the fallback). */
+  http: { method: string; path: string }
+}
+
+/**
+ * Wraps a handler in the one middleware stack every endpoint uses. Order matters:
+ * middy runs `before` in this order and `after`/`onError` in reverse, so errors are
+ * mapped first, then stamped with the request id, then logged.
+ */
+export function endpoint<R extends RouteSpec>(
+  route: R,
+  handle: (input: Input<R>) => Promise<HttpResult>,
+) {
+  return middy<LatchkeyEvent, HttpResult, Error, Context, Internal>()
+    .use(accessLog())
+    .use(requestIdHeader())
+    .use(errorResponse())
+    .use(normalizeHeaders())
+    .use(authenticate(route.auth))
+    .use(parseBody(route))
+    .use(validateInput(route))
+    .handler(async (event) => {
+      const input = event.input ?? { body: undefined, params: {}, query: {} }
+      const { requestId, http } = event.requestContext
+      const request = { method: http.method, path: event.rawPath }
+      return handle({ ...input, caller: event.caller, requestId, http: request } as Input<R>)
+    }) as unknown as (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
+}

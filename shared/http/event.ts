@@ -1,0 +1,29 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda'
+import type { Caller } from '../auth/caller.js'
+import type { HttpResult } from './response.js'
+
+/** The API Gateway event, plus what the middleware stack learns about it. */
+export interface LatchkeyEvent extends APIGatewayProxyEventV2 {
+  caller?: Caller
+  /** The request body, parsed (JSON or form) but not yet validated. */
+  parsedBody?: unknown
+  /** Validated input: what the handler receives. */
+  input?: { body: unknown; params: Record<string, string>; query: Record<string, string> }
+}
+
+export type { HttpResult }
+
+/** Per-request middleware state (middy's `request.internal`, fresh for each request). */
+export type Internal = {
+  startedAt?: number
+  /** The pending `lastUsed` write of the credential in use. */
+  recorded?: Promise<void>
+}
+
+export type Middleware = import('@middy/core').MiddlewareObj<
+  LatchkeyEvent,
+  HttpResult,
+  Error,
+  import('aws-lambda').Context,
+  Internal
+>

@@ -1,0 +1,39 @@
+import { presentedCredential } from '../../auth/credentials.js'
+import { verifyAccessToken } from '../../domain/access-tokens.js'
+import { describeError, log } from '../../log.js'
+import type { AuthKind } from '../../routes.js'
+import { unauthenticated } from '../errors.js'
+import type { Middleware } from '../event.js'
+
+/**
+ * Establishes `event.caller` for routes that need one. Every failure is the same
+ * 401. The `lastUsed` write runs alongside the handler and is awaited before the
+ * response leaves, so Lambda never freezes with it in flight.
+ */
+export function authenticate(kind: AuthKind): Middleware {
+  const settle: Middleware['after'] = async ({ internal }) => {
+    await internal.recorded
+  }
+  return {
+    name: 'authenticate',
+    before: async ({ event, internal }) => {
+      if (kind === 'none') return
+      const credential = presentedCredential(event)
+      if (!credential) throw unauthenticated()
+      const requestId = event.requestContext.requestId
+      const verified = await verifyAccessToken(credential, new Date(), (error) =>
+        log('warn', 'lastUsed not recorded', { requestId, ...describeError(error) }),
+      )
+      internal.recorded = verified.recorded
+      const { team, username, id } = verified.token
+      event.caller = {
+        kind: 'user',
+        team,
+        username,
+        credential: { type: 'personal_token', tokenId: id },
+      }
+    },
+    after: settle,
+    onError: settle,
+  }
+}

@@ -1,0 +1,11 @@
+import type { Middleware } from '../event.js'
+
+/** Every response carries `X-Request-Id`, the id the logs use for the request. */
+export function requestIdHeader(): Middleware {
+  const stamp: Middleware['after'] = ({ event, response }) => {
+    if (response) {
+      response.headers = { ...response.headers, 'x-request-id': event.requestContext.requestId }
+    }
+  }
+  return { name: 'requestIdHeader', after: stamp, onError: stamp }
+}

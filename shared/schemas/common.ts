@@ -1,0 +1,29 @@
+import { NAME_PATTERN_SOURCE, NAME_RULE } from '../names.js'
+
+/**
+ * Building blocks for request schemas. Schemas are the contract: they are compiled
+ * ahead of time into validators (scripts/build-validators.ts) and the handlers' input
+ * types are derived from them with json-schema-to-ts. A pattern's `description` is
+ * the sentence shown when a value does not match it.
+ */
+export const nameString = {
+  type: 'string',
+  pattern: NAME_PATTERN_SOURCE,
+  description: NAME_RULE,
+} as const
+
+export const positiveIntegerString = {
+  type: 'string',
+  pattern: '^[1-9][0-9]{0,14}$',
+  description: 'a positive integer',
+} as const
+
+/** Free text a person types: no control characters, not blank. */
+export const displayText = (maxLength: number) =>
+  ({
+    type: 'string',
+    minLength: 1,
+    maxLength,
+    pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$',
+    description: 'text without control characters, not only spaces',
+  }) as const

@@ -1,0 +1,15 @@
+import type { TestProject } from 'vitest/node'
+import { launchDynamoDbLocal } from '../../local/dynamodb.js'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string
+  }
+}
+
+/** One in-memory DynamoDB Local for the whole run; each test file uses its own table. */
+export default async function setup(project: TestProject) {
+  const dynamodb = await launchDynamoDbLocal()
+  project.provide('dynamoEndpoint', dynamodb.endpoint)
+  return () => dynamodb.stop()
+}

@@ -1,0 +1,42 @@
+/** A small fetch wrapper for tests: JSON in, status + headers + parsed body out. */
+export interface Reply {
+  status: number
+  headers: Headers
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+  body: any
+  text: string
+}
+
+export interface RequestOptions {
+  token?: string
+  /** Sends the token as `?token=` instead of a Bearer header. */
+  tokenInQuery?: boolean
+  body?: unknown
+  rawBody?: string
+  headers?: Record<string, string>
+}
+
+export function client(baseUrl: string) {
+  return async (method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {
+    const url = new URL(path, baseUrl)
+    const headers: Record<string, string> = { ...options.headers }
+    if (options.token !== undefined) {
+      if (options.tokenInQuery) url.searchParams.set('token', options.token)
+      else headers.authorization = `Bearer ${options.token}`
+    }
+    let body: string | undefined = options.rawBody
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body)
+      headers['content-type'] ??= 'application/json'
+    }
+    const response = await fetch(url, { method, headers, body })
+    const text = await response.text()
+    let parsed: unknown
+    try {
+      parsed = text ? JSON.parse(text) : undefined
+    } catch {
+      parsed = undefined
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text }
+  }
+}

@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config'
+
+const env = {
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  LOG_LEVEL: 'warn',
+}
+
+/**
+ * Two tiers that run alone or together: `unit` (mocked SDK, no I/O) and
+ * `integration` (HTTP to the local server, on one DynamoDB Local per run).
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/unit/setup.ts'],
+          env: { ...env, TABLE_NAME: 'latchkey-unit', AWS_REGION: 'eu-west-1' },
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          pool: 'forks',
+          env: { ...env, AWS_REGION: 'local' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+})
