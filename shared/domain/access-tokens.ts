@@ -46,9 +46,11 @@ export async function createAccessToken(owner: Owner, request: NewAccessToken, n
   const id = await nextTokenId(owner.team, owner.username)
   // The caller authenticated a moment ago; a missing user means it was deleted since.
   if (id === undefined) throw unauthenticated()
-  const { token: accessKey, secret } = issuePersonalToken({ ...owner, id })
+  const { team, username } = owner
+  const { token: accessKey, secret } = issuePersonalToken({ team, username, id })
   const record: AccessTokenRecord = {
-    ...owner,
+    team,
+    username,
     id,
     name: request.name,
     secretHash: sha256(secret),

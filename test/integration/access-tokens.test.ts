@@ -288,6 +288,25 @@ describe('secrets at rest and in logs', () => {
       expect(dump).not.toContain(token.split('_')[2]?.slice(0, 43))
     }
     expect(dump).not.toContain(app.admin.password)
+    // Token items hold exactly these attributes: nothing else can leak into them.
+    const allowed = [
+      'PK',
+      'SK',
+      'kind',
+      'team',
+      'username',
+      'id',
+      'name',
+      'secretHash',
+      'dateCreated',
+      'lastUsed',
+      'expiresAt',
+      'ttl',
+    ]
+    const tokens = Items.filter((item) => item.kind === 'AccessToken')
+    expect(tokens.length).toBeGreaterThan(5)
+    for (const item of tokens) expect(allowed).toEqual(expect.arrayContaining(Object.keys(item)))
+    expect(Items.map((item) => item.kind)).not.toContain('user')
   })
 
   it('never logs a token or its secret', () => {

@@ -1,0 +1,124 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '../../local/dynamodb.js'
+import { client } from '../support/http.js'
+
+/** `npm start` as a user runs it: a real process, DynamoDB Local on disk, signals. */
+const root = new URL('../..', import.meta.url).pathname
+
+interface Started {
+  child: ChildProcess
+  output: () => string
+}
+
+function start(env: Record<string, string>): Promise<Started> {
+  const { DYNAMODB_ENDPOINT, TABLE_NAME, ...inherited } = process.env
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: root,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr?.on('data', (chunk) => {
+    output += chunk
+  })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${output}`)), 60_000)
+    const check = setInterval(() => {
+      if (output.includes('Latchkey listening on')) {
+        clearInterval(check)
+        clearTimeout(timer)
+        resolve({ child, output: () => output })
+      }
+    }, 50)
+    child.once('exit', (code) => {
+      clearInterval(check)
+      clearTimeout(timer)
+      reject(new Error(`exited with ${code}:\n${output}`))
+    })
+  })
+}
+
+function stop(started: Started, signal: NodeJS.Signals): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.once('exit', (code) => resolve(code))
+    started.child.kill(signal)
+  })
+}
+
+const javaFor = (dataDir: string) => {
+  try {
+    return execFileSync('pgrep', ['-f', `dbPath ${dataDir}`], { encoding: 'utf8' }).trim()
+  } catch {
+    return '' // pgrep exits 1 when nothing matches
+  }
+}
+
+describe('npm start', () => {
+  let dataDir: string
+  let port: number
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'latchkey-start-'))
+    port = await freePort()
+  })
+  afterAll(() => rm(dataDir, { recursive: true, force: true }))
+
+  it('bootstraps once, keeps data across a restart, and stops cleanly', async () => {
+    const env = { LATCHKEY_DATA_DIR: dataDir, PORT: String(port), LATCHKEY_TEAM: 'bootco' }
+    const first = await start(env)
+    const file = join(dataDir, 'initial-admin.json')
+    const admin = JSON.parse(await readFile(file, 'utf8'))
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    expect(admin).toEqual({
+      team: 'bootco',
+      username: 'admin',
+      password: expect.stringMatching(/^[0-9A-Za-z]{20,}$/),
+      token: expect.stringMatching(/^lk_/),
+      url: `http://127.0.0.1:${port}`,
+    })
+    expect(first.output().split(admin.token)).toHaveLength(2) // printed exactly once
+    expect(first.output().split(admin.password)).toHaveLength(2)
+
+    const api = client(admin.url)
+    const made = await api('POST', '/api/tokens', {
+      token: admin.token,
+      body: { name: 'survivor' },
+    })
+    expect(made.status).toBe(200)
+    expect(first.output()).not.toContain(made.body.accessKey)
+
+    expect(javaFor(dataDir)).not.toBe('')
+    expect(await stop(first, 'SIGTERM')).toBe(0)
+    expect(javaFor(dataDir)).toBe('')
+
+    const second = await start(env)
+    expect(second.output()).toContain('Store already initialised')
+    expect(second.output()).not.toContain(admin.password)
+    const listed = await api('GET', '/api/tokens', { token: made.body.accessKey })
+    expect(listed.status).toBe(200)
+    expect(listed.body.tokens.map((t: { name: string }) => t.name)).toEqual([
+      'initial admin token',
+      'survivor',
+    ])
+    expect(await stop(second, 'SIGINT')).toBe(0)
+    expect(javaFor(dataDir)).toBe('')
+  })
+
+  it('says in one line how to fix a missing Java', async () => {
+    const result = await start({
+      LATCHKEY_DATA_DIR: dataDir,
+      PORT: '0',
+      PATH: '/nonexistent',
+    }).catch((error: Error) => error.message)
+    expect(result).toMatch(/exited with 1/)
+    expect(result).toContain('latchkey: Java was not found.')
+    expect(result).toContain('DYNAMODB_ENDPOINT')
+  })
+})

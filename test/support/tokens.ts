@@ -1,0 +1,30 @@
+import { keys } from '../../shared/data/keys.js'
+import { sha256 } from '../../shared/tokens/crypto.js'
+import { issuePersonalToken } from '../../shared/tokens/personal-token.js'
+
+/** A token and the item DynamoDB would hold for it, for mocked reads. */
+export function storedToken(
+  options: {
+    team?: string
+    username?: string
+    id?: number
+    lastUsed?: string
+    expiresAt?: string
+  } = {},
+) {
+  const { team = 'acme', username = 'alice', id = 7 } = options
+  const { token, secret } = issuePersonalToken({ team, username, id })
+  const item = {
+    ...keys.accessToken(team, username, id),
+    kind: 'AccessToken',
+    team,
+    username,
+    id,
+    name: `token ${id}`,
+    secretHash: sha256(secret),
+    dateCreated: '2026-11-01T00:00:00.000Z',
+    ...(options.lastUsed && { lastUsed: options.lastUsed }),
+    ...(options.expiresAt && { expiresAt: options.expiresAt }),
+  }
+  return { token, secret, item, key: keys.accessToken(team, username, id) }
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest'
+import { readConfig } from '../../shared/config.js'
+
+describe('config', () => {
+  it('fails fast naming the missing variable', () => {
+    expect(() => readConfig({ AWS_REGION: 'eu-west-1' })).toThrow('TABLE_NAME is not set')
+    expect(() => readConfig({ TABLE_NAME: 'x y', AWS_REGION: 'eu-west-1' })).toThrow(
+      'TABLE_NAME is not a valid table name',
+    )
+    expect(() => readConfig({ TABLE_NAME: 'latchkey' })).toThrow('AWS_REGION is not set')
+    expect(() => readConfig({ TABLE_NAME: 'latchkey', DYNAMODB_ENDPOINT: 'not a url' })).toThrow(
+      'DYNAMODB_ENDPOINT',
+    )
+  })
+
+  it('reads a complete configuration', () => {
+    expect(readConfig({ TABLE_NAME: 'latchkey', AWS_REGION: 'eu-west-1' })).toEqual({
+      tableName: 'latchkey',
+      region: 'eu-west-1',
+      dynamoEndpoint: undefined,
+    })
+    expect(
+      readConfig({ TABLE_NAME: 'latchkey', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).region,
+    ).toBe('local')
+  })
+})

@@ -1,0 +1,364 @@
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import { mockClient } from 'aws-sdk-client-mock'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { handler as create } from '../../../functions/tokens/create.js'
+import { handler as remove } from '../../../functions/tokens/delete.js'
+import { handler as removeAll } from '../../../functions/tokens/delete-all.js'
+import { handler as list } from '../../../functions/tokens/list.js'
+import { invoke } from '../../support/invoke.js'
+import { storedToken } from '../../support/tokens.js'
+
+const ddb = mockClient(DynamoDBDocumentClient)
+const TABLE = 'latchkey-unit'
+const NOW = new Date('2026-11-22T10:00:00.000Z')
+
+const awsError = (name: string, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(name), { name, $metadata: {}, ...extra })
+const cancelled = (...codes: string[]) =>
+  awsError('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
+
+const allCalls = () => ddb.calls().length
+
+beforeEach(() => {
+  ddb.reset()
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(NOW)
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('authentication cost', () => {
+  it.each(['garbage', 'lk_abc_def', `${storedToken().token.slice(0, -1)}0`])(
+    'rejects %s with no DynamoDB call',
+    async (token) => {
+      const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token })
+      expect(reply.statusCode).toBe(401)
+      expect(allCalls()).toBe(0)
+    },
+  )
+
+  it('verifies a token with exactly one strongly consistent GetItem', async () => {
+    const stored = storedToken({ lastUsed: new Date(NOW.getTime() - 10_000).toISOString() })
+    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(QueryCommand).resolves({ Items: [stored.item] })
+    const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
+    expect(reply.statusCode).toBe(200)
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1)
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TABLE,
+      Key: stored.key,
+      ConsistentRead: true,
+    })
+    // lastUsed was 10 s ago: no write this time; the list itself is one Query.
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0)
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1)
+    expect(allCalls()).toBe(2)
+  })
+
+  it('records lastUsed once the minute has passed, conditionally', async () => {
+    const stored = storedToken({ lastUsed: new Date(NOW.getTime() - 61_000).toISOString() })
+    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(QueryCommand).resolves({ Items: [] })
+    await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: stored.key,
+      UpdateExpression: 'SET lastUsed = :now',
+      ConditionExpression:
+        'attribute_exists(PK) AND (attribute_not_exists(lastUsed) OR lastUsed < :cutoff)',
+      ExpressionAttributeValues: {
+        ':now': NOW.toISOString(),
+        ':cutoff': '2026-11-22T09:59:00.000Z',
+      },
+    })
+  })
+
+  it('answers normally when the lastUsed write loses its race', async () => {
+    const stored = storedToken()
+    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+    ddb.on(QueryCommand).resolves({ Items: [] })
+    const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
+    expect(reply.statusCode).toBe(200)
+  })
+
+  it('rejects a token past its expiresAt, and a wrong secret, with the same 401', async () => {
+    const expired = storedToken({ expiresAt: new Date(NOW.getTime() - 1).toISOString() })
+    ddb.on(GetCommand).resolves({ Item: expired.item })
+    const late = await invoke(list, { method: 'GET', url: '/api/tokens', token: expired.token })
+    const forged = storedToken() // same key, another secret
+    const wrong = await invoke(list, { method: 'GET', url: '/api/tokens', token: forged.token })
+    expect(late.statusCode).toBe(401)
+    expect(wrong.statusCode).toBe(401)
+    expect(late.body).toBe(wrong.body)
+  })
+})
+
+describe('POST /api/tokens', () => {
+  it('allocates the id, then writes token and name guard in one transaction, storing only a hash', async () => {
+    const caller = storedToken({ lastUsed: NOW.toISOString() })
+    ddb.on(GetCommand).resolves({ Item: caller.item })
+    ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 8 } })
+    ddb.on(TransactWriteCommand).resolves({})
+    const reply = await invoke(create, {
+      method: 'POST',
+      url: '/api/tokens',
+      token: caller.token,
+      body: { name: 'ci', expiresInDays: 2 },
+    })
+    expect(reply.statusCode).toBe(200)
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
+      UpdateExpression: 'ADD tokenSeq :one',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    })
+    const transaction = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input
+    const expiresAt = '2026-11-24T10:00:00.000Z'
+    expect(transaction?.TransactItems).toEqual([
+      {
+        Put: {
+          TableName: TABLE,
+          Item: {
+            PK: 'TEAM#acme#USER#alice',
+            SK: 'PAT#0000000000000008',
+            kind: 'AccessToken',
+            team: 'acme',
+            username: 'alice',
+            id: 8,
+            name: 'ci',
+            secretHash: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+            dateCreated: NOW.toISOString(),
+            expiresAt,
+            ttl: Date.parse(expiresAt) / 1000,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      {
+        Put: {
+          TableName: TABLE,
+          Item: {
+            PK: 'TEAM#acme#USER#alice',
+            SK: 'PATNAME#ci',
+            kind: 'AccessTokenName',
+            tokenId: 8,
+            ttl: Date.parse(expiresAt) / 1000,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+    ])
+    expect(JSON.stringify(transaction)).not.toContain(
+      reply.json.accessKey.split('_')[2].slice(0, 43),
+    )
+    expect(reply.json.token).toMatchObject({ id: 8, name: 'ci', expiresAt, token: null })
+    expect(allCalls()).toBe(3) // verify + id + transaction
+  })
+
+  it('answers 409 when the name guard exists', async () => {
+    const caller = storedToken({ lastUsed: NOW.toISOString() })
+    ddb.on(GetCommand).resolves({ Item: caller.item })
+    ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 9 } })
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'))
+    const reply = await invoke(create, {
+      method: 'POST',
+      url: '/api/tokens',
+      token: caller.token,
+      body: { name: 'ci' },
+    })
+    expect(reply.statusCode).toBe(409)
+    expect(reply.json.code).toBe('resource_already_exists')
+  })
+
+  it('retries a transaction cancelled by a conflict', async () => {
+    const caller = storedToken({ lastUsed: NOW.toISOString() })
+    ddb.on(GetCommand).resolves({ Item: caller.item })
+    ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 9 } })
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled('TransactionConflict', 'None')).resolves({})
+    const reply = await invoke(create, {
+      method: 'POST',
+      url: '/api/tokens',
+      token: caller.token,
+      body: { name: 'ci' },
+    })
+    expect(reply.statusCode).toBe(200)
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2)
+  })
+
+  it('answers 503 with Retry-After when DynamoDB throttles, leaving nothing half-written', async () => {
+    const caller = storedToken({ lastUsed: NOW.toISOString() })
+    ddb.on(GetCommand).resolves({ Item: caller.item })
+    ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 9 } })
+    ddb.on(TransactWriteCommand).rejects(awsError('ProvisionedThroughputExceededException'))
+    const reply = await invoke(create, {
+      method: 'POST',
+      url: '/api/tokens',
+      token: caller.token,
+      body: { name: 'ci' },
+    })
+    expect(reply.statusCode).toBe(503)
+    expect(reply.headers?.['retry-after']).toBe('1')
+    expect(reply.json).toEqual({
+      code: 'service_offline',
+      message: 'The service is busy or briefly unavailable; retry shortly.',
+      requestId: reply.requestId,
+    })
+    // The only write that landed is the id counter: an id skipped, no token, no guard.
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
+    expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 0)
+  })
+
+  it('answers 503 when the credential check itself is throttled', async () => {
+    ddb.on(GetCommand).rejects(awsError('ThrottlingException'))
+    const reply = await invoke(list, {
+      method: 'GET',
+      url: '/api/tokens',
+      token: storedToken().token,
+    })
+    expect(reply.statusCode).toBe(503)
+    expect(reply.headers?.['retry-after']).toBe('1')
+  })
+
+  it('answers an unexpected failure with 500 and the request id, logging the stack only', async () => {
+    const lines: string[] = []
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk))
+      return true
+    })
+    ddb.on(GetCommand).rejects(new TypeError('boom in the data layer'))
+    const reply = await invoke(list, {
+      method: 'GET',
+      url: '/api/tokens',
+      token: storedToken().token,
+    })
+    expect(reply.statusCode).toBe(500)
+    expect(reply.json).toEqual({
+      code: 'unknown_error',
+      message: 'Something went wrong on our side; the request id names it.',
+      requestId: reply.requestId,
+    })
+    expect(reply.body).not.toContain('boom')
+    const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.level === 'error')
+    expect(logged).toMatchObject({
+      requestId: reply.requestId,
+      errorMessage: 'boom in the data layer',
+    })
+    expect(logged.stack).toContain('TypeError')
+  })
+})
+
+describe('DELETE /api/tokens/{tokenId}', () => {
+  it('reads the token, then deletes it and its name guard in one transaction', async () => {
+    const caller = storedToken({ lastUsed: NOW.toISOString() })
+    const target = storedToken({ id: 3 })
+    ddb.on(GetCommand, { Key: caller.key }).resolves({ Item: caller.item })
+    ddb.on(GetCommand, { Key: target.key }).resolves({ Item: target.item })
+    ddb.on(TransactWriteCommand).resolves({})
+    const reply = await invoke(remove, {
+      method: 'DELETE',
+      url: '/api/tokens/3',
+      token: caller.token,
+      params: { tokenId: '3' },
+    })
+    expect(reply.statusCode).toBe(204)
+    expect(ddb).toHaveReceivedCommandWith(TransactWriteCommand, {
+      TransactItems: [
+        {
+          Delete: {
+            TableName: TABLE,
+            Key: target.key,
+            ConditionExpression: 'attribute_exists(PK)',
+          },
+        },
+        {
+          Delete: { TableName: TABLE, Key: { PK: 'TEAM#acme#USER#alice', SK: 'PATNAME#token 3' } },
+        },
+      ],
+    })
+  })
+
+  it("looks only in the caller's own partition", async () => {
+    const caller = storedToken({ lastUsed: NOW.toISOString() })
+    ddb.on(GetCommand).resolves({})
+    ddb.on(GetCommand, { Key: caller.key }).resolves({ Item: caller.item })
+    const reply = await invoke(remove, {
+      method: 'DELETE',
+      url: '/api/tokens/3',
+      token: caller.token,
+      params: { tokenId: '3' },
+    })
+    expect(reply.statusCode).toBe(404)
+    const keysRead = ddb.commandCalls(GetCommand).map((call) => call.args[0].input.Key?.PK)
+    expect(keysRead).toEqual(['TEAM#acme#USER#alice', 'TEAM#acme#USER#alice'])
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0)
+  })
+})
+
+describe('DELETE /api/tokens/delete-all', () => {
+  const keysFor = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => ({ PK: 'TEAM#acme#USER#alice', SK: `PAT#${from + i}` }))
+
+  it('pages through the partition and deletes in batches of 25, retrying unprocessed items', async () => {
+    const caller = storedToken({ lastUsed: NOW.toISOString() })
+    ddb.on(GetCommand).resolves({ Item: caller.item })
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: keysFor(0, 60), LastEvaluatedKey: { PK: 'x', SK: 'y' } })
+      .resolvesOnce({ Items: keysFor(60, 10) })
+    const leftover = [{ DeleteRequest: { Key: { PK: 'TEAM#acme#USER#alice', SK: 'PAT#3' } } }]
+    ddb
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { [TABLE]: leftover } })
+      .resolves({ UnprocessedItems: {} })
+    const reply = await invoke(removeAll, {
+      method: 'DELETE',
+      url: '/api/tokens/delete-all',
+      token: caller.token,
+    })
+    expect(reply.statusCode).toBe(204)
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2)
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: TABLE,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'TEAM#acme#USER#alice', ':prefix': 'PAT' },
+      ProjectionExpression: 'PK, SK',
+      ConsistentRead: true,
+    })
+    const sizes = ddb
+      .commandCalls(BatchWriteCommand)
+      .map((call) => call.args[0].input.RequestItems?.[TABLE]?.length)
+    // 60 → 25 + 25 + 10, one retry of the unprocessed item, then 10.
+    expect(sizes.sort((a = 0, b = 0) => a - b)).toEqual([1, 10, 10, 25, 25])
+  })
+
+  it('answers 503 when items stay unprocessed', async () => {
+    vi.useFakeTimers() // the backoff between attempts runs on fake time
+    const caller = storedToken({ lastUsed: new Date().toISOString() })
+    ddb.on(GetCommand).resolves({ Item: caller.item })
+    ddb.on(QueryCommand).resolves({ Items: keysFor(0, 1) })
+    ddb.on(BatchWriteCommand).resolves({
+      UnprocessedItems: { [TABLE]: [{ DeleteRequest: { Key: { PK: 'p', SK: 's' } } }] },
+    })
+    const pending = invoke(removeAll, {
+      method: 'DELETE',
+      url: '/api/tokens/delete-all',
+      token: caller.token,
+    })
+    await vi.runAllTimersAsync()
+    const reply = await pending
+    expect(reply.statusCode).toBe(503)
+    expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 8)
+  })
+})

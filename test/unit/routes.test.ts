@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { fallbackHandler, routeList } from '../../shared/routes.js'
+import { schemas } from '../../shared/schemas/index.js'
+import { validators } from '../../shared/schemas/validators.gen.js'
+
+const root = new URL('../..', import.meta.url)
+
+describe('route table', () => {
+  it('names one handler module per row, each exporting a handler', async () => {
+    for (const name of [...routeList.map((r) => r.handler), fallbackHandler]) {
+      const file = new URL(`functions/${name}.ts`, root)
+      expect(existsSync(file), `functions/${name}.ts`).toBe(true)
+      const module = await import(file.href)
+      expect(typeof module.handler, name).toBe('function')
+    }
+  })
+
+  it('has no two rows for one method and path', () => {
+    const keys = routeList.map((r) => `${r.method} ${r.path.replace(/\{[^}]+\}/g, '{}')}`)
+    expect(new Set(keys).size).toBe(keys.length)
+  })
+
+  it('declares every path parameter in a params schema', () => {
+    for (const route of routeList) {
+      const names = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1])
+      if (names.length === 0) continue
+      expect(route.params, route.id).toBeDefined()
+      const schema = schemas.find((s) => s.$id === route.params?.$id)
+      expect(schema?.required).toEqual(names)
+    }
+  })
+
+  it('has a compiled validator for every schema a route uses', () => {
+    for (const route of routeList) {
+      for (const schema of [route.body, route.params, route.query]) {
+        if (schema)
+          expect(validators[schema.$id], `${route.id} ${schema.$id}`).toBeTypeOf('function')
+      }
+    }
+  })
+})
