@@ -13,6 +13,22 @@ export type AuthKind = 'none' | 'user'
 
 export type BodyType = 'json' | 'form'
 
+/** DynamoDB actions, as IAM names them; the CDK stack grants each function exactly these. */
+export type TableAction =
+  | 'GetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'ConditionCheckItem'
+  | 'BatchWriteItem'
+
+/** What authenticating each kind of caller costs in table access. */
+export const authTableActions: Record<AuthKind, readonly TableAction[]> = {
+  none: [],
+  user: ['GetItem', 'UpdateItem'], // token lookup, lastUsed
+}
+
 export interface RouteSpec {
   method: HttpMethod
   path: string
@@ -25,6 +41,8 @@ export interface RouteSpec {
   query?: { $id: string }
   /** Body encodings accepted; JSON when not given. */
   bodyTypes?: readonly BodyType[]
+  /** Table actions the handler needs beyond authentication (least privilege on AWS). */
+  table: readonly TableAction[]
 }
 
 export const routes = {
@@ -34,6 +52,7 @@ export const routes = {
     handler: 'tokens/list',
     auth: 'user',
     summary: "Lists the caller's personal access tokens, by id.",
+    table: ['Query'],
   },
   createAccessToken: {
     method: 'POST',
@@ -42,6 +61,7 @@ export const routes = {
     auth: 'user',
     summary: 'Creates a personal access token; its secret is shown only in this answer.',
     body: CreateAccessTokenBody,
+    table: ['UpdateItem', 'PutItem'],
   },
   deleteAllAccessTokens: {
     method: 'DELETE',
@@ -49,6 +69,7 @@ export const routes = {
     handler: 'tokens/delete-all',
     auth: 'user',
     summary: 'Deletes every personal access token of the caller, the one in use included.',
+    table: ['Query', 'BatchWriteItem'],
   },
   deleteAccessToken: {
     method: 'DELETE',
@@ -57,6 +78,7 @@ export const routes = {
     auth: 'user',
     summary: "Deletes one of the caller's personal access tokens.",
     params: AccessTokenPath,
+    table: ['GetItem', 'DeleteItem'],
   },
 } as const satisfies Record<string, RouteSpec>
 

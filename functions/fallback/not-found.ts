@@ -10,6 +10,7 @@ const self = {
   handler: fallbackHandler,
   auth: 'none',
   summary: 'Answers requests that no route claims.',
+  table: [],
 } as const
 
 /**

@@ -25,9 +25,15 @@ const cancelled = (...codes: string[]) =>
   awsError('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
 
 const allCalls = () => ddb.calls().length
+let logged: string[] = []
 
 beforeEach(() => {
   ddb.reset()
+  logged = []
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    logged.push(String(chunk))
+    return true
+  })
   vi.useFakeTimers({ toFake: ['Date'] })
   vi.setSystemTime(NOW)
 })
@@ -232,11 +238,6 @@ describe('POST /api/tokens', () => {
   })
 
   it('answers an unexpected failure with 500 and the request id, logging the stack only', async () => {
-    const lines: string[] = []
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk))
-      return true
-    })
     ddb.on(GetCommand).rejects(new TypeError('boom in the data layer'))
     const reply = await invoke(list, {
       method: 'GET',
@@ -250,12 +251,12 @@ describe('POST /api/tokens', () => {
       requestId: reply.requestId,
     })
     expect(reply.body).not.toContain('boom')
-    const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.level === 'error')
-    expect(logged).toMatchObject({
+    const entry = logged.map((line) => JSON.parse(line)).find((e) => e.level === 'error')
+    expect(entry).toMatchObject({
       requestId: reply.requestId,
       errorMessage: 'boom in the data layer',
     })
-    expect(logged.stack).toContain('TypeError')
+    expect(entry.stack).toContain('TypeError')
   })
 })
 
@@ -361,4 +362,63 @@ describe('DELETE /api/tokens/delete-all', () => {
     expect(reply.statusCode).toBe(503)
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 8)
   })
+})
+
+const IAM_ACTION: Record<string, string> = {
+  GetCommand: 'GetItem',
+  PutCommand: 'PutItem',
+  UpdateCommand: 'UpdateItem',
+  DeleteCommand: 'DeleteItem',
+  QueryCommand: 'Query',
+  BatchWriteCommand: 'BatchWriteItem',
+  BatchGetCommand: 'BatchGetItem',
+}
+
+describe('least privilege', () => {
+  /** The IAM actions the commands sent so far need (transactions by their parts). */
+  function actionsSent(): Set<string> {
+    const actions = new Set<string>()
+    for (const call of ddb.calls()) {
+      const command = call.args[0]
+      if (command instanceof TransactWriteCommand) {
+        for (const item of command.input.TransactItems ?? []) {
+          if (item.Put) actions.add('PutItem')
+          if (item.Delete) actions.add('DeleteItem')
+          if (item.Update) actions.add('UpdateItem')
+          if (item.ConditionCheck) actions.add('ConditionCheckItem')
+        }
+      } else {
+        const name = command.constructor.name
+        actions.add(IAM_ACTION[name] ?? name)
+      }
+    }
+    return actions
+  }
+
+  it.each([
+    ['listAccessTokens', list, { method: 'GET', url: '/api/tokens' }],
+    ['createAccessToken', create, { method: 'POST', url: '/api/tokens', body: { name: 'n' } }],
+    [
+      'deleteAccessToken',
+      remove,
+      { method: 'DELETE', url: '/api/tokens/7', params: { tokenId: '7' } },
+    ],
+    ['deleteAllAccessTokens', removeAll, { method: 'DELETE', url: '/api/tokens/delete-all' }],
+  ] as const)(
+    '%s uses only the table actions its route is granted',
+    async (id, handler, request) => {
+      const { routes, authTableActions } = await import('../../../shared/routes.js')
+      const stale = storedToken() // never used: its lastUsed write is due
+      ddb.on(GetCommand).resolves({ Item: stale.item })
+      ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 8 } })
+      ddb.on(QueryCommand).resolves({ Items: [stale.key] })
+      ddb.on(TransactWriteCommand).resolves({})
+      ddb.on(BatchWriteCommand).resolves({})
+      const reply = await invoke(handler, { ...request, token: stale.token })
+      expect(reply.statusCode).toBeLessThan(300)
+      const route = routes[id]
+      const granted = new Set<string>([...authTableActions[route.auth], ...route.table])
+      expect([...actionsSent()].filter((action) => !granted.has(action))).toEqual([])
+    },
+  )
 })

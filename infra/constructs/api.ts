@@ -1,0 +1,101 @@
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway'
+import {
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2'
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb'
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
+import { Construct } from 'constructs'
+import {
+  authTableActions,
+  fallbackHandler,
+  type RouteSpec,
+  routeList,
+} from '../../shared/routes.js'
+import { LatchkeyFunction } from './function.js'
+
+export interface LatchkeyApiProps {
+  table: ITable
+  throttle: { rateLimit: number; burstLimit: number }
+}
+
+const functionId = (handler: string) =>
+  handler
+    .split(/[/-]/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')
+
+/**
+ * The HTTP API, generated from the route table: one function and one route per row,
+ * and a `$default` route to the fallback function so unknown routes get the
+ * contract's 404/405 body instead of API Gateway's own. A row cannot exist
+ * without its infrastructure, because this loop is the only way routes are made.
+ */
+export class LatchkeyApi extends Construct {
+  readonly api: HttpApi
+  readonly functions = new Map<string, LatchkeyFunction>()
+
+  constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
+    super(scope, id)
+    const environment = { TABLE_NAME: props.table.tableName }
+    const fallback = new LatchkeyFunction(this, 'Fallback', {
+      handler: fallbackHandler,
+      environment,
+    })
+    this.functions.set(fallbackHandler, fallback)
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      createDefaultStage: false,
+      defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', fallback),
+    })
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH })
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // Never the query string: Server Density clients send tokens in it.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            time: '$context.requestTime',
+            method: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    })
+
+    for (const route of routeList) this.addRoute(route, props.table, environment)
+  }
+
+  private addRoute(
+    route: RouteSpec & { id: string },
+    table: ITable,
+    environment: Record<string, string>,
+  ) {
+    const fn = new LatchkeyFunction(this, functionId(route.handler), {
+      handler: route.handler,
+      environment,
+    })
+    fn.allowTableActions(table, [...authTableActions[route.auth], ...route.table])
+    this.functions.set(route.handler, fn)
+    new HttpRoute(this, `Route${functionId(route.id)}`, {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
+      integration: new HttpLambdaIntegration(`${functionId(route.id)}Integration`, fn),
+    })
+  }
+}
