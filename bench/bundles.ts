@@ -1,0 +1,73 @@
+/**
+ * Cold-start proxy: every function bundled with the CDK stack's own esbuild
+ * settings, its size, and its module initialisation time in a fresh node process
+ * against a bare `node -e 0`.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdir } from 'node:fs/promises'
+import { build } from 'esbuild'
+import { bundling } from '../infra/constructs/function.js'
+import { fallbackHandler, routeList } from '../shared/routes.js'
+import { median, round } from './stats.js'
+
+const root = new URL('..', import.meta.url).pathname
+const outDir = `${root}bench/out`
+
+function timeNode(args: string[], runs: number): number {
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now()
+    execFileSync(process.execPath, args, {
+      env: { PATH: process.env.PATH, TABLE_NAME: 'bench', AWS_REGION: 'eu-west-1' },
+    })
+    times.push(performance.now() - t0)
+  }
+  return median(times)
+}
+
+export interface BundleResult {
+  handler: string
+  bytes: number
+  initMs: number
+  ratioToBareNode: number
+}
+
+export async function measureBundles(
+  runs: number,
+): Promise<{ bareNodeMs: number; bundles: BundleResult[] }> {
+  await mkdir(outDir, { recursive: true })
+  const handlers = [...new Set([...routeList.map((r) => r.handler), fallbackHandler])]
+  const bareNodeMs = timeNode(['-e', '0'], runs)
+  const bundles: BundleResult[] = []
+  for (const handler of handlers) {
+    const outfile = `${outDir}/${handler.replace('/', '-')}.mjs`
+    await build({
+      entryPoints: [`${root}functions/${handler}.ts`],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      minify: bundling.minify,
+      format: 'esm',
+      target: bundling.target,
+      mainFields: bundling.mainFields,
+      banner: { js: bundling.banner ?? '' },
+      logLevel: 'error',
+    })
+    const { size } = await import('node:fs').then((fs) => fs.statSync(outfile))
+    const initMs = timeNode(
+      ['--input-type=module', '-e', `await import(${JSON.stringify(outfile)})`],
+      runs,
+    )
+    bundles.push({
+      handler,
+      bytes: size,
+      initMs: round(initMs, 1),
+      ratioToBareNode: round(initMs / bareNodeMs),
+    })
+  }
+  return { bareNodeMs: round(bareNodeMs, 1), bundles }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await measureBundles(5), null, 2))
+}
