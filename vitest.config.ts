@@ -26,6 +26,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           pool: 'forks',
+          // One DynamoDB Local and 2 cores: files in parallel only contend (and time out).
+          fileParallelism: false,
           env: { ...env, AWS_REGION: 'local' },
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -21,6 +21,10 @@ export const bundling: BundlingOptions = {
   mainFields: ['module', 'main'],
   // The SDK is bundled (a pinned, tree-shaken copy) rather than taken from the runtime.
   externalModules: [],
+  // Lambda's credentials are always in the environment: drop the rest of the chain.
+  esbuildArgs: {
+    '--alias:@aws-sdk/credential-provider-node': `${root}shared/aws/lambda-credentials.ts`,
+  },
   // CommonJS dependencies inside an ESM bundle need `require`.
   banner:
     "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",

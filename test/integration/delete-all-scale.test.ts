@@ -1,47 +1,28 @@
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { keys } from '../../shared/data/keys.js'
+import { seedAccessTokens } from '../../bench/seed.js'
+import { type DynamoDbLocal, launchDynamoDbLocal } from '../../local/dynamodb.js'
 import { startTestApp } from '../support/app.js'
 
 const COUNT = 10_000
 
 let app: Awaited<ReturnType<typeof startTestApp>>
+let dynamodb: DynamoDbLocal
 
+// Its own DynamoDB Local: 40,000 stream records (DynamoDB Local keeps them for 24 h)
+// slow every later call on that instance by ~8x, which would skew the other files.
 beforeAll(async () => {
-  app = await startTestApp()
+  dynamodb = await launchDynamoDbLocal()
+  app = await startTestApp('acme', dynamodb.endpoint)
 })
-afterAll(() => app?.close())
-
-/** Seeds tokens and name guards straight into the table: 10,000 API calls would take minutes. */
-async function seed(team: string, username: string, count: number) {
-  const items = []
-  for (let id = 1000; id < 1000 + count; id++) {
-    items.push({ ...keys.accessToken(team, username, id), kind: 'AccessToken', id, name: `t${id}` })
-    items.push({
-      ...keys.accessTokenName(team, username, `t${id}`),
-      kind: 'AccessTokenName',
-      tokenId: id,
-    })
-  }
-  const batches: (typeof items)[] = []
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25))
-  let next = 0
-  const worker = async () => {
-    while (next < batches.length) {
-      const batch = batches[next++] ?? []
-      const request = batch.map((Item) => ({ PutRequest: { Item } }))
-      const { UnprocessedItems } = await app.db.send(
-        new BatchWriteCommand({ RequestItems: { [app.tableName]: request } }),
-      )
-      expect(UnprocessedItems?.[app.tableName] ?? []).toEqual([])
-    }
-  }
-  await Promise.all(Array.from({ length: 8 }, worker))
-}
+afterAll(async () => {
+  await app?.close()
+  await dynamodb?.stop()
+})
 
 it(`delete-all removes ${COUNT} tokens and their name guards`, async () => {
   const token = await app.addUser('acme', 'hoarder')
-  await seed('acme', 'hoarder', COUNT)
+  await seedAccessTokens(app.db, app.tableName, { team: 'acme', username: 'hoarder' }, COUNT)
   const listed = await app.api('GET', '/api/tokens', { token })
   expect(listed.body.tokens).toHaveLength(COUNT + 1)
 

@@ -1,26 +1,16 @@
-import { randomUUID } from 'node:crypto'
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb'
 import { inject } from 'vitest'
+import { startApp } from '../../local/harness.js'
 import { client } from './http.js'
 
 /**
- * A test file's own Latchkey: a fresh table on the run's DynamoDB Local, a bootstrapped
- * team, and the real local server on a free port. Modules read their configuration
- * at load, so they are imported only after the environment names this file's table.
+ * A test file's own Latchkey on the run's DynamoDB Local (or the given endpoint),
+ * with helpers for tests.
  */
-export async function startTestApp(team = 'acme') {
-  process.env.DYNAMODB_ENDPOINT = inject('dynamoEndpoint')
-  process.env.TABLE_NAME = `latchkey-${randomUUID()}`
-  const { dynamo, db, tableName } = await import('../../shared/data/client.js')
-  const { ensureTable } = await import('../../local/ensure-table.js')
-  const { bootstrap } = await import('../../local/bootstrap.js')
-  const { startServer } = await import('../../local/server.js')
+export async function startTestApp(team = 'acme', endpoint = inject('dynamoEndpoint')) {
+  const app = await startApp({ endpoint, team })
   const users = await import('../../shared/data/users.js')
   const tokens = await import('../../shared/domain/access-tokens.js')
-
-  await ensureTable(dynamo, tableName)
-  const admin = await bootstrap(team)
-  if (!admin) throw new Error('bootstrap did not run on a fresh table')
-  const server = await startServer({ port: 0, host: '127.0.0.1' })
 
   /** A user (in a new team unless it exists) with one token; returns the token. */
   const addUser = async (
@@ -46,14 +36,11 @@ export async function startTestApp(team = 'acme') {
     return accessKey
   }
 
-  return {
-    url: server.url,
-    api: client(server.url),
-    admin,
-    db,
-    dynamo,
-    tableName,
-    addUser,
-    close: () => server.close(),
+  // Dropping the table keeps the shared DynamoDB Local lean for the files after this one.
+  const close = async () => {
+    await app.close()
+    await app.dynamo.send(new DeleteTableCommand({ TableName: app.tableName }))
   }
+
+  return { ...app, api: client(app.url), addUser, close }
 }

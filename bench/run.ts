@@ -1,0 +1,401 @@
+/**
+ * `npm run bench [-- --quick]`: Latchkey against the floor it cannot beat, in one run
+ * on one DynamoDB Local. Prints tables and writes bench/results.json (--quick writes
+ * bench/out/results.quick.json: small N, figures not meant to be read).
+ */
+
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus } from 'node:os'
+import {
+  GetCommand,
+  paginateQuery,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import { hashPassword } from '../shared/auth/password.js'
+import { keys } from '../shared/data/keys.js'
+import type { HttpResult } from '../shared/http/response.js'
+import { hashesMatch, sha256 } from '../shared/tokens/crypto.js'
+import { issuePersonalToken, parsePersonalToken } from '../shared/tokens/personal-token.js'
+import { measureBundles } from './bundles.js'
+import { seedAccessTokens } from './seed.js'
+import { measure, median, round, type Timing } from './stats.js'
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
+
+interface ScaleRow {
+  tokens: number
+  listHttpMs: number
+  listRawMs: number
+  listRatio: number
+  deleteAllHttpMs: number
+  deleteAllRawMs: number
+  deleteRatio: number
+}
+
+export interface BenchOptions {
+  quick: boolean
+  /** An already running DynamoDB; otherwise an in-memory DynamoDB Local is started. */
+  endpoint?: string
+}
+
+const sizes = (quick: boolean) =>
+  quick
+    ? { requests: 30, inFlight: 16, scale: [50, 100], bundleRuns: 3, hashes: 2, verifies: 2000 }
+    : {
+        requests: 400,
+        inFlight: 16,
+        scale: [1000, 5000, 10000],
+        bundleRuns: 15,
+        hashes: 10,
+        verifies: 50000,
+      }
+
+export async function runBench(options: BenchOptions) {
+  const n = sizes(options.quick)
+  const { launchDynamoDbLocal } = await import('../local/dynamodb.js')
+  const dynamodb = options.endpoint ? undefined : await launchDynamoDbLocal()
+  const { startApp } = await import('../local/harness.js')
+  const { toLambdaEvent } = await import('../local/event.js')
+  const app = await startApp({ endpoint: options.endpoint ?? dynamodb?.endpoint ?? '' })
+  const { db, tableName } = app
+  const handlers = {
+    list: (await import('../functions/tokens/list.js')).handler as Handler,
+    create: (await import('../functions/tokens/create.js')).handler as Handler,
+  }
+
+  // Every DynamoDB call the service makes passes this counter, by operation.
+  const counts = new Map<string, number>()
+  app.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName).replace(/Command$/, '')
+      counts.set(name, (counts.get(name) ?? 0) + 1)
+      return next(args)
+    },
+    { step: 'initialize', name: 'benchCallCounter' },
+  )
+  const counted = async (request: () => Promise<unknown>) => {
+    counts.clear()
+    await request()
+    return Object.fromEntries([...counts].sort())
+  }
+  const http = (method: string, path: string, token?: string, body?: unknown) =>
+    fetch(new URL(path, app.url), {
+      method,
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(async (response) => {
+      const text = await response.text()
+      if (response.status >= 500) throw new Error(`${method} ${path}: ${response.status} ${text}`)
+      return text ? JSON.parse(text) : undefined
+    })
+  const token = app.admin.token
+  let names = 0
+  const nextName = () => `bench ${names++}`
+
+  // 1. DynamoDB calls per request, against the contract's minimum.
+  const created = await http('POST', '/api/tokens', token, { name: nextName() })
+  const victim = await http('POST', '/api/tokens', token, { name: nextName() })
+  const forged = issuePersonalToken({ team: 'acme', username: 'admin', id: 1 }).token
+  const calls = [
+    {
+      request: 'any route, garbage token',
+      budget: 0,
+      counts: await counted(() => http('GET', '/api/tokens', 'garbage')),
+    },
+    {
+      request: 'any route, well-formed forged token',
+      budget: 1,
+      counts: await counted(() => http('GET', '/api/tokens', forged)),
+    },
+    {
+      request: 'GET /api/tokens, token first used this minute',
+      budget: 3,
+      counts: await counted(() => http('GET', '/api/tokens', created.accessKey)),
+    },
+    {
+      request: 'GET /api/tokens',
+      budget: 2,
+      counts: await counted(() => http('GET', '/api/tokens', created.accessKey)),
+    },
+    {
+      request: 'POST /api/tokens',
+      budget: 3,
+      counts: await counted(() =>
+        http('POST', '/api/tokens', created.accessKey, { name: nextName() }),
+      ),
+    },
+    {
+      request: 'DELETE /api/tokens/{id}',
+      budget: 3,
+      counts: await counted(() =>
+        http('DELETE', `/api/tokens/${victim.token.id}`, created.accessKey),
+      ),
+    },
+  ].map((row) => {
+    const total = Object.values(row.counts).reduce((a, b) => a + b, 0)
+    return { ...row, total, withinBudget: total <= row.budget }
+  })
+
+  // 2. Hot path latency: raw SDK floor (a), handler in process (b), full HTTP (c).
+  const ownKey = keys.accessToken('acme', 'admin', 1)
+  const rawList = async () => {
+    await db.send(new GetCommand({ TableName: tableName, Key: ownKey, ConsistentRead: true }))
+    await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': ownKey.PK, ':p': 'PAT#' },
+        ConsistentRead: true,
+      }),
+    )
+  }
+  const rawCreate = async () => {
+    await db.send(new GetCommand({ TableName: tableName, Key: ownKey, ConsistentRead: true }))
+    const { Attributes } = await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.user('acme', 'admin'),
+        UpdateExpression: 'ADD tokenSeq :one',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    )
+    const id = Number(Attributes?.tokenSeq)
+    const name = nextName()
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...keys.accessToken('acme', 'admin', id), id, name },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...keys.accessTokenName('acme', 'admin', name), tokenId: id },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+        ],
+      }),
+    )
+  }
+  const invoke = (handler: Handler, method: string, path: string, body?: unknown) => () => {
+    const raw = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body))
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+    const event = toLambdaEvent(
+      { method, url: path, headers, body: raw, sourceIp: '127.0.0.1', requestId: 'bench' },
+      `${method} ${path}`,
+      undefined,
+    )
+    return handler(event, {} as Context)
+  }
+  const compare = async (
+    label: string,
+    a: () => Promise<unknown>,
+    b: () => Promise<unknown>,
+    c: () => Promise<unknown>,
+  ) => {
+    const rows = []
+    for (const inFlight of [1, n.inFlight]) {
+      const raw = await measure(a, n.requests, inFlight)
+      const handler = await measure(b, n.requests, inFlight)
+      const full = await measure(c, n.requests, inFlight)
+      const ratio = (x: Timing) => ({ p50: round(x.p50 / raw.p50), rps: round(raw.rps / x.rps) })
+      rows.push({
+        route: label,
+        inFlight,
+        raw,
+        handler,
+        http: full,
+        handlerVsRaw: ratio(handler),
+        httpVsRaw: ratio(full),
+      })
+    }
+    return rows
+  }
+  const latency = [
+    ...(await compare(
+      'GET /api/tokens (personal token)',
+      rawList,
+      invoke(handlers.list, 'GET', '/api/tokens'),
+      () => http('GET', '/api/tokens', token),
+    )),
+    ...(await compare(
+      'POST /api/tokens',
+      rawCreate,
+      () => invoke(handlers.create, 'POST', '/api/tokens', { name: nextName() })(),
+      () => http('POST', '/api/tokens', token, { name: nextName() }),
+    )),
+  ]
+
+  // 4. Scale: one user's n tokens, listed and deleted, against a raw loop doing the same.
+  const scale: ScaleRow[] = []
+  for (const count of n.scale) {
+    const username = `scale${count}`
+    const { putUser } = await import('../shared/data/users.js')
+    const { createAccessToken } = await import('../shared/domain/access-tokens.js')
+    await putUser({
+      team: 'acme',
+      username,
+      role: 'member',
+      mfaEnabled: false,
+      createdAt: new Date().toISOString(),
+    })
+    const own = (await createAccessToken({ team: 'acme', username }, { name: 'own' })).accessKey
+    const owner = { team: 'acme', username }
+    await seedAccessTokens(db, tableName, owner, count)
+    const pk = keys.accessToken('acme', username, 1).PK
+    const rawQuery = async (prefix: string, projection?: string) => {
+      const items: Record<string, unknown>[] = []
+      const pages = paginateQuery(
+        { client: db },
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+          ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+          ConsistentRead: true,
+          ...(projection && { ProjectionExpression: projection }),
+        },
+      )
+      for await (const page of pages) items.push(...(page.Items ?? []))
+      return items
+    }
+    const time = async (task: () => Promise<unknown>) => {
+      const t0 = performance.now()
+      await task()
+      return round(performance.now() - t0, 1)
+    }
+    const listHttp = median([
+      await time(() => http('GET', '/api/tokens', own)),
+      await time(() => http('GET', '/api/tokens', own)),
+    ])
+    const listRaw = median([await time(() => rawQuery('PAT#')), await time(() => rawQuery('PAT#'))])
+    const { deleteKeys } = await import('../shared/data/batch.js')
+    const deleteRaw = await time(async () => deleteKeys((await rawQuery('PAT', 'PK, SK')) as never))
+    await seedAccessTokens(db, tableName, owner, count)
+    await createAccessToken(owner, { name: 'own' })
+      .then((t) => t.accessKey)
+      .then(async (again) => {
+        const deleteHttp = await time(() => http('DELETE', '/api/tokens/delete-all', again))
+        scale.push({
+          tokens: count,
+          listHttpMs: listHttp,
+          listRawMs: listRaw,
+          listRatio: round(listHttp / listRaw),
+          deleteAllHttpMs: deleteHttp,
+          deleteAllRawMs: deleteRaw,
+          deleteRatio: round(deleteHttp / deleteRaw),
+        })
+      })
+  }
+
+  // 5. Crypto: the token check and the password KDF.
+  const sample = issuePersonalToken({ team: 'acme', username: 'admin', id: 9 })
+  const stored = sha256(sample.secret)
+  const t0 = performance.now()
+  for (let i = 0; i < n.verifies; i++) {
+    const parsed = parsePersonalToken(sample.token)
+    if (!parsed || !hashesMatch(stored, sha256(parsed.secret))) throw new Error('verify failed')
+  }
+  const verifiesPerSecond = Math.round(n.verifies / ((performance.now() - t0) / 1000))
+  const kdf: number[] = []
+  for (let i = 0; i < n.hashes; i++) {
+    const start = performance.now()
+    await hashPassword('correct horse battery staple')
+    kdf.push(performance.now() - start)
+  }
+  const crypto = {
+    tokenParseAndHashPerSecond: verifiesPerSecond,
+    scryptHashMs: round(median(kdf), 1),
+  }
+
+  await app.close()
+  await dynamodb?.stop()
+
+  // 3. Cold start proxy (last: it spawns processes and should not disturb the rest).
+  const cold = await measureBundles(n.bundleRuns)
+
+  return {
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      date: new Date().toISOString(),
+      quick: options.quick,
+    },
+    calls,
+    latency,
+    scale,
+    crypto,
+    cold,
+  }
+}
+
+function print(results: Awaited<ReturnType<typeof runBench>>) {
+  const table = (rows: object[]) => console.table(rows)
+  console.log(
+    `\nLatchkey benchmark, ${results.machine.cpus} x ${results.machine.cpu}, Node ${results.machine.node}${results.machine.quick ? ' (quick: figures not meaningful)' : ''}`,
+  )
+  console.log('\n1. DynamoDB calls per request')
+  table(
+    results.calls.map((r) => ({
+      request: r.request,
+      calls: JSON.stringify(r.counts),
+      total: r.total,
+      budget: r.budget,
+      ok: r.withinBudget,
+    })),
+  )
+  console.log(
+    '\n2. Hot path: raw SDK floor (a), handler in process (b), HTTP via the local server (c); ms and requests/s',
+  )
+  table(
+    results.latency.map((r) => ({
+      route: r.route,
+      inFlight: r.inFlight,
+      'a p50': r.raw.p50,
+      'a p99': r.raw.p99,
+      'a rps': r.raw.rps,
+      'b p50': r.handler.p50,
+      'b rps': r.handler.rps,
+      'c p50': r.http.p50,
+      'c p99': r.http.p99,
+      'c rps': r.http.rps,
+      'b/a': r.handlerVsRaw.p50,
+      'c/a': r.httpVsRaw.p50,
+      'c/a rps': r.httpVsRaw.rps,
+    })),
+  )
+  console.log(
+    '\n3. Cold start proxy: bundle size and module init in a fresh node (bare node:',
+    results.cold.bareNodeMs,
+    'ms)',
+  )
+  table(results.cold.bundles.map((b) => ({ ...b, kb: round(b.bytes / 1024, 1) })))
+  console.log('\n4. Scale: one user with n tokens, service vs raw Query/BatchWrite loop')
+  table(results.scale)
+  console.log('\n5. Crypto')
+  table([results.crypto])
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  process.env.LOG_LEVEL ??= 'warn'
+  const quick = process.argv.includes('--quick')
+  const results = await runBench({ quick })
+  print(results)
+  const file = quick ? 'bench/out/results.quick.json' : 'bench/results.json'
+  await mkdir('bench/out', { recursive: true })
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`)
+  console.log(`\nwrote ${file}`)
+}

@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto'
+
+/**
+ * A whole local Latchkey on a given DynamoDB endpoint: a fresh table, a
+ * bootstrapped team and the real local server on a free port. Used by the tests
+ * and the benchmark. Modules read their configuration when they load, so they are
+ * imported only after the environment names the table (once per process).
+ */
+export async function startApp(options: { endpoint: string; team?: string }) {
+  process.env.DYNAMODB_ENDPOINT = options.endpoint
+  process.env.TABLE_NAME = `latchkey-${randomUUID()}`
+  const { dynamo, db, tableName } = await import('../shared/data/client.js')
+  const { ensureTable } = await import('./ensure-table.js')
+  const { bootstrap } = await import('./bootstrap.js')
+  const { startServer } = await import('./server.js')
+
+  await ensureTable(dynamo, tableName)
+  const admin = await bootstrap(options.team ?? 'acme')
+  if (!admin) throw new Error('bootstrap did not run on a fresh table')
+  const server = await startServer({ port: 0, host: '127.0.0.1' })
+  return { url: server.url, admin, db, dynamo, tableName, close: () => server.close() }
+}

@@ -1,0 +1,23 @@
+import { expect, inject, it } from 'vitest'
+import { runBench } from '../../bench/run.js'
+
+/**
+ * The benchmark in --quick mode, so its code cannot rot. Timings are not asserted
+ * (2 shared cores are noisy); DynamoDB call counts are deterministic and are.
+ */
+it('runs the benchmark end to end, within every call budget', async () => {
+  const results = await runBench({ quick: true, endpoint: inject('dynamoEndpoint') })
+  expect(results.calls.map((row) => [row.request, row.total])).toEqual([
+    ['any route, garbage token', 0],
+    ['any route, well-formed forged token', 1],
+    ['GET /api/tokens, token first used this minute', 3],
+    ['GET /api/tokens', 2],
+    ['POST /api/tokens', 3],
+    ['DELETE /api/tokens/{id}', 3],
+  ])
+  expect(results.calls.every((row) => row.withinBudget)).toBe(true)
+  expect(results.latency).toHaveLength(4)
+  expect(results.scale.map((row) => row.tokens)).toEqual([50, 100])
+  expect(results.cold.bundles.map((b) => b.handler)).toContain('tokens/list')
+  for (const bundle of results.cold.bundles) expect(bundle.bytes).toBeGreaterThan(10_000)
+})
