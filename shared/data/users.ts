@@ -1,4 +1,9 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import {
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
 import { db, tableName } from './client.js'
 import { cancellationReasons, isConditionFailed } from './errors.js'
 import { keys } from './keys.js'
@@ -29,71 +34,68 @@ export class NoSuchTeam extends Error {
   }
 }
 
-/** Creates a team and its first user together, or neither (a second bootstrap is a no-op). */
-export async function putTeamWithUser(user: UserRecord): Promise<void> {
+function userItem(user: UserRecord) {
+  const { team, username, role, passwordHash, mfaEnabled, createdAt } = user
+  return {
+    ...keys.user(team, username),
+    kind: 'User',
+    team,
+    username,
+    role,
+    passwordHash,
+    mfaEnabled,
+    createdAt,
+    tokenSeq: 0,
+  }
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
+
+/**
+ * Puts a new user together with one other action (the team's creation, or a check
+ * that it exists); `firstFailed` names what it means when that action's condition fails.
+ */
+async function putUserWith(user: UserRecord, first: TransactItem, firstFailed: () => Error) {
+  const put: TransactItem = {
+    Put: {
+      TableName: tableName,
+      Item: userItem(user),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    },
+  }
   try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName,
-              Item: {
-                ...keys.team(user.team),
-                kind: 'Team',
-                name: user.team,
-                createdAt: user.createdAt,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-          {
-            Put: {
-              TableName: tableName,
-              Item: { ...keys.user(user.team, user.username), kind: 'User', ...user, tokenSeq: 0 },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-        ],
-      }),
-    )
+    await db.send(new TransactWriteCommand({ TransactItems: [first, put] }))
   } catch (error) {
     const reasons = cancellationReasons(error)
-    if (reasons?.[0] === 'ConditionalCheckFailed') throw new AlreadyExists('Team')
+    if (reasons?.[0] === 'ConditionalCheckFailed') throw firstFailed()
     if (reasons?.[1] === 'ConditionalCheckFailed') throw new AlreadyExists('User')
     throw error
   }
 }
 
+/** Creates a team and its first user together, or neither (a second bootstrap is a no-op). */
+export function putTeamWithUser(user: UserRecord): Promise<void> {
+  const team = { ...keys.team(user.team), kind: 'Team', name: user.team, createdAt: user.createdAt }
+  return putUserWith(
+    user,
+    { Put: { TableName: tableName, Item: team, ConditionExpression: 'attribute_not_exists(PK)' } },
+    () => new AlreadyExists('Team'),
+  )
+}
+
 /** Adds a user to an existing team. */
-export async function putUser(user: UserRecord): Promise<void> {
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            ConditionCheck: {
-              TableName: tableName,
-              Key: keys.team(user.team),
-              ConditionExpression: 'attribute_exists(PK)',
-            },
-          },
-          {
-            Put: {
-              TableName: tableName,
-              Item: { ...keys.user(user.team, user.username), kind: 'User', ...user, tokenSeq: 0 },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-        ],
-      }),
-    )
-  } catch (error) {
-    const reasons = cancellationReasons(error)
-    if (reasons?.[0] === 'ConditionalCheckFailed') throw new NoSuchTeam(user.team)
-    if (reasons?.[1] === 'ConditionalCheckFailed') throw new AlreadyExists('User')
-    throw error
-  }
+export function putUser(user: UserRecord): Promise<void> {
+  return putUserWith(
+    user,
+    {
+      ConditionCheck: {
+        TableName: tableName,
+        Key: keys.team(user.team),
+        ConditionExpression: 'attribute_exists(PK)',
+      },
+    },
+    () => new NoSuchTeam(user.team),
+  )
 }
 
 export async function getUser(team: string, username: string): Promise<UserRecord | undefined> {

@@ -110,10 +110,23 @@ describe('authentication cost', () => {
 })
 
 describe('POST /api/tokens', () => {
-  it('allocates the id, then writes token and name guard in one transaction, storing only a hash', async () => {
+  /** A caller whose token was used just now (no lastUsed write), getting token id `id`. */
+  const creatingAs = (id: number) => {
     const caller = storedToken({ lastUsed: NOW.toISOString() })
     ddb.on(GetCommand).resolves({ Item: caller.item })
-    ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 8 } })
+    ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: id } })
+    return caller
+  }
+  const postAs = (caller: { token: string }) =>
+    invoke(create, {
+      method: 'POST',
+      url: '/api/tokens',
+      token: caller.token,
+      body: { name: 'ci' },
+    })
+
+  it('allocates the id, then writes token and name guard in one transaction, storing only a hash', async () => {
+    const caller = creatingAs(8)
     ddb.on(TransactWriteCommand).resolves({})
     const reply = await invoke(create, {
       method: 'POST',
@@ -174,46 +187,25 @@ describe('POST /api/tokens', () => {
   })
 
   it('answers 409 when the name guard exists', async () => {
-    const caller = storedToken({ lastUsed: NOW.toISOString() })
-    ddb.on(GetCommand).resolves({ Item: caller.item })
-    ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 9 } })
+    const caller = creatingAs(9)
     ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'))
-    const reply = await invoke(create, {
-      method: 'POST',
-      url: '/api/tokens',
-      token: caller.token,
-      body: { name: 'ci' },
-    })
+    const reply = await postAs(caller)
     expect(reply.statusCode).toBe(409)
     expect(reply.json.code).toBe('resource_already_exists')
   })
 
   it('retries a transaction cancelled by a conflict', async () => {
-    const caller = storedToken({ lastUsed: NOW.toISOString() })
-    ddb.on(GetCommand).resolves({ Item: caller.item })
-    ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 9 } })
+    const caller = creatingAs(9)
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled('TransactionConflict', 'None')).resolves({})
-    const reply = await invoke(create, {
-      method: 'POST',
-      url: '/api/tokens',
-      token: caller.token,
-      body: { name: 'ci' },
-    })
+    const reply = await postAs(caller)
     expect(reply.statusCode).toBe(200)
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2)
   })
 
   it('answers 503 with Retry-After when DynamoDB throttles, leaving nothing half-written', async () => {
-    const caller = storedToken({ lastUsed: NOW.toISOString() })
-    ddb.on(GetCommand).resolves({ Item: caller.item })
-    ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 9 } })
+    const caller = creatingAs(9)
     ddb.on(TransactWriteCommand).rejects(awsError('ProvisionedThroughputExceededException'))
-    const reply = await invoke(create, {
-      method: 'POST',
-      url: '/api/tokens',
-      token: caller.token,
-      body: { name: 'ci' },
-    })
+    const reply = await postAs(caller)
     expect(reply.statusCode).toBe(503)
     expect(reply.headers?.['retry-after']).toBe('1')
     expect(reply.json).toEqual({
