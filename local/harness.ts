@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
  * and the benchmark. Modules read their configuration when they load, so they are
  * imported only after the environment names the table (once per process).
  */
-export async function startApp(options: { endpoint: string; team?: string }) {
+export async function startApp(options: { endpoint: string; team?: string; stream?: boolean }) {
   process.env.DYNAMODB_ENDPOINT = options.endpoint
   process.env.TABLE_NAME = `latchkey-${randomUUID()}`
   const { dynamo, db, tableName } = await import('../shared/data/client.js')
@@ -14,7 +14,7 @@ export async function startApp(options: { endpoint: string; team?: string }) {
   const { bootstrap } = await import('./bootstrap.js')
   const { startServer } = await import('./server.js')
 
-  await ensureTable(dynamo, tableName)
+  await ensureTable(dynamo, tableName, { stream: options.stream ?? true })
   const admin = await bootstrap(options.team ?? 'acme')
   if (!admin) throw new Error('bootstrap did not run on a fresh table')
   const server = await startServer({ port: 0, host: '127.0.0.1' })
