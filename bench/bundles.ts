@@ -7,11 +7,13 @@ import { execFileSync } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
 import { build } from 'esbuild'
 import { bundling } from '../infra/constructs/function.js'
+import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 import { fallbackHandler, routeList } from '../shared/routes.js'
 import { median, round } from './stats.js'
 
 const root = new URL('..', import.meta.url).pathname
 const outDir = `${root}bench/out`
+const keyFile = `${outDir}/jwt-keys.json`
 
 function timeNode(args: string[], runs: number): number {
   const times: number[] = []
@@ -23,6 +25,7 @@ function timeNode(args: string[], runs: number): number {
         TABLE_NAME: 'bench',
         AWS_REGION: 'eu-west-1',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        JWT_KEY_FILE: keyFile,
       },
     })
     times.push(performance.now() - t0)
@@ -49,6 +52,7 @@ export async function measureBundles(
   runs: number,
 ): Promise<{ bareNodeMs: number; bundles: BundleResult[] }> {
   await mkdir(outDir, { recursive: true })
+  await writeJwtKeyFile(keyFile)
   const handlers = [...new Set([...routeList.map((r) => r.handler), fallbackHandler])]
   const bareNodeMs = timeNode(['-e', '0'], runs)
   const bundles: BundleResult[] = []

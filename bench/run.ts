@@ -107,6 +107,10 @@ export async function runBench(options: BenchOptions) {
   const created = await http('POST', '/api/tokens', token, { name: nextName() })
   const victim = await http('POST', '/api/tokens', token, { name: nextName() })
   const forged = issuePersonalToken({ team: 'acme', username: 'admin', id: 1 }).token
+  const service = await http('POST', '/v1/teams/acme/service_token', undefined, {
+    key_id: '1', // the bootstrap token, already used: the rows below start from a fresh one
+    key_secret: token,
+  })
   const calls = [
     {
       request: 'any route, garbage token',
@@ -133,6 +137,18 @@ export async function runBench(options: BenchOptions) {
       budget: 3,
       counts: await counted(() =>
         http('POST', '/api/tokens', created.accessKey, { name: nextName() }),
+      ),
+    },
+    {
+      request: 'GET /api/tokens, service bearer token (JWT)',
+      budget: 1,
+      counts: await counted(() => http('GET', '/api/tokens', service.bearer_token)),
+    },
+    {
+      request: 'POST /v1/teams/{team}/service_token',
+      budget: 2,
+      counts: await counted(() =>
+        http('POST', '/v1/teams/acme/service_token', undefined, { key_id: '1', key_secret: token }),
       ),
     },
     {

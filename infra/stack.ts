@@ -1,4 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib'
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms'
 import type { Construct } from 'constructs'
 import { LatchkeyApi } from './constructs/api.js'
 import { LatchkeyTable } from './constructs/table.js'
@@ -11,12 +12,23 @@ export interface LatchkeyStackProps extends StackProps {
 export class LatchkeyStack extends Stack {
   readonly api: LatchkeyApi
   readonly table: LatchkeyTable
+  readonly jwtKey: Key
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps) {
     super(scope, id, props)
     this.table = new LatchkeyTable(this, 'Data')
+    // Service bearer tokens are signed in KMS: the private key never leaves it.
+    // Asymmetric keys have no automatic rotation; rotate by adding a new key and
+    // listing the old one in JWT_KMS_PREVIOUS_KEY_IDS until its tokens expire.
+    this.jwtKey = new Key(this, 'ServiceTokenKey', {
+      description: `Latchkey ${props.stage}: signs service bearer tokens (ES256)`,
+      keySpec: KeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    })
     this.api = new LatchkeyApi(this, 'Api', {
       table: this.table.table,
+      jwtKey: this.jwtKey,
       throttle: { rateLimit: 200, burstLimit: 400 },
     })
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.apiEndpoint })

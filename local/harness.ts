@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 
 /**
  * A whole local Latchkey on a given DynamoDB endpoint: a fresh table, a
@@ -9,6 +13,11 @@ import { randomUUID } from 'node:crypto'
 export async function startApp(options: { endpoint: string; team?: string; stream?: boolean }) {
   process.env.DYNAMODB_ENDPOINT = options.endpoint
   process.env.TABLE_NAME = `latchkey-${randomUUID()}`
+  if (!process.env.JWT_KEY_FILE) {
+    const keyFile = join(await mkdtemp(join(tmpdir(), 'latchkey-keys-')), 'jwt-keys.json')
+    await writeJwtKeyFile(keyFile)
+    process.env.JWT_KEY_FILE = keyFile
+  }
   const { dynamo, db, tableName } = await import('../shared/data/client.js')
   const { ensureTable } = await import('./ensure-table.js')
   const { bootstrap } = await import('./bootstrap.js')

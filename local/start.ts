@@ -5,8 +5,10 @@
 // The SDK versions are pinned (see README); its Node 22 notice is noise on every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
+import { existsSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
 import { type DynamoDbLocal, LaunchError, launchDynamoDbLocal } from './dynamodb.js'
 
@@ -46,6 +48,12 @@ async function main() {
     }).catch((error) => fail(error instanceof LaunchError ? error.message : String(error)))
     process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint
     process.env.TABLE_NAME ??= 'latchkey'
+  }
+  // Service-token signing keys: generated on first start, kept with the data (0600).
+  if (!process.env.JWT_KMS_KEY_ID && !process.env.JWT_KEY_FILE) {
+    const keyFile = join(options.dataDir, 'jwt-keys.json')
+    if (!existsSync(keyFile)) await writeJwtKeyFile(keyFile)
+    process.env.JWT_KEY_FILE = keyFile
   }
   const stopDatabase = async () => {
     await dynamodb?.stop()

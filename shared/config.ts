@@ -14,6 +14,13 @@ export interface Config {
   region: string
   /** Set to use DynamoDB Local or another endpoint instead of AWS's. */
   dynamoEndpoint: string | undefined
+  /** Service-token keys: a local key file, or a KMS key (plus retired ones still verifying). */
+  jwt: {
+    keyFile: string | undefined
+    kmsKeyId: string | undefined
+    previousKmsKeyIds: string[]
+    issuer: string
+  }
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/
@@ -28,7 +35,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (dynamoEndpoint ? 'local' : undefined)
   if (!region) throw new ConfigError('AWS_REGION', 'is not set')
-  return { tableName, region, dynamoEndpoint }
+  const jwt = {
+    keyFile: env.JWT_KEY_FILE || undefined,
+    kmsKeyId: env.JWT_KMS_KEY_ID || undefined,
+    previousKmsKeyIds: (env.JWT_KMS_PREVIOUS_KEY_IDS ?? '').split(',').filter(Boolean),
+    issuer: env.LATCHKEY_ISSUER || 'latchkey',
+  }
+  return { tableName, region, dynamoEndpoint, jwt }
 }
 
 let cached: Config | undefined

@@ -1,4 +1,5 @@
 import { AccessTokenPath, CreateAccessTokenBody } from './schemas/access-tokens.js'
+import { CreateServiceTokenBody, TeamPath } from './schemas/service-tokens.js'
 
 /**
  * The route table: the single source for the local server, the CDK stack and the
@@ -8,7 +9,10 @@ import { AccessTokenPath, CreateAccessTokenBody } from './schemas/access-tokens.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
-/** `user`: a personal access token, as `Authorization: Bearer` or `?token=`. */
+/**
+ * `user`: a personal access token (`Authorization: Bearer` or `?token=`) or a service
+ * bearer token (a JWT, `Authorization: Bearer`).
+ */
 export type AuthKind = 'none' | 'user'
 
 export type BodyType = 'json' | 'form'
@@ -29,6 +33,14 @@ export const authTableActions: Record<AuthKind, readonly TableAction[]> = {
   user: ['GetItem', 'UpdateItem'], // token lookup, lastUsed
 }
 
+/** Uses of the service-token signing key (a KMS key on AWS). */
+export type KeyUse = 'sign' | 'publicKeys'
+
+export const authKeyUses: Record<AuthKind, readonly KeyUse[]> = {
+  none: [],
+  user: ['publicKeys'], // verifying service tokens
+}
+
 export interface RouteSpec {
   method: HttpMethod
   path: string
@@ -43,6 +55,8 @@ export interface RouteSpec {
   bodyTypes?: readonly BodyType[]
   /** Table actions the handler needs beyond authentication (least privilege on AWS). */
   table: readonly TableAction[]
+  /** Uses of the service-token key beyond authentication. */
+  keys?: readonly KeyUse[]
 }
 
 export const routes = {
@@ -79,6 +93,27 @@ export const routes = {
     summary: "Deletes one of the caller's personal access tokens.",
     params: AccessTokenPath,
     table: ['GetItem', 'DeleteItem'],
+  },
+  createServiceToken: {
+    method: 'POST',
+    path: '/v1/teams/{team}/service_token',
+    handler: 'auth/service-token',
+    auth: 'none',
+    summary:
+      'Exchanges a personal access token (key_secret, its id as key_id) for a one-hour service bearer token.',
+    params: TeamPath,
+    body: CreateServiceTokenBody,
+    table: ['GetItem', 'UpdateItem'], // the personal token, its lastUsed, the user's role
+    keys: ['sign'],
+  },
+  jwks: {
+    method: 'GET',
+    path: '/.well-known/jwks.json',
+    handler: 'auth/jwks',
+    auth: 'none',
+    summary: 'The public keys that verify service bearer tokens.',
+    table: [],
+    keys: ['publicKeys'],
   },
 } as const satisfies Record<string, RouteSpec>
 

@@ -9,9 +9,11 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2'
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb'
+import type { IKey } from 'aws-cdk-lib/aws-kms'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
 import {
+  authKeyUses,
   authTableActions,
   fallbackHandler,
   type RouteSpec,
@@ -21,6 +23,8 @@ import { LatchkeyFunction } from './function.js'
 
 export interface LatchkeyApiProps {
   table: ITable
+  /** The service-token signing key (asymmetric, ECC P-256). */
+  jwtKey: IKey
   throttle: { rateLimit: number; burstLimit: number }
 }
 
@@ -42,7 +46,7 @@ export class LatchkeyApi extends Construct {
 
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id)
-    const environment = { TABLE_NAME: props.table.tableName }
+    const environment = { TABLE_NAME: props.table.tableName, JWT_KMS_KEY_ID: props.jwtKey.keyArn }
     const fallback = new LatchkeyFunction(this, 'Fallback', {
       handler: fallbackHandler,
       environment,
@@ -78,19 +82,20 @@ export class LatchkeyApi extends Construct {
       },
     })
 
-    for (const route of routeList) this.addRoute(route, props.table, environment)
+    for (const route of routeList) this.addRoute(route, props, environment)
   }
 
   private addRoute(
     route: RouteSpec & { id: string },
-    table: ITable,
+    props: LatchkeyApiProps,
     environment: Record<string, string>,
   ) {
     const fn = new LatchkeyFunction(this, functionId(route.handler), {
       handler: route.handler,
       environment,
     })
-    fn.allowTableActions(table, [...authTableActions[route.auth], ...route.table])
+    fn.allowTableActions(props.table, [...authTableActions[route.auth], ...route.table])
+    fn.allowKeyUses(props.jwtKey, [...authKeyUses[route.auth], ...(route.keys ?? [])])
     this.functions.set(route.handler, fn)
     new HttpRoute(this, `Route${functionId(route.id)}`, {
       httpApi: this.api,

@@ -1,11 +1,12 @@
 import { Duration } from 'aws-cdk-lib'
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb'
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
+import type { IKey } from 'aws-cdk-lib/aws-kms'
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda'
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
-import type { TableAction } from '../../shared/routes.js'
+import type { KeyUse, TableAction } from '../../shared/routes.js'
 
 const root = new URL('../..', import.meta.url).pathname
 
@@ -68,6 +69,15 @@ export class LatchkeyFunction extends NodejsFunction {
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling,
     })
+  }
+
+  /** Only the listed uses of the service-token key: signing, or reading its public half. */
+  allowKeyUses(key: IKey, uses: readonly KeyUse[]): void {
+    const actions = [...new Set(uses)].map((use) =>
+      use === 'sign' ? 'kms:Sign' : 'kms:GetPublicKey',
+    )
+    if (actions.length === 0) return
+    this.addToRolePolicy(new PolicyStatement({ actions: actions.sort(), resources: [key.keyArn] }))
   }
 
   /** Only the listed item actions, on the table itself (no index, no `Scan`, no `*`). */

@@ -30,6 +30,8 @@ beforeAll(async () => {
 
   const valid = app.admin.token
   bad.garbage = 'not-a-token'
+  bad['garbage JWT'] = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.'
+  bad['JWT-shaped'] = 'a.b.c'
   bad['bad checksum'] = `${valid.slice(0, -1)}${valid.endsWith('A') ? 'B' : 'A'}`
   bad['wrong secret'] = issuePersonalToken({ team: 'acme', username: 'admin', id: 1 }).token
   bad['unknown id'] = issuePersonalToken({ team: 'acme', username: 'admin', id: 4242 }).token
@@ -70,6 +72,8 @@ describe.each(protectedRoutes)('$method $path', (route) => {
 
   it.each([
     'garbage',
+    'garbage JWT',
+    'JWT-shaped',
     'bad checksum',
     'wrong secret',
     'unknown id',

@@ -13,6 +13,8 @@ it('runs the benchmark end to end, within every call budget', async () => {
     ['GET /api/tokens, token first used this minute', 3],
     ['GET /api/tokens', 2],
     ['POST /api/tokens', 3],
+    ['GET /api/tokens, service bearer token (JWT)', 1],
+    ['POST /v1/teams/{team}/service_token', 2],
     ['DELETE /api/tokens/{id}', 3],
   ])
   expect(results.calls.every((row) => row.withinBudget)).toBe(true)

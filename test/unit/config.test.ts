@@ -18,6 +18,7 @@ describe('config', () => {
       tableName: 'latchkey',
       region: 'eu-west-1',
       dynamoEndpoint: undefined,
+      jwt: { keyFile: undefined, kmsKeyId: undefined, previousKmsKeyIds: [], issuer: 'latchkey' },
     })
     expect(
       readConfig({ TABLE_NAME: 'latchkey', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).region,

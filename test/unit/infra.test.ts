@@ -62,6 +62,7 @@ describe('CDK stack', () => {
       const statements = statementsOf(route.handler)
       const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))
       const expected = [...new Set([...authTableActions[route.auth], ...route.table])].sort()
+      if (expected.length === 0) return expect(table).toEqual([])
       expect(table).toHaveLength(1)
       expect(actionsOf(table[0] as Statement)).toEqual(expected.map((a) => `dynamodb:${a}`))
       // The table itself, never its indexes.
@@ -69,9 +70,27 @@ describe('CDK stack', () => {
     },
   )
 
-  it('gives the fallback no table access at all', () => {
+  it('gives the fallback no table or key access at all', () => {
     const actions = statementsOf(fallbackHandler).flatMap(actionsOf)
-    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual([])
+    expect(actions.filter((a) => !a.startsWith('logs:'))).toEqual([])
+  })
+
+  it.each(routeList)('lets $method $path use the signing key only as its route needs', (route) => {
+    const kms = statementsOf(route.handler)
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('kms:'))
+    const signs = route.keys?.includes('sign') ?? false
+    const reads = route.auth === 'user' || (route.keys?.includes('publicKeys') ?? false)
+    expect(kms.sort()).toEqual(
+      [...(reads ? ['kms:GetPublicKey'] : []), ...(signs ? ['kms:Sign'] : [])].sort(),
+    )
+  })
+
+  it('signs service tokens with an asymmetric P-256 KMS key that is retained', () => {
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+    })
   })
 
   it('has no wildcard action and no Scan anywhere', () => {

@@ -1,15 +1,20 @@
 import { presentedCredential } from '../../auth/credentials.js'
 import { verifyAccessToken } from '../../domain/access-tokens.js'
+import { verifyServiceToken } from '../../domain/service-tokens.js'
 import { describeError, log } from '../../log.js'
 import type { AuthKind } from '../../routes.js'
 import { unauthenticated } from '../errors.js'
 import type { Middleware } from '../event.js'
 
 /**
- * Establishes `event.caller` for routes that need one. Every failure is the same
- * 401. The `lastUsed` write runs alongside the handler and is awaited before the
+ * Establishes `event.caller` for routes that need one, from a personal access token
+ * (one GetItem) or a service bearer token (no database call). Every failure is the
+ * same 401. The `lastUsed` write runs alongside the handler and is awaited before the
  * response leaves, so Lambda never freezes with it in flight.
  */
+/** Personal tokens never contain dots; a compact JWS always has exactly two. */
+const looksLikeJwt = (credential: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(credential)
+
 export function authenticate(kind: AuthKind): Middleware {
   const settle: Middleware['after'] = async ({ internal }) => {
     await internal.recorded
@@ -20,6 +25,16 @@ export function authenticate(kind: AuthKind): Middleware {
       if (kind === 'none') return
       const credential = presentedCredential(event)
       if (!credential) throw unauthenticated()
+      if (looksLikeJwt(credential)) {
+        const claims = await verifyServiceToken(credential)
+        event.caller = {
+          kind: 'user',
+          team: claims.team,
+          username: claims.sub,
+          credential: { type: 'service_token', jti: claims.jti, role: claims.role },
+        }
+        return
+      }
       const requestId = event.requestContext.requestId
       const verified = await verifyAccessToken(credential, new Date(), (error) =>
         log('warn', 'lastUsed not recorded', { requestId, ...describeError(error) }),
