@@ -5,6 +5,7 @@ import { getUser, type Role } from '../data/users.js'
 import { unauthenticated } from '../http/errors.js'
 import { jwtKeys } from '../keys/index.js'
 import { JWT_ALG } from '../keys/jwt-keys.js'
+import { describeError, log } from '../log.js'
 import { verifyAccessToken } from './access-tokens.js'
 
 /** Service bearer tokens live one hour (API.md). */
@@ -37,10 +38,15 @@ export async function createServiceToken(
   keySecret: string,
   now = new Date(),
 ) {
-  const { token, recorded } = await verifyAccessToken(keySecret, now)
-  await recorded
-  if (token.team !== team || String(token.id) !== keyId) throw unauthenticated()
-  const user = await getUser(team, token.username)
+  const { token, recorded } = await verifyAccessToken(keySecret, now, (error) =>
+    log('warn', 'lastUsed not recorded', describeError(error)),
+  )
+  if (token.team !== team || String(token.id) !== keyId) {
+    await recorded
+    throw unauthenticated()
+  }
+  // The lastUsed write and the role lookup are independent: run them together.
+  const [user] = await Promise.all([getUser(team, token.username), recorded])
   if (!user) throw unauthenticated()
   const iat = Math.floor(now.getTime() / 1000)
   const exp = iat + SERVICE_TOKEN_SECONDS

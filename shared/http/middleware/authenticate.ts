@@ -6,15 +6,15 @@ import type { AuthKind } from '../../routes.js'
 import { unauthenticated } from '../errors.js'
 import type { Middleware } from '../event.js'
 
+/** Personal tokens never contain dots; a compact JWS always has exactly two. */
+const looksLikeJwt = (credential: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(credential)
+
 /**
  * Establishes `event.caller` for routes that need one, from a personal access token
  * (one GetItem) or a service bearer token (no database call). Every failure is the
  * same 401. The `lastUsed` write runs alongside the handler and is awaited before the
  * response leaves, so Lambda never freezes with it in flight.
  */
-/** Personal tokens never contain dots; a compact JWS always has exactly two. */
-const looksLikeJwt = (credential: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(credential)
-
 export function authenticate(kind: AuthKind): Middleware {
   const settle: Middleware['after'] = async ({ internal }) => {
     await internal.recorded
