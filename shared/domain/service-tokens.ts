@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { createLocalJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { config } from '../config.js'
 import { getUser, type Role } from '../data/users.js'
 import { unauthenticated } from '../http/errors.js'
 import { jwtKeys } from '../keys/index.js'
-import { JWT_ALG } from '../keys/jwt-keys.js'
+import { signJws, verifyJws } from '../keys/jws.js'
 import { describeError, log } from '../log.js'
 import { verifyAccessToken } from './access-tokens.js'
 
@@ -16,16 +15,6 @@ export interface ServiceClaims {
   team: string
   role: Role
   jti: string
-}
-
-const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-
-/** Signs a compact JWS with the current key (locally or in KMS). */
-async function signJwt(claims: Record<string, unknown>): Promise<string> {
-  const signer = await jwtKeys.signer()
-  const input = `${encode({ alg: JWT_ALG, kid: signer.kid, typ: 'JWT' })}.${encode(claims)}`
-  const signature = await signer.sign(Buffer.from(input))
-  return `${input}.${Buffer.from(signature).toString('base64url')}`
 }
 
 /**
@@ -50,7 +39,7 @@ export async function createServiceToken(
   if (!user) throw unauthenticated()
   const iat = Math.floor(now.getTime() / 1000)
   const exp = iat + SERVICE_TOKEN_SECONDS
-  const bearer = await signJwt({
+  const bearer = await signJws('JWT', {
     iss: config().jwt.issuer,
     sub: user.username,
     team,
@@ -62,27 +51,14 @@ export async function createServiceToken(
   return { bearer_token: bearer, expires_at: new Date(exp * 1000).toISOString(), team_name: team }
 }
 
-let keySet: Promise<JWTVerifyGetKey> | undefined
-const verificationKeys = () => {
-  keySet ??= jwtKeys.publicKeys().then(
-    (keys) => createLocalJWKSet({ keys }),
-    (error) => {
-      keySet = undefined // fetch again next time rather than caching the failure
-      throw error
-    },
-  )
-  return keySet
-}
-
 /**
  * Verifies a service bearer token with no database call: ES256 only (so `none` and
  * HMAC fail), a known `kid`, our issuer, unexpired, with every claim we rely on.
  */
 export async function verifyServiceToken(jwt: string): Promise<ServiceClaims> {
   try {
-    const { payload } = await jwtVerify(jwt, await verificationKeys(), {
+    const payload = await verifyJws('JWT', jwt, {
       issuer: config().jwt.issuer,
-      algorithms: [JWT_ALG],
       requiredClaims: ['sub', 'team', 'role', 'jti', 'iat', 'exp'],
     })
     const { sub, team, role, jti } = payload

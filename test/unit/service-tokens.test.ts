@@ -30,7 +30,7 @@ const signWith = (
   payload = claims(),
 ) =>
   new SignJWT(payload)
-    .setProtectedHeader({ alg: 'ES256', kid: keyFile.current.kid, ...header })
+    .setProtectedHeader({ alg: 'ES256', kid: keyFile.current.kid, typ: 'JWT', ...header })
     .sign(key)
 
 const listWith = (token: string) => invoke(list, { method: 'GET', url: '/api/tokens', token })
@@ -81,10 +81,13 @@ describe('service bearer tokens in the authentication middleware', () => {
       () => {
         const { role, ...rest } = claims()
         return new SignJWT(rest)
-          .setProtectedHeader({ alg: 'ES256', kid: keyFile.current.kid })
+          .setProtectedHeader({ alg: 'ES256', kid: keyFile.current.kid, typ: 'JWT' })
           .sign(privateKey)
       },
     ],
+    // A list cursor is signed by the same key; its `typ` keeps it from passing as a bearer.
+    ['a list cursor (typ cursor)', () => signWith(privateKey, { typ: 'cursor' })],
+    ['no typ at all', () => signWith(privateKey, { typ: undefined })],
     ['a role that does not exist', () => signWith(privateKey, {}, { ...claims(), role: 'root' })],
     [
       'a key that is not ours (same kid)',
