@@ -1,4 +1,6 @@
+import type { Access } from './auth/policy.js'
 import { AccessTokenPath, CreateAccessTokenBody } from './schemas/access-tokens.js'
+import { CreateProjectBody, PageQuery, ProjectPath } from './schemas/projects.js'
 import { CreateServiceTokenBody, TeamPath } from './schemas/service-tokens.js'
 
 /**
@@ -41,11 +43,19 @@ export const authKeyUses: Record<AuthKind, readonly KeyUse[]> = {
   user: ['publicKeys'], // verifying service tokens
 }
 
+/** What authorising each kind of team access costs: a personal token's role lookup. */
+export const accessTableActions: Record<Access, readonly TableAction[]> = {
+  read: [],
+  manage: ['GetItem'],
+}
+
 export interface RouteSpec {
   method: HttpMethod
   path: string
   handler: string
   auth: AuthKind
+  /** For `/v1/teams/{team}/...` routes: the caller must be of `{team}`, with this access. */
+  access?: Access
   summary: string
   /** Request schemas; each is compiled ahead of time (shared/schemas). */
   body?: { $id: string }
@@ -115,12 +125,69 @@ export const routes = {
     table: [],
     keys: ['publicKeys'],
   },
+  listProjects: {
+    method: 'GET',
+    path: '/v1/teams/{team}/projects',
+    handler: 'projects/list',
+    auth: 'user',
+    access: 'read',
+    summary: "Lists the team's projects by name, a page at a time.",
+    params: TeamPath,
+    query: PageQuery,
+    table: ['Query'],
+    keys: ['sign'], // the next-page cursor
+  },
+  createProject: {
+    method: 'POST',
+    path: '/v1/teams/{team}/projects',
+    handler: 'projects/create',
+    auth: 'user',
+    access: 'manage',
+    summary: 'Creates a project (admins).',
+    params: TeamPath,
+    body: CreateProjectBody,
+    table: ['PutItem'],
+  },
+  getProject: {
+    method: 'GET',
+    path: '/v1/teams/{team}/projects/{project}',
+    handler: 'projects/get',
+    auth: 'user',
+    access: 'read',
+    summary: 'Fetches one project.',
+    params: ProjectPath,
+    table: ['GetItem'],
+  },
+  deleteProject: {
+    method: 'DELETE',
+    path: '/v1/teams/{team}/projects/{project}',
+    handler: 'projects/delete',
+    auth: 'user',
+    access: 'manage',
+    summary: 'Deletes a project (admins).',
+    params: ProjectPath,
+    table: ['DeleteItem'],
+  },
 } as const satisfies Record<string, RouteSpec>
 
 export type RouteId = keyof typeof routes
 
 /** Answers requests that match no route (404) or no method of a path (405). */
 export const fallbackHandler = 'fallback/not-found'
+
+/** Every table action a route's function needs: its authentication, authorisation and work. */
+export const tableActionsOf = (route: RouteSpec): TableAction[] => [
+  ...new Set([
+    ...authTableActions[route.auth],
+    ...(route.access ? accessTableActions[route.access] : []),
+    ...route.table,
+  ]),
+]
+
+/** Every use of the signing key a route's function needs. */
+export const keyUsesOf = (route: RouteSpec): KeyUse[] => [
+  ...new Set([...authKeyUses[route.auth], ...(route.keys ?? [])]),
+]
 
 export const routeList: readonly (RouteSpec & { id: string })[] = Object.entries(routes).map(
   ([id, route]) => ({ id, ...route }),

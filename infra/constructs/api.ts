@@ -13,11 +13,11 @@ import type { IKey } from 'aws-cdk-lib/aws-kms'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
 import {
-  authKeyUses,
-  authTableActions,
   fallbackHandler,
+  keyUsesOf,
   type RouteSpec,
   routeList,
+  tableActionsOf,
 } from '../../shared/routes.js'
 import { LatchkeyFunction } from './function.js'
 
@@ -94,8 +94,8 @@ export class LatchkeyApi extends Construct {
       handler: route.handler,
       environment,
     })
-    fn.allowTableActions(props.table, [...authTableActions[route.auth], ...route.table])
-    fn.allowKeyUses(props.jwtKey, [...authKeyUses[route.auth], ...(route.keys ?? [])])
+    fn.allowTableActions(props.table, tableActionsOf(route))
+    fn.allowKeyUses(props.jwtKey, keyUsesOf(route))
     this.functions.set(route.handler, fn)
     new HttpRoute(this, `Route${functionId(route.id)}`, {
       httpApi: this.api,

@@ -7,8 +7,12 @@
  * |-----------------------|-------------------------|-----------------------|
  * | team                  | TEAM#<team>             | TEAM                  |
  * | user                  | TEAM#<team>             | USER#<username>       |
+ * | project               | TEAM#<team>             | PROJECT#<project>     |
+ * | sign-in failures      | TEAM#<team>             | SIGNIN#<username>     |
  * | personal token        | TEAM#<team>#USER#<user> | PAT#<id, 16 digits>   |
  * | token name guard      | TEAM#<team>#USER#<user> | PATNAME#<name>        |
+ *
+ * Names never contain `#` (see names.ts), so no value can forge another key.
  */
 export interface Key {
   PK: string
@@ -23,6 +27,15 @@ const userPk = (team: string, username: string) => `TEAM#${team}#USER#${username
 export const keys = {
   team: (team: string): Key => ({ PK: teamPk(team), SK: 'TEAM' }),
   user: (team: string, username: string): Key => ({ PK: teamPk(team), SK: `USER#${username}` }),
+  project: (team: string, project: string): Key => ({
+    PK: teamPk(team),
+    SK: `PROJECT#${project}`,
+  }),
+  /** Failed password grants for a username, known or not (so lockout reveals nothing). */
+  signInFailures: (team: string, username: string): Key => ({
+    PK: teamPk(team),
+    SK: `SIGNIN#${username}`,
+  }),
   accessToken: (team: string, username: string, id: number): Key => ({
     PK: userPk(team, username),
     SK: `PAT#${String(id).padStart(ID_DIGITS, '0')}`,
@@ -33,8 +46,14 @@ export const keys = {
   }),
 } as const
 
-/** Query ranges: a partition plus a sort-key prefix. */
+/** A Query range: a partition plus a sort-key prefix. */
+export interface Range {
+  PK: string
+  prefix: string
+}
+
 export const ranges = {
+  projects: (team: string): Range => ({ PK: teamPk(team), prefix: 'PROJECT#' }),
   accessTokens: (team: string, username: string) => ({
     PK: userPk(team, username),
     prefix: 'PAT#',
@@ -47,4 +66,10 @@ export const ranges = {
 } as const
 
 /** The `kind` attribute names the entity an item holds, for the change stream. */
-export type EntityKind = 'Team' | 'User' | 'AccessToken' | 'AccessTokenName'
+export type EntityKind =
+  | 'Team'
+  | 'User'
+  | 'Project'
+  | 'SignInFailures'
+  | 'AccessToken'
+  | 'AccessTokenName'

@@ -129,3 +129,33 @@ export async function nextTokenId(team: string, username: string): Promise<numbe
     throw error
   }
 }
+
+export type UserChanges = Partial<Pick<UserRecord, 'role' | 'passwordHash' | 'mfaEnabled'>>
+
+/** Changes a user's role, password hash or MFA flag; false when there is no such user. */
+export async function updateUser(
+  team: string,
+  username: string,
+  changes: UserChanges,
+): Promise<boolean> {
+  const entries = Object.entries(changes).filter(([, value]) => value !== undefined)
+  if (entries.length === 0) throw new Error('updateUser needs at least one change')
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.user(team, username),
+        UpdateExpression: `SET ${entries.map(([name]) => `#${name} = :${name}`).join(', ')}`,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([name]) => [`#${name}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(
+          entries.map(([name, value]) => [`:${name}`, value]),
+        ),
+      }),
+    )
+    return true
+  } catch (error) {
+    if (isConditionFailed(error)) return false
+    throw error
+  }
+}

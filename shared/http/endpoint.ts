@@ -6,6 +6,7 @@ import type { RouteSpec } from '../routes.js'
 import type { HttpResult, Internal, LatchkeyEvent } from './event.js'
 import { accessLog } from './middleware/access-log.js'
 import { authenticate } from './middleware/authenticate.js'
+import { authorize } from './middleware/authorize.js'
 import { errorResponse } from './middleware/error-response.js'
 import { normalizeHeaders } from './middleware/normalize-headers.js'
 import { parseBody } from './middleware/parse-body.js'
@@ -40,6 +41,7 @@ export function endpoint<R extends RouteSpec>(
     .use(errorResponse())
     .use(normalizeHeaders())
     .use(authenticate(route.auth))
+    .use(authorize(route.access))
     .use(parseBody(route))
     .use(validateInput(route))
     .handler(async (event) => {

@@ -12,3 +12,19 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
   }) satisfies HttpResult
 
 export const noContent = (): HttpResult => ({ statusCode: 204, headers: {}, body: '' })
+
+/**
+ * A `/v1` list page: `{"list": [...]}` plus, while more remain, a `Link` to the next
+ * page (a relative reference, resolved against the request's own URL).
+ */
+export function listPage(
+  path: string,
+  page: { list: unknown[]; next?: { count: number; offset: string } },
+): HttpResult {
+  const headers: Record<string, string> = {}
+  if (page.next) {
+    const query = new URLSearchParams({ count: String(page.next.count), offset: page.next.offset })
+    headers.link = `<${path}?${query}>; rel="next"`
+  }
+  return json(200, { list: page.list }, headers)
+}

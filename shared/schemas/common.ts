@@ -27,3 +27,16 @@ export const displayText = (maxLength: number) =>
     pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$',
     description: 'text without control characters, not only spaces',
   }) as const
+
+/**
+ * `count` and `offset` of every `/v1` list. Query values are strings (no coercion);
+ * other query parameters (e.g. `token`) pass through for the authentication step.
+ */
+export const pageQueryProperties = {
+  count: {
+    type: 'string',
+    pattern: '^(1000|[1-9][0-9]{0,2})$',
+    description: 'an integer from 1 to 1000',
+  },
+  offset: { type: 'string', minLength: 1, maxLength: 2048 },
+} as const

@@ -1,4 +1,5 @@
 import { AccessTokenPath, CreateAccessTokenBody } from './access-tokens.js'
+import { CreateProjectBody, PageQuery, ProjectPath } from './projects.js'
 import { CreateServiceTokenBody, TeamPath } from './service-tokens.js'
 
 /** Every request schema, by `$id`: the input of the validator generator. */
@@ -7,4 +8,7 @@ export const schemas = [
   AccessTokenPath,
   TeamPath,
   CreateServiceTokenBody,
+  ProjectPath,
+  CreateProjectBody,
+  PageQuery,
 ] as const

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions'
 import { AwsSolutionsChecks } from 'cdk-nag'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../infra/app.js'
-import { authTableActions, fallbackHandler, routeList } from '../../shared/routes.js'
+import { fallbackHandler, routeList, tableActionsOf } from '../../shared/routes.js'
 
 // Bundling is skipped in tests (78 ms a synth instead of seconds); `npm run synth` bundles.
 let stack: ReturnType<typeof buildApp>['stack']
@@ -61,7 +61,7 @@ describe('CDK stack', () => {
     (route) => {
       const statements = statementsOf(route.handler)
       const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))
-      const expected = [...new Set([...authTableActions[route.auth], ...route.table])].sort()
+      const expected = tableActionsOf(route).sort()
       if (expected.length === 0) return expect(table).toEqual([])
       expect(table).toHaveLength(1)
       expect(actionsOf(table[0] as Statement)).toEqual(expected.map((a) => `dynamodb:${a}`))

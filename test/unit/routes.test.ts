@@ -27,7 +27,22 @@ describe('route table', () => {
       if (names.length === 0) continue
       expect(route.params, route.id).toBeDefined()
       const schema = schemas.find((s) => s.$id === route.params?.$id)
-      expect(schema?.required).toEqual(names)
+      expect(schema && 'required' in schema ? schema.required : []).toEqual(names)
+    }
+  })
+
+  it("scopes every /v1/teams/{team} route to the caller's team", () => {
+    for (const route of routeList) {
+      if (!route.path.startsWith('/v1/teams/{team}/') || route.auth === 'none') continue
+      expect(route.access, route.id).toBeDefined()
+    }
+  })
+
+  it('paginates every /v1 list with the page query and a signing key for cursors', () => {
+    const lists = routeList.filter((r) => r.method === 'GET' && r.handler.endsWith('/list'))
+    for (const route of lists.filter((r) => r.path.startsWith('/v1/'))) {
+      expect(route.query?.$id, route.id).toBe('PageQuery')
+      expect(route.keys, route.id).toContain('sign')
     }
   })
 

@@ -399,7 +399,7 @@ describe('least privilege', () => {
   ] as const)(
     '%s uses only the table actions its route is granted',
     async (id, handler, request) => {
-      const { routes, authTableActions } = await import('../../../shared/routes.js')
+      const { routes, tableActionsOf } = await import('../../../shared/routes.js')
       const stale = storedToken() // never used: its lastUsed write is due
       ddb.on(GetCommand).resolves({ Item: stale.item })
       ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 8 } })
@@ -409,7 +409,7 @@ describe('least privilege', () => {
       const reply = await invoke(handler, { ...request, token: stale.token })
       expect(reply.statusCode).toBeLessThan(300)
       const route = routes[id]
-      const granted = new Set<string>([...authTableActions[route.auth], ...route.table])
+      const granted = new Set<string>(tableActionsOf(route))
       expect([...actionsSent()].filter((action) => !granted.has(action))).toEqual([])
     },
   )

@@ -1,0 +1,36 @@
+import type { UserCaller } from '../../auth/caller.js'
+import { type Access, allows } from '../../auth/policy.js'
+import { getUser, type Role } from '../../data/users.js'
+import { forbidden, notFound, unauthenticated } from '../errors.js'
+import type { Middleware } from '../event.js'
+
+/**
+ * A service token carries the role it was issued with (an hour old at most); a
+ * personal token does not, so its user's current role is read (one GetItem).
+ */
+async function roleOf(caller: UserCaller): Promise<Role> {
+  if (caller.credential.type === 'service_token') return caller.credential.role
+  const user = await getUser(caller.team, caller.username)
+  if (!user) throw unauthenticated() // the user was removed after the token was made
+  return user.role
+}
+
+/**
+ * Applies the rule set to team-scoped routes (`/v1/teams/{team}/...`). It runs before
+ * the body is parsed: another team's caller learns nothing, not even validation
+ * errors, and gets the same 404 whether or not that team exists.
+ */
+export function authorize(access: Access | undefined): Middleware {
+  return {
+    name: 'authorize',
+    before: async ({ event }) => {
+      if (!access) return
+      const { caller } = event
+      const team = event.pathParameters?.team
+      if (!caller || !team) throw new Error('authorize needs an authenticated caller and {team}')
+      if (caller.team !== team) throw notFound('The team')
+      if (allows(await roleOf(caller), access)) return
+      throw forbidden('Only team admins may do this; your role is member.')
+    },
+  }
+}

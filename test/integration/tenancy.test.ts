@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { routeList } from '../../shared/routes.js'
+import { startTestApp } from '../support/app.js'
+
+/**
+ * The shared tenancy suite: every team-scoped route in the route table, called by
+ * another team's admin (personal token and service token) on a resource that exists,
+ * answers exactly what a team that does not exist answers (404), and changes nothing.
+ * Members get 403 on every route that needs the admin role. New routes join by being
+ * in the table; a route whose path parameters have no fixture here fails the suite.
+ */
+let app: Awaited<ReturnType<typeof startTestApp>>
+const intruders: Record<string, string> = {}
+let victimAdmin: string
+let victimMember: string
+
+/** Path parameter values that name existing resources of the victim team. */
+const fixtures: Record<string, string> = { team: 'victim', project: 'p1' }
+
+const bearerFor = async (token: string, team: string) => {
+  const id = (await app.api('GET', '/api/tokens', { token })).body.tokens[0].id
+  const reply = await app.api('POST', `/v1/teams/${team}/service_token`, {
+    body: { key_id: String(id), key_secret: token },
+  })
+  return reply.body.bearer_token as string
+}
+
+beforeAll(async () => {
+  app = await startTestApp('acme')
+  victimAdmin = await app.addUser('victim', 'root', 'admin')
+  victimMember = await app.addUser('victim', 'mia', 'member')
+  await app.api('POST', '/v1/teams/victim/projects', { token: victimAdmin, body: { name: 'p1' } })
+  intruders['personal token'] = await app.addUser('intruders', 'eve', 'admin')
+  intruders['service token'] = await bearerFor(intruders['personal token'] ?? '', 'intruders')
+})
+const scoped = routeList.filter((route) => route.access !== undefined)
+const pathWith = (template: string, values: Record<string, string>) =>
+  template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = values[name]
+    if (value === undefined) throw new Error(`no tenancy fixture for {${name}} in ${template}`)
+    return value
+  })
+// Any body: authorisation runs before the body is read, and a valid one would be written.
+const bodyFor = (method: string) => (method === 'POST' ? { name: 'intruder' } : undefined)
+
+it('covers the team-scoped routes', () => {
+  expect(scoped.length).toBeGreaterThanOrEqual(4)
+})
+
+describe.each(scoped)('$method $path', (route) => {
+  it.each(['personal token', 'service token'])(
+    "answers another team's %s exactly as for a team that does not exist",
+    async (kind) => {
+      const token = intruders[kind]
+      const victim = await app.api(route.method, pathWith(route.path, fixtures), {
+        token,
+        body: bodyFor(route.method),
+      })
+      const nowhere = await app.api(
+        route.method,
+        pathWith(route.path, { ...fixtures, team: 'no-such-team' }),
+        { token, body: bodyFor(route.method) },
+      )
+      expect(victim.status).toBe(404)
+      expect(victim.body).toEqual({
+        code: 'resource_does_not_exist',
+        message: 'The team does not exist.',
+      })
+      expect(nowhere.status).toBe(404)
+      expect(nowhere.body).toEqual(victim.body)
+    },
+  )
+
+  if (route.access === 'manage') {
+    it('answers 403 to a member of the team', async () => {
+      const reply = await app.api(route.method, pathWith(route.path, fixtures), {
+        token: victimMember,
+        body: bodyFor(route.method),
+      })
+      expect(reply.status).toBe(403)
+      expect(reply.body.code).toBe('forbidden_error')
+    })
+  }
+})
+
+afterAll(async () => {
+  try {
+    // Nothing an intruder or a member sent was written or deleted.
+    const list = await app.api('GET', '/v1/teams/victim/projects', { token: victimAdmin })
+    expect(list.body.list.map((p: { name: string }) => p.name)).toEqual(['p1'])
+  } finally {
+    await app?.close()
+  }
+})
