@@ -1,5 +1,6 @@
 import type { Access } from './auth/policy.js'
 import { AccessTokenPath, CreateAccessTokenBody } from './schemas/access-tokens.js'
+import { TokenGrantBody, TokenGrantQuery } from './schemas/grants.js'
 import { CreateProjectBody, PageQuery, ProjectPath } from './schemas/projects.js'
 import { CreateServiceTokenBody, TeamPath } from './schemas/service-tokens.js'
 
@@ -13,9 +14,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /**
  * `user`: a personal access token (`Authorization: Bearer` or `?token=`) or a service
- * bearer token (a JWT, `Authorization: Bearer`).
+ * bearer token (a JWT, `Authorization: Bearer`). `optional`: the same when one is
+ * presented (a bad one is still 401), no caller otherwise (Server Density's
+ * `/tokens`, where a password may stand in for it).
  */
-export type AuthKind = 'none' | 'user'
+export type AuthKind = 'none' | 'user' | 'optional'
 
 export type BodyType = 'json' | 'form'
 
@@ -33,6 +36,7 @@ export type TableAction =
 export const authTableActions: Record<AuthKind, readonly TableAction[]> = {
   none: [],
   user: ['GetItem', 'UpdateItem'], // token lookup, lastUsed
+  optional: ['GetItem', 'UpdateItem'],
 }
 
 /** Uses of the service-token signing key (a KMS key on AWS). */
@@ -41,6 +45,7 @@ export type KeyUse = 'sign' | 'publicKeys'
 export const authKeyUses: Record<AuthKind, readonly KeyUse[]> = {
   none: [],
   user: ['publicKeys'], // verifying service tokens
+  optional: ['publicKeys'],
 }
 
 /** What authorising each kind of team access costs: a personal token's role lookup. */
@@ -61,6 +66,8 @@ export interface RouteSpec {
   body?: { $id: string }
   params?: { $id: string }
   query?: { $id: string }
+  /** The body may be absent (its fields can come from the query instead). */
+  optionalBody?: boolean
   /** Body encodings accepted; JSON when not given. */
   bodyTypes?: readonly BodyType[]
   /** Table actions the handler needs beyond authentication (least privilege on AWS). */
@@ -101,6 +108,29 @@ export const routes = {
     handler: 'tokens/delete',
     auth: 'user',
     summary: "Deletes one of the caller's personal access tokens.",
+    params: AccessTokenPath,
+    table: ['GetItem', 'DeleteItem'],
+  },
+  createTokenByGrant: {
+    method: 'POST',
+    path: '/tokens',
+    handler: 'grants/create',
+    auth: 'optional',
+    summary:
+      'Server Density: creates a personal access token by password (username, password, accountName) or by an existing token (?token= or Bearer).',
+    body: TokenGrantBody,
+    optionalBody: true,
+    bodyTypes: ['json', 'form'],
+    query: TokenGrantQuery,
+    // the user and its sign-in failures; the token id; the token and its name guard
+    table: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem'],
+  },
+  deleteTokenByGrant: {
+    method: 'DELETE',
+    path: '/tokens/{tokenId}',
+    handler: 'grants/delete',
+    auth: 'user',
+    summary: "Server Density: deletes one of the caller's personal access tokens.",
     params: AccessTokenPath,
     table: ['GetItem', 'DeleteItem'],
   },

@@ -8,7 +8,7 @@
  * | team                  | TEAM#<team>             | TEAM                  |
  * | user                  | TEAM#<team>             | USER#<username>       |
  * | project               | TEAM#<team>             | PROJECT#<project>     |
- * | sign-in failures      | TEAM#<team>             | SIGNIN#<username>     |
+ * | sign-in attempts      | TEAM#<team>             | SIGNIN#<username>     |
  * | personal token        | TEAM#<team>#USER#<user> | PAT#<id, 16 digits>   |
  * | token name guard      | TEAM#<team>#USER#<user> | PATNAME#<name>        |
  *
@@ -31,8 +31,8 @@ export const keys = {
     PK: teamPk(team),
     SK: `PROJECT#${project}`,
   }),
-  /** Failed password grants for a username, known or not (so lockout reveals nothing). */
-  signInFailures: (team: string, username: string): Key => ({
+  /** Password attempts for a username, known or not (so lockout reveals nothing). */
+  signInAttempts: (team: string, username: string): Key => ({
     PK: teamPk(team),
     SK: `SIGNIN#${username}`,
   }),
@@ -70,6 +70,6 @@ export type EntityKind =
   | 'Team'
   | 'User'
   | 'Project'
-  | 'SignInFailures'
+  | 'SignInAttempts'
   | 'AccessToken'
   | 'AccessTokenName'

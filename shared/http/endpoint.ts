@@ -17,10 +17,16 @@ type Typed<S, Otherwise> = S extends JSONSchema ? FromSchema<S> : Otherwise
 
 /** What a handler receives: validated input typed from the route's schemas. */
 export interface Input<R extends RouteSpec> {
-  body: Typed<R['body'], undefined>
+  body: R['optionalBody'] extends true
+    ? Typed<R['body'], undefined> | undefined
+    : Typed<R['body'], undefined>
   params: Typed<R['params'], Record<string, never>>
   query: Typed<R['query'], Record<string, string | undefined>>
-  caller: R['auth'] extends 'none' ? undefined : UserCaller
+  caller: R['auth'] extends 'user'
+    ? UserCaller
+    : R['auth'] extends 'optional'
+      ? UserCaller | undefined
+      : undefined
   requestId: string
   /** The request line, for the rare handler that routes on it (the fallback). */
   http: { method: string; path: string }

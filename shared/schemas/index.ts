@@ -1,4 +1,5 @@
 import { AccessTokenPath, CreateAccessTokenBody } from './access-tokens.js'
+import { TokenGrantBody, TokenGrantQuery } from './grants.js'
 import { CreateProjectBody, PageQuery, ProjectPath } from './projects.js'
 import { CreateServiceTokenBody, TeamPath } from './service-tokens.js'
 
@@ -11,4 +12,6 @@ export const schemas = [
   ProjectPath,
   CreateProjectBody,
   PageQuery,
+  TokenGrantBody,
+  TokenGrantQuery,
 ] as const

@@ -80,7 +80,7 @@ describe('CDK stack', () => {
       .flatMap(actionsOf)
       .filter((a) => a.startsWith('kms:'))
     const signs = route.keys?.includes('sign') ?? false
-    const reads = route.auth === 'user' || (route.keys?.includes('publicKeys') ?? false)
+    const reads = route.auth !== 'none' || (route.keys?.includes('publicKeys') ?? false)
     expect(kms.sort()).toEqual(
       [...(reads ? ['kms:GetPublicKey'] : []), ...(signs ? ['kms:Sign'] : [])].sort(),
     )

@@ -24,6 +24,7 @@ export function authenticate(kind: AuthKind): Middleware {
     before: async ({ event, internal }) => {
       if (kind === 'none') return
       const credential = presentedCredential(event)
+      if (credential === undefined && kind === 'optional') return
       if (!credential) throw unauthenticated()
       if (looksLikeJwt(credential)) {
         const claims = await verifyServiceToken(credential)

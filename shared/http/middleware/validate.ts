@@ -80,6 +80,7 @@ export function validateInput(route: RouteSpec): Middleware {
       }
       for (const { location, schema, validate } of checks) {
         if (location === 'body' && input.body === undefined) {
+          if (route.optionalBody) continue
           throw invalidRequest('A request body is required.', [
             { description: 'body', message: 'is required' },
           ])

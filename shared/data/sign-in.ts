@@ -1,0 +1,82 @@
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { db, tableName } from './client.js'
+import { isConditionFailed } from './errors.js'
+import { keys } from './keys.js'
+
+export interface AttemptLimit {
+  /** Attempts allowed per window. */
+  max: number
+  windowMs: number
+}
+
+/** The item a failed condition saw; the document client leaves it marshalled. */
+function windowStartSeen(error: unknown): number | undefined {
+  const item = (error as { Item?: Record<string, unknown> } | undefined)?.Item
+  const value = item?.windowStart
+  const raw = value && typeof value === 'object' && 'N' in value ? value.N : value
+  return raw === undefined ? undefined : Number(raw)
+}
+
+/**
+ * Takes one password attempt for a username out of its window's allowance, before
+ * the password is checked, so concurrent guesses can never exceed the limit. Inside
+ * an open window it is an atomic, conditional ADD; once the window has passed (or
+ * there was none) a conditional put opens a new one. TTL removes the item after its
+ * window. Returns undefined when the attempt may go ahead, else the epoch
+ * milliseconds at which the window reopens.
+ */
+export async function takeAttempt(
+  team: string,
+  username: string,
+  now: number,
+  limit: AttemptLimit,
+): Promise<number | undefined> {
+  const Key = keys.signInAttempts(team, username)
+  const cutoff = now - limit.windowMs
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key,
+          UpdateExpression: 'ADD attempts :one',
+          ConditionExpression: 'windowStart > :cutoff AND attempts < :max',
+          ExpressionAttributeValues: { ':one': 1, ':cutoff': cutoff, ':max': limit.max },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      )
+      return undefined
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error
+      const windowStart = windowStartSeen(error)
+      if (windowStart !== undefined && windowStart > cutoff) return windowStart + limit.windowMs
+    }
+    try {
+      await db.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...Key,
+            kind: 'SignInAttempts',
+            attempts: 1,
+            windowStart: now,
+            ttl: Math.ceil((now + limit.windowMs) / 1000),
+          },
+          ConditionExpression: 'attribute_not_exists(PK) OR windowStart <= :cutoff',
+          ExpressionAttributeValues: { ':cutoff': cutoff },
+        }),
+      )
+      return undefined
+    } catch (error) {
+      // Another request opened the window first: count into it.
+      if (!isConditionFailed(error) || attempt > 0) throw error
+    }
+  }
+}
+
+/** A successful sign-in gives the username its whole allowance back. */
+export async function clearAttempts(team: string, username: string): Promise<void> {
+  await db.send(
+    new DeleteCommand({ TableName: tableName, Key: keys.signInAttempts(team, username) }),
+  )
+}
