@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
 import { type DynamoDbLocal, LaunchError, launchDynamoDbLocal } from './dynamodb.js'
+import { announceStore, withdrawStore } from './store.js'
 
 const USAGE = 'usage: npm start [-- --in-memory]'
 
@@ -56,6 +57,7 @@ async function main() {
     process.env.JWT_KEY_FILE = keyFile
   }
   const stopDatabase = async () => {
+    if (dynamodb && !options.inMemory) await withdrawStore(options.dataDir)
     await dynamodb?.stop()
   }
 
@@ -67,6 +69,13 @@ async function main() {
     const { startServer } = await import('./server.js')
 
     if (await ensureTable(dynamo, tableName)) console.log(`Created table ${tableName}.`)
+    // The admin CLI finds this store through the data folder while we run.
+    if (dynamodb && !options.inMemory)
+      await announceStore(options.dataDir, {
+        endpoint: dynamodb.endpoint,
+        tableName,
+        pid: process.pid,
+      })
     const server = await startServer({ port: options.port, host: options.host }).catch((error) => {
       throw error?.code === 'EADDRINUSE'
         ? new LaunchError(`port ${options.port} is in use: set PORT to another one`)

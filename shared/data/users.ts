@@ -1,5 +1,6 @@
 import {
   GetCommand,
+  PutCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -73,9 +74,32 @@ async function putUserWith(user: UserRecord, first: TransactItem, firstFailed: (
   }
 }
 
+const teamItem = (team: string, createdAt: string) => ({
+  ...keys.team(team),
+  kind: 'Team',
+  name: team,
+  createdAt,
+})
+
+/** Creates a team with no users yet (the admin CLI adds them). */
+export async function putTeam(team: string, createdAt: string): Promise<void> {
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: teamItem(team, createdAt),
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    )
+  } catch (error) {
+    if (isConditionFailed(error)) throw new AlreadyExists('Team')
+    throw error
+  }
+}
+
 /** Creates a team and its first user together, or neither (a second bootstrap is a no-op). */
 export function putTeamWithUser(user: UserRecord): Promise<void> {
-  const team = { ...keys.team(user.team), kind: 'Team', name: user.team, createdAt: user.createdAt }
+  const team = teamItem(user.team, user.createdAt)
   return putUserWith(
     user,
     { Put: { TableName: tableName, Item: team, ConditionExpression: 'attribute_not_exists(PK)' } },
@@ -96,6 +120,13 @@ export function putUser(user: UserRecord): Promise<void> {
     },
     () => new NoSuchTeam(user.team),
   )
+}
+
+export async function teamExists(team: string): Promise<boolean> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: tableName, Key: keys.team(team), ConsistentRead: true }),
+  )
+  return Item !== undefined
 }
 
 export async function getUser(team: string, username: string): Promise<UserRecord | undefined> {

@@ -4,11 +4,9 @@ import { getUser, type Role } from '../data/users.js'
 import { unauthenticated } from '../http/errors.js'
 import { jwtKeys } from '../keys/index.js'
 import { signJws, verifyJws } from '../keys/jws.js'
+import { SERVICE_TOKEN_SECONDS } from '../keys/jwt-keys.js'
 import { describeError, log } from '../log.js'
 import { verifyAccessToken } from './access-tokens.js'
-
-/** Service bearer tokens live one hour (API.md). */
-export const SERVICE_TOKEN_SECONDS = 3600
 
 export interface ServiceClaims {
   sub: string

@@ -16,3 +16,6 @@ export interface JwtKeySource {
 }
 
 export const JWT_ALG = 'ES256'
+
+/** Service bearer tokens live one hour (API.md); retired keys must outlive them. */
+export const SERVICE_TOKEN_SECONDS = 3600

@@ -13,7 +13,8 @@ import { JWT_ALG, type JwtKeySource } from './jwt-keys.js'
 /** `<data dir>/jwt-keys.json`, mode 0600: the current private key, previous public keys. */
 export interface JwtKeyFile {
   current: { kid: string; privateKey: JWK }
-  previous: { kid: string; publicKey: JWK }[]
+  /** Retired keys, still published so tokens they signed verify; `retiredAt` in epoch ms. */
+  previous: { kid: string; publicKey: JWK; retiredAt?: number }[]
 }
 
 const publicJwk = (kid: string, key: JWK): JWK => {
@@ -27,7 +28,11 @@ function newCurrent(): JwtKeyFile['current'] {
 }
 
 /** Writes a new key file, keeping the old current key verifiable when rotating. */
-export async function writeJwtKeyFile(path: string, rotateFrom?: JwtKeyFile): Promise<JwtKeyFile> {
+export async function writeJwtKeyFile(
+  path: string,
+  rotateFrom?: JwtKeyFile,
+  retiredAt = Date.now(),
+): Promise<JwtKeyFile> {
   const file: JwtKeyFile = {
     current: newCurrent(),
     previous: rotateFrom
@@ -35,6 +40,7 @@ export async function writeJwtKeyFile(path: string, rotateFrom?: JwtKeyFile): Pr
           {
             kid: rotateFrom.current.kid,
             publicKey: publicJwk(rotateFrom.current.kid, rotateFrom.current.privateKey),
+            retiredAt,
           },
           ...rotateFrom.previous,
         ]

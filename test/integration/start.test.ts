@@ -1,9 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../local/dynamodb.js'
+import { latchkey } from '../support/cli.js'
 import { client } from '../support/http.js'
 
 /** `npm start` as a user runs it: a real process, DynamoDB Local on disk, signals. */
@@ -98,6 +100,16 @@ describe('npm start', () => {
     expect(await stop(first, 'SIGTERM')).toBe(0)
     expect(javaFor(dataDir)).toBe('')
 
+    // The admin CLI on the same data folder with the service stopped: it opens the files itself.
+    const cliEnv = { LATCHKEY_DATA_DIR: dataDir }
+    const created = await latchkey(
+      ['user', 'create', 'bootco', 'ops', '--password-stdin'],
+      cliEnv,
+      'ops password 1',
+    )
+    expect(created).toMatchObject({ code: 0, stderr: 'Created member "ops" in team "bootco".\n' })
+    expect(javaFor(dataDir)).toBe('')
+
     const second = await start(env)
     expect(second.output()).toContain('Store already initialised')
     expect(second.output()).not.toContain(admin.password)
@@ -107,8 +119,18 @@ describe('npm start', () => {
       'initial admin token',
       'survivor',
     ])
+    // ... and with the service running: through the service's own DynamoDB Local.
+    const minted = await latchkey(['token', 'create', 'bootco', 'ops', 'minted'], cliEnv)
+    expect(minted.code).toBe(0)
+    expect((await api('GET', '/api/tokens', { token: minted.stdout.trim() })).status).toBe(200)
+    const granted = await api('POST', '/tokens', {
+      body: { username: 'ops', password: 'ops password 1', accountName: 'bootco', tokenName: 'sd' },
+    })
+    expect(granted.status).toBe(200)
+
     expect(await stop(second, 'SIGINT')).toBe(0)
     expect(javaFor(dataDir)).toBe('')
+    expect(existsSync(join(dataDir, 'service.json'))).toBe(false)
   })
 
   it('says in one line how to fix a missing Java', async () => {

@@ -1,0 +1,36 @@
+import { resolve } from 'node:path'
+import { LaunchError, launchDynamoDbLocal } from '../local/dynamodb.js'
+import { runningStore } from '../local/store.js'
+
+export interface OpenStore {
+  close(): Promise<void>
+}
+
+/**
+ * Points the data layer at the store the operator means, before it loads:
+ * DYNAMODB_ENDPOINT + TABLE_NAME; else TABLE_NAME alone, a table on AWS; else the
+ * data folder, through the running service's DynamoDB Local or, when the service is
+ * not running, a DynamoDB Local of our own on the same files for this one command.
+ */
+export async function openStore(dataDir: string): Promise<OpenStore> {
+  if (process.env.DYNAMODB_ENDPOINT) {
+    if (!process.env.TABLE_NAME)
+      throw new LaunchError('TABLE_NAME must be set with DYNAMODB_ENDPOINT')
+    return { close: async () => {} }
+  }
+  if (process.env.TABLE_NAME && !process.env.LATCHKEY_DATA_DIR) return { close: async () => {} }
+  const folder = resolve(dataDir)
+  const running = await runningStore(folder)
+  if (running) {
+    process.env.DYNAMODB_ENDPOINT = running.endpoint
+    process.env.TABLE_NAME = running.tableName
+    return { close: async () => {} }
+  }
+  const dynamodb = await launchDynamoDbLocal({ dataDir: resolve(folder, 'dynamodb') })
+  process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint
+  process.env.TABLE_NAME ||= 'latchkey'
+  const { dynamo, tableName } = await import('../shared/data/client.js')
+  const { ensureTable } = await import('../local/ensure-table.js')
+  await ensureTable(dynamo, tableName)
+  return { close: () => dynamodb.stop() }
+}
