@@ -69,6 +69,7 @@ export async function runBench(options: BenchOptions) {
   const handlers = {
     list: (await import('../functions/tokens/list.js')).handler as Handler,
     create: (await import('../functions/tokens/create.js')).handler as Handler,
+    projects: (await import('../functions/projects/list.js')).handler as Handler,
   }
 
   // Every DynamoDB call the service makes passes this counter, by operation.
@@ -111,6 +112,16 @@ export async function runBench(options: BenchOptions) {
     key_id: '1', // the bootstrap token, already used: the rows below start from a fresh one
     key_secret: token,
   })
+  await http('POST', '/v1/teams/acme/projects', service.bearer_token, { name: 'bench' })
+  const { updateUser } = await import('../shared/data/users.js')
+  await updateUser('acme', 'admin', { passwordHash: await hashPassword('bench password') })
+  const grant = (password: string) =>
+    http('POST', '/tokens', undefined, {
+      username: 'admin',
+      password,
+      accountName: 'acme',
+      tokenName: nextName(),
+    })
   const calls = [
     {
       request: 'any route, garbage token',
@@ -150,6 +161,40 @@ export async function runBench(options: BenchOptions) {
       counts: await counted(() =>
         http('POST', '/v1/teams/acme/service_token', undefined, { key_id: '1', key_secret: token }),
       ),
+    },
+    {
+      request: 'GET /v1/teams/{team}/projects, service bearer token (JWT)',
+      budget: 1,
+      counts: await counted(() => http('GET', '/v1/teams/acme/projects', service.bearer_token)),
+    },
+    {
+      request: 'POST /v1/teams/{team}/projects, JWT (role in the token)',
+      budget: 1,
+      counts: await counted(() =>
+        http('POST', '/v1/teams/acme/projects', service.bearer_token, { name: 'bench-jwt' }),
+      ),
+    },
+    {
+      request: 'POST /v1/teams/{team}/projects, personal token (role read)',
+      budget: 3,
+      counts: await counted(() =>
+        http('POST', '/v1/teams/acme/projects', created.accessKey, { name: 'bench-pat' }),
+      ),
+    },
+    {
+      request: "another team's /v1/teams/{team}/projects, JWT",
+      budget: 0,
+      counts: await counted(() => http('GET', '/v1/teams/other/projects', service.bearer_token)),
+    },
+    {
+      request: 'POST /tokens, wrong password (attempt window open)',
+      budget: 2,
+      counts: await grant('wrong password').then(() => counted(() => grant('wrong password'))),
+    },
+    {
+      request: 'POST /tokens, password grant',
+      budget: 5,
+      counts: await counted(() => grant('bench password')),
     },
     {
       request: 'DELETE /api/tokens/{id}',
@@ -210,16 +255,37 @@ export async function runBench(options: BenchOptions) {
       }),
     )
   }
-  const invoke = (handler: Handler, method: string, path: string, body?: unknown) => () => {
-    const raw = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body))
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-    const event = toLambdaEvent(
-      { method, url: path, headers, body: raw, sourceIp: '127.0.0.1', requestId: 'bench' },
-      `${method} ${path}`,
-      undefined,
+  const rawProjects = () =>
+    db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': 'TEAM#acme', ':p': 'PROJECT#' },
+        Limit: 101,
+        ConsistentRead: true,
+      }),
     )
-    return handler(event, {} as Context)
-  }
+  const invoke =
+    (
+      handler: Handler,
+      method: string,
+      path: string,
+      body?: unknown,
+      route?: { key: string; params: Record<string, string>; credential: string },
+    ) =>
+    () => {
+      const raw = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body))
+      const headers = {
+        authorization: `Bearer ${route?.credential ?? token}`,
+        'content-type': 'application/json',
+      }
+      const event = toLambdaEvent(
+        { method, url: path, headers, body: raw, sourceIp: '127.0.0.1', requestId: 'bench' },
+        route?.key ?? `${method} ${path}`,
+        route?.params,
+      )
+      return handler(event, {} as Context)
+    }
   const compare = async (
     label: string,
     a: () => Promise<unknown>,
@@ -258,6 +324,16 @@ export async function runBench(options: BenchOptions) {
       rawList,
       invoke(handlers.list, 'GET', '/api/tokens'),
       () => http('GET', '/api/tokens', token),
+    )),
+    ...(await compare(
+      'GET /v1/teams/{team}/projects (JWT)',
+      rawProjects,
+      invoke(handlers.projects, 'GET', '/v1/teams/acme/projects', undefined, {
+        key: 'GET /v1/teams/{team}/projects',
+        params: { team: 'acme' },
+        credential: service.bearer_token,
+      }),
+      () => http('GET', '/v1/teams/acme/projects', service.bearer_token),
     )),
     ...(await compare(
       'POST /api/tokens',

@@ -15,10 +15,16 @@ it('runs the benchmark end to end, within every call budget', async () => {
     ['POST /api/tokens', 3],
     ['GET /api/tokens, service bearer token (JWT)', 1],
     ['POST /v1/teams/{team}/service_token', 2],
+    ['GET /v1/teams/{team}/projects, service bearer token (JWT)', 1],
+    ['POST /v1/teams/{team}/projects, JWT (role in the token)', 1],
+    ['POST /v1/teams/{team}/projects, personal token (role read)', 3],
+    ["another team's /v1/teams/{team}/projects, JWT", 0],
+    ['POST /tokens, wrong password (attempt window open)', 2],
+    ['POST /tokens, password grant', 5],
     ['DELETE /api/tokens/{id}', 3],
   ])
   expect(results.calls.every((row) => row.withinBudget)).toBe(true)
-  expect(results.latency).toHaveLength(4)
+  expect(results.latency).toHaveLength(6)
   expect(results.scale.map((row) => row.tokens)).toEqual([50, 100])
   expect(results.cold.bundles.map((b) => b.handler)).toContain('tokens/list')
   for (const bundle of results.cold.bundles) expect(bundle.bytes).toBeGreaterThan(10_000)
