@@ -13,6 +13,7 @@ export class LatchkeyStack extends Stack {
   readonly api: LatchkeyApi
   readonly table: LatchkeyTable
   readonly jwtKey: Key
+  readonly sealKey: Key
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps) {
     super(scope, id, props)
@@ -26,9 +27,17 @@ export class LatchkeyStack extends Stack {
       keyUsage: KeyUsage.SIGN_VERIFY,
       removalPolicy: RemovalPolicy.RETAIN,
     })
+    // Enrollment tokens are sealed with KMS data keys (envelope encryption), because
+    // fetching one returns it again; yearly automatic rotation keeps old ones opening.
+    this.sealKey = new Key(this, 'SealKey', {
+      description: `Latchkey ${props.stage}: seals enrollment tokens at rest`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    })
     this.api = new LatchkeyApi(this, 'Api', {
       table: this.table.table,
       jwtKey: this.jwtKey,
+      sealKey: this.sealKey,
       throttle: { rateLimit: 200, burstLimit: 400 },
     })
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.apiEndpoint })

@@ -31,6 +31,8 @@ export function toLambdaEvent(
     if (name === 'cookie') cookies = joined.split(/;\s*/).filter(Boolean)
     else headers[name.toLowerCase()] = joined
   }
+  // API Gateway tells the function the scheme the client used; locally it is plain HTTP.
+  headers['x-forwarded-proto'] ??= 'http'
   // Repeated parameters are joined with commas, as API Gateway does.
   const query: Record<string, string> = {}
   for (const [name, value] of url.searchParams) {

@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
+import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
 
 /**
  * A whole local Latchkey on a given DynamoDB endpoint: a fresh table, a
@@ -17,6 +18,11 @@ export async function startApp(options: { endpoint: string; team?: string; strea
     const keyFile = join(await mkdtemp(join(tmpdir(), 'latchkey-keys-')), 'jwt-keys.json')
     await writeJwtKeyFile(keyFile)
     process.env.JWT_KEY_FILE = keyFile
+  }
+  if (!process.env.SEAL_KEY_FILE) {
+    const sealFile = join(await mkdtemp(join(tmpdir(), 'latchkey-seal-')), 'seal-key.json')
+    await writeSealKeyFile(sealFile)
+    process.env.SEAL_KEY_FILE = sealFile
   }
   const { dynamo, db, tableName } = await import('../shared/data/client.js')
   const { ensureTable } = await import('./ensure-table.js')

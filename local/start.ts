@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
+import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
 import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
 import { type DynamoDbLocal, LaunchError, launchDynamoDbLocal } from './dynamodb.js'
 import { announceStore, withdrawStore } from './store.js'
@@ -55,6 +56,12 @@ async function main() {
     const keyFile = join(options.dataDir, 'jwt-keys.json')
     if (!existsSync(keyFile)) await writeJwtKeyFile(keyFile)
     process.env.JWT_KEY_FILE = keyFile
+  }
+  // The key that seals enrollment tokens at rest: generated on first start, 0600.
+  if (!process.env.SEAL_KMS_KEY_ID && !process.env.SEAL_KEY_FILE) {
+    const sealFile = join(options.dataDir, 'seal-key.json')
+    if (!existsSync(sealFile)) await writeSealKeyFile(sealFile)
+    process.env.SEAL_KEY_FILE = sealFile
   }
   const stopDatabase = async () => {
     if (dynamodb && !options.inMemory) await withdrawStore(options.dataDir)

@@ -21,6 +21,13 @@ export interface Config {
     previousKmsKeyIds: string[]
     issuer: string
   }
+  /** Sealing of secrets shown again (enrollment tokens): a local key file, or a KMS key. */
+  sealing: {
+    keyFile: string | undefined
+    kmsKeyId: string | undefined
+  }
+  /** The service's public base URL for enrollment tokens; else taken from each request. */
+  baseUrl: string | undefined
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/
@@ -41,7 +48,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     previousKmsKeyIds: (env.JWT_KMS_PREVIOUS_KEY_IDS ?? '').split(',').filter(Boolean),
     issuer: env.LATCHKEY_ISSUER || 'latchkey',
   }
-  return { tableName, region, dynamoEndpoint, jwt }
+  const sealing = {
+    keyFile: env.SEAL_KEY_FILE || undefined,
+    kmsKeyId: env.SEAL_KMS_KEY_ID || undefined,
+  }
+  const baseUrl = env.LATCHKEY_BASE_URL || undefined
+  if (baseUrl && !/^https?:\/\/[^/]+$/.test(baseUrl))
+    throw new ConfigError('LATCHKEY_BASE_URL', 'must be like https://host (no path, no slash)')
+  return { tableName, region, dynamoEndpoint, jwt, sealing, baseUrl }
 }
 
 let cached: Config | undefined

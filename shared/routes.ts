@@ -1,5 +1,11 @@
 import type { Access } from './auth/policy.js'
 import { AccessTokenPath, CreateAccessTokenBody } from './schemas/access-tokens.js'
+import {
+  CreateEnrollmentTokenBody,
+  EnrollmentTokenPath,
+  EnrollServerBody,
+  ServerPath,
+} from './schemas/enrollment.js'
 import { TokenGrantBody, TokenGrantQuery } from './schemas/grants.js'
 import { CreateProjectBody, PageQuery, ProjectPath } from './schemas/projects.js'
 import { CreateServiceTokenBody, TeamPath } from './schemas/service-tokens.js'
@@ -13,12 +19,14 @@ import { CreateServiceTokenBody, TeamPath } from './schemas/service-tokens.js'
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /**
+ * `enrollment`: a server enrollment token for the project in the path (the agent
+ * enrolling); `server`: an enrolled server's own token, for the server in the path.
  * `user`: a personal access token (`Authorization: Bearer` or `?token=`) or a service
  * bearer token (a JWT, `Authorization: Bearer`). `optional`: the same when one is
  * presented (a bad one is still 401), no caller otherwise (Server Density's
  * `/tokens`, where a password may stand in for it).
  */
-export type AuthKind = 'none' | 'user' | 'optional'
+export type AuthKind = 'none' | 'user' | 'optional' | 'enrollment' | 'server'
 
 export type BodyType = 'json' | 'form'
 
@@ -37,6 +45,8 @@ export const authTableActions: Record<AuthKind, readonly TableAction[]> = {
   none: [],
   user: ['GetItem', 'UpdateItem'], // token lookup, lastUsed
   optional: ['GetItem', 'UpdateItem'],
+  enrollment: ['GetItem'], // the enrollment token
+  server: ['GetItem'], // the server, or its deletion record
 }
 
 /** Uses of the service-token signing key (a KMS key on AWS). */
@@ -46,6 +56,8 @@ export const authKeyUses: Record<AuthKind, readonly KeyUse[]> = {
   none: [],
   user: ['publicKeys'], // verifying service tokens
   optional: ['publicKeys'],
+  enrollment: [],
+  server: [],
 }
 
 /** What authorising each kind of team access costs: a personal token's role lookup. */
@@ -53,6 +65,9 @@ export const accessTableActions: Record<Access, readonly TableAction[]> = {
   read: [],
   manage: ['GetItem'],
 }
+
+/** Uses of the sealing key (KMS on AWS): sealing new secrets, opening stored ones. */
+export type SealUse = 'seal' | 'open'
 
 export interface RouteSpec {
   method: HttpMethod
@@ -74,6 +89,8 @@ export interface RouteSpec {
   table: readonly TableAction[]
   /** Uses of the service-token key beyond authentication. */
   keys?: readonly KeyUse[]
+  /** Uses of the sealing key. */
+  seal?: readonly SealUse[]
 }
 
 export const routes = {
@@ -197,6 +214,103 @@ export const routes = {
     summary: 'Deletes a project (admins).',
     params: ProjectPath,
     table: ['DeleteItem'],
+  },
+  listEnrollmentTokens: {
+    method: 'GET',
+    path: '/v1/teams/{team}/projects/{project}/server_enrollment_tokens',
+    handler: 'enrollment-tokens/list',
+    auth: 'user',
+    access: 'read',
+    summary: "Lists a project's server enrollment tokens (with their token values), oldest first.",
+    params: ProjectPath,
+    query: PageQuery,
+    table: ['Query', 'GetItem'], // the page; the project, when the page is empty
+    keys: ['sign'],
+    seal: ['open'],
+  },
+  createEnrollmentToken: {
+    method: 'POST',
+    path: '/v1/teams/{team}/projects/{project}/server_enrollment_tokens',
+    handler: 'enrollment-tokens/create',
+    auth: 'user',
+    access: 'manage',
+    summary: 'Creates a server enrollment token (admins); stored sealed and hashed.',
+    params: ProjectPath,
+    body: CreateEnrollmentTokenBody,
+    table: ['PutItem', 'ConditionCheckItem'],
+    seal: ['seal'],
+  },
+  getEnrollmentToken: {
+    method: 'GET',
+    path: '/v1/teams/{team}/projects/{project}/server_enrollment_tokens/{enrollmentTokenId}',
+    handler: 'enrollment-tokens/get',
+    auth: 'user',
+    access: 'read',
+    summary: 'Fetches a server enrollment token, its token value included (as ASA does).',
+    params: EnrollmentTokenPath,
+    table: ['GetItem'],
+    seal: ['open'],
+  },
+  deleteEnrollmentToken: {
+    method: 'DELETE',
+    path: '/v1/teams/{team}/projects/{project}/server_enrollment_tokens/{enrollmentTokenId}',
+    handler: 'enrollment-tokens/delete',
+    auth: 'user',
+    access: 'manage',
+    summary: 'Deletes a server enrollment token (admins); enrolled servers stay.',
+    params: EnrollmentTokenPath,
+    table: ['DeleteItem', 'PutItem'], // the token; its deletion record
+  },
+  enrollServer: {
+    method: 'POST',
+    path: '/v1/teams/{team}/projects/{project}/servers',
+    handler: 'servers/enroll',
+    auth: 'enrollment',
+    summary: 'An agent enrolls its server with an enrollment token; answers the server token once.',
+    params: ProjectPath,
+    body: EnrollServerBody,
+    table: ['UpdateItem', 'PutItem', 'ConditionCheckItem'],
+  },
+  listServers: {
+    method: 'GET',
+    path: '/v1/teams/{team}/projects/{project}/servers',
+    handler: 'servers/list',
+    auth: 'user',
+    access: 'read',
+    summary: "Lists a project's enrolled servers, oldest first.",
+    params: ProjectPath,
+    query: PageQuery,
+    table: ['Query', 'GetItem'],
+    keys: ['sign'],
+  },
+  getServer: {
+    method: 'GET',
+    path: '/v1/teams/{team}/projects/{project}/servers/{serverId}',
+    handler: 'servers/get',
+    auth: 'user',
+    access: 'read',
+    summary: 'Fetches one enrolled server.',
+    params: ServerPath,
+    table: ['GetItem'],
+  },
+  deleteServer: {
+    method: 'DELETE',
+    path: '/v1/teams/{team}/projects/{project}/servers/{serverId}',
+    handler: 'servers/delete',
+    auth: 'user',
+    access: 'manage',
+    summary: 'Deletes a server (admins); its token is revoked at once.',
+    params: ServerPath,
+    table: ['GetItem', 'DeleteItem', 'PutItem'],
+  },
+  heartbeat: {
+    method: 'POST',
+    path: '/v1/teams/{team}/projects/{project}/servers/{serverId}/heartbeat',
+    handler: 'servers/heartbeat',
+    auth: 'server',
+    summary: 'An enrolled server reports in with its own token; updates last_seen.',
+    params: ServerPath,
+    table: ['UpdateItem'],
   },
 } as const satisfies Record<string, RouteSpec>
 

@@ -25,6 +25,8 @@ export interface LatchkeyApiProps {
   table: ITable
   /** The service-token signing key (asymmetric, ECC P-256). */
   jwtKey: IKey
+  /** The enrollment-token sealing key (symmetric). */
+  sealKey: IKey
   throttle: { rateLimit: number; burstLimit: number }
 }
 
@@ -46,7 +48,11 @@ export class LatchkeyApi extends Construct {
 
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id)
-    const environment = { TABLE_NAME: props.table.tableName, JWT_KMS_KEY_ID: props.jwtKey.keyArn }
+    const environment = {
+      TABLE_NAME: props.table.tableName,
+      JWT_KMS_KEY_ID: props.jwtKey.keyArn,
+      SEAL_KMS_KEY_ID: props.sealKey.keyArn,
+    }
     const fallback = new LatchkeyFunction(this, 'Fallback', {
       handler: fallbackHandler,
       environment,
@@ -96,6 +102,7 @@ export class LatchkeyApi extends Construct {
     })
     fn.allowTableActions(props.table, tableActionsOf(route))
     fn.allowKeyUses(props.jwtKey, keyUsesOf(route))
+    fn.allowSealUses(props.sealKey, route.seal ?? [])
     this.functions.set(route.handler, fn)
     new HttpRoute(this, `Route${functionId(route.id)}`, {
       httpApi: this.api,

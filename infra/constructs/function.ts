@@ -6,7 +6,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda'
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
-import type { KeyUse, TableAction } from '../../shared/routes.js'
+import type { KeyUse, SealUse, TableAction } from '../../shared/routes.js'
 
 const root = new URL('../..', import.meta.url).pathname
 
@@ -75,6 +75,15 @@ export class LatchkeyFunction extends NodejsFunction {
   allowKeyUses(key: IKey, uses: readonly KeyUse[]): void {
     const actions = [...new Set(uses)].map((use) =>
       use === 'sign' ? 'kms:Sign' : 'kms:GetPublicKey',
+    )
+    if (actions.length === 0) return
+    this.addToRolePolicy(new PolicyStatement({ actions: actions.sort(), resources: [key.keyArn] }))
+  }
+
+  /** Only the listed uses of the sealing key: a data key to seal with, or opening one. */
+  allowSealUses(key: IKey, uses: readonly SealUse[]): void {
+    const actions = [...new Set(uses)].map((use) =>
+      use === 'seal' ? 'kms:GenerateDataKey' : 'kms:Decrypt',
     )
     if (actions.length === 0) return
     this.addToRolePolicy(new PolicyStatement({ actions: actions.sort(), resources: [key.keyArn] }))

@@ -14,4 +14,22 @@ export interface UserCaller {
     | { type: 'service_token'; jti: string; role: Role }
 }
 
-export type Caller = UserCaller
+/** An agent presenting a server enrollment token for the project in the path. */
+export interface EnrollmentCaller {
+  kind: 'enrollment'
+  team: string
+  project: string
+  tokenId: string
+  /** What the enrollment transaction re-checks, so a token deleted meanwhile can't enroll. */
+  secretHash: string
+}
+
+/** An enrolled server presenting its own token. */
+export interface ServerCaller {
+  kind: 'server'
+  team: string
+  project: string
+  serverId: string
+}
+
+export type Caller = UserCaller | EnrollmentCaller | ServerCaller

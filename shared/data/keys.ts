@@ -11,7 +11,12 @@
  * | sign-in attempts      | TEAM#<team>             | SIGNIN#<username>     |
  * | personal token        | TEAM#<team>#USER#<user> | PAT#<id, 16 digits>   |
  * | token name guard      | TEAM#<team>#USER#<user> | PATNAME#<name>        |
+ * | enrollment token      | TEAM#<team>#PROJECT#<p> | SET#<uuid v7>         |
+ * | server                | TEAM#<team>#PROJECT#<p> | SERVER#<uuid v7>      |
+ * | tombstone (deletion)  | the deleted item's PK   | TOMBSTONE#<its SK>    |
  *
+ * A tombstone records who deleted an item (for the change stream's event, which a
+ * REMOVE record cannot carry) and, for servers, that their token is revoked.
  * Names never contain `#` (see names.ts), so no value can forge another key.
  */
 export interface Key {
@@ -23,6 +28,7 @@ const ID_DIGITS = 16
 
 const teamPk = (team: string) => `TEAM#${team}`
 const userPk = (team: string, username: string) => `TEAM#${team}#USER#${username}`
+const projectPk = (team: string, project: string) => `TEAM#${team}#PROJECT#${project}`
 
 export const keys = {
   team: (team: string): Key => ({ PK: teamPk(team), SK: 'TEAM' }),
@@ -36,6 +42,15 @@ export const keys = {
     PK: teamPk(team),
     SK: `SIGNIN#${username}`,
   }),
+  enrollmentToken: (team: string, project: string, id: string): Key => ({
+    PK: projectPk(team, project),
+    SK: `SET#${id}`,
+  }),
+  server: (team: string, project: string, id: string): Key => ({
+    PK: projectPk(team, project),
+    SK: `SERVER#${id}`,
+  }),
+  tombstone: (of: Key): Key => ({ PK: of.PK, SK: `TOMBSTONE#${of.SK}` }),
   accessToken: (team: string, username: string, id: number): Key => ({
     PK: userPk(team, username),
     SK: `PAT#${String(id).padStart(ID_DIGITS, '0')}`,
@@ -54,6 +69,14 @@ export interface Range {
 
 export const ranges = {
   projects: (team: string): Range => ({ PK: teamPk(team), prefix: 'PROJECT#' }),
+  enrollmentTokens: (team: string, project: string): Range => ({
+    PK: projectPk(team, project),
+    prefix: 'SET#',
+  }),
+  servers: (team: string, project: string): Range => ({
+    PK: projectPk(team, project),
+    prefix: 'SERVER#',
+  }),
   accessTokens: (team: string, username: string) => ({
     PK: userPk(team, username),
     prefix: 'PAT#',
@@ -73,3 +96,6 @@ export type EntityKind =
   | 'SignInAttempts'
   | 'AccessToken'
   | 'AccessTokenName'
+  | 'EnrollmentToken'
+  | 'Server'
+  | 'Tombstone'

@@ -1,7 +1,8 @@
 import middy from '@middy/core'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
-import type { UserCaller } from '../auth/caller.js'
+import type { EnrollmentCaller, ServerCaller, UserCaller } from '../auth/caller.js'
+import { config } from '../config.js'
 import type { RouteSpec } from '../routes.js'
 import type { HttpResult, Internal, LatchkeyEvent } from './event.js'
 import { accessLog } from './middleware/access-log.js'
@@ -13,6 +14,16 @@ import { parseBody } from './middleware/parse-body.js'
 import { requestIdHeader } from './middleware/request-id.js'
 import { validateInput } from './middleware/validate.js'
 
+type CallerOf<K> = K extends 'user'
+  ? UserCaller
+  : K extends 'optional'
+    ? UserCaller | undefined
+    : K extends 'enrollment'
+      ? EnrollmentCaller
+      : K extends 'server'
+        ? ServerCaller
+        : undefined
+
 type Typed<S, Otherwise> = S extends JSONSchema ? FromSchema<S> : Otherwise
 
 /** What a handler receives: validated input typed from the route's schemas. */
@@ -22,14 +33,12 @@ export interface Input<R extends RouteSpec> {
     : Typed<R['body'], undefined>
   params: Typed<R['params'], Record<string, never>>
   query: Typed<R['query'], Record<string, string | undefined>>
-  caller: R['auth'] extends 'user'
-    ? UserCaller
-    : R['auth'] extends 'optional'
-      ? UserCaller | undefined
-      : undefined
+  caller: CallerOf<R['auth']>
   requestId: string
   /** The request line, for the rare handler that routes on it (the fallback). */
   http: { method: string; path: string }
+  /** The service's public base URL: LATCHKEY_BASE_URL, else the request's scheme and host. */
+  baseUrl: string
 }
 
 /**
@@ -54,6 +63,14 @@ export function endpoint<R extends RouteSpec>(
       const input = event.input ?? { body: undefined, params: {}, query: {} }
       const { requestId, http } = event.requestContext
       const request = { method: http.method, path: event.rawPath }
-      return handle({ ...input, caller: event.caller, requestId, http: request } as Input<R>)
+      const scheme = event.headers?.['x-forwarded-proto'] ?? 'https'
+      const baseUrl = config().baseUrl ?? `${scheme}://${event.requestContext.domainName}`
+      return handle({
+        ...input,
+        caller: event.caller,
+        requestId,
+        http: request,
+        baseUrl,
+      } as Input<R>)
     }) as unknown as (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
 }

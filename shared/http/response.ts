@@ -20,8 +20,9 @@ export const noContent = (): HttpResult => ({ statusCode: 204, headers: {}, body
 export function listPage(
   path: string,
   page: { list: unknown[]; next?: { count: number; offset: string } },
+  extra: Record<string, string> = {},
 ): HttpResult {
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string> = { ...extra }
   if (page.next) {
     const query = new URLSearchParams({ count: String(page.next.count), offset: page.next.offset })
     headers.link = `<${path}?${query}>; rel="next"`

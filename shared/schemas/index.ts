@@ -1,4 +1,10 @@
 import { AccessTokenPath, CreateAccessTokenBody } from './access-tokens.js'
+import {
+  CreateEnrollmentTokenBody,
+  EnrollmentTokenPath,
+  EnrollServerBody,
+  ServerPath,
+} from './enrollment.js'
 import { TokenGrantBody, TokenGrantQuery } from './grants.js'
 import { CreateProjectBody, PageQuery, ProjectPath } from './projects.js'
 import { CreateServiceTokenBody, TeamPath } from './service-tokens.js'
@@ -14,4 +20,8 @@ export const schemas = [
   PageQuery,
   TokenGrantBody,
   TokenGrantQuery,
+  EnrollmentTokenPath,
+  ServerPath,
+  CreateEnrollmentTokenBody,
+  EnrollServerBody,
 ] as const

@@ -30,6 +30,20 @@ beforeAll(async () => {
   victimAdmin = await app.addUser('victim', 'root', 'admin')
   victimMember = await app.addUser('victim', 'mia', 'member')
   await app.api('POST', '/v1/teams/victim/projects', { token: victimAdmin, body: { name: 'p1' } })
+  const enrollment = await app.api(
+    'POST',
+    '/v1/teams/victim/projects/p1/server_enrollment_tokens',
+    {
+      token: victimAdmin,
+      body: { description: 'fleet' },
+    },
+  )
+  fixtures.enrollmentTokenId = enrollment.body.id
+  const enrolled = await app.api('POST', '/v1/teams/victim/projects/p1/servers', {
+    token: enrollment.body.token,
+    body: { hostname: 'h1' },
+  })
+  fixtures.serverId = enrolled.body.server.id
   intruders['personal token'] = await app.addUser('intruders', 'eve', 'admin')
   intruders['service token'] = await bearerFor(intruders['personal token'] ?? '', 'intruders')
 })
@@ -40,11 +54,12 @@ const pathWith = (template: string, values: Record<string, string>) =>
     if (value === undefined) throw new Error(`no tenancy fixture for {${name}} in ${template}`)
     return value
   })
-// Any body: authorisation runs before the body is read, and a valid one would be written.
-const bodyFor = (method: string) => (method === 'POST' ? { name: 'intruder' } : undefined)
+// Valid bodies: authorisation runs before the body is read, and these would be written.
+const bodyFor = (method: string) =>
+  method === 'POST' ? { name: 'intruder', description: 'intruder' } : undefined
 
 it('covers the team-scoped routes', () => {
-  expect(scoped.length).toBeGreaterThanOrEqual(4)
+  expect(scoped.length).toBeGreaterThanOrEqual(10)
 })
 
 describe.each(scoped)('$method $path', (route) => {
@@ -88,6 +103,11 @@ afterAll(async () => {
     // Nothing an intruder or a member sent was written or deleted.
     const list = await app.api('GET', '/v1/teams/victim/projects', { token: victimAdmin })
     expect(list.body.list.map((p: { name: string }) => p.name)).toEqual(['p1'])
+    const p1 = '/v1/teams/victim/projects/p1'
+    const tokens = await app.api('GET', `${p1}/server_enrollment_tokens`, { token: victimAdmin })
+    expect(tokens.body.list.map((t: { id: string }) => t.id)).toEqual([fixtures.enrollmentTokenId])
+    const servers = await app.api('GET', `${p1}/servers`, { token: victimAdmin })
+    expect(servers.body.list.map((t: { id: string }) => t.id)).toEqual([fixtures.serverId])
   } finally {
     await app?.close()
   }

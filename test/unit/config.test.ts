@@ -19,6 +19,8 @@ describe('config', () => {
       region: 'eu-west-1',
       dynamoEndpoint: undefined,
       jwt: { keyFile: undefined, kmsKeyId: undefined, previousKmsKeyIds: [], issuer: 'latchkey' },
+      sealing: { keyFile: undefined, kmsKeyId: undefined },
+      baseUrl: undefined,
     })
     expect(
       readConfig({ TABLE_NAME: 'latchkey', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).region,

@@ -80,10 +80,25 @@ describe('CDK stack', () => {
       .flatMap(actionsOf)
       .filter((a) => a.startsWith('kms:'))
     const signs = route.keys?.includes('sign') ?? false
-    const reads = route.auth !== 'none' || (route.keys?.includes('publicKeys') ?? false)
+    const verifiesJwts = route.auth === 'user' || route.auth === 'optional'
+    const reads = verifiesJwts || (route.keys?.includes('publicKeys') ?? false)
+    const seals = route.seal?.includes('seal') ?? false
+    const opens = route.seal?.includes('open') ?? false
     expect(kms.sort()).toEqual(
-      [...(reads ? ['kms:GetPublicKey'] : []), ...(signs ? ['kms:Sign'] : [])].sort(),
+      [
+        ...(reads ? ['kms:GetPublicKey'] : []),
+        ...(signs ? ['kms:Sign'] : []),
+        ...(seals ? ['kms:GenerateDataKey'] : []),
+        ...(opens ? ['kms:Decrypt'] : []),
+      ].sort(),
     )
+  })
+
+  it('seals enrollment tokens with a symmetric, rotating KMS key that is retained', () => {
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ EnableKeyRotation: true, KeySpec: Match.absent() }),
+    })
   })
 
   it('signs service tokens with an asymmetric P-256 KMS key that is retained', () => {

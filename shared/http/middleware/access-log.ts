@@ -1,5 +1,20 @@
+import type { Caller } from '../../auth/caller.js'
 import { log } from '../../log.js'
 import type { Middleware } from '../event.js'
+
+/** Who, without secrets: a user, or an agent's project and token or server id. */
+function callerFields(caller: Caller | undefined) {
+  switch (caller?.kind) {
+    case 'user':
+      return { team: caller.team, user: caller.username }
+    case 'enrollment':
+      return { team: caller.team, project: caller.project, enrollmentTokenId: caller.tokenId }
+    case 'server':
+      return { team: caller.team, project: caller.project, serverId: caller.serverId }
+    default:
+      return {}
+  }
+}
 
 /**
  * One line per request. Logs the route template and the path, never the query
@@ -14,8 +29,7 @@ export function accessLog(): Middleware {
       path: event.rawPath,
       status: response?.statusCode,
       durationMs: Math.round(performance.now() - (internal.startedAt ?? 0)),
-      team: event.caller?.team,
-      user: event.caller?.username,
+      ...callerFields(event.caller),
     })
   }
   return {

@@ -1,5 +1,6 @@
 import { presentedCredential } from '../../auth/credentials.js'
 import { verifyAccessToken } from '../../domain/access-tokens.js'
+import { verifyEnrollmentToken, verifyServerToken } from '../../domain/servers.js'
 import { verifyServiceToken } from '../../domain/service-tokens.js'
 import { describeError, log } from '../../log.js'
 import type { AuthKind } from '../../routes.js'
@@ -10,9 +11,11 @@ import type { Middleware } from '../event.js'
 const looksLikeJwt = (credential: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(credential)
 
 /**
- * Establishes `event.caller` for routes that need one, from a personal access token
- * (one GetItem) or a service bearer token (no database call). Every failure is the
- * same 401. The `lastUsed` write runs alongside the handler and is awaited before the
+ * Establishes `event.caller` for routes that need one: from a personal access token
+ * (one GetItem) or a service bearer token (no database call); on the agent routes,
+ * from an enrollment token or a server token (one GetItem each) that must be for the
+ * project (and server) in the path. Every failure is the same 401, except a deleted
+ * server's genuine token, which is told it was revoked. The `lastUsed` write runs alongside the handler and is awaited before the
  * response leaves, so Lambda never freezes with it in flight.
  */
 export function authenticate(kind: AuthKind): Middleware {
@@ -26,6 +29,19 @@ export function authenticate(kind: AuthKind): Middleware {
       const credential = presentedCredential(event)
       if (credential === undefined && kind === 'optional') return
       if (!credential) throw unauthenticated()
+      const path = event.pathParameters ?? {}
+      const where = { team: path.team ?? '', project: path.project ?? '' }
+      if (kind === 'enrollment') {
+        event.caller = await verifyEnrollmentToken(credential, where)
+        return
+      }
+      if (kind === 'server') {
+        event.caller = await verifyServerToken(credential, {
+          ...where,
+          serverId: path.serverId ?? '',
+        })
+        return
+      }
       if (looksLikeJwt(credential)) {
         const claims = await verifyServiceToken(credential)
         event.caller = {

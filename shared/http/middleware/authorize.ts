@@ -27,7 +27,8 @@ export function authorize(access: Access | undefined): Middleware {
       if (!access) return
       const { caller } = event
       const team = event.pathParameters?.team
-      if (!caller || !team) throw new Error('authorize needs an authenticated caller and {team}')
+      if (caller?.kind !== 'user' || !team)
+        throw new Error('authorize needs a user caller and {team}')
       if (caller.team !== team) throw notFound('The team')
       if (allows(await roleOf(caller), access)) return
       throw forbidden('Only team admins may do this; your role is member.')

@@ -1,0 +1,108 @@
+import type { UserCaller } from '../auth/caller.js'
+import {
+  deleteEnrollmentToken,
+  type EnrollmentTokenRecord,
+  getEnrollmentToken,
+  listEnrollmentTokens,
+  putEnrollmentToken,
+} from '../data/enrollment-tokens.js'
+import { ranges } from '../data/keys.js'
+import { getProject } from '../data/projects.js'
+import { notFound } from '../http/errors.js'
+import { sealer } from '../keys/sealing.js'
+import { sha256 } from '../tokens/crypto.js'
+import { issueEnrollmentToken } from '../tokens/enrollment-token.js'
+import { uuidV7 } from '../tokens/uuid.js'
+import { type Page, type PageQuery, pageRequest, toPage } from './pagination.js'
+
+export interface NewEnrollmentToken {
+  description: string
+  expires_in_seconds?: number
+  max_uses?: number
+}
+
+/** The sealed value opens only on its own record. */
+const sealContext = (token: { team: string; project: string; id: string }) => ({
+  team: token.team,
+  project: token.project,
+  id: token.id,
+})
+
+/** ASA's ServerEnrollmentToken, with our extensions; `token` is unsealed for the answer. */
+async function view(record: EnrollmentTokenRecord) {
+  return {
+    id: record.id,
+    token: await sealer.unseal(record.sealed, sealContext(record)),
+    description: record.description,
+    created_by_user: record.createdBy,
+    issued_at: record.issuedAt,
+    expires_at: record.expiresAt,
+    max_uses: record.maxUses,
+    uses: record.uses,
+    last_used_at: record.lastUsedAt,
+  }
+}
+
+export type EnrollmentTokenView = Awaited<ReturnType<typeof view>>
+
+export async function createEnrollmentToken(
+  caller: UserCaller,
+  project: string,
+  request: NewEnrollmentToken,
+  baseUrl: string,
+  now = new Date(),
+): Promise<EnrollmentTokenView> {
+  const ref = { team: caller.team, project, id: uuidV7(now.getTime()) }
+  const { token, secret } = issueEnrollmentToken(ref, baseUrl)
+  const record: EnrollmentTokenRecord = {
+    ...ref,
+    description: request.description,
+    createdBy: caller.username,
+    issuedAt: now.toISOString(),
+    expiresAt: request.expires_in_seconds
+      ? new Date(now.getTime() + request.expires_in_seconds * 1000).toISOString()
+      : null,
+    maxUses: request.max_uses ?? null,
+    uses: 0,
+    lastUsedAt: null,
+    secretHash: sha256(secret),
+    sealed: await sealer.seal(token, sealContext(ref)),
+  }
+  if (!(await putEnrollmentToken(record))) throw notFound('The project')
+  return view(record)
+}
+
+export async function fetchEnrollmentToken(team: string, project: string, id: string) {
+  const record = await getEnrollmentToken(team, project, id)
+  if (!record) throw notFound('The server enrollment token')
+  return view(record)
+}
+
+/** A page of tokens; an empty page costs one more read, to tell "none" from "no project". */
+export async function listProjectEnrollmentTokens(
+  team: string,
+  project: string,
+  query: PageQuery,
+): Promise<Page<EnrollmentTokenView>> {
+  const range = ranges.enrollmentTokens(team, project)
+  const request = await pageRequest(range, query)
+  const { tokens, last } = await listEnrollmentTokens(team, project, request.count, request.after)
+  if (tokens.length === 0 && !(await getProject(team, project))) throw notFound('The project')
+  return toPage(range, request, await Promise.all(tokens.map(view)), last)
+}
+
+export async function deleteProjectEnrollmentToken(
+  caller: UserCaller,
+  project: string,
+  id: string,
+  now = new Date(),
+): Promise<void> {
+  const deleted = await deleteEnrollmentToken(
+    caller.team,
+    project,
+    id,
+    caller.username,
+    now.toISOString(),
+  )
+  if (!deleted) throw notFound('The server enrollment token')
+}

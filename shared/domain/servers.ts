@@ -1,0 +1,170 @@
+import type { EnrollmentCaller, ServerCaller, UserCaller } from '../auth/caller.js'
+import { getEnrollmentToken } from '../data/enrollment-tokens.js'
+import { ranges } from '../data/keys.js'
+import { getProject } from '../data/projects.js'
+import {
+  deleteServer,
+  enrollServer,
+  getRevokedServerHash,
+  getServer,
+  listServers,
+  type ServerRecord,
+  touchServer,
+} from '../data/servers.js'
+import { ApiError, notFound, unauthenticated } from '../http/errors.js'
+import { hashesMatch, sha256 } from '../tokens/crypto.js'
+import { parseEnrollmentToken } from '../tokens/enrollment-token.js'
+import { issueServerToken, parseServerToken } from '../tokens/server-token.js'
+import { uuidV7 } from '../tokens/uuid.js'
+import { type Page, type PageQuery, pageRequest, toPage } from './pagination.js'
+
+export interface Enrollment {
+  hostname: string
+  os?: string
+  canonical_name?: string
+  instance_details?: Record<string, unknown>
+}
+
+/** ASA-style Server; `instance_details` is an extension. */
+export const serverView = (server: ServerRecord) => ({
+  id: server.id,
+  hostname: server.hostname,
+  os: server.os,
+  canonical_name: server.canonicalName,
+  project_name: server.project,
+  team_name: server.team,
+  enrollment_token_id: server.enrollmentTokenId,
+  registered_at: server.registeredAt,
+  last_seen: server.lastSeen,
+  instance_details: server.instanceDetails,
+})
+
+export type ServerView = ReturnType<typeof serverView>
+
+/** What the enrollment route's path names: the token must be for exactly this project. */
+export interface ProjectRef {
+  team: string
+  project: string
+}
+
+/**
+ * Verifies an enrollment token for the project in the path: malformed or foreign
+ * tokens cost no I/O, others one GetItem. Unknown, deleted, expired, other-project
+ * and used-up tokens are all the same 401. The transaction re-checks all of it.
+ */
+export async function verifyEnrollmentToken(
+  presented: string,
+  path: ProjectRef,
+  now = new Date(),
+): Promise<EnrollmentCaller> {
+  const parsed = parseEnrollmentToken(presented)
+  if (!parsed || parsed.team !== path.team || parsed.project !== path.project)
+    throw unauthenticated()
+  const token = await getEnrollmentToken(parsed.team, parsed.project, parsed.id)
+  const secretHash = sha256(parsed.secret)
+  if (!token || !hashesMatch(token.secretHash, secretHash)) throw unauthenticated()
+  if (token.expiresAt && Date.parse(token.expiresAt) <= now.getTime()) throw unauthenticated()
+  if (token.maxUses !== null && token.uses >= token.maxUses) throw unauthenticated()
+  return {
+    kind: 'enrollment',
+    team: token.team,
+    project: token.project,
+    tokenId: token.id,
+    secretHash,
+  }
+}
+
+/** Enrolls a server: one transaction; the server token exists in clear only in the answer. */
+export async function enroll(caller: EnrollmentCaller, request: Enrollment, now = new Date()) {
+  const { team, project } = caller
+  const id = uuidV7(now.getTime())
+  const { token, secret } = issueServerToken({ team, project, id })
+  const server: ServerRecord = {
+    team,
+    project,
+    id,
+    hostname: request.hostname,
+    os: request.os ?? null,
+    canonicalName: request.canonical_name ?? null,
+    instanceDetails: request.instance_details ?? null,
+    enrollmentTokenId: caller.tokenId,
+    registeredAt: now.toISOString(),
+    lastSeen: null,
+    secretHash: sha256(secret),
+  }
+  // Refused here means another enrollment took the last use, or the token went meanwhile.
+  if (!(await enrollServer(server, caller, now.toISOString()))) throw unauthenticated()
+  return { server: serverView(server), server_token: token }
+}
+
+export const serverRevoked = () =>
+  new ApiError(
+    'server_authorization_revoked',
+    'This server was deleted; enroll it again.',
+    undefined,
+    {
+      'www-authenticate': 'Bearer realm="latchkey", error="invalid_token"',
+    },
+  )
+
+/**
+ * Verifies a server's own token for the server in the path: one GetItem. A deleted
+ * server's genuine token (its hash is on the deletion record) is told so; anything
+ * else is the plain 401.
+ */
+export async function verifyServerToken(
+  presented: string,
+  path: ProjectRef & { serverId: string },
+): Promise<ServerCaller> {
+  const parsed = parseServerToken(presented)
+  if (
+    !parsed ||
+    parsed.team !== path.team ||
+    parsed.project !== path.project ||
+    parsed.id !== path.serverId
+  )
+    throw unauthenticated()
+  const hash = sha256(parsed.secret)
+  const server = await getServer(parsed.team, parsed.project, parsed.id)
+  if (server) {
+    if (!hashesMatch(server.secretHash, hash)) throw unauthenticated()
+    return { kind: 'server', team: server.team, project: server.project, serverId: server.id }
+  }
+  const revoked = await getRevokedServerHash(parsed.team, parsed.project, parsed.id)
+  if (revoked && hashesMatch(revoked, hash)) throw serverRevoked()
+  throw unauthenticated()
+}
+
+export async function heartbeat(caller: ServerCaller, now = new Date()): Promise<void> {
+  const { team, project, serverId } = caller
+  if (!(await touchServer(team, project, serverId, now.toISOString()))) throw serverRevoked()
+}
+
+export async function fetchServer(team: string, project: string, id: string) {
+  const server = await getServer(team, project, id)
+  if (!server) throw notFound('The server')
+  return serverView(server)
+}
+
+export async function listProjectServers(
+  team: string,
+  project: string,
+  query: PageQuery,
+): Promise<Page<ServerView>> {
+  const range = ranges.servers(team, project)
+  const request = await pageRequest(range, query)
+  const { servers, last } = await listServers(team, project, request.count, request.after)
+  if (servers.length === 0 && !(await getProject(team, project))) throw notFound('The project')
+  return toPage(range, request, servers.map(serverView), last)
+}
+
+export async function removeServer(
+  caller: UserCaller,
+  project: string,
+  id: string,
+  now = new Date(),
+) {
+  const server = await getServer(caller.team, project, id)
+  if (!server || !(await deleteServer(server, caller.username, now.toISOString())))
+    throw notFound('The server')
+}

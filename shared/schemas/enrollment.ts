@@ -1,0 +1,48 @@
+import { displayText, nameString } from './common.js'
+
+const uuid = {
+  type: 'string',
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'a lowercase UUID',
+} as const
+
+export const EnrollmentTokenPath = {
+  $id: 'EnrollmentTokenPath',
+  type: 'object',
+  required: ['team', 'project', 'enrollmentTokenId'],
+  properties: { team: nameString, project: nameString, enrollmentTokenId: uuid },
+} as const
+
+export const ServerPath = {
+  $id: 'ServerPath',
+  type: 'object',
+  required: ['team', 'project', 'serverId'],
+  properties: { team: nameString, project: nameString, serverId: uuid },
+} as const
+
+export const CreateEnrollmentTokenBody = {
+  $id: 'CreateEnrollmentTokenBody',
+  type: 'object',
+  additionalProperties: false,
+  required: ['description'],
+  properties: {
+    description: displayText(255),
+    /** Extension: the token stops working this many seconds after issue (1 minute to 1 year). */
+    expires_in_seconds: { type: 'integer', minimum: 60, maximum: 31_536_000 },
+    /** Extension: how many servers may enroll with it. */
+    max_uses: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+  },
+} as const
+
+export const EnrollServerBody = {
+  $id: 'EnrollServerBody',
+  type: 'object',
+  additionalProperties: false,
+  required: ['hostname'],
+  properties: {
+    hostname: displayText(253),
+    os: displayText(128),
+    canonical_name: displayText(253),
+    instance_details: { type: 'object', maxProperties: 64 },
+  },
+} as const
