@@ -211,9 +211,10 @@ export const routes = {
     handler: 'projects/delete',
     auth: 'user',
     access: 'manage',
-    summary: 'Deletes a project (admins).',
+    summary: 'Deletes a project with its enrollment tokens and servers (admins); resumable.',
     params: ProjectPath,
-    table: ['DeleteItem'],
+    // close it; page through its children; batch-delete them with deletion records; the project
+    table: ['UpdateItem', 'Query', 'BatchWriteItem', 'DeleteItem', 'PutItem'],
   },
   listEnrollmentTokens: {
     method: 'GET',

@@ -3,8 +3,8 @@ import { endpoint } from '../../shared/http/endpoint.js'
 import { noContent } from '../../shared/http/response.js'
 import { routes } from '../../shared/routes.js'
 
-/** DELETE /v1/teams/{team}/projects/{project}: 204, or 404 when there is none. */
-export const handler = endpoint(routes.deleteProject, async ({ params }) => {
-  await deleteProject(params.team, params.project)
+/** DELETE /v1/teams/{team}/projects/{project}: 204 with its tokens and servers; 404 if none. */
+export const handler = endpoint(routes.deleteProject, async ({ caller, params }) => {
+  await deleteProject(caller, params.project)
   return noContent()
 })

@@ -11,17 +11,17 @@ export class UnprocessedItemsError extends Error {
   // Named like DynamoDB's own throttling so the error mapper answers 503 + Retry-After.
   override name = 'ThrottlingException'
   constructor(readonly remaining: number) {
-    super(`${remaining} deletes were still unprocessed after ${MAX_ATTEMPTS} attempts`)
+    super(`${remaining} writes were still unprocessed after ${MAX_ATTEMPTS} attempts`)
   }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Deletes one batch of at most 25 keys, retrying unprocessed items with jittered backoff. */
-async function deleteBatch(batch: Key[]): Promise<void> {
-  let requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string] = batch.map((Key) => ({
-    DeleteRequest: { Key },
-  }))
+export type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number]
+
+/** Writes one batch of at most 25 requests, retrying unprocessed items with jittered backoff. */
+async function writeBatch(batch: WriteRequest[]): Promise<void> {
+  let requests = batch
   for (let attempt = 1; ; attempt++) {
     const { UnprocessedItems } = await db.send(
       new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
@@ -33,18 +33,22 @@ async function deleteBatch(batch: Key[]): Promise<void> {
   }
 }
 
-/** Deletes any number of items by key: batches of 25, a few batches in flight at once. */
-export async function deleteKeys(itemKeys: Key[]): Promise<void> {
-  const batches: Key[][] = []
-  for (let i = 0; i < itemKeys.length; i += BATCH_SIZE) {
-    batches.push(itemKeys.slice(i, i + BATCH_SIZE))
+/** Any number of puts and deletes: batches of 25, a few batches in flight at once. */
+export async function writeAll(requests: WriteRequest[]): Promise<void> {
+  const batches: WriteRequest[][] = []
+  for (let i = 0; i < requests.length; i += BATCH_SIZE) {
+    batches.push(requests.slice(i, i + BATCH_SIZE))
   }
   let next = 0
   const worker = async () => {
     while (next < batches.length) {
       const batch = batches[next++]
-      if (batch) await deleteBatch(batch)
+      if (batch) await writeBatch(batch)
     }
   }
   await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches.length) }, worker))
 }
+
+/** Deletes any number of items by key. */
+export const deleteKeys = (itemKeys: Key[]) =>
+  writeAll(itemKeys.map((Key) => ({ DeleteRequest: { Key } })))

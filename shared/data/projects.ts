@@ -1,8 +1,16 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
+import {
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import { type WriteRequest, writeAll } from './batch.js'
 import { db, tableName } from './client.js'
-import { isConditionFailed } from './errors.js'
-import { keys, ranges } from './keys.js'
+import { cancellationReasons, isConditionFailed } from './errors.js'
+import { type Key, keys, type Range, ranges } from './keys.js'
 import { readRange } from './page.js'
+import { type DeletedEntity, putTombstone, tombstoneItem } from './tombstones.js'
 
 export interface ProjectRecord {
   team: string
@@ -49,19 +57,104 @@ export async function listProjects(team: string, count: number, after?: string) 
   return { projects: items.map(fromItem), last }
 }
 
-/** Deletes a project; false when there was none. */
-export async function deleteProject(team: string, name: string): Promise<boolean> {
+/**
+ * Closes a project to new enrollment tokens and servers, first step of deleting it
+ * (the first close's time is kept, so a retried delete resumes). False when none.
+ */
+export async function closeProject(team: string, name: string, at: string): Promise<boolean> {
   try {
     await db.send(
-      new DeleteCommand({
+      new UpdateCommand({
         TableName: tableName,
         Key: keys.project(team, name),
+        UpdateExpression: 'SET deleting = if_not_exists(deleting, :at)',
         ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':at': at },
       }),
     )
     return true
   } catch (error) {
     if (isConditionFailed(error)) return false
+    throw error
+  }
+}
+
+const CHILDREN: [DeletedEntity, (team: string, project: string) => Range][] = [
+  ['EnrollmentToken', ranges.enrollmentTokens],
+  ['Server', ranges.servers],
+]
+
+/**
+ * Deletes a closed project's enrollment tokens and servers, a page at a time, each
+ * with its deletion record (servers' tokens answer "revoked"). Resumable: whatever
+ * an interrupted run deleted is simply not found by the next. Returns the count.
+ */
+export async function deleteProjectChildren(
+  team: string,
+  project: string,
+  deletedBy: string,
+  deletedAt: string,
+): Promise<number> {
+  let deleted = 0
+  for (const [entity, range] of CHILDREN) {
+    const { PK, prefix } = range(team, project)
+    const pages = paginateQuery(
+      { client: db },
+      {
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': PK, ':prefix': prefix },
+        ProjectionExpression: 'PK, SK, id, secretHash',
+        ConsistentRead: true,
+      },
+    )
+    for await (const page of pages) {
+      const requests: WriteRequest[] = (page.Items ?? []).flatMap((item) => {
+        const key: Key = { PK: String(item.PK), SK: String(item.SK) }
+        const secretHash = entity === 'Server' ? String(item.secretHash) : undefined
+        const deletion = {
+          entity,
+          team,
+          project,
+          id: String(item.id),
+          deletedBy,
+          deletedAt,
+          secretHash,
+        }
+        return [
+          { DeleteRequest: { Key: key } },
+          { PutRequest: { Item: tombstoneItem(key, deletion) } },
+        ]
+      })
+      await writeAll(requests)
+      deleted += requests.length / 2
+    }
+  }
+  return deleted
+}
+
+/** Deletes the project item itself, last, with its deletion record; false when gone. */
+export async function deleteProjectRecord(
+  team: string,
+  name: string,
+  deletedBy: string,
+  deletedAt: string,
+): Promise<boolean> {
+  const key = keys.project(team, name)
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: { TableName: tableName, Key: key, ConditionExpression: 'attribute_exists(PK)' },
+          },
+          putTombstone(key, { entity: 'Project', team, project: name, deletedBy, deletedAt }),
+        ],
+      }),
+    )
+    return true
+  } catch (error) {
+    if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false
     throw error
   }
 }

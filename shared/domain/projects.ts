@@ -1,7 +1,9 @@
 import type { UserCaller } from '../auth/caller.js'
 import { ranges } from '../data/keys.js'
 import {
-  deleteProject as deleteProjectItem,
+  closeProject,
+  deleteProjectChildren,
+  deleteProjectRecord,
   getProject,
   listProjects,
   type ProjectRecord,
@@ -43,7 +45,15 @@ export async function listTeamProjects(team: string, query: PageQuery): Promise<
   return toPage(range, request, projects.map(projectView), last)
 }
 
-/** Deletes a project. Its enrollment tokens and servers go with it (issue 4's cascade). */
-export async function deleteProject(team: string, name: string): Promise<void> {
-  if (!(await deleteProjectItem(team, name))) throw notFound('The project')
+/**
+ * Deletes a project with its enrollment tokens and servers: close it to new ones,
+ * delete them page by page, then the project. If anything fails midway the project
+ * stays (closed) and the same DELETE, retried, carries on where it stopped.
+ */
+export async function deleteProject(caller: UserCaller, name: string, now = new Date()) {
+  const at = now.toISOString()
+  if (!(await closeProject(caller.team, name, at))) throw notFound('The project')
+  await deleteProjectChildren(caller.team, name, caller.username, at)
+  // False here means a concurrent delete finished first: the outcome is the same.
+  await deleteProjectRecord(caller.team, name, caller.username, at)
 }

@@ -253,3 +253,64 @@ describe('enrollment, heartbeat and revocation', () => {
     60_000,
   )
 })
+
+describe('deleting a project', () => {
+  it('deletes its enrollment tokens and servers, and revokes the servers', async () => {
+    await app.api('POST', base, { token: admin, body: { name: 'doomed' } })
+    const made = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => createToken('doomed', { description: `t${i}` })),
+    )
+    const agents = []
+    for (const token of made.slice(0, 3)) agents.push((await enroll('doomed', token.token)).body)
+    expect((await app.api('DELETE', `${base}/doomed`, { token: admin })).status).toBe(204)
+
+    expect((await app.api('GET', `${base}/doomed`, { token: admin })).status).toBe(404)
+    expect((await app.api('GET', tokens('doomed'), { token: admin })).status).toBe(404)
+    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb')
+    const left = await app.db.send(
+      new QueryCommand({
+        TableName: app.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        FilterExpression: 'kind <> :tombstone',
+        ExpressionAttributeValues: { ':pk': 'TEAM#acme#PROJECT#doomed', ':tombstone': 'Tombstone' },
+      }),
+    )
+    expect(left.Items).toEqual([])
+    for (const agent of agents) {
+      const beat = await app.api('POST', `${servers('doomed')}/${agent.server.id}/heartbeat`, {
+        token: agent.server_token,
+      })
+      expect(beat.body.code).toBe('server_authorization_revoked')
+    }
+    expect((await enroll('doomed', made[5]?.token)).status).toBe(401)
+  })
+
+  it('finishes an interrupted deletion when the DELETE is retried', async () => {
+    await app.api('POST', base, { token: admin, body: { name: 'halfway' } })
+    const made = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => createToken('halfway', { description: `t${i}` })),
+    )
+    // As if a first DELETE closed the project and died after deleting one token.
+    const projects = await import('../../shared/data/projects.js')
+    const { deleteEnrollmentToken } = await import('../../shared/data/enrollment-tokens.js')
+    await projects.closeProject('acme', 'halfway', new Date().toISOString())
+    await deleteEnrollmentToken(
+      'acme',
+      'halfway',
+      made[0]?.id ?? '',
+      'admin',
+      new Date().toISOString(),
+    )
+    // Closed: nothing new joins it meanwhile.
+    const late = await app.api('POST', tokens('halfway'), {
+      token: admin,
+      body: { description: 'x' },
+    })
+    expect(late.status).toBe(404)
+    expect((await enroll('halfway', made[1]?.token)).status).toBe(401)
+
+    expect((await app.api('DELETE', `${base}/halfway`, { token: admin })).status).toBe(204)
+    expect((await app.api('GET', `${base}/halfway`, { token: admin })).status).toBe(404)
+    expect((await app.api('GET', tokens('halfway'), { token: admin })).status).toBe(404)
+  })
+})
