@@ -88,6 +88,21 @@ async function main() {
         ? new LaunchError(`port ${options.port} is in use: set PORT to another one`)
         : error
     })
+    // Events: the table's stream, through the same code as the stream function on AWS.
+    const { startStreamPoller } = await import('./stream-poller.js')
+    const { fileSink } = await import('./event-sink.js')
+    const poller = await startStreamPoller({
+      dynamo,
+      tableName,
+      sink: fileSink(options.inMemory ? undefined : join(options.dataDir, 'events.jsonl')),
+      checkpointFile: options.inMemory
+        ? undefined
+        : join(options.dataDir, 'events.checkpoint.json'),
+      intervalMs: 100,
+    }).catch((error) => {
+      console.log(`Events are off: ${(error as Error).message}`)
+      return undefined
+    })
     const admin = await bootstrap(options.team)
     const credentialsFile = join(options.dataDir, 'initial-admin.json')
     if (admin) {
@@ -121,6 +136,7 @@ async function main() {
       stopping = true
       console.log(`${signal}: stopping`)
       await server.close()
+      await poller?.stop()
       await stopDatabase()
       process.exit(0)
     }

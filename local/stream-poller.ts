@@ -1,0 +1,133 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import {
+  type _Record,
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams'
+import type { StreamRecord } from '../shared/events/events.js'
+import { type EventSink, publishRecords } from '../shared/events/publish.js'
+import { describeError, log } from '../shared/log.js'
+
+/**
+ * What Lambda's event source mapping does on AWS, for `npm start`: reads the table's
+ * stream from DynamoDB Local and feeds the same publishRecords as the stream
+ * function, with a local sink. It remembers the last record handled per shard in a
+ * checkpoint file, so a restart neither repeats nor loses events.
+ */
+export interface StreamPoller {
+  stop(): Promise<void>
+}
+
+type Checkpoints = Record<string, string>
+
+/** The SDK's record, in the JSON shape Lambda hands the stream function. */
+export const asLambdaRecord = (record: _Record): StreamRecord => ({
+  eventID: record.eventID,
+  eventName: record.eventName,
+  userIdentity: record.userIdentity && {
+    type: record.userIdentity.Type,
+    principalId: record.userIdentity.PrincipalId,
+  },
+  dynamodb: {
+    ...record.dynamodb,
+    ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime
+      ? record.dynamodb.ApproximateCreationDateTime.getTime() / 1000
+      : undefined,
+  } as StreamRecord['dynamodb'],
+})
+
+export async function startStreamPoller(options: {
+  dynamo: DynamoDBClient
+  tableName: string
+  sink: EventSink
+  /** Where to remember progress; none for a store that is not kept. */
+  checkpointFile?: string
+  intervalMs?: number
+}): Promise<StreamPoller> {
+  const { Table } = await options.dynamo.send(
+    new DescribeTableCommand({ TableName: options.tableName }),
+  )
+  const streamArn = Table?.LatestStreamArn
+  if (!streamArn) throw new Error(`table ${options.tableName} has no stream`)
+  const config = await options.dynamo.config.endpoint?.()
+  const streams = new DynamoDBStreamsClient({
+    region: await options.dynamo.config.region(),
+    credentials: await options.dynamo.config.credentials(),
+    endpoint: config ? `${config.protocol}//${config.hostname}:${config.port}` : undefined,
+  })
+  let checkpoints: Checkpoints = {}
+  try {
+    if (options.checkpointFile)
+      checkpoints = JSON.parse(await readFile(options.checkpointFile, 'utf8'))
+  } catch {
+    // First run: read each shard from its oldest record.
+  }
+  const iterators = new Map<string, string | undefined>() // shard -> iterator (undefined: closed)
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+
+  const discover = async () => {
+    const { StreamDescription } = await streams.send(
+      new DescribeStreamCommand({ StreamArn: streamArn }),
+    )
+    for (const shard of StreamDescription?.Shards ?? []) {
+      const id = shard.ShardId
+      if (!id || iterators.has(id)) continue
+      const after = checkpoints[id]
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: id,
+          ...(after
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      )
+      iterators.set(id, ShardIterator)
+    }
+  }
+
+  const pollOnce = async () => {
+    for (const [shard, iterator] of iterators) {
+      if (!iterator) continue
+      const { Records = [], NextShardIterator } = await streams.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }),
+      )
+      if (Records.length > 0) {
+        const records = Records.map(asLambdaRecord)
+        const { batchItemFailures } = await publishRecords(records, options.sink)
+        if (batchItemFailures.length > 0) return // same iterator again next tick
+        const last = Records.at(-1)?.dynamodb?.SequenceNumber
+        if (last) checkpoints[shard] = last
+        if (last && options.checkpointFile)
+          await writeFile(options.checkpointFile, JSON.stringify(checkpoints), { mode: 0o600 })
+      }
+      iterators.set(shard, NextShardIterator)
+    }
+  }
+
+  let ticks = 0
+  const loop = async () => {
+    if (stopped) return
+    try {
+      // New shards appear as old ones close (DynamoDB Local rolls them over too).
+      if (ticks++ % 20 === 0) await discover()
+      await pollOnce()
+    } catch (error) {
+      log('warn', 'stream poll failed; retrying', describeError(error))
+    }
+    if (!stopped) timer = setTimeout(loop, options.intervalMs ?? 250)
+  }
+  await discover()
+  timer = setTimeout(loop, 0)
+  return {
+    async stop() {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      streams.destroy()
+    },
+  }
+}

@@ -1,0 +1,89 @@
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { fileSink } from '../../local/event-sink.js'
+import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
+import { startTestApp } from '../support/app.js'
+
+/** End to end locally: an action, DynamoDB Local's stream, the same publisher, events.jsonl. */
+let app: Awaited<ReturnType<typeof startTestApp>>
+let poller: StreamPoller
+let file: string
+const printed: string[] = []
+
+beforeAll(async () => {
+  app = await startTestApp('acme')
+  file = join(await mkdtemp(join(tmpdir(), 'latchkey-events-')), 'events.jsonl')
+  poller = await startStreamPoller({
+    dynamo: app.dynamo,
+    tableName: app.tableName,
+    sink: fileSink(file, (line) => printed.push(line)),
+    intervalMs: 50,
+  })
+})
+afterAll(async () => {
+  await poller?.stop()
+  await app?.close()
+})
+
+const lines = async () => {
+  const text = await readFile(file, 'utf8').catch(() => '')
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+}
+
+async function waitFor(type: string, match: (detail: Record<string, unknown>) => boolean) {
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    const found = (await lines()).find((e) => e['detail-type'] === type && match(e.detail))
+    if (found) return found
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error(`no ${type} event within 10 s`)
+}
+
+it('appends one line per change to events.jsonl and prints one line each', async () => {
+  const started = Date.now()
+  const created = await app.api('POST', '/v1/teams/acme/projects', {
+    token: app.admin.token,
+    body: { name: 'evented' },
+  })
+  expect(created.status).toBe(201)
+  const event = await waitFor('ProjectCreated', (d) => d.project === 'evented')
+  expect(event).toEqual({
+    id: expect.any(String),
+    source: 'latchkey',
+    'detail-type': 'ProjectCreated',
+    time: created.body.created_at,
+    detail: { team: 'acme', project: 'evented', actor: 'admin' },
+  })
+  expect(Date.now() - started).toBeLessThan(10_000)
+  expect(printed).toContain('event ProjectCreated acme/evented by admin')
+
+  const p = '/v1/teams/acme/projects/evented'
+  const token = await app.api('POST', `${p}/server_enrollment_tokens`, {
+    token: app.admin.token,
+    body: { description: 'fleet' },
+  })
+  const enrolled = await app.api('POST', `${p}/servers`, {
+    token: token.body.token,
+    body: { hostname: 'h1' },
+  })
+  await app.api('DELETE', p, { token: app.admin.token })
+  await waitFor('ProjectDeleted', (d) => d.project === 'evented')
+  const types = (await lines()).map((e) => e['detail-type'])
+  for (const type of [
+    'EnrollmentTokenCreated',
+    'ServerEnrolled',
+    'ServerDeleted',
+    'EnrollmentTokenDeleted',
+  ])
+    expect(types).toContain(type)
+  const text = await readFile(file, 'utf8')
+  expect(text).not.toContain(token.body.token)
+  expect(text).not.toContain(enrolled.body.server_token)
+  expect(text).not.toContain('secretHash')
+})

@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs'
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge'
+import { mockClient } from 'aws-sdk-client-mock'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { eventBridgeSink } from '../../shared/events/eventbridge-sink.js'
+import { type StreamRecord, toEvent } from '../../shared/events/events.js'
+import { publishRecords } from '../../shared/events/publish.js'
+
+/** Real records from DynamoDB Local's stream (scripts/record-stream.ts). */
+const recorded: StreamRecord[] = JSON.parse(
+  readFileSync(new URL('../fixtures/stream-records.json', import.meta.url), 'utf8'),
+)
+const eventbridge = mockClient(EventBridgeClient)
+const sink = eventBridgeSink(new EventBridgeClient({ region: 'eu-west-1' }), 'latchkey-bus')
+const noWait = async () => {}
+
+beforeEach(() => {
+  eventbridge.reset()
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+})
+
+const sentEntries = () =>
+  eventbridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? [])
+
+describe('change stream to events', () => {
+  it('turns one of each change into the contract event, in order, and ignores the rest', () => {
+    const events = recorded.flatMap((record) => {
+      const event = toEvent(record)
+      return event ? [event] : []
+    })
+    expect(events.map((e) => e.type)).toEqual([
+      'AccessTokenCreated', // the bootstrap token
+      'AccessTokenCreated',
+      'AccessTokenDeleted',
+      'ProjectCreated',
+      'EnrollmentTokenCreated',
+      'ServerEnrolled',
+      'ServerDeleted',
+      'EnrollmentTokenDeleted',
+      'ProjectDeleted',
+    ])
+    const server = events.find((e) => e.type === 'ServerEnrolled')
+    expect(server?.detail).toMatchObject({
+      team: 'acme',
+      project: 'web',
+      hostname: 'web-01',
+      actor: expect.stringMatching(/^enrollment_token:/),
+    })
+    for (const event of events) {
+      expect(event.detail.team).toBe('acme')
+      expect(event.detail.actor).toBeTruthy()
+      expect(event.time).toMatch(/^\d{4}-\d{2}-\d{2}T.*Z$/)
+      expect(event.id).toBeTruthy()
+    }
+    expect(events.find((e) => e.type === 'ProjectDeleted')?.detail.actor).toBe('admin')
+  })
+
+  it('never carries a secret, a hash or a sealed value', () => {
+    const published = JSON.stringify(recorded.map(toEvent))
+    const stored = recorded.flatMap((r) => Object.values(r.dynamodb?.NewImage ?? {}))
+    for (const field of ['secretHash', 'sealed', 'passwordHash'])
+      expect(published).not.toContain(field)
+    const secrets = stored.flatMap((v) => ('S' in v && v.S && v.S.length > 40 ? [v.S] : []))
+    expect(secrets.length).toBeGreaterThan(0)
+    for (const secret of secrets) expect(published).not.toContain(secret)
+  })
+
+  it('names expiry as the actor of a token TTL removed', () => {
+    const removal = recorded.find(
+      (r) => r.eventName === 'REMOVE' && r.dynamodb?.OldImage?.kind?.S === 'AccessToken',
+    )
+    const byTtl = {
+      ...removal,
+      userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+    }
+    expect(toEvent(byTtl as StreamRecord)?.detail.actor).toBe('expiry')
+  })
+})
+
+describe('publishing to EventBridge', () => {
+  const many = (n: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const base = recorded.find((r) => r.dynamodb?.NewImage?.kind?.S === 'Project') as StreamRecord
+      return {
+        ...base,
+        eventID: `e${i}`,
+        dynamodb: { ...base.dynamodb, SequenceNumber: String(100 + i) },
+      }
+    })
+
+  it('sends batches of at most 10 entries in order, on the bus, with source latchkey', async () => {
+    eventbridge.on(PutEventsCommand).callsFake(({ Entries }) => ({
+      FailedEntryCount: 0,
+      Entries: Entries.map(() => ({ EventId: 'x' })),
+    }))
+    const result = await publishRecords(many(25), sink, noWait)
+    expect(result).toEqual({ batchItemFailures: [] })
+    const calls = eventbridge.commandCalls(PutEventsCommand)
+    expect(calls.map((c) => c.args[0].input.Entries?.length)).toEqual([10, 10, 5])
+    const entries = sentEntries()
+    expect(entries[0]).toMatchObject({
+      EventBusName: 'latchkey-bus',
+      Source: 'latchkey',
+      DetailType: 'ProjectCreated',
+    })
+    expect(entries.map((e) => JSON.parse(e.Detail ?? '{}').event_id)).toEqual(
+      Array.from({ length: 25 }, (_, i) => `e${i}`),
+    )
+  })
+
+  it('retries only the entries that failed for now, then succeeds', async () => {
+    let first = true
+    eventbridge.on(PutEventsCommand).callsFake(({ Entries }) => {
+      const fail = first
+      first = false
+      return {
+        FailedEntryCount: fail ? 1 : 0,
+        Entries: Entries.map((_: unknown, i: number) =>
+          fail && i === 3 ? { ErrorCode: 'ThrottlingException' } : { EventId: 'x' },
+        ),
+      }
+    })
+    const result = await publishRecords(many(10), sink, noWait)
+    expect(result.batchItemFailures).toEqual([])
+    const calls = eventbridge.commandCalls(PutEventsCommand)
+    expect(calls.map((c) => c.args[0].input.Entries?.length)).toEqual([10, 1])
+    expect(JSON.parse(calls[1]?.args[0].input.Entries?.[0]?.Detail ?? '{}').event_id).toBe('e3')
+  })
+
+  it('reports the first record still failing, and sends nothing after it', async () => {
+    eventbridge.on(PutEventsCommand).callsFake(({ Entries }) => ({
+      FailedEntryCount: 1,
+      Entries: Entries.map((entry: { Detail: string }) =>
+        JSON.parse(entry.Detail).event_id === 'e12'
+          ? { ErrorCode: 'InternalFailure' }
+          : { EventId: 'x' },
+      ),
+    }))
+    const result = await publishRecords(many(25), sink, noWait)
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '112' }] })
+    // First batch, second batch, then e12 alone twice more; never the third batch.
+    const calls = eventbridge.commandCalls(PutEventsCommand)
+    expect(calls.map((c) => c.args[0].input.Entries?.length)).toEqual([10, 10, 1, 1])
+  })
+
+  it('skips an entry refused for good instead of blocking the shard', async () => {
+    eventbridge.on(PutEventsCommand).callsFake(({ Entries }) => ({
+      FailedEntryCount: 1,
+      Entries: Entries.map((_: unknown, i: number) =>
+        i === 0 ? { ErrorCode: 'MalformedDetail' } : { EventId: 'x' },
+      ),
+    }))
+    const result = await publishRecords(many(3), sink, noWait)
+    expect(result.batchItemFailures).toEqual([])
+    expect(eventbridge.commandCalls(PutEventsCommand)).toHaveLength(1)
+  })
+
+  it('passes over an unreadable record', async () => {
+    eventbridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] })
+    const broken = {
+      eventID: 'bad',
+      eventName: 'INSERT',
+      dynamodb: { NewImage: { kind: { Q: 'nonsense' } } },
+    } as unknown as StreamRecord
+    const result = await publishRecords([broken, ...many(1)], sink, noWait)
+    expect(result.batchItemFailures).toEqual([])
+    expect(sentEntries()).toHaveLength(1)
+  })
+
+  it('lets a whole-call failure (the API throwing) fail the invocation for Lambda to retry', async () => {
+    eventbridge.on(PutEventsCommand).rejects(new Error('network down'))
+    await expect(publishRecords(many(2), sink, noWait)).rejects.toThrow('network down')
+  })
+})
