@@ -4,16 +4,19 @@
  * against a bare `node -e 0`.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { build } from 'esbuild'
+import { streamHandler } from '../infra/constructs/events.js'
 import { bundling } from '../infra/constructs/function.js'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
+import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
 import { fallbackHandler, routeList } from '../shared/routes.js'
 import { median, round } from './stats.js'
 
 const root = new URL('..', import.meta.url).pathname
 const outDir = `${root}bench/out`
 const keyFile = `${outDir}/jwt-keys.json`
+const sealFile = `${outDir}/seal-key.json`
 
 function timeNode(args: string[], runs: number): number {
   const times: number[] = []
@@ -26,6 +29,8 @@ function timeNode(args: string[], runs: number): number {
         AWS_REGION: 'eu-west-1',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         JWT_KEY_FILE: keyFile,
+        SEAL_KEY_FILE: sealFile,
+        EVENT_BUS_NAME: 'bench',
       },
     })
     times.push(performance.now() - t0)
@@ -53,7 +58,11 @@ export async function measureBundles(
 ): Promise<{ bareNodeMs: number; bundles: BundleResult[] }> {
   await mkdir(outDir, { recursive: true })
   await writeJwtKeyFile(keyFile)
-  const handlers = [...new Set([...routeList.map((r) => r.handler), fallbackHandler])]
+  await rm(sealFile, { force: true })
+  await writeSealKeyFile(sealFile)
+  const handlers = [
+    ...new Set([...routeList.map((r) => r.handler), fallbackHandler, streamHandler]),
+  ]
   const bareNodeMs = timeNode(['-e', '0'], runs)
   const bundles: BundleResult[] = []
   for (const handler of handlers) {

@@ -12,4 +12,10 @@ export function acknowledgeFindings(stack: Stack): void {
       'credential kinds (personal tokens also in ?token=, service JWTs, enrollment tokens) and ' +
       'must answer the contract JSON 401, which an API Gateway authorizer cannot.',
   })
+  Validations.of(stack).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-SQS3',
+    reason:
+      "The queue is itself the dead-letter destination (the change-stream event source's " +
+      'on-failure target), watched by an alarm; a DLQ for it would only move the problem.',
+  })
 }

@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib'
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms'
 import type { Construct } from 'constructs'
 import { LatchkeyApi } from './constructs/api.js'
+import { LatchkeyEvents } from './constructs/events.js'
 import { LatchkeyTable } from './constructs/table.js'
 
 export interface LatchkeyStackProps extends StackProps {
@@ -14,6 +15,7 @@ export class LatchkeyStack extends Stack {
   readonly table: LatchkeyTable
   readonly jwtKey: Key
   readonly sealKey: Key
+  readonly events: LatchkeyEvents
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps) {
     super(scope, id, props)
@@ -40,7 +42,12 @@ export class LatchkeyStack extends Stack {
       sealKey: this.sealKey,
       throttle: { rateLimit: 200, burstLimit: 400 },
     })
+    this.events = new LatchkeyEvents(this, 'Events', {
+      table: this.table.table,
+      stage: props.stage,
+    })
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.apiEndpoint })
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName })
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName })
   }
 }

@@ -21,7 +21,11 @@ type Statement = { Action: string | string[]; Resource: unknown }
 function statementsOf(handler: string): Statement[] {
   const fn = stack.api.functions.get(handler)
   if (!fn) throw new Error(`no function for ${handler}`)
-  const roleId = stack.getLogicalId(fn.role?.node.defaultChild as never)
+  return statementsOfRole(fn.role?.node.defaultChild)
+}
+
+function statementsOfRole(role: unknown): Statement[] {
+  const roleId = stack.getLogicalId(role as never)
   const policies = template.findResources('AWS::IAM::Policy', {
     Properties: { Roles: [{ Ref: roleId }] },
   })
@@ -35,8 +39,38 @@ const actionsOf = (statement: Statement) => [statement.Action].flat()
 describe('CDK stack', () => {
   it('has one function per route plus the fallback, derived from the route table', () => {
     const handlers = new Set([...routeList.map((r) => r.handler), fallbackHandler])
-    template.resourceCountIs('AWS::Lambda::Function', handlers.size)
+    // ... and the change-stream function, which is no route.
+    template.resourceCountIs('AWS::Lambda::Function', handlers.size + 1)
     expect([...stack.api.functions.keys()].sort()).toEqual([...handlers].sort())
+  })
+
+  it('feeds the change stream to one function: bisect, partial batches, retries, a DLQ and an alarm', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: Match.anyValue(),
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 10,
+      ParallelizationFactor: 1,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    })
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 1,
+    })
+    template.resourceCountIs('AWS::Events::EventBus', 1)
+    const actions = stack.events.handler.role
+      ? statementsOfRole(stack.events.handler.role.node.defaultChild).flatMap(actionsOf)
+      : []
+    expect(actions).toContain('events:PutEvents')
+    expect(
+      actions.filter(
+        (a) => a.startsWith('dynamodb:') && !/Stream|GetRecords|GetShardIterator/.test(a),
+      ),
+    ).toEqual([])
+    expect(actions.filter((a) => a.startsWith('kms:'))).toEqual([])
   })
 
   it('routes every row of the table, and $default to the fallback', () => {
@@ -166,11 +200,18 @@ describe('CDK stack', () => {
     expect(() => app.synth()).not.toThrow()
     // Without the acknowledgements the same checks do find APIG4, so the plugin is live.
     const raw = new AwsSolutionsChecks().validateScope(stack)
-    expect([...new Set(raw.violations.map((v) => v.ruleName))]).toEqual(['AwsSolutions-APIG4'])
+    expect([...new Set(raw.violations.map((v) => v.ruleName))].sort()).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-SQS3',
+    ])
   })
 
   it('names its outputs', () => {
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'TableName'])
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
+      'ApiUrl',
+      'EventBusName',
+      'TableName',
+    ])
     expect(stack).toBeInstanceOf(Stack)
   })
 })
