@@ -6,6 +6,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import {
   GetCommand,
   paginateQuery,
@@ -43,7 +44,15 @@ export interface BenchOptions {
 
 const sizes = (quick: boolean) =>
   quick
-    ? { requests: 30, inFlight: 16, scale: [50, 100], bundleRuns: 3, hashes: 2, verifies: 2000 }
+    ? {
+        requests: 30,
+        inFlight: 16,
+        scale: [50, 100],
+        bundleRuns: 3,
+        hashes: 2,
+        verifies: 2000,
+        events: 3,
+      }
     : {
         requests: 400,
         inFlight: 16,
@@ -51,6 +60,7 @@ const sizes = (quick: boolean) =>
         bundleRuns: 15,
         hashes: 10,
         verifies: 50000,
+        events: 50,
       }
 
 export async function runBench(options: BenchOptions) {
@@ -122,6 +132,16 @@ export async function runBench(options: BenchOptions) {
       accountName: 'acme',
       tokenName: nextName(),
     })
+  const project = '/v1/teams/acme/projects/bench'
+  const enrollmentToken = await http(
+    'POST',
+    `${project}/server_enrollment_tokens`,
+    service.bearer_token,
+    { description: 'bench' },
+  )
+  const enrolled = await http('POST', `${project}/servers`, enrollmentToken.token, {
+    hostname: 'bench-0',
+  })
   const calls = [
     {
       request: 'any route, garbage token',
@@ -195,6 +215,40 @@ export async function runBench(options: BenchOptions) {
       request: 'POST /tokens, password grant',
       budget: 5,
       counts: await counted(() => grant('bench password')),
+    },
+    {
+      request: 'POST .../server_enrollment_tokens (JWT)',
+      budget: 1,
+      counts: await counted(() =>
+        http('POST', `${project}/server_enrollment_tokens`, service.bearer_token, {
+          description: 'counted',
+        }),
+      ),
+    },
+    {
+      request: 'GET .../server_enrollment_tokens/{id} (JWT)',
+      budget: 1,
+      counts: await counted(() =>
+        http(
+          'GET',
+          `${project}/server_enrollment_tokens/${enrollmentToken.id}`,
+          service.bearer_token,
+        ),
+      ),
+    },
+    {
+      request: 'POST .../servers (enrollment)',
+      budget: 2,
+      counts: await counted(() =>
+        http('POST', `${project}/servers`, enrollmentToken.token, { hostname: 'bench-1' }),
+      ),
+    },
+    {
+      request: 'POST .../servers/{id}/heartbeat',
+      budget: 2,
+      counts: await counted(() =>
+        http('POST', `${project}/servers/${enrolled.server.id}/heartbeat`, enrolled.server_token),
+      ),
     },
     {
       request: 'DELETE /api/tokens/{id}',
@@ -419,10 +473,33 @@ export async function runBench(options: BenchOptions) {
     await hashPassword('correct horse battery staple')
     kdf.push(performance.now() - start)
   }
+  const { signJws, verifyJws } = await import('../shared/keys/jws.js')
+  const iat = Math.floor(Date.now() / 1000)
+  const claims = {
+    iss: 'latchkey',
+    sub: 'a',
+    team: 'acme',
+    role: 'admin',
+    jti: 'j',
+    iat,
+    exp: iat + 3600,
+  }
+  const jwt = await signJws('JWT', claims)
+  const perSecond = async (task: () => Promise<unknown>) => {
+    const start = performance.now()
+    for (let i = 0; i < n.verifies / 50; i++) await task()
+    return Math.round(n.verifies / 50 / ((performance.now() - start) / 1000))
+  }
   const crypto = {
     tokenParseAndHashPerSecond: verifiesPerSecond,
     scryptHashMs: round(median(kdf), 1),
+    es256SignPerSecond: await perSecond(() => signJws('JWT', claims)),
+    es256VerifyPerSecond: await perSecond(() => verifyJws('JWT', jwt)),
   }
+
+  // 6. Event latency, locally: a write, DynamoDB Local's stream, the poller (100 ms, as
+  // npm start polls), the publisher. Its own table, with a stream, so the rest stays fast.
+  const events = await measureEventLatency(app.dynamo, n.events)
 
   await app.close()
   await dynamodb?.stop()
@@ -442,8 +519,57 @@ export async function runBench(options: BenchOptions) {
     latency,
     scale,
     crypto,
+    events,
     cold,
   }
+}
+
+async function measureEventLatency(dynamo: DynamoDBClient, count: number) {
+  const { ensureTable } = await import('../local/ensure-table.js')
+  const { startStreamPoller } = await import('../local/stream-poller.js')
+  const { DynamoDBDocumentClient, PutCommand } = await import('@aws-sdk/lib-dynamodb')
+  const tableName = `latchkey-events-${Date.now()}`
+  await ensureTable(dynamo, tableName, { stream: true })
+  const seen = new Map<string, number>()
+  const poller = await startStreamPoller({
+    dynamo,
+    tableName,
+    intervalMs: 100,
+    sink: {
+      put: async (batch) => {
+        for (const event of batch) seen.set(String(event.detail.project), performance.now())
+        return batch.map(() => 'accepted' as const)
+      },
+    },
+  })
+  const db = DynamoDBDocumentClient.from(dynamo)
+  const delays: number[] = []
+  for (let i = 0; i < count; i++) {
+    const name = `p${i}`
+    const written = performance.now()
+    await db.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          PK: 'TEAM#bench',
+          SK: `PROJECT#${name}`,
+          kind: 'Project',
+          team: 'bench',
+          name,
+          createdAt: new Date().toISOString(),
+          createdBy: 'bench',
+        },
+      }),
+    )
+    while (!seen.has(name)) await new Promise((resolve) => setTimeout(resolve, 2))
+    delays.push((seen.get(name) ?? written) - written)
+  }
+  await poller.stop()
+  await dynamo.send(new DeleteTableCommand({ TableName: tableName }))
+  const sorted = [...delays].sort((a, b) => a - b)
+  const at = (q: number) =>
+    round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0, 1)
+  return { events: count, pollIntervalMs: 100, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) }
 }
 
 function print(results: Awaited<ReturnType<typeof runBench>>) {
@@ -491,6 +617,8 @@ function print(results: Awaited<ReturnType<typeof runBench>>) {
   table(results.scale)
   console.log('\n5. Crypto')
   table([results.crypto])
+  console.log('\n6. Event latency, locally: write -> stream -> poller -> publisher')
+  table([results.events])
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

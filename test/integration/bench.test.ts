@@ -21,11 +21,17 @@ it('runs the benchmark end to end, within every call budget', async () => {
     ["another team's /v1/teams/{team}/projects, JWT", 0],
     ['POST /tokens, wrong password (attempt window open)', 2],
     ['POST /tokens, password grant', 5],
+    ['POST .../server_enrollment_tokens (JWT)', 1],
+    ['GET .../server_enrollment_tokens/{id} (JWT)', 1],
+    ['POST .../servers (enrollment)', 2],
+    ['POST .../servers/{id}/heartbeat', 2],
     ['DELETE /api/tokens/{id}', 3],
   ])
   expect(results.calls.every((row) => row.withinBudget)).toBe(true)
   expect(results.latency).toHaveLength(6)
   expect(results.scale.map((row) => row.tokens)).toEqual([50, 100])
   expect(results.cold.bundles.map((b) => b.handler)).toContain('tokens/list')
+  expect(results.cold.bundles.map((b) => b.handler)).toContain('events/stream')
+  expect(results.events.events).toBe(3)
   for (const bundle of results.cold.bundles) expect(bundle.bytes).toBeGreaterThan(10_000)
 })
