@@ -7,8 +7,9 @@ import { errorResult } from '../shared/http/middleware/error-response.js'
 import type { HttpResult } from '../shared/http/response.js'
 import { createRouter } from '../shared/http/router.js'
 import { describeError, log } from '../shared/log.js'
-import { fallbackHandler, type RouteSpec, routeList } from '../shared/routes.js'
+import { fallbackHandler, type RouteSpec, routeList, tableActionsOf } from '../shared/routes.js'
 import { toLambdaEvent } from './event.js'
+import { enforceGrants, withGrants } from './iam.js'
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
 
@@ -68,6 +69,8 @@ export interface LocalServer {
  */
 export async function startServer(options: { port: number; host: string }): Promise<LocalServer> {
   const handlers = await loadHandlers()
+  const { dynamo } = await import('../shared/data/client.js')
+  enforceGrants(dynamo)
   const match = createRouter<RouteSpec>(routeList)
   const handlerFor = (name: string) => {
     const handler = handlers.get(name)
@@ -90,14 +93,15 @@ export async function startServer(options: { port: number; host: string }): Prom
       const method = req.method ?? 'GET'
       const path = new URL(req.url ?? '/', 'http://local').pathname
       const found = match(method, path)
-      const [handlerName, routeKey, params] =
+      const [handlerName, routeKey, params, grants] =
         found.kind === 'route'
           ? [
               found.route.handler,
               `${found.route.method} ${found.route.path}`,
               decodeParams(found.params),
+              tableActionsOf(found.route),
             ]
-          : [fallbackHandler, '$default', undefined]
+          : [fallbackHandler, '$default', undefined, []]
       const event = toLambdaEvent(
         {
           method,
@@ -111,7 +115,8 @@ export async function startServer(options: { port: number; host: string }): Prom
         params,
       )
       const context = { awsRequestId: requestId, functionName: handlerName } as Context
-      send(res, await handlerFor(handlerName)(event, context))
+      const handler = handlerFor(handlerName)
+      send(res, await withGrants(grants, () => handler(event, context)))
     } catch (error) {
       // Handlers map their own errors; reaching here is a bug in this server.
       log('error', 'local server failed', { requestId, ...describeError(error) })

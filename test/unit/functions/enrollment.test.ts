@@ -1,0 +1,247 @@
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import { mockClient } from 'aws-sdk-client-mock'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { handler as createToken } from '../../../functions/enrollment-tokens/create.js'
+import { handler as getToken } from '../../../functions/enrollment-tokens/get.js'
+import { handler as enroll } from '../../../functions/servers/enroll.js'
+import { handler as heartbeat } from '../../../functions/servers/heartbeat.js'
+import { signJws } from '../../../shared/keys/jws.js'
+import { sealer } from '../../../shared/keys/sealing.js'
+import { sha256 } from '../../../shared/tokens/crypto.js'
+import { issueEnrollmentToken } from '../../../shared/tokens/enrollment-token.js'
+import { issueServerToken } from '../../../shared/tokens/server-token.js'
+import { invoke } from '../../support/invoke.js'
+
+const ddb = mockClient(DynamoDBDocumentClient)
+const TABLE = 'latchkey-unit'
+const TOKEN_ID = '0193a0a0-0000-7000-8000-000000000001'
+const SERVER_ID = '0193a0a0-0000-7000-8000-000000000002'
+const PK = 'TEAM#acme#PROJECT#web'
+const params = { team: 'acme', project: 'web' }
+
+const awsError = (name: string, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(name), { name, $metadata: {}, ...extra })
+const cancelled = (...codes: string[]) =>
+  awsError('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
+
+const admin = () => {
+  const iat = Math.floor(Date.now() / 1000)
+  return signJws('JWT', {
+    iss: 'latchkey',
+    sub: 'ann',
+    team: 'acme',
+    role: 'admin',
+    jti: 'j',
+    iat,
+    exp: iat + 600,
+  })
+}
+
+async function storedEnrollmentToken(extra: Record<string, unknown> = {}) {
+  const ref = { team: 'acme', project: 'web', id: TOKEN_ID }
+  const { token, secret } = issueEnrollmentToken(ref, 'https://latchkey.example')
+  const item = {
+    PK,
+    SK: `SET#${TOKEN_ID}`,
+    kind: 'EnrollmentToken',
+    ...ref,
+    description: 'fleet',
+    createdBy: 'ann',
+    issuedAt: '2026-11-01T00:00:00.000Z',
+    uses: 0,
+    secretHash: sha256(secret),
+    sealed: await sealer.seal(token, ref),
+    ...extra,
+  }
+  return { token, secret, item }
+}
+
+beforeEach(() => {
+  ddb.reset()
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+})
+
+describe('enrollment tokens: calls and exact inputs', () => {
+  it('creates with one transaction: the project open, the token sealed and hashed', async () => {
+    ddb.on(TransactWriteCommand).resolves({})
+    const reply = await invoke(createToken, {
+      method: 'POST',
+      url: '/v1/teams/acme/projects/web/server_enrollment_tokens',
+      token: await admin(),
+      params,
+      body: { description: 'fleet', max_uses: 2 },
+    })
+    expect(reply.statusCode).toBe(201)
+    expect(ddb.calls()).toHaveLength(1)
+    const input = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input
+    const [check, put] = input?.TransactItems ?? []
+    expect(check?.ConditionCheck).toEqual({
+      TableName: TABLE,
+      Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
+      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deleting)',
+    })
+    expect(put?.Put?.ConditionExpression).toBe('attribute_not_exists(PK)')
+    const item = put?.Put?.Item ?? {}
+    expect(item).toMatchObject({ PK, kind: 'EnrollmentToken', maxUses: 2, uses: 0 })
+    expect(JSON.stringify(item)).not.toContain(reply.json.token)
+    const secret = JSON.parse(Buffer.from(reply.json.token, 'base64').toString()).s
+    expect(item.secretHash).toBe(sha256(secret))
+    expect(JSON.stringify(item)).not.toContain(secret)
+  })
+
+  it('answers 404 when the project is missing or closing', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
+    const reply = await invoke(createToken, {
+      method: 'POST',
+      url: '/v1/teams/acme/projects/web/server_enrollment_tokens',
+      token: await admin(),
+      params,
+      body: { description: 'fleet' },
+    })
+    expect(reply.statusCode).toBe(404)
+  })
+
+  it('fetches with one GetItem and opens the sealed token', async () => {
+    const stored = await storedEnrollmentToken()
+    ddb.on(GetCommand).resolves({ Item: stored.item })
+    const reply = await invoke(getToken, {
+      method: 'GET',
+      url: `/v1/teams/acme/projects/web/server_enrollment_tokens/${TOKEN_ID}`,
+      token: await admin(),
+      params: { ...params, enrollmentTokenId: TOKEN_ID },
+    })
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json.token).toBe(stored.token)
+    expect(ddb.calls()).toHaveLength(1)
+  })
+})
+
+describe('enrollment: calls and exact inputs', () => {
+  const post = (token: string) =>
+    invoke(enroll, {
+      method: 'POST',
+      url: '/v1/teams/acme/projects/web/servers',
+      token,
+      params,
+      body: { hostname: 'web-01' },
+    })
+
+  it('costs one GetItem and one transaction that counts the use, writes the server, checks the project', async () => {
+    const stored = await storedEnrollmentToken({ maxUses: 5 })
+    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(TransactWriteCommand).resolves({})
+    const reply = await post(stored.token)
+    expect(reply.statusCode).toBe(201)
+    expect(ddb.calls()).toHaveLength(2)
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TABLE,
+      Key: { PK, SK: `SET#${TOKEN_ID}` },
+      ConsistentRead: true,
+    })
+    const [use, server, project] =
+      ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []
+    expect(use?.Update).toMatchObject({
+      Key: { PK, SK: `SET#${TOKEN_ID}` },
+      UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :now',
+      ConditionExpression:
+        'secretHash = :hash AND (attribute_not_exists(maxUses) OR uses < maxUses) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+      ExpressionAttributeValues: expect.objectContaining({ ':hash': sha256(stored.secret) }),
+    })
+    expect(server?.Put).toMatchObject({
+      Item: expect.objectContaining({ PK, kind: 'Server', hostname: 'web-01' }),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    })
+    expect(JSON.stringify(server?.Put?.Item)).not.toContain(reply.json.server_token)
+    expect(project?.ConditionCheck?.Key).toEqual({ PK: 'TEAM#acme', SK: 'PROJECT#web' })
+  })
+
+  it('retries a transaction conflict with another enrollment, then succeeds', async () => {
+    const stored = await storedEnrollmentToken()
+    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('TransactionConflict', 'None', 'None'))
+      .resolves({})
+    expect((await post(stored.token)).statusCode).toBe(201)
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2)
+  })
+
+  it('answers 401 when the transaction finds the last use taken meanwhile', async () => {
+    const stored = await storedEnrollmentToken()
+    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None'))
+    const reply = await post(stored.token)
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json.code).toBe('authentication_error')
+  })
+
+  it('refuses a used-up token before any write, and a garbage one with no call at all', async () => {
+    const stored = await storedEnrollmentToken({ maxUses: 1, uses: 1 })
+    ddb.on(GetCommand).resolves({ Item: stored.item })
+    expect((await post(stored.token)).statusCode).toBe(401)
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+    ddb.reset()
+    expect((await post('not-a-token')).statusCode).toBe(401)
+    expect(ddb.calls()).toHaveLength(0)
+  })
+
+  it('answers 503 with Retry-After when DynamoDB throttles, never 500', async () => {
+    ddb.on(GetCommand).rejects(awsError('ProvisionedThroughputExceededException'))
+    const stored = await storedEnrollmentToken()
+    const reply = await post(stored.token)
+    expect(reply.statusCode).toBe(503)
+    expect(reply.headers?.['retry-after']).toBeDefined()
+  })
+})
+
+describe('heartbeat: calls and revocation', () => {
+  const serverKey = { PK, SK: `SERVER#${SERVER_ID}` }
+  const beat = (token: string) =>
+    invoke(heartbeat, {
+      method: 'POST',
+      url: `/v1/teams/acme/projects/web/servers/${SERVER_ID}/heartbeat`,
+      token,
+      params: { ...params, serverId: SERVER_ID },
+    })
+
+  it('costs one GetItem and one conditional UpdateItem', async () => {
+    const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
+    ddb.on(GetCommand, { Key: serverKey }).resolves({
+      Item: {
+        ...serverKey,
+        team: 'acme',
+        project: 'web',
+        id: SERVER_ID,
+        secretHash: sha256(secret),
+      },
+    })
+    ddb.on(UpdateCommand).resolves({})
+    expect((await beat(token)).statusCode).toBe(204)
+    expect(ddb.calls()).toHaveLength(2)
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: serverKey,
+      UpdateExpression: 'SET lastSeen = :now',
+      ConditionExpression: 'attribute_exists(PK)',
+    })
+  })
+
+  it('tells a deleted server its genuine token is revoked, and a forged one nothing', async () => {
+    const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
+    ddb.on(GetCommand).resolves({})
+    ddb
+      .on(GetCommand, { Key: { PK, SK: `TOMBSTONE#SERVER#${SERVER_ID}` } })
+      .resolves({ Item: { secretHash: sha256(secret) } })
+    const revoked = await beat(token)
+    expect(revoked.statusCode).toBe(401)
+    expect(revoked.json.code).toBe('server_authorization_revoked')
+    const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
+    const plain = await beat(forged)
+    expect(plain.json.code).toBe('authentication_error')
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+  })
+})
