@@ -7,6 +7,8 @@ import { LatchkeyTable } from './constructs/table.js'
 
 export interface LatchkeyStackProps extends StackProps {
   stage: string
+  /** Browser origins for CORS (context `corsOrigins`, comma-separated); off when empty. */
+  corsOrigins?: string[]
 }
 
 /** Latchkey on AWS: the table, and the API generated from the route table. */
@@ -41,6 +43,7 @@ export class LatchkeyStack extends Stack {
       jwtKey: this.jwtKey,
       sealKey: this.sealKey,
       throttle: { rateLimit: 200, burstLimit: 400 },
+      corsOrigins: props.corsOrigins,
     })
     this.events = new LatchkeyEvents(this, 'Events', {
       table: this.table.table,

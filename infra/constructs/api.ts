@@ -1,5 +1,7 @@
+import { Duration } from 'aws-cdk-lib'
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway'
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -28,6 +30,8 @@ export interface LatchkeyApiProps {
   /** The enrollment-token sealing key (symmetric). */
   sealKey: IKey
   throttle: { rateLimit: number; burstLimit: number }
+  /** Browser origins allowed to call the API (CORS); none unless configured. */
+  corsOrigins?: string[]
 }
 
 const functionId = (handler: string) =>
@@ -61,6 +65,15 @@ export class LatchkeyApi extends Construct {
 
     this.api = new HttpApi(this, 'HttpApi', {
       createDefaultStage: false,
+      ...(props.corsOrigins?.length && {
+        corsPreflight: {
+          allowOrigins: props.corsOrigins,
+          allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
+          allowHeaders: ['authorization', 'content-type'],
+          exposeHeaders: ['link', 'x-request-id', 'retry-after'],
+          maxAge: Duration.hours(1),
+        },
+      }),
       defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', fallback),
     })
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH })

@@ -206,6 +206,23 @@ describe('CDK stack', () => {
     ])
   })
 
+  it('answers CORS preflights only for the origins configured', () => {
+    const app = new App({
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        stage: 'cors',
+        corsOrigins: 'https://a.example, https://b.example',
+      },
+    })
+    const cors = Template.fromStack(buildApp(app).stack)
+    cors.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://a.example', 'https://b.example'],
+        AllowHeaders: ['authorization', 'content-type'],
+      }),
+    })
+  })
+
   it('names its outputs', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
       'ApiUrl',
