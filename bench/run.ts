@@ -251,6 +251,69 @@ export async function runBench(options: BenchOptions) {
       ),
     },
     {
+      request: 'GET .../server_enrollment_tokens (JWT)',
+      budget: 1,
+      counts: await counted(() =>
+        http('GET', `${project}/server_enrollment_tokens`, service.bearer_token),
+      ),
+    },
+    {
+      request: 'GET .../servers (JWT)',
+      budget: 1,
+      counts: await counted(() => http('GET', `${project}/servers`, service.bearer_token)),
+    },
+    {
+      request: 'GET .../servers/{id} (JWT)',
+      budget: 1,
+      counts: await counted(() =>
+        http('GET', `${project}/servers/${enrolled.server.id}`, service.bearer_token),
+      ),
+    },
+    {
+      request: 'DELETE .../servers/{id} (JWT)',
+      budget: 2,
+      counts: await counted(() =>
+        http('DELETE', `${project}/servers/${enrolled.server.id}`, service.bearer_token),
+      ),
+    },
+    {
+      request: 'POST .../servers/{id}/heartbeat, deleted server',
+      budget: 2,
+      counts: await counted(() =>
+        http('POST', `${project}/servers/${enrolled.server.id}/heartbeat`, enrolled.server_token),
+      ),
+    },
+    {
+      request: 'DELETE .../server_enrollment_tokens/{id} (JWT)',
+      budget: 1,
+      counts: await counted(() =>
+        http(
+          'DELETE',
+          `${project}/server_enrollment_tokens/${enrollmentToken.id}`,
+          service.bearer_token,
+        ),
+      ),
+    },
+    {
+      request: 'GET /v1/teams/{team}/projects/{project} (JWT)',
+      budget: 1,
+      counts: await counted(() =>
+        http('GET', '/v1/teams/acme/projects/bench-jwt', service.bearer_token),
+      ),
+    },
+    {
+      request: 'DELETE /v1/teams/{team}/projects/{project}, empty (JWT)',
+      budget: 4,
+      counts: await counted(() =>
+        http('DELETE', '/v1/teams/acme/projects/bench-jwt', service.bearer_token),
+      ),
+    },
+    {
+      request: 'GET /.well-known/jwks.json',
+      budget: 0,
+      counts: await counted(() => http('GET', '/.well-known/jwks.json')),
+    },
+    {
       request: 'DELETE /api/tokens/{id}',
       budget: 3,
       counts: await counted(() =>

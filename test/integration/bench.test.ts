@@ -25,6 +25,15 @@ it('runs the benchmark end to end, within every call budget', async () => {
     ['GET .../server_enrollment_tokens/{id} (JWT)', 1],
     ['POST .../servers (enrollment)', 2],
     ['POST .../servers/{id}/heartbeat', 2],
+    ['GET .../server_enrollment_tokens (JWT)', 1],
+    ['GET .../servers (JWT)', 1],
+    ['GET .../servers/{id} (JWT)', 1],
+    ['DELETE .../servers/{id} (JWT)', 2],
+    ['POST .../servers/{id}/heartbeat, deleted server', 2],
+    ['DELETE .../server_enrollment_tokens/{id} (JWT)', 1],
+    ['GET /v1/teams/{team}/projects/{project} (JWT)', 1],
+    ['DELETE /v1/teams/{team}/projects/{project}, empty (JWT)', 4],
+    ['GET /.well-known/jwks.json', 0],
     ['DELETE /api/tokens/{id}', 3],
   ])
   expect(results.calls.every((row) => row.withinBudget)).toBe(true)
