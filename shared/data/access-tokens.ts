@@ -1,13 +1,9 @@
-import {
-  GetCommand,
-  paginateQuery,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb'
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { deleteKeys } from './batch.js'
 import { db, tableName } from './client.js'
 import { cancellationReasons, isConditionFailed } from './errors.js'
 import { type Key, keys, ranges } from './keys.js'
+import { rangePages } from './page.js'
 
 export interface AccessTokenRecord {
   team: string
@@ -121,18 +117,8 @@ export async function listAccessTokens(
   team: string,
   username: string,
 ): Promise<AccessTokenRecord[]> {
-  const { PK, prefix } = ranges.accessTokens(team, username)
   const tokens: AccessTokenRecord[] = []
-  const pages = paginateQuery(
-    { client: db },
-    {
-      TableName: tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': PK, ':prefix': prefix },
-      ConsistentRead: true,
-    },
-  )
-  for await (const page of pages) {
+  for await (const page of rangePages(ranges.accessTokens(team, username))) {
     for (const item of page.Items ?? []) tokens.push(fromItem(item))
   }
   return tokens
@@ -176,20 +162,9 @@ export async function deleteAccessToken(
  * for any number of tokens. Returns how many tokens went.
  */
 export async function deleteAllAccessTokens(team: string, username: string): Promise<number> {
-  const { PK, prefix } = ranges.accessTokenItems(team, username)
   const tokenPrefix = ranges.accessTokens(team, username).prefix
   let deleted = 0
-  const pages = paginateQuery(
-    { client: db },
-    {
-      TableName: tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': PK, ':prefix': prefix },
-      ProjectionExpression: 'PK, SK',
-      ConsistentRead: true,
-    },
-  )
-  for await (const page of pages) {
+  for await (const page of rangePages(ranges.accessTokenItems(team, username), 'PK, SK')) {
     const itemKeys = (page.Items ?? []) as Key[]
     deleted += itemKeys.filter((key) => key.SK.startsWith(tokenPrefix)).length
     await deleteKeys(itemKeys)

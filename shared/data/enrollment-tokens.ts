@@ -104,7 +104,7 @@ export async function listEnrollmentTokens(
   after?: string,
 ) {
   const { items, last } = await readRange(ranges.enrollmentTokens(team, project), count, after)
-  return { tokens: items.map(fromItem), last }
+  return { items: items.map(fromItem), last }
 }
 
 /** Deletes a token and records who did; false when there was none. */

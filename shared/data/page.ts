@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { db, tableName } from './client.js'
 import type { Range } from './keys.js'
 
@@ -34,3 +34,16 @@ export async function readRange(range: Range, count: number, after?: string): Pr
   const returned = items.slice(0, count)
   return { items: returned, last: String(returned[count - 1]?.SK) }
 }
+
+/** Every page of a range, strongly consistent, optionally projected: for whole-range work. */
+export const rangePages = (range: Range, projection?: string) =>
+  paginateQuery(
+    { client: db },
+    {
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': range.PK, ':prefix': range.prefix },
+      ProjectionExpression: projection,
+      ConsistentRead: true,
+    },
+  )

@@ -1,15 +1,9 @@
-import {
-  GetCommand,
-  PutCommand,
-  paginateQuery,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb'
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { type WriteRequest, writeAll } from './batch.js'
 import { db, tableName } from './client.js'
 import { cancellationReasons, isConditionFailed } from './errors.js'
 import { type Key, keys, type Range, ranges } from './keys.js'
-import { readRange } from './page.js'
+import { rangePages, readRange } from './page.js'
 import { type DeletedEntity, putTombstone, tombstoneItem } from './tombstones.js'
 
 export interface ProjectRecord {
@@ -54,7 +48,7 @@ export async function getProject(team: string, name: string): Promise<ProjectRec
 /** One page of a team's projects, by name. */
 export async function listProjects(team: string, count: number, after?: string) {
   const { items, last } = await readRange(ranges.projects(team), count, after)
-  return { projects: items.map(fromItem), last }
+  return { items: items.map(fromItem), last }
 }
 
 /**
@@ -97,18 +91,7 @@ export async function deleteProjectChildren(
 ): Promise<number> {
   let deleted = 0
   for (const [entity, range] of CHILDREN) {
-    const { PK, prefix } = range(team, project)
-    const pages = paginateQuery(
-      { client: db },
-      {
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': PK, ':prefix': prefix },
-        ProjectionExpression: 'PK, SK, id, secretHash',
-        ConsistentRead: true,
-      },
-    )
-    for await (const page of pages) {
+    for await (const page of rangePages(range(team, project), 'PK, SK, id, secretHash')) {
       const requests: WriteRequest[] = (page.Items ?? []).flatMap((item) => {
         const key: Key = { PK: String(item.PK), SK: String(item.SK) }
         const secretHash = entity === 'Server' ? String(item.secretHash) : undefined

@@ -125,7 +125,7 @@ export async function getRevokedServerHash(team: string, project: string, id: st
 
 export async function listServers(team: string, project: string, count: number, after?: string) {
   const { items, last } = await readRange(ranges.servers(team, project), count, after)
-  return { servers: items.map(fromItem), last }
+  return { items: items.map(fromItem), last }
 }
 
 /** Records the agent's heartbeat; false when the server is gone. */

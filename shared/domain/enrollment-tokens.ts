@@ -7,13 +7,13 @@ import {
   putEnrollmentToken,
 } from '../data/enrollment-tokens.js'
 import { ranges } from '../data/keys.js'
-import { getProject } from '../data/projects.js'
 import { notFound } from '../http/errors.js'
 import { sealer } from '../keys/sealing.js'
 import { sha256 } from '../tokens/crypto.js'
 import { issueEnrollmentToken } from '../tokens/enrollment-token.js'
 import { uuidV7 } from '../tokens/uuid.js'
-import { type Page, type PageQuery, pageRequest, toPage } from './pagination.js'
+import type { Page, PageQuery } from './pagination.js'
+import { projectChildrenPage } from './projects.js'
 
 export interface NewEnrollmentToken {
   description: string
@@ -78,18 +78,19 @@ export async function fetchEnrollmentToken(team: string, project: string, id: st
   return view(record)
 }
 
-/** A page of tokens; an empty page costs one more read, to tell "none" from "no project". */
-export async function listProjectEnrollmentTokens(
+export const listProjectEnrollmentTokens = (
   team: string,
   project: string,
   query: PageQuery,
-): Promise<Page<EnrollmentTokenView>> {
-  const range = ranges.enrollmentTokens(team, project)
-  const request = await pageRequest(range, query)
-  const { tokens, last } = await listEnrollmentTokens(team, project, request.count, request.after)
-  if (tokens.length === 0 && !(await getProject(team, project))) throw notFound('The project')
-  return toPage(range, request, await Promise.all(tokens.map(view)), last)
-}
+): Promise<Page<EnrollmentTokenView>> =>
+  projectChildrenPage(
+    team,
+    project,
+    ranges.enrollmentTokens(team, project),
+    query,
+    (count, after) => listEnrollmentTokens(team, project, count, after),
+    view,
+  )
 
 export async function deleteProjectEnrollmentToken(
   caller: UserCaller,

@@ -1,5 +1,5 @@
 import type { UserCaller } from '../auth/caller.js'
-import { ranges } from '../data/keys.js'
+import { type Range, ranges } from '../data/keys.js'
 import {
   closeProject,
   deleteProjectChildren,
@@ -41,8 +41,26 @@ export async function fetchProject(team: string, name: string): Promise<ProjectR
 export async function listTeamProjects(team: string, query: PageQuery): Promise<Page<ProjectView>> {
   const range = ranges.projects(team)
   const request = await pageRequest(range, query)
-  const { projects, last } = await listProjects(team, request.count, request.after)
-  return toPage(range, request, projects.map(projectView), last)
+  const { items, last } = await listProjects(team, request.count, request.after)
+  return toPage(range, request, items.map(projectView), last)
+}
+
+/**
+ * A page of a project's enrollment tokens or servers. An empty page costs one more
+ * read, to tell "none yet" from "no such project" (404).
+ */
+export async function projectChildrenPage<R, V>(
+  team: string,
+  project: string,
+  range: Range,
+  query: PageQuery,
+  read: (count: number, after?: string) => Promise<{ items: R[]; last?: string }>,
+  view: (record: R) => V | Promise<V>,
+): Promise<Page<V>> {
+  const request = await pageRequest(range, query)
+  const { items, last } = await read(request.count, request.after)
+  if (items.length === 0 && !(await getProject(team, project))) throw notFound('The project')
+  return toPage(range, request, await Promise.all(items.map(view)), last)
 }
 
 /**

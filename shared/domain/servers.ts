@@ -1,7 +1,6 @@
 import type { EnrollmentCaller, ServerCaller, UserCaller } from '../auth/caller.js'
 import { getEnrollmentToken } from '../data/enrollment-tokens.js'
 import { ranges } from '../data/keys.js'
-import { getProject } from '../data/projects.js'
 import {
   deleteServer,
   enrollServer,
@@ -16,7 +15,8 @@ import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { parseEnrollmentToken } from '../tokens/enrollment-token.js'
 import { issueServerToken, parseServerToken } from '../tokens/server-token.js'
 import { uuidV7 } from '../tokens/uuid.js'
-import { type Page, type PageQuery, pageRequest, toPage } from './pagination.js'
+import type { Page, PageQuery } from './pagination.js'
+import { projectChildrenPage } from './projects.js'
 
 export interface Enrollment {
   hostname: string
@@ -146,17 +146,19 @@ export async function fetchServer(team: string, project: string, id: string) {
   return serverView(server)
 }
 
-export async function listProjectServers(
+export const listProjectServers = (
   team: string,
   project: string,
   query: PageQuery,
-): Promise<Page<ServerView>> {
-  const range = ranges.servers(team, project)
-  const request = await pageRequest(range, query)
-  const { servers, last } = await listServers(team, project, request.count, request.after)
-  if (servers.length === 0 && !(await getProject(team, project))) throw notFound('The project')
-  return toPage(range, request, servers.map(serverView), last)
-}
+): Promise<Page<ServerView>> =>
+  projectChildrenPage(
+    team,
+    project,
+    ranges.servers(team, project),
+    query,
+    (count, after) => listServers(team, project, count, after),
+    serverView,
+  )
 
 export async function removeServer(
   caller: UserCaller,
