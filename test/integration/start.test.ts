@@ -96,6 +96,24 @@ describe('npm start', () => {
     expect(made.status).toBe(200)
     expect(first.output()).not.toContain(made.body.accessKey)
 
+    // The change stream, read by npm start: one line in events.jsonl and one printed.
+    const events = join(dataDir, 'events.jsonl')
+    const tokenEvents = async () => {
+      const text = await readFile(events, 'utf8').catch(() => '')
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+        .filter((e) => e['detail-type'] === 'AccessTokenCreated')
+        .map((e) => e.detail.token_name)
+    }
+    const deadline = Date.now() + 10_000
+    while (!(await tokenEvents()).includes('survivor') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await tokenEvents()).toEqual(['initial admin token', 'survivor'])
+    expect(first.output()).toContain('event AccessTokenCreated bootco by admin')
+    expect(await readFile(events, 'utf8')).not.toContain(made.body.accessKey)
+
     expect(javaFor(dataDir)).not.toBe('')
     expect(await stop(first, 'SIGTERM')).toBe(0)
     expect(javaFor(dataDir)).toBe('')
@@ -127,6 +145,13 @@ describe('npm start', () => {
       body: { username: 'ops', password: 'ops password 1', accountName: 'bootco', tokenName: 'sd' },
     })
     expect(granted.status).toBe(200)
+
+    // The restart resumed the stream from its checkpoint: nothing published twice.
+    const again = (await readFile(join(dataDir, 'events.jsonl'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).id)
+    expect(new Set(again).size).toBe(again.length)
 
     expect(await stop(second, 'SIGINT')).toBe(0)
     expect(javaFor(dataDir)).toBe('')
