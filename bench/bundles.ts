@@ -51,11 +51,36 @@ export interface BundleResult {
   bytes: number
   initMs: number
   ratioToBareNode: number
+  /** Against a bundle holding only the SDK's DynamoDB DocumentClient. */
+  ratioToSdkFloor: number
 }
 
-export async function measureBundles(
-  runs: number,
-): Promise<{ bareNodeMs: number; bundles: BundleResult[] }> {
+async function bundle(entry: string, outfile: string) {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    minify: bundling.minify,
+    format: 'esm',
+    target: bundling.target,
+    mainFields: bundling.mainFields,
+    banner: { js: bundling.banner ?? '' },
+    alias: aliases(),
+    logLevel: 'error',
+  })
+  const { size } = await import('node:fs').then((fs) => fs.statSync(outfile))
+  return size
+}
+
+const importTime = (file: string, runs: number) =>
+  timeNode(['--input-type=module', '-e', `await import(${JSON.stringify(file)})`], runs)
+
+export async function measureBundles(runs: number): Promise<{
+  bareNodeMs: number
+  sdkFloor: { bytes: number; initMs: number }
+  bundles: BundleResult[]
+}> {
   await mkdir(outDir, { recursive: true })
   await writeJwtKeyFile(keyFile)
   await rm(sealFile, { force: true })
@@ -64,35 +89,27 @@ export async function measureBundles(
     ...new Set([...routeList.map((r) => r.handler), fallbackHandler, streamHandler]),
   ]
   const bareNodeMs = timeNode(['-e', '0'], runs)
+  const floorFile = `${outDir}/sdk-floor.mjs`
+  const floorBytes = await bundle(`${root}bench/floor.ts`, floorFile)
+  const floorMs = importTime(floorFile, runs)
   const bundles: BundleResult[] = []
   for (const handler of handlers) {
     const outfile = `${outDir}/${handler.replace('/', '-')}.mjs`
-    await build({
-      entryPoints: [`${root}functions/${handler}.ts`],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      minify: bundling.minify,
-      format: 'esm',
-      target: bundling.target,
-      mainFields: bundling.mainFields,
-      banner: { js: bundling.banner ?? '' },
-      alias: aliases(),
-      logLevel: 'error',
-    })
-    const { size } = await import('node:fs').then((fs) => fs.statSync(outfile))
-    const initMs = timeNode(
-      ['--input-type=module', '-e', `await import(${JSON.stringify(outfile)})`],
-      runs,
-    )
+    const bytes = await bundle(`${root}functions/${handler}.ts`, outfile)
+    const initMs = importTime(outfile, runs)
     bundles.push({
       handler,
-      bytes: size,
+      bytes,
       initMs: round(initMs, 1),
       ratioToBareNode: round(initMs / bareNodeMs),
+      ratioToSdkFloor: round(initMs / floorMs),
     })
   }
-  return { bareNodeMs: round(bareNodeMs, 1), bundles }
+  return {
+    bareNodeMs: round(bareNodeMs, 1),
+    sdkFloor: { bytes: floorBytes, initMs: round(floorMs, 1) },
+    bundles,
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

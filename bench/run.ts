@@ -673,7 +673,11 @@ function print(results: Awaited<ReturnType<typeof runBench>>) {
   console.log(
     '\n3. Cold start proxy: bundle size and module init in a fresh node (bare node:',
     results.cold.bareNodeMs,
-    'ms)',
+    'ms; SDK floor, a DocumentClient alone:',
+    results.cold.sdkFloor.initMs,
+    'ms,',
+    round(results.cold.sdkFloor.bytes / 1024, 1),
+    'KB)',
   )
   table(results.cold.bundles.map((b) => ({ ...b, kb: round(b.bytes / 1024, 1) })))
   console.log('\n4. Scale: one user with n tokens, service vs raw Query/BatchWrite loop')
