@@ -1,24 +1,20 @@
-import { endpoint } from '../../shared/http/endpoint.js'
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import { methodNotAllowed, notFound } from '../../shared/http/errors.js'
+import type { HttpResult } from '../../shared/http/event.js'
 import { createRouter } from '../../shared/http/router.js'
-import { fallbackHandler, routeList } from '../../shared/routes.js'
+import { baseStack } from '../../shared/http/stack.js'
+import { routeList } from '../../shared/routes.js'
 
 const match = createRouter(routeList)
-const self = {
-  method: 'GET',
-  path: '/{proxy+}',
-  handler: fallbackHandler,
-  auth: 'none',
-  summary: 'Answers requests that no route claims.',
-  table: [],
-} as const
 
 /**
  * API Gateway's `$default` route and the local server's misses: 405 with `Allow`
- * for a known path, else 404, in the contract's error body.
+ * for a known path, else 404, in the contract's error body. No credential is read
+ * and no table touched, so it runs on the base stack alone and bundles no SDK.
  */
-export const handler = endpoint(self, async ({ http }) => {
-  const result = match(http.method, http.path)
-  if (result.kind === 'method_not_allowed') throw methodNotAllowed(http.method, result.allow)
-  throw notFound(`The route ${http.method} ${http.path}`)
-})
+export const handler = baseStack().handler(async (event) => {
+  const method = event.requestContext.http.method
+  const result = match(method, event.rawPath)
+  if (result.kind === 'method_not_allowed') throw methodNotAllowed(method, result.allow)
+  throw notFound(`The route ${method} ${event.rawPath}`)
+}) as unknown as (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>

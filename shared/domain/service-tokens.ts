@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import { config } from '../config.js'
 import { getUser, type Role } from '../data/users.js'
 import { unauthenticated } from '../http/errors.js'
-import { jwtKeys } from '../keys/index.js'
 import { signJws, verifyJws } from '../keys/jws.js'
 import { SERVICE_TOKEN_SECONDS } from '../keys/jwt-keys.js'
 import { describeError, log } from '../log.js'
@@ -68,5 +67,3 @@ export async function verifyServiceToken(jwt: string): Promise<ServiceClaims> {
     throw unauthenticated()
   }
 }
-
-export const publicJwks = async () => ({ keys: await jwtKeys.publicKeys() })

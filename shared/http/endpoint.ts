@@ -1,18 +1,14 @@
-import middy from '@middy/core'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
 import type { EnrollmentCaller, ServerCaller, UserCaller } from '../auth/caller.js'
 import { config } from '../config.js'
 import type { RouteSpec } from '../routes.js'
-import type { HttpResult, Internal, LatchkeyEvent } from './event.js'
-import { accessLog } from './middleware/access-log.js'
+import type { HttpResult } from './event.js'
 import { authenticate } from './middleware/authenticate.js'
 import { authorize } from './middleware/authorize.js'
-import { errorResponse } from './middleware/error-response.js'
-import { normalizeHeaders } from './middleware/normalize-headers.js'
 import { parseBody } from './middleware/parse-body.js'
-import { requestIdHeader } from './middleware/request-id.js'
 import { validateInput } from './middleware/validate.js'
+import { baseStack } from './stack.js'
 
 type CallerOf<K> = K extends 'user'
   ? UserCaller
@@ -42,19 +38,14 @@ export interface Input<R extends RouteSpec> {
 }
 
 /**
- * Wraps a handler in the one middleware stack every endpoint uses. Order matters:
- * middy runs `before` in this order and `after`/`onError` in reverse, so errors are
- * mapped first, then stamped with the request id, then logged.
+ * Wraps a handler in the one middleware stack every endpoint uses: the base stack,
+ * then authentication, authorisation, body parsing and validation, in that order.
  */
 export function endpoint<R extends RouteSpec>(
   route: R,
   handle: (input: Input<R>) => Promise<HttpResult>,
 ) {
-  return middy<LatchkeyEvent, HttpResult, Error, Context, Internal>()
-    .use(accessLog())
-    .use(requestIdHeader())
-    .use(errorResponse())
-    .use(normalizeHeaders())
+  return baseStack()
     .use(authenticate(route.auth))
     .use(authorize(route.access))
     .use(parseBody(route))
