@@ -1,9 +1,10 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { deleteKeys } from './batch.js'
 import { db, tableName } from './client.js'
-import { cancellationReasons, isConditionFailed } from './errors.js'
+import { isConditionFailed } from './errors.js'
 import { type Key, keys, ranges } from './keys.js'
 import { rangePages } from './page.js'
+import { transact } from './transact.js'
 
 export interface AccessTokenRecord {
   team: string
@@ -23,8 +24,6 @@ export class NameTaken extends Error {
     this.name = 'NameTaken'
   }
 }
-
-const CONFLICT_RETRIES = 5
 
 function fromItem(item: Record<string, unknown>): AccessTokenRecord {
   return {
@@ -48,53 +47,41 @@ const epochSeconds = (iso: string) => Math.ceil(Date.parse(iso) / 1000)
  */
 export async function putAccessToken(token: AccessTokenRecord): Promise<void> {
   const ttl = token.expiresAt ? epochSeconds(token.expiresAt) : undefined
-  const command = new TransactWriteCommand({
-    TransactItems: [
-      {
-        Put: {
-          TableName: tableName,
-          // lastUsed starts absent, not null: the touch condition compares it as a string.
-          Item: {
-            ...keys.accessToken(token.team, token.username, token.id),
-            kind: 'AccessToken',
-            team: token.team,
-            username: token.username,
-            id: token.id,
-            name: token.name,
-            secretHash: token.secretHash,
-            dateCreated: token.dateCreated,
-            expiresAt: token.expiresAt ?? undefined,
-            ttl,
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
+  const refused = await transact([
+    {
+      Put: {
+        TableName: tableName,
+        // lastUsed starts absent, not null: the touch condition compares it as a string.
+        Item: {
+          ...keys.accessToken(token.team, token.username, token.id),
+          kind: 'AccessToken',
+          team: token.team,
+          username: token.username,
+          id: token.id,
+          name: token.name,
+          secretHash: token.secretHash,
+          dateCreated: token.dateCreated,
+          expiresAt: token.expiresAt ?? undefined,
+          ttl,
         },
+        ConditionExpression: 'attribute_not_exists(PK)',
       },
-      {
-        Put: {
-          TableName: tableName,
-          Item: {
-            ...keys.accessTokenName(token.team, token.username, token.name),
-            kind: 'AccessTokenName',
-            tokenId: token.id,
-            ttl,
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.accessTokenName(token.team, token.username, token.name),
+          kind: 'AccessTokenName',
+          tokenId: token.id,
+          ttl,
         },
+        ConditionExpression: 'attribute_not_exists(PK)',
       },
-    ],
-  })
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await db.send(command)
-      return
-    } catch (error) {
-      const reasons = cancellationReasons(error)
-      if (reasons?.[1] === 'ConditionalCheckFailed') throw new NameTaken(token.name)
-      const conflict = reasons?.includes('TransactionConflict')
-      if (!conflict || attempt === CONFLICT_RETRIES) throw error
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt))
-    }
-  }
+    },
+  ])
+  if (refused?.[1] === 'ConditionalCheckFailed') throw new NameTaken(token.name)
+  if (refused) throw new Error(`token ${token.id} was already written`) // ids come from a counter
 }
 
 export async function getAccessToken(
@@ -132,29 +119,18 @@ export async function deleteAccessToken(
 ): Promise<boolean> {
   const token = await getAccessToken(team, username, id)
   if (!token) return false
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: tableName,
-              Key: keys.accessToken(team, username, id),
-              ConditionExpression: 'attribute_exists(PK)',
-            },
-          },
-          {
-            Delete: { TableName: tableName, Key: keys.accessTokenName(team, username, token.name) },
-          },
-        ],
-      }),
-    )
-    return true
-  } catch (error) {
-    // Someone else deleted it between our read and our write.
-    if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false
-    throw error
-  }
+  // Refused: someone else deleted it between our read and our write.
+  const refused = await transact([
+    {
+      Delete: {
+        TableName: tableName,
+        Key: keys.accessToken(team, username, id),
+        ConditionExpression: 'attribute_exists(PK)',
+      },
+    },
+    { Delete: { TableName: tableName, Key: keys.accessTokenName(team, username, token.name) } },
+  ])
+  return !refused
 }
 
 /**

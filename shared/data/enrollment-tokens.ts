@@ -1,9 +1,9 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand } from '@aws-sdk/lib-dynamodb'
 import { db, tableName } from './client.js'
-import { cancellationReasons } from './errors.js'
 import { keys, ranges } from './keys.js'
 import { readRange } from './page.js'
 import { putTombstone } from './tombstones.js'
+import { transact } from './transact.js'
 
 export interface EnrollmentTokenRecord {
   team: string
@@ -53,36 +53,28 @@ export const projectOpen = (team: string, project: string) => ({
 /** Stores a new token in an open project; false when the project is missing or closing. */
 export async function putEnrollmentToken(token: EnrollmentTokenRecord): Promise<boolean> {
   const epoch = token.expiresAt ? Math.ceil(Date.parse(token.expiresAt) / 1000) : undefined
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          projectOpen(token.team, token.project),
-          {
-            Put: {
-              TableName: tableName,
-              Item: {
-                ...keys.enrollmentToken(token.team, token.project, token.id),
-                kind: 'EnrollmentToken',
-                ...token,
-                // Absent, not null: the enrollment condition tests for their absence.
-                expiresAt: token.expiresAt ?? undefined,
-                maxUses: token.maxUses ?? undefined,
-                lastUsedAt: undefined,
-                // Cleaned up a day after expiry; expiry itself is checked on use.
-                ttl: epoch === undefined ? undefined : epoch + 86_400,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-        ],
-      }),
-    )
-    return true
-  } catch (error) {
-    if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false
-    throw error
-  }
+  // Refused: the project is missing or closing (the id is new).
+  const refused = await transact([
+    projectOpen(token.team, token.project),
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.enrollmentToken(token.team, token.project, token.id),
+          kind: 'EnrollmentToken',
+          ...token,
+          // Absent, not null: the enrollment condition tests for their absence.
+          expiresAt: token.expiresAt ?? undefined,
+          maxUses: token.maxUses ?? undefined,
+          lastUsedAt: undefined,
+          // Cleaned up a day after expiry; expiry itself is checked on use.
+          ttl: epoch === undefined ? undefined : epoch + 86_400,
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    },
+  ])
+  return !refused
 }
 
 export async function getEnrollmentToken(team: string, project: string, id: string) {
@@ -116,20 +108,11 @@ export async function deleteEnrollmentToken(
   deletedAt: string,
 ): Promise<boolean> {
   const key = keys.enrollmentToken(team, project, id)
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: { TableName: tableName, Key: key, ConditionExpression: 'attribute_exists(PK)' },
-          },
-          putTombstone(key, { entity: 'EnrollmentToken', team, project, id, deletedBy, deletedAt }),
-        ],
-      }),
-    )
-    return true
-  } catch (error) {
-    if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false
-    throw error
-  }
+  const refused = await transact([
+    {
+      Delete: { TableName: tableName, Key: key, ConditionExpression: 'attribute_exists(PK)' },
+    },
+    putTombstone(key, { entity: 'EnrollmentToken', team, project, id, deletedBy, deletedAt }),
+  ])
+  return !refused
 }

@@ -1,10 +1,11 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { type WriteRequest, writeAll } from './batch.js'
 import { db, tableName } from './client.js'
-import { cancellationReasons, isConditionFailed } from './errors.js'
+import { isConditionFailed } from './errors.js'
 import { type Key, keys, type Range, ranges } from './keys.js'
 import { rangePages, readRange } from './page.js'
 import { type DeletedEntity, putTombstone, tombstoneItem } from './tombstones.js'
+import { transact } from './transact.js'
 
 export interface ProjectRecord {
   team: string
@@ -124,20 +125,11 @@ export async function deleteProjectRecord(
   deletedAt: string,
 ): Promise<boolean> {
   const key = keys.project(team, name)
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: { TableName: tableName, Key: key, ConditionExpression: 'attribute_exists(PK)' },
-          },
-          putTombstone(key, { entity: 'Project', team, project: name, deletedBy, deletedAt }),
-        ],
-      }),
-    )
-    return true
-  } catch (error) {
-    if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false
-    throw error
-  }
+  const refused = await transact([
+    {
+      Delete: { TableName: tableName, Key: key, ConditionExpression: 'attribute_exists(PK)' },
+    },
+    putTombstone(key, { entity: 'Project', team, project: name, deletedBy, deletedAt }),
+  ])
+  return !refused
 }

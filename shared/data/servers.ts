@@ -1,10 +1,11 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { db, tableName } from './client.js'
 import { projectOpen } from './enrollment-tokens.js'
-import { cancellationReasons, isConditionFailed } from './errors.js'
+import { isConditionFailed } from './errors.js'
 import { keys, ranges } from './keys.js'
 import { readRange } from './page.js'
 import { putTombstone } from './tombstones.js'
+import { transact } from './transact.js'
 
 export interface ServerRecord {
   team: string
@@ -42,8 +43,6 @@ function fromItem(item: Record<string, unknown>): ServerRecord {
   }
 }
 
-const CONFLICT_RETRIES = 12
-
 /**
  * Enrolls a server with one transaction: the enrollment token's use is counted
  * (only while it exists, matches, is unexpired and has uses left), the server is
@@ -58,46 +57,33 @@ export async function enrollServer(
   now: string,
 ): Promise<boolean> {
   const { team, project } = server
-  const command = new TransactWriteCommand({
-    TransactItems: [
-      {
-        Update: {
-          TableName: tableName,
-          Key: keys.enrollmentToken(team, project, server.enrollmentTokenId),
-          UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :now',
-          ConditionExpression:
-            'secretHash = :hash AND (attribute_not_exists(maxUses) OR uses < maxUses) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
-          ExpressionAttributeValues: { ':one': 1, ':now': now, ':hash': token.secretHash },
-        },
+  // Refused: the token is gone, expired or used up, or the project is closing.
+  const refused = await transact([
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.enrollmentToken(team, project, server.enrollmentTokenId),
+        UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :now',
+        ConditionExpression:
+          'secretHash = :hash AND (attribute_not_exists(maxUses) OR uses < maxUses) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+        ExpressionAttributeValues: { ':one': 1, ':now': now, ':hash': token.secretHash },
       },
-      {
-        Put: {
-          TableName: tableName,
-          Item: {
-            ...keys.server(team, project, server.id),
-            kind: 'Server',
-            ...server,
-            lastSeen: undefined,
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.server(team, project, server.id),
+          kind: 'Server',
+          ...server,
+          lastSeen: undefined,
         },
+        ConditionExpression: 'attribute_not_exists(PK)',
       },
-      projectOpen(team, project),
-    ],
-  })
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await db.send(command)
-      return true
-    } catch (error) {
-      const reasons = cancellationReasons(error)
-      if (reasons?.includes('ConditionalCheckFailed')) return false
-      if (!reasons?.includes('TransactionConflict') || attempt === CONFLICT_RETRIES) throw error
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)),
-      )
-    }
-  }
+    },
+    projectOpen(team, project),
+  ])
+  return !refused
 }
 
 export async function getServer(team: string, project: string, id: string) {
@@ -158,28 +144,19 @@ export async function deleteServer(
 ): Promise<boolean> {
   const { team, project, id, secretHash } = server
   const key = keys.server(team, project, id)
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: { TableName: tableName, Key: key, ConditionExpression: 'attribute_exists(PK)' },
-          },
-          putTombstone(key, {
-            entity: 'Server',
-            team,
-            project,
-            id,
-            deletedBy,
-            deletedAt,
-            secretHash,
-          }),
-        ],
-      }),
-    )
-    return true
-  } catch (error) {
-    if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') return false
-    throw error
-  }
+  const refused = await transact([
+    {
+      Delete: { TableName: tableName, Key: key, ConditionExpression: 'attribute_exists(PK)' },
+    },
+    putTombstone(key, {
+      entity: 'Server',
+      team,
+      project,
+      id,
+      deletedBy,
+      deletedAt,
+      secretHash,
+    }),
+  ])
+  return !refused
 }

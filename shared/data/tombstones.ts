@@ -1,8 +1,6 @@
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb'
 import { tableName } from './client.js'
 import { type Key, keys } from './keys.js'
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
+import type { TransactItem } from './transact.js'
 
 export type DeletedEntity = 'Project' | 'EnrollmentToken' | 'Server'
 

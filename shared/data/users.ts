@@ -1,13 +1,8 @@
-import {
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb'
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { db, tableName } from './client.js'
-import { cancellationReasons, isConditionFailed } from './errors.js'
+import { isConditionFailed } from './errors.js'
 import { keys } from './keys.js'
+import { type TransactItem, transact } from './transact.js'
 
 export type Role = 'admin' | 'member'
 
@@ -50,8 +45,6 @@ function userItem(user: UserRecord) {
   }
 }
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
-
 /**
  * Puts a new user together with one other action (the team's creation, or a check
  * that it exists); `firstFailed` names what it means when that action's condition fails.
@@ -64,14 +57,9 @@ async function putUserWith(user: UserRecord, first: TransactItem, firstFailed: (
       ConditionExpression: 'attribute_not_exists(PK)',
     },
   }
-  try {
-    await db.send(new TransactWriteCommand({ TransactItems: [first, put] }))
-  } catch (error) {
-    const reasons = cancellationReasons(error)
-    if (reasons?.[0] === 'ConditionalCheckFailed') throw firstFailed()
-    if (reasons?.[1] === 'ConditionalCheckFailed') throw new AlreadyExists('User')
-    throw error
-  }
+  const refused = await transact([first, put])
+  if (refused?.[0] === 'ConditionalCheckFailed') throw firstFailed()
+  if (refused) throw new AlreadyExists('User')
 }
 
 const teamItem = (team: string, createdAt: string) => ({
