@@ -1,30 +1,29 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import type { Context } from 'aws-lambda'
 import { payloadTooLarge, unknownError } from '../shared/http/errors.js'
 import { errorResult } from '../shared/http/middleware/error-response.js'
 import type { HttpResult } from '../shared/http/response.js'
 import { createRouter } from '../shared/http/router.js'
+import type { HttpHandler } from '../shared/http/stack.js'
 import { describeError, log } from '../shared/log.js'
 import { fallbackHandler, type RouteSpec, routeList, tableActionsOf } from '../shared/routes.js'
 import { toLambdaEvent } from './event.js'
 import { enforceGrants, withGrants } from './iam.js'
 
-type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
-
 /** A hard cap on what the server reads, as API Gateway has one (10 MB) of its own. */
 const MAX_REQUEST_BYTES = 1024 * 1024
 
 /** Loads every handler the route table names, once, exactly as Lambda would import it. */
-export async function loadHandlers(): Promise<Map<string, LambdaHandler>> {
+export async function loadHandlers(): Promise<Map<string, HttpHandler>> {
   const modules = [...new Set([...routeList.map((route) => route.handler), fallbackHandler])]
   const loaded = await Promise.all(
     modules.map(async (name) => {
       const module = await import(new URL(`../functions/${name}.ts`, import.meta.url).href)
       if (typeof module.handler !== 'function')
         throw new Error(`functions/${name}.ts exports no handler`)
-      return [name, module.handler as LambdaHandler] as const
+      return [name, module.handler as HttpHandler] as const
     }),
   )
   return new Map(loaded)

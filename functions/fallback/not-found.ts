@@ -1,8 +1,6 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import { methodNotAllowed, notFound } from '../../shared/http/errors.js'
-import type { HttpResult } from '../../shared/http/event.js'
 import { createRouter } from '../../shared/http/router.js'
-import { baseStack } from '../../shared/http/stack.js'
+import { baseStack, type HttpHandler } from '../../shared/http/stack.js'
 import { routeList } from '../../shared/routes.js'
 
 const match = createRouter(routeList)
@@ -17,4 +15,4 @@ export const handler = baseStack().handler(async (event) => {
   const result = match(method, event.rawPath)
   if (result.kind === 'method_not_allowed') throw methodNotAllowed(method, result.allow)
   throw notFound(`The route ${method} ${event.rawPath}`)
-}) as unknown as (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
+}) as unknown as HttpHandler

@@ -32,9 +32,10 @@ function required<K extends string>(
 ): Record<K, string> {
   const missing = names.filter((name) => fields[name] === undefined)
   if (missing.length > 0)
-    throw invalidRequest(`Missing ${missing.join(', ')}.`, [
-      ...missing.map((name) => ({ description: name, message: 'is required' })),
-    ])
+    throw invalidRequest(
+      `Missing ${missing.join(', ')}.`,
+      missing.map((name) => ({ description: name, message: 'is required' })),
+    )
   return fields as Record<K, string>
 }
 

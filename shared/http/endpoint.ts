@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
 import type { EnrollmentCaller, ServerCaller, UserCaller } from '../auth/caller.js'
 import { config } from '../config.js'
@@ -8,7 +7,7 @@ import { authenticate } from './middleware/authenticate.js'
 import { authorize } from './middleware/authorize.js'
 import { parseBody } from './middleware/parse-body.js'
 import { validateInput } from './middleware/validate.js'
-import { baseStack } from './stack.js'
+import { baseStack, type HttpHandler } from './stack.js'
 
 type CallerOf<K> = K extends 'user'
   ? UserCaller
@@ -63,5 +62,5 @@ export function endpoint<R extends RouteSpec>(
         http: request,
         baseUrl,
       } as Input<R>)
-    }) as unknown as (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
+    }) as unknown as HttpHandler
 }

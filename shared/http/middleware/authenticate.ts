@@ -15,8 +15,9 @@ const looksLikeJwt = (credential: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(cre
  * (one GetItem) or a service bearer token (no database call); on the agent routes,
  * from an enrollment token or a server token (one GetItem each) that must be for the
  * project (and server) in the path. Every failure is the same 401, except a deleted
- * server's genuine token, which is told it was revoked. The `lastUsed` write runs alongside the handler and is awaited before the
- * response leaves, so Lambda never freezes with it in flight.
+ * server's genuine token, which is told it was revoked. The `lastUsed` write runs
+ * alongside the handler and is awaited before the response leaves, so Lambda never
+ * freezes with it in flight.
  */
 export function authenticate(kind: AuthKind): Middleware {
   const settle: Middleware['after'] = async ({ internal }) => {
@@ -29,17 +30,12 @@ export function authenticate(kind: AuthKind): Middleware {
       const credential = presentedCredential(event)
       if (credential === undefined && kind === 'optional') return
       if (!credential) throw unauthenticated()
-      const path = event.pathParameters ?? {}
-      const where = { team: path.team ?? '', project: path.project ?? '' }
-      if (kind === 'enrollment') {
-        event.caller = await verifyEnrollmentToken(credential, where)
-        return
-      }
-      if (kind === 'server') {
-        event.caller = await verifyServerToken(credential, {
-          ...where,
-          serverId: path.serverId ?? '',
-        })
+      if (kind === 'enrollment' || kind === 'server') {
+        const { team = '', project = '', serverId = '' } = event.pathParameters ?? {}
+        event.caller =
+          kind === 'enrollment'
+            ? await verifyEnrollmentToken(credential, { team, project })
+            : await verifyServerToken(credential, { team, project, serverId })
         return
       }
       if (looksLikeJwt(credential)) {
