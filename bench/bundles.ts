@@ -55,8 +55,9 @@ export interface BundleResult {
   ratioToSdkFloor: number
 }
 
-async function bundle(entry: string, outfile: string) {
-  await build({
+/** Bundles one entry exactly as the stack does; the metafile says what went in. */
+export async function bundleFunction(entry: string, outfile: string) {
+  const { metafile } = await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -68,10 +69,18 @@ async function bundle(entry: string, outfile: string) {
     banner: { js: bundling.banner ?? '' },
     alias: aliases(),
     logLevel: 'error',
+    metafile: true,
   })
-  const { size } = await import('node:fs').then((fs) => fs.statSync(outfile))
-  return size
+  const output = metafile.outputs[Object.keys(metafile.outputs)[0] ?? '']
+  const inputs = Object.entries(output?.inputs ?? {}).map(([file, { bytesInOutput }]) => ({
+    file,
+    bytes: bytesInOutput,
+  }))
+  return { bytes: output?.bytes ?? 0, inputs }
 }
+
+const bundle = async (entry: string, outfile: string) =>
+  (await bundleFunction(entry, outfile)).bytes
 
 const importTime = (file: string, runs: number) =>
   timeNode(['--input-type=module', '-e', `await import(${JSON.stringify(file)})`], runs)

@@ -7,7 +7,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
-import { validators } from '../shared/schemas/validators.gen.js'
+import { CreateAccessTokenBody } from '../shared/schemas/validators.gen.js'
 import type { CliError } from './actions.js'
 import { type Command, commands, helpOf, overview } from './commands.js'
 import { openStore } from './open-store.js'
@@ -29,7 +29,7 @@ const oneOf = <T extends string>(what: string, value: string, allowed: readonly 
 
 /** Token names follow the API's own rule: the same compiled schema decides. */
 const tokenName = (value: string) => {
-  if (!validators.CreateAccessTokenBody?.({ name: value }))
+  if (!CreateAccessTokenBody.validate({ name: value }))
     throw new UsageError('the token name must be 1 to 50 characters, without control characters')
   return value
 }

@@ -1,7 +1,7 @@
 import { json } from '../../shared/http/response.js'
 import { publicEndpoint } from '../../shared/http/stack.js'
 import { jwtKeys } from '../../shared/keys/index.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** GET /.well-known/jwks.json: current and still-valid previous verification keys. */
 export const handler = publicEndpoint(routes.jwks, async () =>

@@ -1,7 +1,7 @@
 import { createServiceToken } from '../../shared/domain/service-tokens.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { json } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** POST /v1/teams/{team}/service_token: a personal token in, a one-hour JWT out. */
 export const handler = endpoint(routes.createServiceToken, async ({ params, body }) => {

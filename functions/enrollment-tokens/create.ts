@@ -1,7 +1,7 @@
 import { createEnrollmentToken } from '../../shared/domain/enrollment-tokens.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { json } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** POST .../projects/{project}/server_enrollment_tokens: 201 (as ASA answers). */
 export const handler = endpoint(

@@ -1,7 +1,7 @@
 import { fetchEnrollmentToken } from '../../shared/domain/enrollment-tokens.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { json } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** GET .../server_enrollment_tokens/{id}: the token value again, as ASA returns it. */
 export const handler = endpoint(routes.getEnrollmentToken, async ({ params }) =>

@@ -1,7 +1,7 @@
 import { listProjectEnrollmentTokens } from '../../shared/domain/enrollment-tokens.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { listPage } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** GET .../projects/{project}/server_enrollment_tokens: a page, `Link` to the next. */
 export const handler = endpoint(routes.listEnrollmentTokens, async ({ params, query, http }) =>

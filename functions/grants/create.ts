@@ -1,7 +1,7 @@
 import { createTokenByPassword, createTokenByToken, grantView } from '../../shared/domain/grants.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { json } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /**
  * POST /tokens (and /tokens/: the trailing slash never changes the meaning). With a

@@ -1,7 +1,7 @@
 import { deleteOwnAccessToken } from '../../shared/domain/access-tokens.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { noContent } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** DELETE /tokens/{tokenId}?token=: the same rules as DELETE /api/tokens/{tokenId}. */
 export const handler = endpoint(routes.deleteTokenByGrant, async ({ caller, params }) => {

@@ -1,7 +1,7 @@
 import { fetchProject, projectView } from '../../shared/domain/projects.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { json } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** GET /v1/teams/{team}/projects/{project} */
 export const handler = endpoint(routes.getProject, async ({ params }) =>

@@ -1,7 +1,7 @@
 import { listTeamProjects } from '../../shared/domain/projects.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { listPage } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** GET /v1/teams/{team}/projects: a page of projects, `Link` to the next. */
 export const handler = endpoint(routes.listProjects, async ({ params, query, http }) =>

@@ -1,7 +1,7 @@
 import { removeServer } from '../../shared/domain/servers.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { noContent } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** DELETE .../servers/{id}: 204; the server's token is answered "revoked" from now on. */
 export const handler = endpoint(routes.deleteServer, async ({ caller, params }) => {

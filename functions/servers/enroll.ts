@@ -1,7 +1,7 @@
 import { enroll } from '../../shared/domain/servers.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { json } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** POST .../projects/{project}/servers with an enrollment token: 201 and the server token, once. */
 export const handler = endpoint(routes.enrollServer, async ({ caller, body }) =>

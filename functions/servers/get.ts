@@ -1,7 +1,7 @@
 import { fetchServer } from '../../shared/domain/servers.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { json } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** GET .../servers/{id} */
 export const handler = endpoint(routes.getServer, async ({ params }) =>

@@ -1,7 +1,7 @@
 import { heartbeat } from '../../shared/domain/servers.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { noContent } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** POST .../servers/{id}/heartbeat with the server's own token: 204, last_seen updated. */
 export const handler = endpoint(routes.heartbeat, async ({ caller }) => {

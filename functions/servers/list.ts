@@ -1,7 +1,7 @@
 import { listProjectServers } from '../../shared/domain/servers.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { listPage } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** GET .../projects/{project}/servers: a page, `Link` to the next. */
 export const handler = endpoint(routes.listServers, async ({ params, query, http }) =>

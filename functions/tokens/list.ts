@@ -1,7 +1,7 @@
 import { accessTokenView, listOwnAccessTokens } from '../../shared/domain/access-tokens.js'
 import { endpoint } from '../../shared/http/endpoint.js'
 import { json } from '../../shared/http/response.js'
-import { routes } from '../../shared/routes.js'
+import * as routes from '../../shared/routes.js'
 
 /** GET /api/tokens: the caller's own tokens, ordered by id, never with secrets. */
 export const handler = endpoint(routes.listAccessTokens, async ({ caller }) => {

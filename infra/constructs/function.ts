@@ -22,9 +22,11 @@ export const bundling: BundlingOptions = {
   mainFields: ['module', 'main'],
   // The SDK is bundled (a pinned, tree-shaken copy) rather than taken from the runtime.
   externalModules: [],
-  // Lambda's credentials are always in the environment: drop the rest of the chain.
   esbuildArgs: {
+    // Lambda's credentials are always in the environment: drop the rest of the chain.
     '--alias:@aws-sdk/credential-provider-node': `${root}shared/aws/lambda-credentials.ts`,
+    // No client of ours streams events: drop the codec the SDK would load lazily.
+    '--alias:@smithy/core/event-streams': `${root}shared/aws/no-event-streams.ts`,
   },
   // CommonJS dependencies inside an ESM bundle need `require`.
   banner:

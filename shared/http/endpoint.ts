@@ -19,7 +19,10 @@ type CallerOf<K> = K extends 'user'
         ? ServerCaller
         : undefined
 
-type Typed<S, Otherwise> = S extends JSONSchema ? FromSchema<S> : Otherwise
+/** The TypeScript type of a compiled schema's valid input. */
+type Typed<C, Otherwise> = C extends { schema: infer S extends JSONSchema }
+  ? FromSchema<S>
+  : Otherwise
 
 /** What a handler receives: validated input typed from the route's schemas. */
 export interface Input<R extends RouteSpec> {

@@ -9,6 +9,22 @@ import { TokenGrantBody, TokenGrantQuery } from './grants.js'
 import { CreateProjectBody, PageQuery, ProjectPath } from './projects.js'
 import { CreateServiceTokenBody, TeamPath } from './service-tokens.js'
 
+export {
+  AccessTokenPath,
+  CreateAccessTokenBody,
+  CreateEnrollmentTokenBody,
+  CreateProjectBody,
+  CreateServiceTokenBody,
+  EnrollmentTokenPath,
+  EnrollServerBody,
+  PageQuery,
+  ProjectPath,
+  ServerPath,
+  TeamPath,
+  TokenGrantBody,
+  TokenGrantQuery,
+}
+
 /** Every request schema, by `$id`: the input of the validator generator. */
 export const schemas = [
   CreateAccessTokenBody,

@@ -8,3 +8,9 @@ export interface SchemaError {
 }
 
 export type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null }
+
+/** A request schema with its compiled validator (generated: shared/schemas/validators.gen.ts). */
+export interface Compiled<S extends { $id: string } = { $id: string }> {
+  readonly schema: S
+  readonly validate: Validator
+}

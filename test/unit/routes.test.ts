@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { fallbackHandler, routeList } from '../../shared/routes.js'
 import { schemas } from '../../shared/schemas/index.js'
-import { validators } from '../../shared/schemas/validators.gen.js'
+import * as compiled from '../../shared/schemas/validators.gen.js'
 
 const root = new URL('../..', import.meta.url)
 
@@ -26,7 +26,7 @@ describe('route table', () => {
       const names = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1])
       if (names.length === 0) continue
       expect(route.params, route.id).toBeDefined()
-      const schema = schemas.find((s) => s.$id === route.params?.$id)
+      const schema = schemas.find((s) => s.$id === route.params?.schema.$id)
       expect(schema && 'required' in schema ? schema.required : []).toEqual(names)
     }
   })
@@ -42,16 +42,22 @@ describe('route table', () => {
   it('paginates every /v1 list with the page query and a signing key for cursors', () => {
     const lists = routeList.filter((r) => r.method === 'GET' && r.handler.endsWith('/list'))
     for (const route of lists.filter((r) => r.path.startsWith('/v1/'))) {
-      expect(route.query?.$id, route.id).toBe('PageQuery')
+      expect(route.query?.schema.$id, route.id).toBe('PageQuery')
       expect(route.keys, route.id).toContain('sign')
     }
   })
 
-  it('has a compiled validator for every schema a route uses', () => {
+  it('pairs every schema a route uses with the validator compiled from it', () => {
+    // The module also exports the bare validator functions; the pairs are its objects.
+    const pairs = Object.values(compiled).filter((value) => typeof value === 'object')
+    const byId = new Map<string, unknown>(pairs.map((pair) => [pair.schema.$id, pair]))
     for (const route of routeList) {
-      for (const schema of [route.body, route.params, route.query]) {
-        if (schema)
-          expect(validators[schema.$id], `${route.id} ${schema.$id}`).toBeTypeOf('function')
+      for (const pair of [route.body, route.params, route.query]) {
+        if (!pair) continue
+        const id = pair.schema.$id
+        expect(schemas, `${route.id} ${id}`).toContain(pair.schema)
+        expect(pair, `${route.id} ${id}`).toBe(byId.get(id))
+        expect(pair.validate, `${route.id} ${id}`).toBeTypeOf('function')
       }
     }
   })

@@ -1,6 +1,5 @@
 import type { RouteSpec } from '../../routes.js'
-import type { SchemaError, Validator } from '../../schemas/validator.js'
-import { validators } from '../../schemas/validators.gen.js'
+import type { SchemaError } from '../../schemas/validator.js'
 import { type FieldError, invalidRequest } from '../errors.js'
 import type { Middleware } from '../event.js'
 
@@ -10,14 +9,6 @@ const LOCATION_NAMES: Record<Location, string> = {
   body: 'request body',
   params: 'path',
   query: 'query string',
-}
-
-function validatorFor(schema: { $id: string } | undefined): Validator | undefined {
-  if (!schema) return undefined
-  const validate = validators[schema.$id]
-  // Fails the cold start, not a request: the generated validators are out of date.
-  if (!validate) throw new Error(`No compiled validator for ${schema.$id}: run npm run schemas`)
-  return validate
 }
 
 /** The schema node an error points at, to read its `description`. */
@@ -66,9 +57,8 @@ function toFieldErrors(errors: SchemaError[], schema: object, location: Location
  */
 export function validateInput(route: RouteSpec): Middleware {
   const checks = (['params', 'query', 'body'] as const).flatMap((location) => {
-    const schema = route[location]
-    const validate = validatorFor(schema)
-    return schema && validate ? [{ location, schema, validate }] : []
+    const compiled = route[location]
+    return compiled ? [{ location, ...compiled }] : []
   })
   return {
     name: 'validateInput',

@@ -1,0 +1,55 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { bundleFunction } from '../../bench/bundles.js'
+
+/**
+ * What a function's bundle must not carry, checked on the stack's own esbuild
+ * settings. Sizes themselves are the benchmark's business; these are the cuts that a
+ * careless import would silently undo.
+ */
+const root = new URL('../..', import.meta.url).pathname
+let outDir = ''
+const built = (handler: string) =>
+  bundleFunction(`${root}functions/${handler}.ts`, join(outDir, `${handler.replace('/', '-')}.mjs`))
+const files = (inputs: { file: string }[]) => inputs.map((input) => input.file)
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'latchkey-bundles-'))
+})
+
+describe('function bundles', () => {
+  it("hold only their own route's validators", async () => {
+    const { inputs } = await built('projects/list')
+    const validators = inputs.find((input) => input.file.endsWith('validators.gen.ts'))
+    // TeamPath and PageQuery only: all thirteen were 29 KB.
+    expect(validators?.bytes).toBeGreaterThan(0)
+    expect(validators?.bytes).toBeLessThan(6000)
+    const text = await import('node:fs').then((fs) =>
+      fs.readFileSync(join(outDir, 'projects-list.mjs'), 'utf8'),
+    )
+    expect(text).toContain('#/properties/count/pattern') // PageQuery's own validator
+    expect(text).not.toContain('#/properties/max_uses') // CreateEnrollmentTokenBody's
+    expect(text).not.toContain('tokens/delete-all') // another route's row
+  }, 30_000)
+
+  it('leave out the SDK event-stream codec and the credential chain beyond the environment', async () => {
+    const { inputs } = await built('tokens/list')
+    const names = files(inputs)
+    expect(names.some((file) => file.includes('event-streams/'))).toBe(false)
+    expect(names.some((file) => file.includes('credential-provider-ini'))).toBe(false)
+    expect(names.some((file) => file.includes('credential-provider-env'))).toBe(true)
+  }, 30_000)
+
+  it('keep the fallback free of the SDK, authentication and the data layer', async () => {
+    const { inputs } = await built('fallback/not-found')
+    const names = files(inputs)
+    expect(names.some((file) => file.includes('@aws-sdk/') || file.includes('@smithy/'))).toBe(
+      false,
+    )
+    expect(names.some((file) => file.includes('shared/data/client'))).toBe(false)
+    expect(names.some((file) => file.includes('shared/auth/'))).toBe(false)
+    expect(names.some((file) => file.includes('jose'))).toBe(false)
+  }, 30_000)
+})
