@@ -33,7 +33,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
  * presented (a bad one is still 401), no caller otherwise (Server Density's
  * `/tokens`, where a password may stand in for it).
  */
-export type AuthKind = 'none' | 'user' | 'optional' | 'enrollment' | 'server'
+export type AuthKind = UserAuth | AgentAuth
+/** Who calls the people-facing routes: nobody in particular, or a user by token. */
+export type UserAuth = 'none' | 'user' | 'optional'
+/** Who calls the agent routes: a server enrolling, or an enrolled server. */
+export type AgentAuth = 'enrollment' | 'server'
 
 export type BodyType = 'json' | 'form'
 

@@ -1,9 +1,10 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
 import type { EnrollmentCaller, ServerCaller, UserCaller } from '../auth/caller.js'
 import { config } from '../config.js'
-import type { RouteSpec } from '../routes.js'
-import type { HttpResult } from './event.js'
-import { authenticate } from './middleware/authenticate.js'
+import type { AgentAuth, RouteSpec, UserAuth } from '../routes.js'
+import type { HttpResult, Middleware } from './event.js'
+import { authenticateUser } from './middleware/authenticate.js'
+import { authenticateAgent } from './middleware/authenticate-agent.js'
 import { authorize } from './middleware/authorize.js'
 import { parseBody } from './middleware/parse-body.js'
 import { validateInput } from './middleware/validate.js'
@@ -40,15 +41,16 @@ export interface Input<R extends RouteSpec> {
 }
 
 /**
- * Wraps a handler in the one middleware stack every endpoint uses: the base stack,
- * then authentication, authorisation, body parsing and validation, in that order.
+ * The one middleware stack every endpoint uses: the base stack, then authentication,
+ * authorisation, body parsing and validation, in that order.
  */
-export function endpoint<R extends RouteSpec>(
+function stack<R extends RouteSpec>(
   route: R,
+  authentication: Middleware,
   handle: (input: Input<R>) => Promise<HttpResult>,
-) {
+): HttpHandler {
   return baseStack()
-    .use(authenticate(route.auth))
+    .use(authentication)
     .use(authorize(route.access))
     .use(parseBody(route))
     .use(validateInput(route))
@@ -67,3 +69,18 @@ export function endpoint<R extends RouteSpec>(
       } as Input<R>)
     }) as unknown as HttpHandler
 }
+
+/** An endpoint people call: no credential, or a personal or service token. */
+export const endpoint = <R extends RouteSpec & { auth: UserAuth }>(
+  route: R,
+  handle: (input: Input<R>) => Promise<HttpResult>,
+) => stack(route, authenticateUser(route.auth), handle)
+
+/**
+ * An endpoint servers call, with an enrollment token or their own token. Its own
+ * builder so that agent functions bundle neither JWT verification nor a KMS client.
+ */
+export const agentEndpoint = <R extends RouteSpec & { auth: AgentAuth }>(
+  route: R,
+  handle: (input: Input<R>) => Promise<HttpResult>,
+) => stack(route, authenticateAgent(route.auth), handle)

@@ -10,5 +10,8 @@ function fromConfig(): JwtKeySource {
   throw new ConfigError('JWT_KMS_KEY_ID', 'or JWT_KEY_FILE must be set (service-token keys)')
 }
 
-/** The service-token keys, chosen and checked once per cold start. */
-export const jwtKeys: JwtKeySource = fromConfig()
+/**
+ * The service-token keys, chosen and checked once per cold start. Pure to the
+ * bundler, so functions that never sign or verify drop it and its KMS client.
+ */
+export const jwtKeys: JwtKeySource = /* @__PURE__ */ fromConfig()

@@ -14,5 +14,9 @@ function fromConfig(): Sealer {
   )
 }
 
-/** The sealer, chosen and checked once per cold start, only in functions that seal. */
-export const sealer: Sealer = fromConfig()
+/**
+ * The sealer, chosen and checked once per cold start, only in functions that seal.
+ * Pure to the bundler: a function that merely imports a module that imports this
+ * one bundles no KMS client and checks no sealing configuration.
+ */
+export const sealer: Sealer = /* @__PURE__ */ fromConfig()

@@ -42,6 +42,20 @@ describe('function bundles', () => {
     expect(names.some((file) => file.includes('credential-provider-env'))).toBe(true)
   }, 30_000)
 
+  it('give agent functions neither JWT verification nor a KMS client', async () => {
+    for (const handler of ['servers/enroll', 'servers/heartbeat']) {
+      const names = files((await built(handler)).inputs)
+      expect(
+        names.some((file) => file.includes('jose')),
+        handler,
+      ).toBe(false)
+      expect(
+        names.some((file) => file.includes('client-kms')),
+        handler,
+      ).toBe(false)
+    }
+  }, 60_000)
+
   it('keep the fallback free of the SDK, authentication and the data layer', async () => {
     const { inputs } = await built('fallback/not-found')
     const names = files(inputs)

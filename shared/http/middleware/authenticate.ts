@@ -1,9 +1,8 @@
 import { presentedCredential } from '../../auth/credentials.js'
 import { verifyAccessToken } from '../../domain/access-tokens.js'
-import { verifyEnrollmentToken, verifyServerToken } from '../../domain/servers.js'
 import { verifyServiceToken } from '../../domain/service-tokens.js'
 import { describeError, log } from '../../log.js'
-import type { AuthKind } from '../../routes.js'
+import type { UserAuth } from '../../routes.js'
 import { unauthenticated } from '../errors.js'
 import type { Middleware } from '../event.js'
 
@@ -12,14 +11,12 @@ const looksLikeJwt = (credential: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(cre
 
 /**
  * Establishes `event.caller` for routes that need one: from a personal access token
- * (one GetItem) or a service bearer token (no database call); on the agent routes,
- * from an enrollment token or a server token (one GetItem each) that must be for the
- * project (and server) in the path. Every failure is the same 401, except a deleted
- * server's genuine token, which is told it was revoked. The `lastUsed` write runs
- * alongside the handler and is awaited before the response leaves, so Lambda never
- * freezes with it in flight.
+ * (one GetItem) or a service bearer token (no database call). Every failure is the
+ * same 401. The `lastUsed` write runs alongside the handler and is awaited before the
+ * response leaves, so Lambda never freezes with it in flight. (Agent routes have
+ * their own: authenticate-agent.ts.)
  */
-export function authenticate(kind: AuthKind): Middleware {
+export function authenticateUser(kind: UserAuth): Middleware {
   const settle: Middleware['after'] = async ({ internal }) => {
     await internal.recorded
   }
@@ -30,14 +27,6 @@ export function authenticate(kind: AuthKind): Middleware {
       const credential = presentedCredential(event)
       if (credential === undefined && kind === 'optional') return
       if (!credential) throw unauthenticated()
-      if (kind === 'enrollment' || kind === 'server') {
-        const { team = '', project = '', serverId = '' } = event.pathParameters ?? {}
-        event.caller =
-          kind === 'enrollment'
-            ? await verifyEnrollmentToken(credential, { team, project })
-            : await verifyServerToken(credential, { team, project, serverId })
-        return
-      }
       if (looksLikeJwt(credential)) {
         const claims = await verifyServiceToken(credential)
         event.caller = {
