@@ -21,6 +21,7 @@ import type { HttpResult } from '../shared/http/response.js'
 import { hashesMatch, sha256 } from '../shared/tokens/crypto.js'
 import { issuePersonalToken, parsePersonalToken } from '../shared/tokens/personal-token.js'
 import { measureBundles } from './bundles.js'
+import { httpClient, startHttpFloor } from './http-floor.js'
 import { seedAccessTokens } from './seed.js'
 import { measure, median, round, type Timing } from './stats.js'
 
@@ -403,36 +404,46 @@ export async function runBench(options: BenchOptions) {
       )
       return handler(event, {} as Context)
     }
+  const load = httpClient(app.url)
   const compare = async (
     label: string,
     a: () => Promise<unknown>,
     b: () => Promise<unknown>,
     c: () => Promise<unknown>,
   ) => {
+    const floor = await startHttpFloor(a)
+    const d = floor.task
     const rows = []
     for (const inFlight of [1, n.inFlight]) {
-      // Warm every path first, then bracket the two others between two floor runs.
-      for (const task of [a, b, c]) await measure(task, Math.ceil(n.requests / 4), inFlight)
+      // Warm every path first, then bracket the others between two floor runs.
+      for (const task of [a, b, c, d]) await measure(task, Math.ceil(n.requests / 4), inFlight)
       const before = await measure(a, n.requests, inFlight)
       const handler = await measure(b, n.requests, inFlight)
       const full = await measure(c, n.requests, inFlight)
+      const bare = await measure(d, n.requests, inFlight)
       const after = await measure(a, n.requests, inFlight)
       const raw = {
         p50: round((before.p50 + after.p50) / 2),
         p99: round((before.p99 + after.p99) / 2),
         rps: Math.round((before.rps + after.rps) / 2),
       }
-      const ratio = (x: Timing) => ({ p50: round(x.p50 / raw.p50), rps: round(raw.rps / x.rps) })
+      const ratio = (x: Timing, to: Timing = raw) => ({
+        p50: round(x.p50 / to.p50),
+        rps: round(to.rps / x.rps),
+      })
       rows.push({
         route: label,
         inFlight,
         raw,
         handler,
         http: full,
+        httpFloor: bare,
         handlerVsRaw: ratio(handler),
         httpVsRaw: ratio(full),
+        httpVsHttpFloor: ratio(full, bare),
       })
     }
+    await floor.close()
     return rows
   }
   const latency = [
@@ -440,7 +451,7 @@ export async function runBench(options: BenchOptions) {
       'GET /api/tokens (personal token)',
       rawList,
       invoke(handlers.list, 'GET', '/api/tokens'),
-      () => http('GET', '/api/tokens', token),
+      () => load.send('GET', '/api/tokens', token),
     )),
     ...(await compare(
       'GET /v1/teams/{team}/projects (JWT)',
@@ -450,15 +461,16 @@ export async function runBench(options: BenchOptions) {
         params: { team: 'acme' },
         credential: service.bearer_token,
       }),
-      () => http('GET', '/v1/teams/acme/projects', service.bearer_token),
+      () => load.send('GET', '/v1/teams/acme/projects', service.bearer_token),
     )),
     ...(await compare(
       'POST /api/tokens',
       rawCreate,
       () => invoke(handlers.create, 'POST', '/api/tokens', { name: nextName() })(),
-      () => http('POST', '/api/tokens', token, { name: nextName() }),
+      () => load.send('POST', '/api/tokens', token, { name: nextName() }),
     )),
   ]
+  load.close()
 
   // 4. Scale: one user's n tokens, listed and deleted, against a raw loop doing the same.
   const scale: ScaleRow[] = []
@@ -651,7 +663,7 @@ function print(results: Awaited<ReturnType<typeof runBench>>) {
     })),
   )
   console.log(
-    '\n2. Hot path: raw SDK floor (a), handler in process (b), HTTP via the local server (c); ms and requests/s',
+    '\n2. Hot path: raw SDK floor (a), handler in process (b), HTTP via the local server (c), the raw calls behind a bare node:http server (d); ms and requests/s',
   )
   table(
     results.latency.map((r) => ({
@@ -665,9 +677,11 @@ function print(results: Awaited<ReturnType<typeof runBench>>) {
       'c p50': r.http.p50,
       'c p99': r.http.p99,
       'c rps': r.http.rps,
+      'd p50': r.httpFloor.p50,
       'b/a': r.handlerVsRaw.p50,
       'c/a': r.httpVsRaw.p50,
       'c/a rps': r.httpVsRaw.rps,
+      'c/d': r.httpVsHttpFloor.p50,
     })),
   )
   console.log(

@@ -53,17 +53,40 @@ export async function createServiceToken(
  * HMAC fail), a known `kid`, our issuer, unexpired, with every claim we rely on.
  */
 export async function verifyServiceToken(jwt: string): Promise<ServiceClaims> {
+  const known = verified.get(jwt)
+  if (known && Date.now() < known.expiresAt) return known.claims
   try {
     const payload = await verifyJws('JWT', jwt, {
       issuer: config().jwt.issuer,
       requiredClaims: ['sub', 'team', 'role', 'jti', 'iat', 'exp'],
     })
-    const { sub, team, role, jti } = payload
+    const { sub, team, role, jti, exp } = payload
     if (typeof sub !== 'string' || typeof team !== 'string' || typeof jti !== 'string')
       throw unauthenticated()
     if (role !== 'admin' && role !== 'member') throw unauthenticated()
-    return { sub, team, role, jti }
+    const claims: ServiceClaims = { sub, team, role, jti }
+    remember(jwt, claims, Number(exp) * 1000)
+    return claims
   } catch {
+    verified.delete(jwt)
     throw unauthenticated()
   }
+}
+
+/**
+ * Tokens this container has verified, until they expire. Nothing about a verified
+ * token can change before its `exp` (it is immutable, and a key is retired for
+ * longer than a token lives), so a client's repeated calls cost one ES256 check per
+ * container instead of one per request. Keyed by the whole token, signature included:
+ * a token that differs in any byte is verified afresh. Bounded, oldest out first.
+ */
+const verified = new Map<string, { claims: ServiceClaims; expiresAt: number }>()
+const VERIFIED_MAX = 1000
+
+function remember(jwt: string, claims: ServiceClaims, expiresAt: number): void {
+  if (verified.size >= VERIFIED_MAX) {
+    const oldest = verified.keys().next()
+    if (!oldest.done) verified.delete(oldest.value)
+  }
+  verified.set(jwt, { claims, expiresAt })
 }

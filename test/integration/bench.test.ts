@@ -38,6 +38,7 @@ it('runs the benchmark end to end, within every call budget', async () => {
   ])
   expect(results.calls.every((row) => row.withinBudget)).toBe(true)
   expect(results.latency).toHaveLength(6)
+  for (const row of results.latency) expect(row.httpFloor.p50).toBeGreaterThan(0)
   expect(results.scale.map((row) => row.tokens)).toEqual([50, 100])
   expect(results.cold.bundles.map((b) => b.handler)).toContain('tokens/list')
   expect(results.cold.bundles.map((b) => b.handler)).toContain('events/stream')

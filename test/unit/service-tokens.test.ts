@@ -4,7 +4,7 @@ import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as list } from '../../functions/tokens/list.js'
 import { derToJose, kmsJwtKeys } from '../../shared/keys/kms-jwt-keys.js'
 import type { JwtKeyFile } from '../../shared/keys/local-jwt-keys.js'
@@ -100,6 +100,34 @@ describe('service bearer tokens in the authentication middleware', () => {
     expect(reply.statusCode).toBe(401)
     expect(reply.json.code).toBe('authentication_error')
     expect(ddb.calls()).toHaveLength(0)
+  })
+})
+
+describe('verified tokens, remembered per container', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('stop being accepted the moment they expire', async () => {
+    const token = await signWith(privateKey, {}, { ...claims(), exp: now() + 60 })
+    expect((await listWith(token)).statusCode).toBe(200)
+    expect((await listWith(token)).statusCode).toBe(200) // from memory
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now() + 61_000)
+    const reply = await listWith(token)
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json.code).toBe('authentication_error')
+  })
+
+  it('let no token through that differs from a verified one in any byte', async () => {
+    const token = await signWith(privateKey, {}, { ...claims(), jti: 'remembered' })
+    expect((await listWith(token)).statusCode).toBe(200)
+    const [h, p, sig = ''] = token.split('.')
+    const flipped = `${sig.slice(0, 10)}${sig[10] === 'A' ? 'B' : 'A'}${sig.slice(11)}`
+    const variants = [`${h}.${p}.${flipped}`, `${token}A`, ` ${token}`.trim().slice(1)]
+    for (const variant of variants) {
+      expect((await listWith(variant)).statusCode, variant).toBe(401)
+    }
   })
 })
 
