@@ -200,7 +200,6 @@ export const listProjects = {
   params: TeamPath,
   query: PageQuery,
   table: ['Query'],
-  keys: ['sign'], // the next-page cursor
 } as const satisfies RouteSpec
 
 export const createProject = {
@@ -248,7 +247,6 @@ export const listEnrollmentTokens = {
   params: ProjectPath,
   query: PageQuery,
   table: ['Query', 'GetItem'], // the page; the project, when the page is empty
-  keys: ['sign'],
   seal: ['open'],
 } as const satisfies RouteSpec
 
@@ -309,7 +307,6 @@ export const listServers = {
   params: ProjectPath,
   query: PageQuery,
   table: ['Query', 'GetItem'],
-  keys: ['sign'],
 } as const satisfies RouteSpec
 
 export const getServer = {

@@ -40,7 +40,7 @@ export async function fetchProject(team: string, name: string): Promise<ProjectR
 
 export async function listTeamProjects(team: string, query: PageQuery): Promise<Page<ProjectView>> {
   const range = ranges.projects(team)
-  const request = await pageRequest(range, query)
+  const request = pageRequest(range, query)
   const { items, last } = await listProjects(team, request.count, request.after)
   return toPage(range, request, items.map(projectView), last)
 }
@@ -57,7 +57,7 @@ export async function projectChildrenPage<R, V>(
   read: (count: number, after?: string) => Promise<{ items: R[]; last?: string }>,
   view: (record: R) => V | Promise<V>,
 ): Promise<Page<V>> {
-  const request = await pageRequest(range, query)
+  const request = pageRequest(range, query)
   const { items, last } = await read(request.count, request.after)
   if (items.length === 0 && !(await getProject(team, project))) throw notFound('The project')
   return toPage(range, request, await Promise.all(items.map(view)), last)

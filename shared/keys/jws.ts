@@ -3,11 +3,11 @@ import { jwtKeys } from './index.js'
 import { JWT_ALG } from './jwt-keys.js'
 
 /**
- * Compact JWS with the service's one signing key, for two kinds of token told apart
- * by `typ`: service bearer tokens (`JWT`) and list cursors (`cursor`). Each verifier
- * demands its own `typ`, so neither can stand in for the other.
+ * Compact JWS with the service's one signing key. Service bearer tokens are its only
+ * kind (`typ: JWT`); the verifier demands the `typ`, so a JWS minted for any other
+ * purpose with the same key could not pass as one.
  */
-export type JwsType = 'JWT' | 'cursor'
+export type JwsType = 'JWT'
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 

@@ -155,18 +155,22 @@ describe('pagination', () => {
     })
   })
 
-  it('answers 400 for a forged, tampered or foreign cursor', async () => {
+  it("answers 400 for a cursor that is garbage, another list's or outside the list", async () => {
     const first = await app.api('GET', `/v1/teams/${team}/projects?count=2`, { token: owner })
-    const cursor = new URL(nextOf(first.headers.get('link')) ?? '', 'http://x').searchParams.get(
-      'offset',
+    const cursor = String(
+      new URL(nextOf(first.headers.get('link')) ?? '', 'http://x').searchParams.get('offset'),
     )
-    expect(cursor).toBeTruthy()
-    const [header, payload, signature] = String(cursor).split('.')
-    const claims = JSON.parse(Buffer.from(String(payload), 'base64url').toString())
-    const tampered = Buffer.from(JSON.stringify({ ...claims, after: 'PROJECT#p05' })).toString(
-      'base64url',
-    )
-    const bad = ['garbage', `${header}.${tampered}.${signature}`, `${cursor}x`]
+    const claims = JSON.parse(Buffer.from(cursor, 'base64url').toString())
+    const made = (changes: Record<string, unknown>) =>
+      Buffer.from(JSON.stringify({ ...claims, ...changes })).toString('base64url')
+    const bad = [
+      'garbage',
+      `${cursor}x`,
+      made({ after: 'USER#admin' }), // outside the projects range: never the user records
+      made({ after: 'PROJECT#'.padEnd(1100, 'x') }), // longer than any sort key
+      made({ scope: 'TEAM#acme|PROJECT#' }), // names another team's list
+      made({ v: 2 }),
+    ]
     for (const offset of bad) {
       const reply = await app.api(
         'GET',
@@ -181,5 +185,24 @@ describe('pagination', () => {
       token: admin,
     })
     expect(reply.status).toBe(400)
+  })
+
+  it("lets a hand-made cursor do no more than start the caller's own list elsewhere", async () => {
+    const all = await app.api('GET', `/v1/teams/${team}/projects`, { token: owner })
+    const names: string[] = all.body.list.map((p: { name: string }) => p.name)
+    expect(names.length).toBeGreaterThan(3)
+    const first = await app.api('GET', `/v1/teams/${team}/projects?count=1`, { token: owner })
+    const cursor = String(
+      new URL(nextOf(first.headers.get('link')) ?? '', 'http://x').searchParams.get('offset'),
+    )
+    const claims = JSON.parse(Buffer.from(cursor, 'base64url').toString())
+    const skipTo = Buffer.from(JSON.stringify({ ...claims, after: `PROJECT#${names[2]}` }))
+    const reply = await app.api(
+      'GET',
+      `/v1/teams/${team}/projects?offset=${skipTo.toString('base64url')}`,
+      { token: owner },
+    )
+    expect(reply.status).toBe(200)
+    expect(reply.body.list.map((p: { name: string }) => p.name)).toEqual(names.slice(3))
   })
 })

@@ -39,11 +39,11 @@ describe('route table', () => {
     }
   })
 
-  it('paginates every /v1 list with the page query and a signing key for cursors', () => {
+  it('paginates every /v1 list with the page query, and signs nothing to do it', () => {
     const lists = routeList.filter((r) => r.method === 'GET' && r.handler.endsWith('/list'))
     for (const route of lists.filter((r) => r.path.startsWith('/v1/'))) {
       expect(route.query?.schema.$id, route.id).toBe('PageQuery')
-      expect(route.keys, route.id).toContain('sign')
+      expect(route.keys ?? [], route.id).not.toContain('sign') // a KMS Sign per page on AWS
     }
   })
 

@@ -62,7 +62,7 @@ describe('project routes: DynamoDB calls and exact inputs', () => {
     })
   })
 
-  it('signs a cursor after the last returned item when one more exists', async () => {
+  it('gives a cursor after the last returned item when one more exists', async () => {
     ddb.on(QueryCommand).resolves({ Items: ['a', 'b', 'c'].map(projectItem) })
     const reply = await invoke(list, {
       method: 'GET',
