@@ -33,9 +33,9 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
  * presented (a bad one is still 401), no caller otherwise (Server Density's
  * `/tokens`, where a password may stand in for it).
  */
-export type AuthKind = UserAuth | AgentAuth
-/** Who calls the people-facing routes: nobody in particular, or a user by token. */
-export type UserAuth = 'none' | 'user' | 'optional'
+export type AuthKind = 'none' | UserAuth | AgentAuth
+/** Who calls the people-facing routes with a credential: a user, by token. */
+export type UserAuth = 'user' | 'optional'
 /** Who calls the agent routes: a server enrolling, or an enrolled server. */
 export type AgentAuth = 'enrollment' | 'server'
 
@@ -62,14 +62,6 @@ export const authTableActions: Record<AuthKind, readonly TableAction[]> = {
 
 /** Uses of the service-token signing key (a KMS key on AWS). */
 export type KeyUse = 'sign' | 'publicKeys'
-
-export const authKeyUses: Record<AuthKind, readonly KeyUse[]> = {
-  none: [],
-  user: ['publicKeys'], // verifying service tokens
-  optional: ['publicKeys'],
-  enrollment: [],
-  server: [],
-}
 
 /** What authorising each kind of team access costs: a personal token's role lookup. */
 export const accessTableActions: Record<Access, readonly TableAction[]> = {
@@ -176,8 +168,10 @@ export const createServiceToken = {
     'Exchanges a personal access token (key_secret, its id as key_id) for a one-hour service bearer token.',
   params: TeamPath,
   body: CreateServiceTokenBody,
-  table: ['GetItem', 'UpdateItem'], // the personal token, its lastUsed, the user's role
-  keys: ['sign'],
+  // the personal token, its lastUsed, the user's role; publishing the verification keys
+  table: ['GetItem', 'UpdateItem', 'PutItem'],
+  // signing; reading the public halves it publishes (verifiers read them from the table)
+  keys: ['sign', 'publicKeys'],
 } as const satisfies RouteSpec
 
 export const jwks = {
@@ -186,8 +180,7 @@ export const jwks = {
   handler: 'auth/jwks',
   auth: 'none',
   summary: 'The public keys that verify service bearer tokens.',
-  table: [],
-  keys: ['publicKeys'],
+  table: ['GetItem'], // the published keys (AWS); the key file locally
 } as const satisfies RouteSpec
 
 export const listProjects = {
@@ -380,10 +373,11 @@ export const tableActionsOf = (route: RouteSpec): TableAction[] => [
   ]),
 ]
 
-/** Every use of the signing key a route's function needs. */
-export const keyUsesOf = (route: RouteSpec): KeyUse[] => [
-  ...new Set([...authKeyUses[route.auth], ...(route.keys ?? [])]),
-]
+/**
+ * Every use of the signing key a route's function needs. Authentication needs none:
+ * verifiers read the public keys the signer published to the table.
+ */
+export const keyUsesOf = (route: RouteSpec): KeyUse[] => [...new Set(route.keys ?? [])]
 
 const listOf = (table: Record<string, RouteSpec>): readonly (RouteSpec & { id: string })[] =>
   Object.entries(table).map(([id, route]) => ({ id, ...route }))

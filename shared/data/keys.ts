@@ -14,6 +14,7 @@
  * | enrollment token      | TEAM#<team>#PROJECT#<p> | SET#<uuid v7>         |
  * | server                | TEAM#<team>#PROJECT#<p> | SERVER#<uuid v7>      |
  * | tombstone (deletion)  | the deleted item's PK   | TOMBSTONE#<its SK>    |
+ * | service-token keys    | SERVICE                 | JWKS                  |
  *
  * A tombstone records who deleted an item (for the change stream's event, which a
  * REMOVE record cannot carry) and, for servers, that their token is revoked.
@@ -51,6 +52,8 @@ export const keys = {
     SK: `SERVER#${id}`,
   }),
   tombstone: (of: Key): Key => ({ PK: of.PK, SK: `TOMBSTONE#${of.SK}` }),
+  /** The public keys that verify service tokens, as published by the signer (AWS). */
+  serviceKeys: (): Key => ({ PK: 'SERVICE', SK: 'JWKS' }),
   accessToken: (team: string, username: string, id: number): Key => ({
     PK: userPk(team, username),
     SK: `PAT#${String(id).padStart(ID_DIGITS, '0')}`,

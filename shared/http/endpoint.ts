@@ -70,11 +70,24 @@ function stack<R extends RouteSpec>(
     }) as unknown as HttpHandler
 }
 
-/** An endpoint people call: no credential, or a personal or service token. */
+/** An endpoint people call with a personal or service token. */
 export const endpoint = <R extends RouteSpec & { auth: UserAuth }>(
   route: R,
   handle: (input: Input<R>) => Promise<HttpResult>,
 ) => stack(route, authenticateUser(route.auth), handle)
+
+/** Authentication for routes that take no credential: none (and no verifier bundled). */
+const anyone: Middleware = { name: 'authenticate', before: () => undefined }
+
+/**
+ * An endpoint that takes no credential but does take input (the service-token
+ * exchange, whose credential is in its body). Its own builder so such functions
+ * bundle no token verification.
+ */
+export const openEndpoint = <R extends RouteSpec & { auth: 'none' }>(
+  route: R,
+  handle: (input: Input<R>) => Promise<HttpResult>,
+) => stack(route, anyone, handle)
 
 /**
  * An endpoint servers call, with an enrollment token or their own token. Its own

@@ -1,6 +1,6 @@
-import { createLocalJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
-import { jwtKeys } from './index.js'
-import { JWT_ALG } from './jwt-keys.js'
+import { createLocalJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import { jwtPublicKeys, jwtSigner } from './index.js'
+import { JWT_ALG, KEY_REFRESH_MS } from './jwt-keys.js'
 
 /**
  * Compact JWS with the service's one signing key. Service bearer tokens are its only
@@ -13,22 +13,43 @@ const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 
 /** Signs with the current key (locally or in KMS; the private key never leaves KMS). */
 export async function signJws(typ: JwsType, claims: Record<string, unknown>): Promise<string> {
-  const signer = await jwtKeys.signer()
+  const signer = await jwtSigner()
   const input = `${encode({ alg: JWT_ALG, kid: signer.kid, typ })}.${encode(claims)}`
   const signature = await signer.sign(Buffer.from(input))
   return `${input}.${Buffer.from(signature).toString('base64url')}`
 }
 
-let keySet: Promise<JWTVerifyGetKey> | undefined
-const verificationKeys = () => {
-  keySet ??= jwtKeys.publicKeys().then(
-    (keys) => createLocalJWKSet({ keys }),
+interface KeySet {
+  get: JWTVerifyGetKey
+  loadedAt: number
+}
+let keySet: Promise<KeySet> | undefined
+const loadKeys = () => {
+  keySet ??= jwtPublicKeys().then(
+    (keys) => ({ get: createLocalJWKSet({ keys }), loadedAt: Date.now() }),
     (error) => {
       keySet = undefined // fetch again next time rather than caching the failure
       throw error
     },
   )
   return keySet
+}
+
+/**
+ * The verification key a token names. A `kid` this container has not seen makes it
+ * fetch the published keys again (a rotation may have published one since), but at
+ * most once per KEY_REFRESH_MS, so tokens naming made-up keys cost no reads.
+ */
+const keyFor: JWTVerifyGetKey = async (header, token) => {
+  const current = await loadKeys()
+  try {
+    return await current.get(header, token)
+  } catch (error) {
+    const unknownKey = error instanceof errors.JWKSNoMatchingKey
+    if (!unknownKey || Date.now() - current.loadedAt < KEY_REFRESH_MS) throw error
+    if (keySet && (await keySet) === current) keySet = undefined
+    return (await loadKeys()).get(header, token)
+  }
 }
 
 /**
@@ -41,7 +62,7 @@ export async function verifyJws(
   token: string,
   options: { issuer?: string; requiredClaims?: string[] } = {},
 ): Promise<JWTPayload> {
-  const { payload } = await jwtVerify(token, await verificationKeys(), {
+  const { payload } = await jwtVerify(token, keyFor, {
     ...options,
     typ,
     algorithms: [JWT_ALG],

@@ -56,6 +56,21 @@ describe('function bundles', () => {
     }
   }, 60_000)
 
+  it('give a KMS client only to functions that call KMS themselves', async () => {
+    // Verifying service tokens reads the keys the signer published: no KMS.
+    for (const handler of ['tokens/list', 'projects/list', 'grants/create']) {
+      const names = files((await built(handler)).inputs)
+      expect(
+        names.some((file) => file.includes('client-kms')),
+        handler,
+      ).toBe(false)
+    }
+    // The exchange signs with KMS but verifies no token: no jose.
+    const exchange = files((await built('auth/service-token')).inputs)
+    expect(exchange.some((file) => file.includes('client-kms'))).toBe(true)
+    expect(exchange.some((file) => file.includes('jose'))).toBe(false)
+  }, 60_000)
+
   it('keep the fallback free of the SDK, authentication and the data layer', async () => {
     const { inputs } = await built('fallback/not-found')
     const names = files(inputs)

@@ -65,6 +65,23 @@ describe('change stream to events', () => {
     for (const secret of secrets) expect(published).not.toContain(secret)
   })
 
+  it('keeps the published service-token keys out of the event stream', () => {
+    const published: StreamRecord = {
+      eventID: 'k1',
+      eventName: 'INSERT',
+      dynamodb: {
+        NewImage: {
+          PK: { S: 'SERVICE' },
+          SK: { S: 'JWKS' },
+          kind: { S: 'ServiceKeys' },
+          keys: { L: [] },
+        },
+      },
+    }
+    expect(toEvent(published)).toBeUndefined()
+    expect(toEvent({ ...published, eventName: 'MODIFY' })).toBeUndefined()
+  })
+
   it('names expiry as the actor of a token TTL removed', () => {
     const removal = recorded.find(
       (r) => r.eventName === 'REMOVE' && r.dynamodb?.OldImage?.kind?.S === 'AccessToken',

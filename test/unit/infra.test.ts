@@ -104,6 +104,15 @@ describe('CDK stack', () => {
     },
   )
 
+  it('lets only the service-token function touch the signing key', () => {
+    const users = routeList.filter((r) =>
+      statementsOf(r.handler)
+        .flatMap(actionsOf)
+        .some((a) => a === 'kms:Sign' || a === 'kms:GetPublicKey'),
+    )
+    expect(users.map((r) => r.handler)).toEqual(['auth/service-token'])
+  })
+
   it('gives the fallback no table or key access at all', () => {
     const actions = statementsOf(fallbackHandler).flatMap(actionsOf)
     expect(actions.filter((a) => !a.startsWith('logs:'))).toEqual([])
@@ -114,8 +123,8 @@ describe('CDK stack', () => {
       .flatMap(actionsOf)
       .filter((a) => a.startsWith('kms:'))
     const signs = route.keys?.includes('sign') ?? false
-    const verifiesJwts = route.auth === 'user' || route.auth === 'optional'
-    const reads = verifiesJwts || (route.keys?.includes('publicKeys') ?? false)
+    // Verifying service tokens needs no KMS at all: the keys are read from the table.
+    const reads = route.keys?.includes('publicKeys') ?? false
     const seals = route.seal?.includes('seal') ?? false
     const opens = route.seal?.includes('open') ?? false
     expect(kms.sort()).toEqual(

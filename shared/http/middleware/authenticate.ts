@@ -23,7 +23,6 @@ export function authenticateUser(kind: UserAuth): Middleware {
   return {
     name: 'authenticate',
     before: async ({ event, internal }) => {
-      if (kind === 'none') return
       const credential = presentedCredential(event)
       if (credential === undefined && kind === 'optional') return
       if (!credential) throw unauthenticated()
