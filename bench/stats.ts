@@ -43,3 +43,12 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return percentile(sorted, 50)
 }
+
+/** Of several runs of one task, the median of each figure. */
+export function medianTiming(runs: Timing[]): Timing {
+  return {
+    p50: round(median(runs.map((run) => run.p50))),
+    p99: round(median(runs.map((run) => run.p99))),
+    rps: Math.round(median(runs.map((run) => run.rps))),
+  }
+}

@@ -24,12 +24,18 @@ export interface EnrollmentCaller {
   secretHash: string
 }
 
-/** An enrolled server presenting its own token. */
-export interface ServerCaller {
+/**
+ * An enrolled server presenting its own token for the server in the path: checked
+ * for form (and checksum) only. The secret is proved by the route's own conditional
+ * write, which succeeds only on the stored hash, so a heartbeat is one call, not a
+ * read and then a write. A route taking a claim must prove it before acting on it.
+ */
+export interface ServerClaim {
   kind: 'server'
   team: string
   project: string
   serverId: string
+  secretHash: string
 }
 
-export type Caller = UserCaller | EnrollmentCaller | ServerCaller
+export type Caller = UserCaller | EnrollmentCaller | ServerClaim

@@ -114,22 +114,31 @@ export async function listServers(team: string, project: string, count: number, 
   return { items: items.map(fromItem), last }
 }
 
-/** Records the agent's heartbeat; false when the server is gone. */
-export async function touchServer(team: string, project: string, id: string, now: string) {
+/** Records the agent's heartbeat if `secretHash` is the server's, in one conditional write. */
+export async function touchServer(
+  team: string,
+  project: string,
+  id: string,
+  secretHash: string,
+  now: string,
+): Promise<'touched' | 'wrong secret' | 'no such server'> {
   try {
     await db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: keys.server(team, project, id),
         UpdateExpression: 'SET lastSeen = :now',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':now': now },
+        ConditionExpression: 'secretHash = :hash',
+        ExpressionAttributeValues: { ':now': now, ':hash': secretHash },
+        // Tells "another secret" from "no server" without a second read.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     )
-    return true
+    return 'touched'
   } catch (error) {
-    if (isConditionFailed(error)) return false
-    throw error
+    if (!isConditionFailed(error)) throw error
+    const found = (error as { Item?: unknown }).Item
+    return found ? 'wrong secret' : 'no such server'
   }
 }
 

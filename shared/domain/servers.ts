@@ -1,4 +1,4 @@
-import type { EnrollmentCaller, ServerCaller, UserCaller } from '../auth/caller.js'
+import type { EnrollmentCaller, ServerClaim, UserCaller } from '../auth/caller.js'
 import { getEnrollmentToken } from '../data/enrollment-tokens.js'
 import { ranges } from '../data/keys.js'
 import {
@@ -108,14 +108,13 @@ export const serverRevoked = () =>
   )
 
 /**
- * Verifies a server's own token for the server in the path: one GetItem. A deleted
- * server's genuine token (its hash is on the deletion record) is told so; anything
- * else is the plain 401.
+ * A server's own token as a claim on the server in the path: its form, checksum and
+ * path are checked here (no call); its secret is proved by the route's write.
  */
-export async function verifyServerToken(
+export function claimServer(
   presented: string,
   path: ProjectRef & { serverId: string },
-): Promise<ServerCaller> {
+): ServerClaim {
   const parsed = parseServerToken(presented)
   if (
     !parsed ||
@@ -124,20 +123,25 @@ export async function verifyServerToken(
     parsed.id !== path.serverId
   )
     throw unauthenticated()
-  const hash = sha256(parsed.secret)
-  const server = await getServer(parsed.team, parsed.project, parsed.id)
-  if (server) {
-    if (!hashesMatch(server.secretHash, hash)) throw unauthenticated()
-    return { kind: 'server', team: server.team, project: server.project, serverId: server.id }
-  }
-  const revoked = await getRevokedServerHash(parsed.team, parsed.project, parsed.id)
-  if (revoked && hashesMatch(revoked, hash)) throw serverRevoked()
-  throw unauthenticated()
+  const { team, project, id } = parsed
+  return { kind: 'server', team, project, serverId: id, secretHash: sha256(parsed.secret) }
 }
 
-export async function heartbeat(caller: ServerCaller, now = new Date()): Promise<void> {
-  const { team, project, serverId } = caller
-  if (!(await touchServer(team, project, serverId, now.toISOString()))) throw serverRevoked()
+/**
+ * Records a heartbeat: one UpdateItem that succeeds only if the server exists with
+ * this token's hash, which is the token's proof. A deleted server's genuine token (its
+ * hash is on the deletion record, read only then) is told it was revoked; anything
+ * else is the plain 401.
+ */
+export async function heartbeat(claim: ServerClaim, now = new Date()): Promise<void> {
+  const { team, project, serverId, secretHash } = claim
+  const outcome = await touchServer(team, project, serverId, secretHash, now.toISOString())
+  if (outcome === 'touched') return
+  if (outcome === 'no such server') {
+    const revoked = await getRevokedServerHash(team, project, serverId)
+    if (revoked && hashesMatch(revoked, secretHash)) throw serverRevoked()
+  }
+  throw unauthenticated()
 }
 
 export async function fetchServer(team: string, project: string, id: string) {

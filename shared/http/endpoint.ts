@@ -1,5 +1,5 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
-import type { EnrollmentCaller, ServerCaller, UserCaller } from '../auth/caller.js'
+import type { EnrollmentCaller, ServerClaim, UserCaller } from '../auth/caller.js'
 import { config } from '../config.js'
 import type { AgentAuth, RouteSpec, UserAuth } from '../routes.js'
 import type { HttpResult, Middleware } from './event.js'
@@ -17,7 +17,7 @@ type CallerOf<K> = K extends 'user'
     : K extends 'enrollment'
       ? EnrollmentCaller
       : K extends 'server'
-        ? ServerCaller
+        ? ServerClaim
         : undefined
 
 /** The TypeScript type of a compiled schema's valid input. */

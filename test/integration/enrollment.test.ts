@@ -1,5 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { issueServerToken } from '../../shared/tokens/server-token.js'
 import { startTestApp } from '../support/app.js'
 
 /** ASA server enrollment tokens, and the agent's side: enroll, heartbeat, revocation. */
@@ -144,6 +145,14 @@ describe('enrollment, heartbeat and revocation', () => {
     expect((await app.api('POST', beat, { token: server_token })).status).toBe(204)
     const seen = await app.api('GET', `${servers('web')}/${server.id}`, { token: admin })
     expect(seen.body.last_seen).toMatch(/Z$/)
+    // A well-formed token for this very server with another secret: refused by the
+    // heartbeat's own conditional write, which changes nothing.
+    const impostor = issueServerToken({ team: 'acme', project: 'web', id: server.id }).token
+    const refused = await app.api('POST', beat, { token: impostor })
+    expect(refused.status).toBe(401)
+    expect(refused.body.code).toBe('authentication_error')
+    const after = await app.api('GET', `${servers('web')}/${server.id}`, { token: admin })
+    expect(after.body.last_seen).toBe(seen.body.last_seen)
 
     expect(
       (await app.api('DELETE', `${servers('web')}/${server.id}`, { token: member })).status,

@@ -1,15 +1,15 @@
 import { presentedCredential } from '../../auth/credentials.js'
-import { verifyEnrollmentToken, verifyServerToken } from '../../domain/servers.js'
+import { claimServer, verifyEnrollmentToken } from '../../domain/servers.js'
 import type { AgentAuth } from '../../routes.js'
 import { unauthenticated } from '../errors.js'
 import type { Middleware } from '../event.js'
 
 /**
- * Establishes `event.caller` on the agent routes: an enrollment token or a server's
- * own token (one GetItem each), which must be for the project (and server) in the
- * path. Every failure is the same 401, except a deleted server's genuine token, which
- * is told it was revoked. Kept apart from user authentication so agent functions
- * bundle no JWT verification and no signing-key client.
+ * Establishes `event.caller` on the agent routes: an enrollment token (one GetItem),
+ * or a server's own token as a claim that the route's conditional write proves (no
+ * call here). Either must be for the project (and server) in the path; every failure
+ * is the same 401. Kept apart from user authentication so agent functions bundle no
+ * JWT verification and no signing-key client.
  */
 export function authenticateAgent(kind: AgentAuth): Middleware {
   return {
@@ -21,7 +21,7 @@ export function authenticateAgent(kind: AgentAuth): Middleware {
       event.caller =
         kind === 'enrollment'
           ? await verifyEnrollmentToken(credential, { team, project })
-          : await verifyServerToken(credential, { team, project, serverId })
+          : claimServer(credential, { team, project, serverId })
     },
   }
 }

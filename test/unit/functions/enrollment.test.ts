@@ -21,6 +21,7 @@ const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
 const TOKEN_ID = '0193a0a0-0000-7000-8000-000000000001'
 const SERVER_ID = '0193a0a0-0000-7000-8000-000000000002'
+const ANOTHER_ID = '0193a0a0-0000-7000-8000-000000000003'
 const PK = 'TEAM#acme#PROJECT#web'
 const params = { team: 'acme', project: 'web' }
 
@@ -209,39 +210,53 @@ describe('heartbeat: calls and revocation', () => {
       params: { ...params, serverId: SERVER_ID },
     })
 
-  it('costs one GetItem and one conditional UpdateItem', async () => {
+  it('costs one conditional UpdateItem, which is the proof of the token', async () => {
     const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
-    ddb.on(GetCommand, { Key: serverKey }).resolves({
-      Item: {
-        ...serverKey,
-        team: 'acme',
-        project: 'web',
-        id: SERVER_ID,
-        secretHash: sha256(secret),
-      },
-    })
     ddb.on(UpdateCommand).resolves({})
     expect((await beat(token)).statusCode).toBe(204)
-    expect(ddb.calls()).toHaveLength(2)
+    expect(ddb.calls()).toHaveLength(1)
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: serverKey,
       UpdateExpression: 'SET lastSeen = :now',
-      ConditionExpression: 'attribute_exists(PK)',
+      ConditionExpression: 'secretHash = :hash',
+      ExpressionAttributeValues: { ':now': expect.any(String), ':hash': sha256(secret) },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     })
+  })
+
+  it('refuses another token for an existing server in that one call', async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejects(
+        awsError('ConditionalCheckFailedException', { Item: { secretHash: { S: 'other' } } }),
+      )
+    const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
+    const reply = await beat(forged)
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json.code).toBe('authentication_error')
+    expect(ddb.calls()).toHaveLength(1) // no deletion record to read: the server exists
   })
 
   it('tells a deleted server its genuine token is revoked, and a forged one nothing', async () => {
     const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
-    ddb.on(GetCommand).resolves({})
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
     ddb
       .on(GetCommand, { Key: { PK, SK: `TOMBSTONE#SERVER#${SERVER_ID}` } })
       .resolves({ Item: { secretHash: sha256(secret) } })
     const revoked = await beat(token)
     expect(revoked.statusCode).toBe(401)
     expect(revoked.json.code).toBe('server_authorization_revoked')
+    expect(ddb.calls()).toHaveLength(2) // the refused write, then the deletion record
     const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
     const plain = await beat(forged)
     expect(plain.json.code).toBe('authentication_error')
-    expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+  })
+
+  it('refuses a token for another server, project or team with no call', async () => {
+    const other = issueServerToken({ team: 'acme', project: 'web', id: ANOTHER_ID }).token
+    for (const token of [other, 'lks_garbage']) {
+      expect((await beat(token)).statusCode).toBe(401)
+    }
+    expect(ddb.calls()).toHaveLength(0)
   })
 })
