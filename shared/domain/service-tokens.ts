@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { config } from '../config.js'
 import { getUser, type Role } from '../data/users.js'
-import { unauthenticated } from '../http/errors.js'
-import { signJws, verifyJws } from '../keys/jws.js'
+import { ApiError, unauthenticated } from '../http/errors.js'
+import { InvalidJws, signJws, verifyJws } from '../keys/jws.js'
 import { SERVICE_TOKEN_SECONDS } from '../keys/jwt-keys.js'
 import { describeError, log } from '../log.js'
 import { verifyAccessToken } from './access-tokens.js'
@@ -54,7 +54,10 @@ export async function createServiceToken(
  */
 export async function verifyServiceToken(jwt: string): Promise<ServiceClaims> {
   const known = verified.get(jwt)
-  if (known && Date.now() < known.expiresAt) return known.claims
+  if (known) {
+    if (Date.now() < known.expiresAt) return known.claims
+    verified.delete(jwt)
+  }
   try {
     const payload = await verifyJws('JWT', jwt, {
       issuer: config().jwt.issuer,
@@ -67,9 +70,9 @@ export async function verifyServiceToken(jwt: string): Promise<ServiceClaims> {
     const claims: ServiceClaims = { sub, team, role, jti }
     remember(jwt, claims, Number(exp) * 1000)
     return claims
-  } catch {
-    verified.delete(jwt)
-    throw unauthenticated()
+  } catch (error) {
+    if (error instanceof InvalidJws || error instanceof ApiError) throw unauthenticated()
+    throw error // the keys could not be read: an outage, not a verdict on the token
   }
 }
 

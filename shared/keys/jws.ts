@@ -52,20 +52,31 @@ const keyFor: JWTVerifyGetKey = async (header, token) => {
   }
 }
 
+/** A token that does not verify: a verdict on the token, unlike failing to read keys. */
+export class InvalidJws extends Error {
+  override name = 'InvalidJws'
+}
+
 /**
  * Verifies locally with the cached public keys: our algorithm only (so `none` and
- * HMAC fail), a known `kid`, the expected `typ`, and `exp` when present. Throws on
- * any failure; callers map that to their own error.
+ * HMAC fail), a known `kid`, the expected `typ`, and `exp` when present. A token that
+ * fails throws InvalidJws; failing to read the keys (the table throttling, say)
+ * throws that error instead, so it is answered as the outage it is, not as a 401.
  */
 export async function verifyJws(
   typ: JwsType,
   token: string,
   options: { issuer?: string; requiredClaims?: string[] } = {},
 ): Promise<JWTPayload> {
-  const { payload } = await jwtVerify(token, keyFor, {
-    ...options,
-    typ,
-    algorithms: [JWT_ALG],
-  })
-  return payload
+  try {
+    const { payload } = await jwtVerify(token, keyFor, {
+      ...options,
+      typ,
+      algorithms: [JWT_ALG],
+    })
+    return payload
+  } catch (error) {
+    if (error instanceof errors.JOSEError) throw new InvalidJws(error.code)
+    throw error
+  }
 }

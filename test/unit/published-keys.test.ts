@@ -135,6 +135,22 @@ describe('verifiers, on AWS', () => {
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2) // made-up kids cost no reads
   })
 
+  it('answer an outage reading the keys as 503, not as a bad token', async () => {
+    ddb
+      .on(GetCommand)
+      .rejects(
+        Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }),
+      )
+    const k2 = keysById['k-2']?.privateKey
+    if (!k2) throw new Error('test keys missing')
+    const { handler } = await import('../../functions/tokens/list.js')
+    const { invoke } = await import('../support/invoke.js')
+    const token = await tokenFor('k-2', k2)
+    const reply = await invoke(handler, { method: 'GET', url: '/api/tokens', token })
+    expect(reply.statusCode).toBe(503)
+    expect(reply.json.code).toBe('service_offline')
+  })
+
   it('find nothing to trust before anything is published', async () => {
     ddb.on(GetCommand).resolves({})
     const k2 = keysById['k-2']?.privateKey
