@@ -6,7 +6,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
@@ -104,26 +104,20 @@ async function main() {
       return undefined
     })
     const admin = await bootstrap(options.team)
-    const credentialsFile = join(options.dataDir, 'initial-admin.json')
     if (admin) {
-      const saved = { ...admin, url: server.url }
-      if (!options.inMemory) {
-        await writeFile(credentialsFile, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 })
-        await chmod(credentialsFile, 0o600)
-      }
+      // Shown once and kept nowhere: only their hashes are stored.
       console.log(
         [
-          `Initialised team "${admin.team}" with admin user "${admin.username}". Shown once:`,
+          `Initialised team "${admin.team}" with admin user "${admin.username}". Shown once, kept nowhere:`,
           `  password: ${admin.password}`,
           `  token:    ${admin.token}`,
-          options.inMemory
-            ? '  (in-memory store: nothing is kept after this run)'
-            : `  also saved in ${credentialsFile} (mode 0600)`,
+          `More tokens any time: npm run -s latchkey -- token create ${admin.team} ${admin.username} <name>`,
         ].join('\n'),
       )
     } else {
       console.log(
-        `Store already initialised (team "${options.team}"); first credentials: ${credentialsFile}`,
+        `Store already initialised (team "${options.team}"). A new token for its admin: ` +
+          `npm run -s latchkey -- token create ${options.team} admin <name>`,
       )
     }
     console.log(

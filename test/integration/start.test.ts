@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -75,18 +75,17 @@ describe('npm start', () => {
   it('bootstraps once, keeps data across a restart, and stops cleanly', async () => {
     const env = { LATCHKEY_DATA_DIR: dataDir, PORT: String(port), LATCHKEY_TEAM: 'bootco' }
     const first = await start(env)
-    const file = join(dataDir, 'initial-admin.json')
-    const admin = JSON.parse(await readFile(file, 'utf8'))
-    expect((await stat(file)).mode & 0o777).toBe(0o600)
-    expect(admin).toEqual({
-      team: 'bootco',
-      username: 'admin',
-      password: expect.stringMatching(/^[0-9A-Za-z]{20,}$/),
-      token: expect.stringMatching(/^lk_/),
+    const shown = first.output()
+    const admin = {
+      password: /password: (\S+)/.exec(shown)?.[1] ?? '',
+      token: /token: +(lk_\S+)/.exec(shown)?.[1] ?? '',
       url: `http://127.0.0.1:${port}`,
-    })
-    expect(first.output().split(admin.token)).toHaveLength(2) // printed exactly once
-    expect(first.output().split(admin.password)).toHaveLength(2)
+    }
+    expect(shown).toContain('Initialised team "bootco" with admin user "admin"')
+    expect(admin.password).toMatch(/^[0-9A-Za-z]{20,}$/)
+    expect(admin.token).toMatch(/^lk_/)
+    expect(shown.split(admin.token)).toHaveLength(2) // printed exactly once
+    expect(shown.split(admin.password)).toHaveLength(2)
 
     const api = client(admin.url)
     const made = await api('POST', '/api/tokens', {
@@ -156,6 +155,24 @@ describe('npm start', () => {
     expect(await stop(second, 'SIGINT')).toBe(0)
     expect(javaFor(dataDir)).toBe('')
     expect(existsSync(join(dataDir, 'service.json'))).toBe(false)
+
+    // Shown once, kept nowhere: no file in the data folder (DynamoDB Local's own files
+    // included) holds the first password or any token in clear.
+    const files = (await readdir(dataDir, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name))
+    expect(files.length).toBeGreaterThan(2)
+    for (const file of files) {
+      const bytes = await readFile(file)
+      for (const secret of [
+        admin.password,
+        admin.token,
+        made.body.accessKey,
+        minted.stdout.trim(),
+      ]) {
+        expect(bytes.includes(secret), `${file} holds a secret`).toBe(false)
+      }
+    }
   })
 
   it('says in one line how to fix a missing Java', async () => {
