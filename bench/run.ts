@@ -423,7 +423,7 @@ export async function runBench(options: BenchOptions) {
       // path's median round: on 2 shared cores one unlucky run otherwise decides a row.
       for (const task of [a, b, c, d]) await measure(task, Math.ceil(n.requests / 4), inFlight)
       const runs: Timing[][] = [[], [], [], []]
-      for (let round = 0; round < n.rounds; round++) {
+      for (let pass = 0; pass < n.rounds; pass++) {
         for (const [i, task] of [a, b, c, d].entries())
           runs[i]?.push(await measure(task, n.requests, inFlight))
       }

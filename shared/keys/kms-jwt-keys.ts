@@ -28,8 +28,9 @@ export function derToJose(der: Uint8Array): Uint8Array {
 }
 
 /**
- * Keys in KMS: the private key never leaves it. Signing is a KMS call; public keys
- * are fetched once per cold start and cached, so verifying costs no call at all.
+ * Keys in KMS: the private key never leaves it. Signing is a KMS call; the public keys
+ * are fetched once per cold start of the signer, which publishes them to the table
+ * for every verifier (shared/keys/index.ts), so only the signer talks to KMS.
  */
 export function kmsJwtKeys(
   client: KMSClient,
