@@ -63,7 +63,7 @@ function row(route: RouteSpec): string {
   return `| ${cells.join(' | ')} |`
 }
 
-export function routeReference(): string {
+function routeReference(): string {
   return [
     '| method + path, input | who | success | errors |',
     '|---|---|---|---|',

@@ -23,7 +23,7 @@ const scopeOf = (range: Range) => `${range.PK}|${range.prefix}`
 /** DynamoDB's limit on a sort key's size. */
 const MAX_SORT_KEY_BYTES = 1024
 
-export const encodeCursor = (range: Range, after: string) =>
+const encodeCursor = (range: Range, after: string) =>
   Buffer.from(JSON.stringify({ v: 1, scope: scopeOf(range), after })).toString('base64url')
 
 const badCursor = () =>
@@ -31,7 +31,7 @@ const badCursor = () =>
     { description: 'offset', message: 'is not a valid cursor for this list' },
   ])
 
-export function decodeCursor(range: Range, cursor: string): string {
+function decodeCursor(range: Range, cursor: string): string {
   let decoded: unknown
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))

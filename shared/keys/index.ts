@@ -5,6 +5,13 @@ import type { JwtSigner } from './jwt-keys.js'
 import { createKmsClient, kmsJwtKeys } from './kms-jwt-keys.js'
 import { localJwtKeys } from './local-jwt-keys.js'
 
+/** The key file, read and parsed once however many of the two sources below use it. */
+let fileKeys: { path: string; keys: ReturnType<typeof localJwtKeys> } | undefined
+const fromFile = (path: string) => {
+  if (fileKeys?.path !== path) fileKeys = { path, keys: localJwtKeys(path) }
+  return fileKeys.keys
+}
+
 const missing = () =>
   new ConfigError('JWT_KMS_KEY_ID', 'or JWT_KEY_FILE must be set (service-token keys)')
 
@@ -30,7 +37,7 @@ function signerFromConfig(): () => Promise<JwtSigner> {
       return ready
     }
   }
-  if (jwt.keyFile) return localJwtKeys(jwt.keyFile).signer
+  if (jwt.keyFile) return fromFile(jwt.keyFile).signer
   throw missing()
 }
 
@@ -42,7 +49,7 @@ function signerFromConfig(): () => Promise<JwtSigner> {
 function publicKeysFromConfig(): () => Promise<JWK[]> {
   const { jwt } = config()
   if (jwt.kmsKeyId) return getServiceKeys
-  if (jwt.keyFile) return localJwtKeys(jwt.keyFile).publicKeys
+  if (jwt.keyFile) return fromFile(jwt.keyFile).publicKeys
   throw missing()
 }
 
