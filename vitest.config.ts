@@ -18,6 +18,9 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['test/unit/setup.ts'],
           env: { ...env, TABLE_NAME: 'latchkey-unit', AWS_REGION: 'eu-west-1' },
+          // CDK synths and bundles take seconds alone, far longer on a loaded 2-core machine.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -13,7 +13,7 @@ import {
   updateUser,
 } from '../shared/data/users.js'
 import { createAccessToken } from '../shared/domain/access-tokens.js'
-import { ApiError } from '../shared/http/errors.js'
+import { DomainError } from '../shared/errors.js'
 import { SERVICE_TOKEN_SECONDS } from '../shared/keys/jwt-keys.js'
 import { type JwtKeyFile, writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 
@@ -90,7 +90,7 @@ export async function createToken(
     const { accessKey } = await createAccessToken({ team, username }, { name, expiresInDays })
     return accessKey
   } catch (error) {
-    if (error instanceof ApiError) throw new CliError(error.message)
+    if (error instanceof DomainError) throw new CliError(error.message)
     throw error
   }
 }

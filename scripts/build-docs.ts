@@ -1,13 +1,16 @@
 /**
- * Writes the README's route reference from the route table (and the request schemas
- * it names), between the `routes` markers, so the docs can't drift from the routes the
- * server, the stack and the tests use. `--check` fails when the README is stale (run
- * by `npm test`).
+ * Writes the README's route reference and `docs/openapi.json` from the route table
+ * (and the schemas it names), so the docs can't drift from the routes the server, the
+ * stack and the tests use. `--check` fails when either is stale (run by `npm test`).
  */
 import { readFile, writeFile } from 'node:fs/promises'
-import { type RouteSpec, routeList } from '../shared/routes.js'
+import { STATUS } from '../shared/http/errors.js'
+import { errorsOf, type RouteSpec, routeList, universalErrors } from '../shared/routes.js'
+import { openApiDocument } from './openapi.js'
 
 const README = new URL('../README.md', import.meta.url)
+const OPENAPI = new URL('../docs/openapi.json', import.meta.url)
+const PACKAGE = new URL('../package.json', import.meta.url)
 const BEGIN = '<!-- routes:begin (generated from shared/routes.ts by `npm run docs`) -->'
 const END = '<!-- routes:end -->'
 
@@ -48,6 +51,54 @@ function who(route: RouteSpec): string {
   }
 }
 
+interface ShapeSchema {
+  title?: string
+  type?: string | readonly string[]
+  properties?: Record<string, ShapeSchema>
+  items?: ShapeSchema
+}
+
+/** A body in a word or a line: a view's title, else its fields (with their views). */
+function shape(schema: ShapeSchema): string {
+  if (schema.title) return schema.title
+  if (schema.properties) {
+    const fields = Object.entries(schema.properties).map(([name, field]) => {
+      if (field.title) return `"${name}": ${field.title}`
+      if (field.items?.title) return `"${name}": [${field.items.title}...]`
+      return `"${name}"`
+    })
+    return `\`{${fields.join(', ')}}\``
+  }
+  return String(schema.type ?? 'JSON')
+}
+
+function success(route: RouteSpec): string {
+  return Object.entries(route.responses)
+    .map(([status, spec]) => {
+      const parts = [status]
+      if (spec.body) parts.push(shape(spec.body as ShapeSchema))
+      if (spec.headers?.includes('link')) parts.push('+ `Link` rel="next" while more remain')
+      if (route.cache === 'no-store') parts.push('(no-store)')
+      return parts.join(' ')
+    })
+    .join('; ')
+}
+
+/** The route's error statuses and codes; the 500/503 every route may answer are said once. */
+function failures(route: RouteSpec): string {
+  const byStatus = new Map<number, string[]>()
+  for (const code of errorsOf(route)) {
+    if (universalErrors.includes(code)) continue
+    byStatus.set(STATUS[code], [...(byStatus.get(STATUS[code]) ?? []), code])
+  }
+  return (
+    [...byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([status, codes]) => `${status} ${codes.map((code) => `\`${code}\``).join(' ')}`)
+      .join(', ') || '-'
+  )
+}
+
 function row(route: RouteSpec): string {
   const input = [
     route.query && queryFields(route.query.schema as ObjectSchema),
@@ -57,8 +108,8 @@ function row(route: RouteSpec): string {
   const cells = [
     `\`${route.method} ${route.path}\`${input.length ? ` ${input.join(' ')}` : ''}`,
     who(route),
-    route.responds,
-    route.errors,
+    success(route),
+    failures(route),
   ]
   return `| ${cells.join(' | ')} |`
 }
@@ -77,12 +128,18 @@ const end = readme.indexOf(END)
 if (start < 0 || end < start) throw new Error(`README.md lacks the markers ${BEGIN} ... ${END}`)
 const updated = `${readme.slice(0, start + BEGIN.length)}\n${routeReference()}\n${readme.slice(end)}`
 
+const { version } = JSON.parse(await readFile(PACKAGE, 'utf8')) as { version: string }
+const openapi = `${JSON.stringify(openApiDocument(version), null, 2)}\n`
+
 if (process.argv.includes('--check')) {
-  if (updated !== readme) {
-    console.error("README.md's route reference is stale: run `npm run docs` and commit it.")
+  const current = await readFile(OPENAPI, 'utf8').catch(() => '')
+  const stale = [updated !== readme && 'README.md', current !== openapi && 'docs/openapi.json']
+  if (stale.some(Boolean)) {
+    console.error(`${stale.filter(Boolean).join(' and ')} stale: run \`npm run docs\` and commit.`)
     process.exit(1)
   }
 } else {
   await writeFile(README, updated)
-  console.log(`wrote the route reference (${routeList.length} routes)`)
+  await writeFile(OPENAPI, openapi)
+  console.log(`wrote the route reference and docs/openapi.json (${routeList.length} routes)`)
 }

@@ -1,10 +1,9 @@
 import { createServiceToken } from '../../shared/domain/service-tokens.js'
 import { openEndpoint } from '../../shared/http/endpoint.js'
-import { json } from '../../shared/http/response.js'
 import * as routes from '../../shared/routes.js'
 
 /** POST /v1/teams/{team}/service_token: a personal token in, a one-hour JWT out. */
 export const handler = openEndpoint(routes.createServiceToken, async ({ params, body }) => {
   const token = await createServiceToken(params.team, body.key_id, body.key_secret)
-  return json(200, token, { 'cache-control': 'no-store' })
+  return { status: 200, body: token }
 })

@@ -1,11 +1,9 @@
 import { listProjectEnrollmentTokens } from '../../shared/domain/enrollment-tokens.js'
 import { endpoint } from '../../shared/http/endpoint.js'
-import { listPage } from '../../shared/http/response.js'
+import { listReply } from '../../shared/http/response.js'
 import * as routes from '../../shared/routes.js'
 
 /** GET .../projects/{project}/server_enrollment_tokens: a page, `Link` to the next. */
 export const handler = endpoint(routes.listEnrollmentTokens, async ({ params, query, http }) =>
-  listPage(http.path, await listProjectEnrollmentTokens(params.team, params.project, query), {
-    'cache-control': 'no-store',
-  }),
+  listReply(http.path, await listProjectEnrollmentTokens(params.team, params.project, query)),
 )

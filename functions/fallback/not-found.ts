@@ -1,4 +1,4 @@
-import { methodNotAllowed, notFound } from '../../shared/http/errors.js'
+import { methodNotAllowed, notFound } from '../../shared/errors.js'
 import { createRouter } from '../../shared/http/router.js'
 import { baseStack, type HttpHandler } from '../../shared/http/stack.js'
 import { routeList } from '../../shared/routes.js'

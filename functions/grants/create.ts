@@ -1,6 +1,5 @@
 import { createTokenByPassword, createTokenByToken, grantView } from '../../shared/domain/grants.js'
 import { endpoint } from '../../shared/http/endpoint.js'
-import { json } from '../../shared/http/response.js'
 import * as routes from '../../shared/routes.js'
 
 /**
@@ -13,5 +12,5 @@ export const handler = endpoint(routes.createTokenByGrant, async ({ caller, body
   const { accessKey, token } = caller
     ? await createTokenByToken(caller, tokenName)
     : await createTokenByPassword({ ...body, tokenName })
-  return json(200, grantView(accessKey, token), { 'cache-control': 'no-store' })
+  return { status: 200, body: grantView(accessKey, token) }
 })

@@ -6,5 +6,5 @@ import * as routes from '../../shared/routes.js'
 /** DELETE /tokens/{tokenId}?token=: the same rules as DELETE /api/tokens/{tokenId}. */
 export const handler = endpoint(routes.deleteTokenByGrant, async ({ caller, params }) => {
   await deleteOwnAccessToken(caller, Number(params.tokenId))
-  return noContent()
+  return noContent
 })

@@ -6,5 +6,5 @@ import * as routes from '../../shared/routes.js'
 /** DELETE /v1/teams/{team}/projects/{project}: 204 with its tokens and servers; 404 if none. */
 export const handler = endpoint(routes.deleteProject, async ({ caller, params }) => {
   await deleteProject(caller, params.project)
-  return noContent()
+  return noContent
 })

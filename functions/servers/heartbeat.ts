@@ -6,5 +6,5 @@ import * as routes from '../../shared/routes.js'
 /** POST .../servers/{id}/heartbeat with the server's own token: 204, last_seen updated. */
 export const handler = agentEndpoint(routes.heartbeat, async ({ caller }) => {
   await heartbeat(caller)
-  return noContent()
+  return noContent
 })

@@ -6,5 +6,5 @@ import * as routes from '../../shared/routes.js'
 /** DELETE /api/tokens/delete-all: every token of the caller, the one in use too. */
 export const handler = endpoint(routes.deleteAllAccessTokens, async ({ caller }) => {
   await deleteAllOwnAccessTokens(caller)
-  return noContent()
+  return noContent
 })

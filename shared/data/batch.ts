@@ -1,4 +1,6 @@
 import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb'
+import { serviceOffline } from '../errors.js'
+import { log } from '../log.js'
 import { db, tableName } from './client.js'
 import type { Key } from './keys.js'
 
@@ -6,14 +8,6 @@ const BATCH_SIZE = 25 // BatchWriteItem's limit
 const IN_FLIGHT = 4
 const MAX_ATTEMPTS = 8
 const BASE_DELAY_MS = 25
-
-export class UnprocessedItemsError extends Error {
-  // Named like DynamoDB's own throttling so the error mapper answers 503 + Retry-After.
-  override name = 'ThrottlingException'
-  constructor(readonly remaining: number) {
-    super(`${remaining} writes were still unprocessed after ${MAX_ATTEMPTS} attempts`)
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -28,7 +22,11 @@ async function writeBatch(batch: WriteRequest[]): Promise<void> {
     )
     requests = UnprocessedItems?.[tableName] ?? []
     if (requests.length === 0) return
-    if (attempt === MAX_ATTEMPTS) throw new UnprocessedItemsError(requests.length)
+    if (attempt === MAX_ATTEMPTS) {
+      // The table kept refusing part of the batch: an outage, said as one.
+      log('warn', 'batch writes unprocessed', { remaining: requests.length, attempts: attempt })
+      throw serviceOffline()
+    }
     await sleep(Math.random() * BASE_DELAY_MS * 2 ** attempt)
   }
 }

@@ -9,7 +9,8 @@ import {
   touchAccessToken,
 } from '../data/access-tokens.js'
 import { nextTokenId } from '../data/users.js'
-import { alreadyExists, notFound, unauthenticated } from '../http/errors.js'
+import { alreadyExists, notFound, unauthenticated } from '../errors.js'
+import type { AccessToken } from '../schemas/views.js'
 import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { issuePersonalToken, parsePersonalToken } from '../tokens/personal-token.js'
 
@@ -29,7 +30,7 @@ export const LAST_USED_INTERVAL_MS = 60_000
 const DAY_MS = 86_400_000
 
 /** The Tower `AccessToken` shape; the secret is never part of it. */
-export function accessTokenView(token: AccessTokenRecord) {
+export function accessTokenView(token: AccessTokenRecord): AccessToken {
   return {
     id: token.id,
     token: null,

@@ -7,8 +7,9 @@ import {
   putEnrollmentToken,
 } from '../data/enrollment-tokens.js'
 import { ranges } from '../data/keys.js'
-import { notFound } from '../http/errors.js'
+import { notFound } from '../errors.js'
 import { sealer } from '../keys/sealing.js'
+import type { ServerEnrollmentToken } from '../schemas/views.js'
 import { sha256 } from '../tokens/crypto.js'
 import { issueEnrollmentToken } from '../tokens/enrollment-token.js'
 import { uuidV7 } from '../tokens/uuid.js'
@@ -29,7 +30,7 @@ const sealContext = (token: { team: string; project: string; id: string }) => ({
 })
 
 /** ASA's ServerEnrollmentToken, with our extensions; `token` is unsealed for the answer. */
-async function view(record: EnrollmentTokenRecord) {
+async function view(record: EnrollmentTokenRecord): Promise<ServerEnrollmentToken> {
   return {
     id: record.id,
     token: await sealer.unseal(record.sealed, sealContext(record)),
@@ -43,15 +44,13 @@ async function view(record: EnrollmentTokenRecord) {
   }
 }
 
-export type EnrollmentTokenView = Awaited<ReturnType<typeof view>>
-
 export async function createEnrollmentToken(
   caller: UserCaller,
   project: string,
   request: NewEnrollmentToken,
   baseUrl: string,
   now = new Date(),
-): Promise<EnrollmentTokenView> {
+): Promise<ServerEnrollmentToken> {
   const ref = { team: caller.team, project, id: uuidV7(now.getTime()) }
   const { token, secret } = issueEnrollmentToken(ref, baseUrl)
   const record: EnrollmentTokenRecord = {
@@ -82,7 +81,7 @@ export const listProjectEnrollmentTokens = (
   team: string,
   project: string,
   query: PageQuery,
-): Promise<Page<EnrollmentTokenView>> =>
+): Promise<Page<ServerEnrollmentToken>> =>
   projectChildrenPage(
     team,
     project,

@@ -3,7 +3,8 @@ import { DUMMY_HASH, verifyPassword } from '../auth/password.js'
 import type { AccessTokenRecord } from '../data/access-tokens.js'
 import { clearAttempts, takeAttempt } from '../data/sign-in.js'
 import { getUser, type UserRecord } from '../data/users.js'
-import { ApiError, invalidRequest, unauthenticated } from '../http/errors.js'
+import { DomainError, invalidRequest, tooManyRequests, unauthenticated } from '../errors.js'
+import type { Grant } from '../schemas/views.js'
 import { createAccessToken } from './access-tokens.js'
 
 /** After 5 failed password grants for a user within 15 minutes: 429 (API.md). */
@@ -17,7 +18,7 @@ export interface PasswordGrant {
 }
 
 /** Server Density's answer: the new token and who it belongs to. */
-export const grantView = (accessKey: string, token: AccessTokenRecord) => ({
+export const grantView = (accessKey: string, token: AccessTokenRecord): Grant => ({
   token: accessKey,
   tokenName: token.name,
   id: token.id,
@@ -43,15 +44,13 @@ function required<K extends string>(
 export const hashToCheck = (user: UserRecord | undefined) => user?.passwordHash ?? DUMMY_HASH
 
 const tooManyAttempts = (reopensAt: number, now: number) =>
-  new ApiError(
-    'too_many_requests',
+  tooManyRequests(
     'Too many failed attempts for this user; try again later.',
-    undefined,
-    { 'retry-after': String(Math.max(1, Math.ceil((reopensAt - now) / 1000))) },
+    Math.max(1, Math.ceil((reopensAt - now) / 1000)),
   )
 
 const mfaRequired = () =>
-  new ApiError(
+  new DomainError(
     'mfa_required',
     'This user has multi-factor authentication enabled: create the token with an existing token or in the UI.',
   )

@@ -1,5 +1,5 @@
 import type { Range } from '../data/keys.js'
-import { invalidRequest } from '../http/errors.js'
+import { invalidRequest } from '../errors.js'
 
 /** `count` and `offset` as validated by the PageQuery schema. */
 export interface PageQuery {

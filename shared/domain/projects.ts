@@ -9,17 +9,16 @@ import {
   type ProjectRecord,
   putProject,
 } from '../data/projects.js'
-import { alreadyExists, notFound } from '../http/errors.js'
+import { alreadyExists, notFound } from '../errors.js'
+import type { Project } from '../schemas/views.js'
 import { type Page, type PageQuery, pageRequest, toPage } from './pagination.js'
 
 /** ASA's project shape. */
-export const projectView = (project: ProjectRecord) => ({
+export const projectView = (project: ProjectRecord): Project => ({
   name: project.name,
   team_name: project.team,
   created_at: project.createdAt,
 })
-
-export type ProjectView = ReturnType<typeof projectView>
 
 export async function createProject(caller: UserCaller, name: string, now = new Date()) {
   const project = {
@@ -38,7 +37,7 @@ export async function fetchProject(team: string, name: string): Promise<ProjectR
   return project
 }
 
-export async function listTeamProjects(team: string, query: PageQuery): Promise<Page<ProjectView>> {
+export async function listTeamProjects(team: string, query: PageQuery): Promise<Page<Project>> {
   const range = ranges.projects(team)
   const request = pageRequest(range, query)
   const { items, last } = await listProjects(team, request.count, request.after)

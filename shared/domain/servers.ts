@@ -10,7 +10,8 @@ import {
   type ServerRecord,
   touchServer,
 } from '../data/servers.js'
-import { ApiError, notFound, unauthenticated } from '../http/errors.js'
+import { DomainError, notFound, unauthenticated } from '../errors.js'
+import type { Enrolled, Server } from '../schemas/views.js'
 import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { parseEnrollmentToken } from '../tokens/enrollment-token.js'
 import { issueServerToken, parseServerToken } from '../tokens/server-token.js'
@@ -26,7 +27,7 @@ export interface Enrollment {
 }
 
 /** ASA-style Server; `instance_details` is an extension. */
-export const serverView = (server: ServerRecord) => ({
+export const serverView = (server: ServerRecord): Server => ({
   id: server.id,
   hostname: server.hostname,
   os: server.os,
@@ -38,8 +39,6 @@ export const serverView = (server: ServerRecord) => ({
   last_seen: server.lastSeen,
   instance_details: server.instanceDetails,
 })
-
-export type ServerView = ReturnType<typeof serverView>
 
 /** What the enrollment route's path names: the token must be for exactly this project. */
 export interface ProjectRef {
@@ -75,7 +74,11 @@ export async function verifyEnrollmentToken(
 }
 
 /** Enrolls a server: one transaction; the server token exists in clear only in the answer. */
-export async function enroll(caller: EnrollmentCaller, request: Enrollment, now = new Date()) {
+export async function enroll(
+  caller: EnrollmentCaller,
+  request: Enrollment,
+  now = new Date(),
+): Promise<Enrolled> {
   const { team, project } = caller
   const id = uuidV7(now.getTime())
   const { token, secret } = issueServerToken({ team, project, id })
@@ -98,14 +101,7 @@ export async function enroll(caller: EnrollmentCaller, request: Enrollment, now 
 }
 
 export const serverRevoked = () =>
-  new ApiError(
-    'server_authorization_revoked',
-    'This server was deleted; enroll it again.',
-    undefined,
-    {
-      'www-authenticate': 'Bearer realm="latchkey", error="invalid_token"',
-    },
-  )
+  new DomainError('server_authorization_revoked', 'This server was deleted; enroll it again.')
 
 /**
  * A server's own token as a claim on the server in the path: its form, checksum and
@@ -154,7 +150,7 @@ export const listProjectServers = (
   team: string,
   project: string,
   query: PageQuery,
-): Promise<Page<ServerView>> =>
+): Promise<Page<Server>> =>
   projectChildrenPage(
     team,
     project,

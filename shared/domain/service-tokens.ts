@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { config } from '../config.js'
 import { getUser, type Role } from '../data/users.js'
-import { ApiError, unauthenticated } from '../http/errors.js'
+import { DomainError, unauthenticated } from '../errors.js'
 import { InvalidJws, signJws, verifyJws } from '../keys/jws.js'
 import { SERVICE_TOKEN_SECONDS } from '../keys/jwt-keys.js'
 import { describeError, log } from '../log.js'
+import type { ServiceToken } from '../schemas/views.js'
 import { verifyAccessToken } from './access-tokens.js'
 
 export interface ServiceClaims {
@@ -23,7 +24,7 @@ export async function createServiceToken(
   keyId: string,
   keySecret: string,
   now = new Date(),
-) {
+): Promise<ServiceToken> {
   const { token, recorded } = await verifyAccessToken(keySecret, now, (error) =>
     log('warn', 'lastUsed not recorded', describeError(error)),
   )
@@ -71,7 +72,7 @@ export async function verifyServiceToken(jwt: string): Promise<ServiceClaims> {
     remember(jwt, claims, Number(exp) * 1000)
     return claims
   } catch (error) {
-    if (error instanceof InvalidJws || error instanceof ApiError) throw unauthenticated()
+    if (error instanceof InvalidJws || error instanceof DomainError) throw unauthenticated()
     throw error // the keys could not be read: an outage, not a verdict on the token
   }
 }

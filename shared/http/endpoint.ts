@@ -2,12 +2,13 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
 import type { EnrollmentCaller, ServerClaim, UserCaller } from '../auth/caller.js'
 import { config } from '../config.js'
 import type { AgentAuth, RouteSpec, UserAuth } from '../routes.js'
-import type { HttpResult, Middleware } from './event.js'
+import type { Middleware } from './event.js'
 import { authenticateUser } from './middleware/authenticate.js'
 import { authenticateAgent } from './middleware/authenticate-agent.js'
 import { authorize } from './middleware/authorize.js'
 import { parseBody } from './middleware/parse-body.js'
 import { validateInput } from './middleware/validate.js'
+import { type Reply, toResult } from './reply.js'
 import { baseStack, type HttpHandler } from './stack.js'
 
 type CallerOf<K> = K extends 'user'
@@ -40,6 +41,8 @@ export interface Input<R extends RouteSpec> {
   baseUrl: string
 }
 
+type Handle<R extends RouteSpec> = (input: Input<R>) => Promise<Reply<R>>
+
 /**
  * The one middleware stack every endpoint uses: the base stack, then authentication,
  * authorisation, body parsing and validation, in that order.
@@ -47,7 +50,7 @@ export interface Input<R extends RouteSpec> {
 function stack<R extends RouteSpec>(
   route: R,
   authentication: Middleware,
-  handle: (input: Input<R>) => Promise<HttpResult>,
+  handle: Handle<R>,
 ): HttpHandler {
   return baseStack()
     .use(authentication)
@@ -60,21 +63,20 @@ function stack<R extends RouteSpec>(
       const request = { method: http.method, path: event.rawPath }
       const scheme = event.headers?.['x-forwarded-proto'] ?? 'https'
       const baseUrl = config().baseUrl ?? `${scheme}://${event.requestContext.domainName}`
-      return handle({
+      const reply = await handle({
         ...input,
         caller: event.caller,
         requestId,
         http: request,
         baseUrl,
       } as Input<R>)
+      return toResult(route, reply)
     }) as unknown as HttpHandler
 }
 
 /** An endpoint people call with a personal or service token. */
-export const endpoint = <R extends RouteSpec & { auth: UserAuth }>(
-  route: R,
-  handle: (input: Input<R>) => Promise<HttpResult>,
-) => stack(route, authenticateUser(route.auth), handle)
+export const endpoint = <R extends RouteSpec & { auth: UserAuth }>(route: R, handle: Handle<R>) =>
+  stack(route, authenticateUser(route.auth), handle)
 
 /** Authentication for routes that take no credential: none (and no verifier bundled). */
 const anyone: Middleware = { name: 'authenticate', before: () => undefined }
@@ -84,10 +86,8 @@ const anyone: Middleware = { name: 'authenticate', before: () => undefined }
  * exchange, whose credential is in its body). Its own builder so such functions
  * bundle no token verification.
  */
-export const openEndpoint = <R extends RouteSpec & { auth: 'none' }>(
-  route: R,
-  handle: (input: Input<R>) => Promise<HttpResult>,
-) => stack(route, anyone, handle)
+export const openEndpoint = <R extends RouteSpec & { auth: 'none' }>(route: R, handle: Handle<R>) =>
+  stack(route, anyone, handle)
 
 /**
  * An endpoint servers call, with an enrollment token or their own token. Its own
@@ -95,5 +95,5 @@ export const openEndpoint = <R extends RouteSpec & { auth: 'none' }>(
  */
 export const agentEndpoint = <R extends RouteSpec & { auth: AgentAuth }>(
   route: R,
-  handle: (input: Input<R>) => Promise<HttpResult>,
+  handle: Handle<R>,
 ) => stack(route, authenticateAgent(route.auth), handle)

@@ -1,24 +1,11 @@
-/**
- * The one error taxonomy. Handlers and the domain throw these; the error-mapping
- * middleware is the only place that turns them (or anything else) into a response.
- */
-export type ErrorCode =
-  | 'invalid_request'
-  | 'authentication_error'
-  | 'server_authorization_revoked'
-  | 'forbidden_error'
-  | 'mfa_required'
-  | 'quota_exceeded'
-  | 'resource_does_not_exist'
-  | 'method_not_allowed'
-  | 'resource_already_exists'
-  | 'payload_too_large'
-  | 'unsupported_content_type'
-  | 'too_many_requests'
-  | 'unknown_error'
-  | 'service_offline'
+import { isTransient } from '../data/errors.js'
+import { DomainError, type ErrorCode, serviceOffline, unknownError } from '../errors.js'
 
-const STATUS: Record<ErrorCode, number> = {
+/**
+ * The only place error codes meet HTTP: each code's status, and the headers its
+ * details call for. The domain raises `DomainError`s; this turns them into answers.
+ */
+export const STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
   authentication_error: 401,
   server_authorization_revoked: 401,
@@ -35,68 +22,21 @@ const STATUS: Record<ErrorCode, number> = {
   service_offline: 503,
 }
 
-export interface FieldError {
-  message: string
-  /** The field or parameter at fault, e.g. `name` or `tokenId`. */
-  description: string
+/** Any thrown value, as the error the client should see: outages are 503, the rest 500. */
+export function toDomainError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error
+  if (isTransient(error)) return serviceOffline()
+  return unknownError()
 }
 
-export class ApiError extends Error {
-  readonly status: number
-  readonly headers: Record<string, string>
-
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly errors?: FieldError[],
-    headers: Record<string, string> = {},
-  ) {
-    super(message)
-    this.name = 'ApiError'
-    this.status = STATUS[code]
-    this.headers = headers
-  }
+/** The headers an error's code and details call for. */
+export function errorHeaders(error: DomainError): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (error.code === 'authentication_error') headers['www-authenticate'] = 'Bearer realm="latchkey"'
+  if (error.code === 'server_authorization_revoked')
+    headers['www-authenticate'] = 'Bearer realm="latchkey", error="invalid_token"'
+  if (error.details.retryAfterSeconds !== undefined)
+    headers['retry-after'] = String(error.details.retryAfterSeconds)
+  if (error.details.allowed) headers.allow = error.details.allowed.join(', ')
+  return headers
 }
-
-/** One message for every credential failure, so the answer is no oracle. */
-export const AUTHENTICATION_MESSAGE = 'The credentials are missing, invalid, expired or revoked.'
-
-export const invalidRequest = (message: string, errors?: FieldError[]) =>
-  new ApiError('invalid_request', message, errors)
-
-export const unauthenticated = () =>
-  new ApiError('authentication_error', AUTHENTICATION_MESSAGE, undefined, {
-    'www-authenticate': 'Bearer realm="latchkey"',
-  })
-
-export const forbidden = (message: string) => new ApiError('forbidden_error', message)
-
-export const notFound = (what: string) =>
-  new ApiError('resource_does_not_exist', `${what} does not exist.`)
-
-export const alreadyExists = (message: string) => new ApiError('resource_already_exists', message)
-
-export const methodNotAllowed = (method: string, allow: readonly string[]) =>
-  new ApiError('method_not_allowed', `Method ${method} is not allowed here.`, undefined, {
-    allow: allow.join(', '),
-  })
-
-export const payloadTooLarge = (limit: number) =>
-  new ApiError('payload_too_large', `The request body is larger than ${limit} bytes.`)
-
-export const unsupportedContentType = (type: string, accepted: readonly string[]) =>
-  new ApiError(
-    'unsupported_content_type',
-    `Content-Type ${type || '(none)'} is not supported; send ${accepted.join(' or ')}.`,
-  )
-
-export const serviceOffline = (retryAfterSeconds: number) =>
-  new ApiError(
-    'service_offline',
-    'The service is busy or briefly unavailable; retry shortly.',
-    undefined,
-    { 'retry-after': String(retryAfterSeconds) },
-  )
-
-export const unknownError = () =>
-  new ApiError('unknown_error', 'Something went wrong on our side; the request id names it.')

@@ -11,21 +11,21 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
     body: JSON.stringify(body),
   }) satisfies HttpResult
 
-export const noContent = (): HttpResult => ({ statusCode: 204, headers: {}, body: '' })
+/** The reply of a route that answers 204. */
+export const noContent = { status: 204 } as const
 
 /**
  * A `/v1` list page: `{"list": [...]}` plus, while more remain, a `Link` to the next
  * page (a relative reference, resolved against the request's own URL).
  */
-export function listPage(
+export function listReply<T>(
   path: string,
-  page: { list: unknown[]; next?: { count: number; offset: string } },
-  extra: Record<string, string> = {},
-): HttpResult {
-  const headers: Record<string, string> = { ...extra }
+  page: { list: T[]; next?: { count: number; offset: string } },
+) {
+  const headers: Record<string, string> = {}
   if (page.next) {
     const query = new URLSearchParams({ count: String(page.next.count), offset: page.next.offset })
     headers.link = `<${path}?${query}>; rel="next"`
   }
-  return json(200, { list: page.list }, headers)
+  return { status: 200 as const, body: { list: page.list }, headers }
 }

@@ -1,10 +1,12 @@
 import middy from '@middy/core'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import type { RouteSpec } from '../routes.js'
 import type { HttpResult, Internal, LatchkeyEvent } from './event.js'
 import { accessLog } from './middleware/access-log.js'
 import { errorResponse } from './middleware/error-response.js'
 import { normalizeHeaders } from './middleware/normalize-headers.js'
 import { requestIdHeader } from './middleware/request-id.js'
+import { type Reply, toResult } from './reply.js'
 
 /** What Lambda (and the local server) calls: an API Gateway payload 2.0 event in, a result out. */
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
@@ -27,10 +29,9 @@ export const baseStack = () =>
  * For routes that read no credential and no input (the JWKS): the base stack alone,
  * so their bundles carry no authentication, validation or DynamoDB code.
  */
-export function publicEndpoint(
-  // Named for the reader and checked by type: such a row has nothing to apply.
-  _route: { auth: 'none'; body?: undefined; params?: undefined; query?: undefined },
-  handle: () => Promise<HttpResult>,
-): HttpHandler {
-  return baseStack().handler(handle) as unknown as HttpHandler
+export function publicEndpoint<
+  // Checked by type: such a row has no input to apply.
+  R extends RouteSpec & { auth: 'none'; body?: undefined; params?: undefined; query?: undefined },
+>(route: R, handle: () => Promise<Reply<R>>): HttpHandler {
+  return baseStack().handler(async () => toResult(route, await handle())) as unknown as HttpHandler
 }

@@ -1,4 +1,10 @@
-/** A small fetch wrapper for tests: JSON in, status + headers + parsed body out. */
+import { contractViolation } from './contract.js'
+
+/**
+ * A small fetch wrapper for tests: JSON in, status + headers + parsed body out. Every
+ * answer is checked against its route's contract (test/support/contract.ts); a test
+ * that means to receive an answer outside it passes `unchecked`.
+ */
 export interface Reply {
   status: number
   headers: Headers
@@ -14,6 +20,8 @@ export interface RequestOptions {
   body?: unknown
   rawBody?: string
   headers?: Record<string, string>
+  /** Skips the contract check (for raw transport tests of the local server itself). */
+  unchecked?: boolean
 }
 
 export function client(baseUrl: string) {
@@ -36,6 +44,16 @@ export function client(baseUrl: string) {
       parsed = text ? JSON.parse(text) : undefined
     } catch {
       parsed = undefined
+    }
+    if (!options.unchecked) {
+      const violation = contractViolation({
+        method,
+        path,
+        status: response.status,
+        body: parsed,
+        text,
+      })
+      if (violation) throw new Error(`Contract broken: ${violation}`)
     }
     return { status: response.status, headers: response.headers, body: parsed, text }
   }

@@ -1,7 +1,7 @@
 import { presentedCredential } from '../../auth/credentials.js'
 import { claimServer, verifyEnrollmentToken } from '../../domain/servers.js'
+import { unauthenticated } from '../../errors.js'
 import type { AgentAuth } from '../../routes.js'
-import { unauthenticated } from '../errors.js'
 import type { Middleware } from '../event.js'
 
 /**

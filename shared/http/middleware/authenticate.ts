@@ -1,9 +1,9 @@
 import { presentedCredential } from '../../auth/credentials.js'
 import { verifyAccessToken } from '../../domain/access-tokens.js'
 import { verifyServiceToken } from '../../domain/service-tokens.js'
+import { unauthenticated } from '../../errors.js'
 import { describeError, log } from '../../log.js'
 import type { UserAuth } from '../../routes.js'
-import { unauthenticated } from '../errors.js'
 import type { Middleware } from '../event.js'
 
 /** Personal tokens never contain dots; a compact JWS always has exactly two. */

@@ -1,7 +1,7 @@
 import type { UserCaller } from '../../auth/caller.js'
 import { type Access, allows } from '../../auth/policy.js'
 import { getUser, type Role } from '../../data/users.js'
-import { forbidden, notFound, unauthenticated } from '../errors.js'
+import { forbidden, notFound, unauthenticated } from '../../errors.js'
 import type { Middleware } from '../event.js'
 
 /**

@@ -1,31 +1,23 @@
-import { isTransient } from '../../data/errors.js'
+import type { DomainError } from '../../errors.js'
 import { describeError, log } from '../../log.js'
-import { ApiError, serviceOffline, unknownError } from '../errors.js'
+import { errorHeaders, STATUS, toDomainError } from '../errors.js'
 import type { HttpResult, Middleware } from '../event.js'
 import { json } from '../response.js'
 
-const RETRY_AFTER_SECONDS = 1
-
-/** The contract's error body for an ApiError; 5xx bodies also carry the request id. */
-export function errorResult(error: ApiError, requestId: string): HttpResult {
+/** The contract's error body for an error; 5xx bodies also carry the request id. */
+export function errorResult(error: DomainError, requestId: string): HttpResult {
+  const status = STATUS[error.code]
   const body = {
     code: error.code,
     message: error.message,
     ...(error.errors && { errors: error.errors }),
-    ...(error.status >= 500 && { requestId }),
+    ...(status >= 500 && { requestId }),
   }
-  return json(error.status, body, error.headers)
-}
-
-/** Any thrown value, as the ApiError the client should see. */
-export function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error
-  if (isTransient(error)) return serviceOffline(RETRY_AFTER_SECONDS)
-  return unknownError()
+  return json(status, body, errorHeaders(error))
 }
 
 /**
- * The one place failures become responses. Anything that is not an ApiError is
+ * The one place failures become responses. Anything that is not a DomainError is
  * logged with its stack under the request id and answered without internals.
  */
 export function errorResponse(): Middleware {
@@ -33,15 +25,15 @@ export function errorResponse(): Middleware {
     name: 'errorResponse',
     onError: (request) => {
       const requestId = request.event.requestContext.requestId
-      const apiError = toApiError(request.error)
-      if (apiError.status >= 500) {
+      const error = toDomainError(request.error)
+      if (STATUS[error.code] >= 500) {
         log('error', 'request failed', {
           requestId,
-          code: apiError.code,
+          code: error.code,
           ...describeError(request.error),
         })
       }
-      request.response = errorResult(apiError, requestId)
+      request.response = errorResult(error, requestId)
     },
   }
 }

@@ -1,5 +1,5 @@
+import { invalidRequest, payloadTooLarge, unsupportedContentType } from '../../errors.js'
 import type { BodyType, RouteSpec } from '../../routes.js'
-import { invalidRequest, payloadTooLarge, unsupportedContentType } from '../errors.js'
 import type { Middleware } from '../event.js'
 
 /** Far above any body of this API; a bound on what one request can make us parse. */

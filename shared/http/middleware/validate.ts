@@ -1,6 +1,6 @@
+import { type FieldError, invalidRequest } from '../../errors.js'
 import type { RouteSpec } from '../../routes.js'
 import type { SchemaError } from '../../schemas/validator.js'
-import { type FieldError, invalidRequest } from '../errors.js'
 import type { Middleware } from '../event.js'
 
 type Location = 'body' | 'params' | 'query'

@@ -1,0 +1,182 @@
+/**
+ * The OpenAPI 3.1 document, built from the route table: paths, parameters and bodies
+ * from the request schemas, every answer from the rows' `responses` and `errorsOf`,
+ * security from each row's `auth`. Pure: `scripts/build-docs.ts` writes it, the tests
+ * validate it.
+ */
+import { STATUS } from '../shared/http/errors.js'
+import { errorsOf, type RouteSpec, routeList } from '../shared/routes.js'
+import { ErrorBody } from '../shared/schemas/views.js'
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+type JsonObject = { [key: string]: Json }
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * Schemas become components: a request schema under its `$id`, a view under its
+ * `title`; every use of one is a `$ref`, so the document names each shape once.
+ */
+class Components {
+  readonly schemas: Record<string, Json> = {}
+
+  ref(schema: unknown): Json {
+    if (Array.isArray(schema)) return schema.map((item) => this.ref(item))
+    if (!isObject(schema)) return schema as Json
+    const name = typeof schema.$id === 'string' ? schema.$id : schema.title
+    const { $id: _id, ...rest } = schema
+    const body: JsonObject = {}
+    for (const [key, value] of Object.entries(rest)) body[key] = this.ref(value)
+    if (typeof name !== 'string') return body
+    this.schemas[name] ??= body
+    return { $ref: `#/components/schemas/${name}` }
+  }
+}
+
+const securityOf: Record<RouteSpec['auth'], JsonObject[]> = {
+  none: [],
+  user: [{ personalToken: [] }, { personalTokenQuery: [] }, { serviceToken: [] }],
+  optional: [{ personalToken: [] }, { personalTokenQuery: [] }, { serviceToken: [] }, {}],
+  enrollment: [{ enrollmentToken: [] }],
+  server: [{ serverToken: [] }],
+}
+
+const securitySchemes = {
+  personalToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A personal access token (`lk_...`).',
+  },
+  personalTokenQuery: {
+    type: 'apiKey',
+    in: 'query',
+    name: 'token',
+    description: 'A personal access token in `?token=` (Server Density clients send it so).',
+  },
+  serviceToken: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A one-hour service bearer token from `POST /v1/teams/{team}/service_token`.',
+  },
+  enrollmentToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: "A server enrollment token (the agent's, on the enroll route only).",
+  },
+  serverToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: "An enrolled server's own token (`lks_...`).",
+  },
+} as const
+
+const headerDocs: Record<string, JsonObject> = {
+  link: {
+    description: 'While more remain: `<...?count=N&offset=CURSOR>; rel="next"`.',
+    schema: { type: 'string' },
+  },
+  'retry-after': { description: 'Seconds to wait before retrying.', schema: { type: 'string' } },
+  'www-authenticate': { description: 'The Bearer challenge.', schema: { type: 'string' } },
+  allow: { description: 'The methods the path takes.', schema: { type: 'string' } },
+  'cache-control': { description: "The answer's cache policy.", schema: { type: 'string' } },
+  'x-request-id': { description: 'Names the request in the logs.', schema: { type: 'string' } },
+}
+
+const headersOf = (names: string[]): JsonObject =>
+  Object.fromEntries(names.map((name) => [name, headerDocs[name] ?? {}]))
+
+function parameters(route: RouteSpec, components: Components): Json[] {
+  const out: Json[] = []
+  for (const [location, compiled] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
+    const schema = compiled?.schema as
+      | { properties?: Record<string, unknown>; required?: readonly string[] }
+      | undefined
+    for (const [name, property] of Object.entries(schema?.properties ?? {})) {
+      // The credential's own query parameter is a security scheme, not an input.
+      if (location === 'query' && name === 'token') continue
+      out.push({
+        name,
+        in: location,
+        required: location === 'path' || (schema?.required ?? []).includes(name),
+        schema: components.ref(property),
+      })
+    }
+  }
+  return out
+}
+
+function responses(route: RouteSpec, components: Components): JsonObject {
+  const out: JsonObject = {}
+  const always = ['x-request-id', ...(route.cache ? ['cache-control'] : [])]
+  for (const [status, spec] of Object.entries(route.responses)) {
+    out[status] = {
+      description: spec.description,
+      headers: headersOf([...always, ...(spec.headers ?? [])]),
+      ...(spec.body && { content: { 'application/json': { schema: components.ref(spec.body) } } }),
+    }
+  }
+  const byStatus = new Map<number, string[]>()
+  for (const code of errorsOf(route)) {
+    const status = STATUS[code]
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code])
+  }
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const extra = [
+      ...(status === 401 ? ['www-authenticate'] : []),
+      ...(status === 405 ? ['allow'] : []),
+      ...(status === 429 || status === 503 ? ['retry-after'] : []),
+    ]
+    out[String(status)] = {
+      description: `Error: ${codes.map((code) => `\`${code}\``).join(', ')}`,
+      headers: headersOf(['x-request-id', ...extra]),
+      content: { 'application/json': { schema: components.ref(ErrorBody) } },
+    }
+  }
+  return out
+}
+
+function requestBody(route: RouteSpec, components: Components): JsonObject | undefined {
+  if (!route.body) return undefined
+  const schema = components.ref(route.body.schema)
+  const types = route.bodyTypes ?? ['json']
+  const content: JsonObject = {}
+  if (types.includes('json')) content['application/json'] = { schema }
+  if (types.includes('form')) content['application/x-www-form-urlencoded'] = { schema }
+  return { required: !route.optionalBody, content }
+}
+
+export function openApiDocument(version: string): JsonObject {
+  const components = new Components()
+  const paths: Record<string, JsonObject> = {}
+  for (const route of routeList) {
+    const operation: JsonObject = {
+      operationId: route.id,
+      summary: route.summary,
+      tags: [route.handler.split('/')[0] ?? 'other'],
+      security: securityOf[route.auth],
+      responses: responses(route, components),
+    }
+    const params = parameters(route, components)
+    if (params.length) operation.parameters = params
+    const body = requestBody(route, components)
+    if (body) operation.requestBody = body
+    if (route.access) operation['x-latchkey-access'] = route.access
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Latchkey',
+      version,
+      description:
+        'A self-hosted token service: Seqera Tower personal tokens, Server Density token grants, Okta ASA service tokens, projects, server enrollment tokens and servers. Generated from the route table (`npm run docs`).',
+    },
+    paths,
+    components: { schemas: components.schemas, securitySchemes },
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The one error taxonomy: what went wrong, as the machine code the contract names, a
+ * sentence for people, the fields at fault, and when a retry may succeed. The domain,
+ * the data layer, authentication and the CLI raise and read these; they carry no
+ * status code and no header. Only `shared/http/errors.ts` turns them into HTTP, and
+ * the CLI into exit codes.
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'authentication_error'
+  | 'server_authorization_revoked'
+  | 'forbidden_error'
+  | 'mfa_required'
+  | 'quota_exceeded'
+  | 'resource_does_not_exist'
+  | 'method_not_allowed'
+  | 'resource_already_exists'
+  | 'payload_too_large'
+  | 'unsupported_content_type'
+  | 'too_many_requests'
+  | 'unknown_error'
+  | 'service_offline'
+
+export interface FieldError {
+  message: string
+  /** The field or parameter at fault, e.g. `name` or `tokenId`. */
+  description: string
+}
+
+export interface ErrorDetails {
+  /** When to try again (locked out, rate limited, an outage). */
+  retryAfterSeconds?: number
+  /** The methods a path does take (a method not allowed). */
+  allowed?: readonly string[]
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors?: FieldError[],
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message)
+    this.name = 'DomainError'
+  }
+}
+
+/** One message for every credential failure, so the answer is no oracle. */
+export const AUTHENTICATION_MESSAGE = 'The credentials are missing, invalid, expired or revoked.'
+
+export const invalidRequest = (message: string, errors?: FieldError[]) =>
+  new DomainError('invalid_request', message, errors)
+
+export const unauthenticated = () => new DomainError('authentication_error', AUTHENTICATION_MESSAGE)
+
+export const forbidden = (message: string) => new DomainError('forbidden_error', message)
+
+export const notFound = (what: string) =>
+  new DomainError('resource_does_not_exist', `${what} does not exist.`)
+
+export const alreadyExists = (message: string) =>
+  new DomainError('resource_already_exists', message)
+
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new DomainError('too_many_requests', message, undefined, { retryAfterSeconds })
+
+export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
+  new DomainError('method_not_allowed', `Method ${method} is not allowed here.`, undefined, {
+    allowed,
+  })
+
+export const payloadTooLarge = (limit: number) =>
+  new DomainError('payload_too_large', `The request body is larger than ${limit} bytes.`)
+
+export const unsupportedContentType = (type: string, accepted: readonly string[]) =>
+  new DomainError(
+    'unsupported_content_type',
+    `Content-Type ${type || '(none)'} is not supported; send ${accepted.join(' or ')}.`,
+  )
+
+/** The store (or the network to it) is overloaded or down: nothing was decided. */
+export const serviceOffline = (retryAfterSeconds = 1) =>
+  new DomainError(
+    'service_offline',
+    'The service is busy or briefly unavailable; retry shortly.',
+    undefined,
+    { retryAfterSeconds },
+  )
+
+export const unknownError = () =>
+  new DomainError('unknown_error', 'Something went wrong on our side; the request id names it.')

@@ -1,0 +1,231 @@
+/**
+ * What the API answers, declared once as JSON Schemas: the routes' response columns,
+ * the OpenAPI document and the integration suite's response checks read these, and
+ * the types of what handlers return are derived from them (`View<typeof X>`), so a
+ * view that grows a field its schema lacks fails to type-check. A `title` names a
+ * schema in the docs (and becomes a `$ref` in the OpenAPI document).
+ */
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
+
+/** The TypeScript type of a view schema. */
+export type View<S extends JSONSchema> = FromSchema<S>
+
+const time = { type: 'string', format: 'date-time' } as const
+const timeOrNull = { type: ['string', 'null'], format: 'date-time' } as const
+
+export const FieldErrorView = {
+  title: 'FieldError',
+  type: 'object',
+  additionalProperties: false,
+  required: ['message', 'description'],
+  properties: {
+    message: { type: 'string' },
+    description: { type: 'string', description: 'the field or parameter at fault' },
+  },
+} as const
+
+export const ErrorBody = {
+  title: 'Error',
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'message'],
+  properties: {
+    code: { type: 'string', description: 'the machine code, e.g. invalid_request' },
+    message: { type: 'string' },
+    errors: { type: 'array', items: FieldErrorView },
+    requestId: { type: 'string', description: '5xx only: names the failure in the logs' },
+  },
+} as const
+
+export const AccessTokenView = {
+  title: 'AccessToken',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'token', 'name', 'lastUsed', 'dateCreated', 'basicAuth', 'expiresAt'],
+  properties: {
+    id: { type: 'integer', minimum: 1 },
+    token: { type: 'null' },
+    name: { type: 'string' },
+    lastUsed: timeOrNull,
+    dateCreated: time,
+    basicAuth: { type: 'null' },
+    expiresAt: timeOrNull,
+  },
+} as const
+
+export const AccessTokenList = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['tokens'],
+  properties: { tokens: { type: 'array', items: AccessTokenView } },
+} as const
+
+export const CreatedAccessToken = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['accessKey', 'token'],
+  properties: {
+    accessKey: { type: 'string', description: 'the secret, shown only in this answer' },
+    token: AccessTokenView,
+  },
+} as const
+
+export const GrantView = {
+  title: 'Grant',
+  type: 'object',
+  additionalProperties: false,
+  required: ['token', 'tokenName', 'id', 'accountName', 'username', 'dateCreated'],
+  properties: {
+    token: { type: 'string', description: 'the secret, shown only in this answer' },
+    tokenName: { type: 'string' },
+    id: { type: 'integer', minimum: 1 },
+    accountName: { type: 'string' },
+    username: { type: 'string' },
+    dateCreated: time,
+  },
+} as const
+
+export const ServiceTokenView = {
+  title: 'ServiceToken',
+  type: 'object',
+  additionalProperties: false,
+  required: ['bearer_token', 'expires_at', 'team_name'],
+  properties: {
+    bearer_token: { type: 'string', description: 'an ES256 JWT' },
+    expires_at: time,
+    team_name: { type: 'string' },
+  },
+} as const
+
+export const JwksView = {
+  title: 'JWKS',
+  type: 'object',
+  additionalProperties: false,
+  required: ['keys'],
+  properties: {
+    keys: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['kty', 'kid'],
+        properties: { kty: { type: 'string' }, kid: { type: 'string' } },
+      },
+    },
+  },
+} as const
+
+export const ProjectView = {
+  title: 'Project',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'team_name', 'created_at'],
+  properties: {
+    name: { type: 'string' },
+    team_name: { type: 'string' },
+    created_at: time,
+  },
+} as const
+
+export const ProjectList = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['list'],
+  properties: { list: { type: 'array', items: ProjectView } },
+} as const
+
+export const EnrollmentTokenView = {
+  title: 'ServerEnrollmentToken',
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'id',
+    'token',
+    'description',
+    'created_by_user',
+    'issued_at',
+    'expires_at',
+    'max_uses',
+    'uses',
+    'last_used_at',
+  ],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    token: { type: 'string', description: 'base64 JSON with the secret `s` and base URL `u`' },
+    description: { type: 'string' },
+    created_by_user: { type: 'string' },
+    issued_at: time,
+    expires_at: timeOrNull,
+    max_uses: { type: ['integer', 'null'] },
+    uses: { type: 'integer', minimum: 0 },
+    last_used_at: timeOrNull,
+  },
+} as const
+
+export const EnrollmentTokenList = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['list'],
+  properties: { list: { type: 'array', items: EnrollmentTokenView } },
+} as const
+
+export const ServerView = {
+  title: 'Server',
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'id',
+    'hostname',
+    'os',
+    'canonical_name',
+    'project_name',
+    'team_name',
+    'enrollment_token_id',
+    'registered_at',
+    'last_seen',
+    'instance_details',
+  ],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    hostname: { type: 'string' },
+    os: { type: ['string', 'null'] },
+    canonical_name: { type: ['string', 'null'] },
+    project_name: { type: 'string' },
+    team_name: { type: 'string' },
+    enrollment_token_id: { type: 'string' },
+    registered_at: time,
+    last_seen: timeOrNull,
+    instance_details: { type: ['object', 'null'] },
+  },
+} as const
+
+export const ServerList = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['list'],
+  properties: { list: { type: 'array', items: ServerView } },
+} as const
+
+export const EnrolledServer = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['server', 'server_token'],
+  properties: {
+    server: ServerView,
+    server_token: { type: 'string', description: 'the server token, shown only in this answer' },
+  },
+} as const
+
+export const OpenApiView = {
+  title: 'OpenAPI',
+  type: 'object',
+  required: ['openapi', 'info', 'paths'],
+  properties: { openapi: { type: 'string' }, info: { type: 'object' }, paths: { type: 'object' } },
+} as const
+
+export type AccessToken = View<typeof AccessTokenView>
+export type Grant = View<typeof GrantView>
+export type ServiceToken = View<typeof ServiceTokenView>
+export type Project = View<typeof ProjectView>
+export type ServerEnrollmentToken = View<typeof EnrollmentTokenView>
+export type Server = View<typeof ServerView>
+export type Enrolled = View<typeof EnrolledServer>
