@@ -6,7 +6,13 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { Ajv } from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
-import { schemas } from '../shared/schemas/index.js'
+import { requestSchemas } from '../shared/schemas/request-schemas.js'
+
+const schemas = requestSchemas.map(([name, schema]) => {
+  if (name !== schema.$id)
+    throw new Error(`export ${name} has $id ${schema.$id}: name it after its $id`)
+  return schema
+})
 
 const OUTPUT = new URL('../shared/schemas/validators.gen.ts', import.meta.url)
 

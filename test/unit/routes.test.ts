@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { fallbackHandler, routeList } from '../../shared/routes.js'
-import { schemas } from '../../shared/schemas/index.js'
+import { requestSchemas } from '../../shared/schemas/request-schemas.js'
+
+const schemas = requestSchemas.map(([, schema]) => schema)
+
 import * as compiled from '../../shared/schemas/validators.gen.js'
 
 const root = new URL('../..', import.meta.url)
