@@ -11,11 +11,13 @@ import {
   EnrollmentTokenPath,
   EnrollServerBody,
   PageQuery,
+  ProjectListQuery,
   ProjectPath,
   ServerPath,
   TeamPath,
   TokenGrantBody,
   TokenGrantQuery,
+  UpdateProjectBody,
 } from './schemas/validators.gen.js'
 import {
   AccessTokenList,
@@ -263,11 +265,19 @@ export const listProjects = {
   handler: 'projects/list',
   auth: 'user',
   access: 'read',
-  summary: "Lists the team's projects by name, a page at a time.",
-  responses: { 200: { body: ProjectList, headers: ['link'], description: 'A page of projects' } },
+  summary:
+    "Lists the team's projects by name, a page at a time; `contains` filters by name, `descending` reverses, `prev` pages back.",
+  responses: {
+    200: {
+      body: ProjectList,
+      headers: ['link'],
+      description:
+        'A page of projects; `Link` to the next (and, after the first, the previous) page',
+    },
+  },
   errors: [],
   params: TeamPath,
-  query: PageQuery,
+  query: ProjectListQuery,
   table: ['Query'],
 } as const satisfies RouteSpec
 
@@ -277,8 +287,8 @@ export const createProject = {
   handler: 'projects/create',
   auth: 'user',
   access: 'manage',
-  summary: 'Creates a project (admins).',
-  responses: { 201: { body: ProjectView, description: 'The project' } },
+  summary: 'Creates a project with any of its ASA settings (admins).',
+  responses: { 201: { body: ProjectView, description: 'The project, with every setting' } },
   errors: ['resource_already_exists'],
   params: TeamPath,
   body: CreateProjectBody,
@@ -296,6 +306,21 @@ export const getProject = {
   errors: ['resource_does_not_exist'],
   params: ProjectPath,
   table: ['GetItem'],
+} as const satisfies RouteSpec
+
+export const updateProject = {
+  method: 'PUT',
+  path: '/v1/teams/{team}/projects/{project}',
+  handler: 'projects/update',
+  auth: 'user',
+  access: 'manage',
+  summary: 'Changes the settings it names (admins); the name may be repeated, not changed.',
+  responses: { 204: { description: 'Changed (or already so)' } },
+  errors: ['resource_does_not_exist'],
+  params: ProjectPath,
+  body: UpdateProjectBody,
+  // read the project; write the changed settings conditionally
+  table: ['GetItem', 'UpdateItem'],
 } as const satisfies RouteSpec
 
 export const deleteProject = {
@@ -464,6 +489,7 @@ export const routes = {
   listProjects,
   createProject,
   getProject,
+  updateProject,
   deleteProject,
   listEnrollmentTokens,
   createEnrollmentToken,

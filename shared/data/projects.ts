@@ -1,34 +1,74 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { uuidV7 } from '../tokens/uuid.js'
 import { type WriteRequest, writeAll } from './batch.js'
 import { db, tableName } from './client.js'
 import { isConditionFailed } from './errors.js'
 import { type Key, keys, type Range, ranges } from './keys.js'
-import { rangePages, readRange } from './page.js'
+import { type RangeOptions, rangePages, readRange } from './page.js'
+import {
+  PROJECT_SETTING_NAMES,
+  type ProjectSettingName,
+  SETTING_TYPES,
+  type StoredSettings,
+} from './project-settings.js'
 import { type DeletedEntity, putTombstone, tombstoneItem } from './tombstones.js'
 import { transact } from './transact.js'
 
 export interface ProjectRecord {
   team: string
   name: string
+  /** Absent on projects created before projects had ids (the domain derives theirs). */
+  id?: string
   createdAt: string
   /** Who created it, for the change stream's events. */
   createdBy: string
+  settings: StoredSettings
+  /** Counts updates, for optimistic concurrency; absent until the first. */
+  version?: number
+  /** Set when a delete has begun (the project is closed to new tokens and servers). */
+  deleting?: string
 }
 
-const fromItem = (item: Record<string, unknown>): ProjectRecord => ({
-  team: String(item.team),
-  name: String(item.name),
-  createdAt: String(item.createdAt),
-  createdBy: String(item.createdBy),
-})
+export type NewProject = Omit<ProjectRecord, 'id' | 'settings' | 'version' | 'deleting'> & {
+  /** A new id (UUID v7) when not given. */
+  id?: string
+  settings?: StoredSettings
+}
+
+const fromItem = (item: Record<string, unknown>): ProjectRecord => {
+  const settings: StoredSettings = {}
+  for (const name of PROJECT_SETTING_NAMES) {
+    const value = item[name]
+    const isSetting =
+      typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string'
+    if (isSetting && typeof value === SETTING_TYPES[name]) settings[name] = value
+  }
+  return {
+    team: String(item.team),
+    name: String(item.name),
+    ...(typeof item.id === 'string' && { id: item.id }),
+    createdAt: String(item.createdAt),
+    createdBy: String(item.createdBy),
+    settings,
+    ...(typeof item.version === 'number' && { version: item.version }),
+    ...(typeof item.deleting === 'string' && { deleting: item.deleting }),
+  }
+}
 
 /** Creates a project; false when one of that name exists already. */
-export async function putProject(project: ProjectRecord): Promise<boolean> {
+export async function putProject(project: NewProject): Promise<boolean> {
+  const { settings, ...fields } = project
   try {
     await db.send(
       new PutCommand({
         TableName: tableName,
-        Item: { ...keys.project(project.team, project.name), kind: 'Project', ...project },
+        Item: {
+          ...keys.project(project.team, project.name),
+          kind: 'Project',
+          ...fields,
+          id: project.id ?? uuidV7(),
+          ...settings,
+        },
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     )
@@ -46,9 +86,89 @@ export async function getProject(team: string, name: string): Promise<ProjectRec
   return Item ? fromItem(Item) : undefined
 }
 
-/** One page of a team's projects, by name. */
-export async function listProjects(team: string, count: number, after?: string) {
-  const { items, last } = await readRange(ranges.projects(team), count, after)
+export interface SettingsUpdate {
+  /** Settings to set, and settings to unset (back to their defaults). */
+  set: StoredSettings
+  unset: ProjectSettingName[]
+  /** The project's id, stored now if the project predates stored ids. */
+  id: string
+  /** The version the change was computed from; the write fails if another came first. */
+  version?: number
+  updatedAt: string
+  updatedBy: string
+}
+
+/**
+ * Changes a project's settings in one conditional UpdateItem. False when the project
+ * is gone, being deleted, or was updated since `version` was read (the caller reads
+ * again and retries). `updatedAt`/`updatedBy` feed the ProjectUpdated event.
+ */
+export async function updateProjectSettings(
+  team: string,
+  name: string,
+  update: SettingsUpdate,
+): Promise<boolean> {
+  const names: Record<string, string> = {
+    '#id': 'id',
+    '#version': 'version',
+    '#updatedAt': 'updatedAt',
+    '#updatedBy': 'updatedBy',
+    '#deleting': 'deleting',
+  }
+  const values: Record<string, unknown> = {
+    ':id': update.id,
+    ':next': (update.version ?? 0) + 1,
+    ':at': update.updatedAt,
+    ':by': update.updatedBy,
+  }
+  const sets = ['#id = if_not_exists(#id, :id)', '#version = :next']
+  sets.push('#updatedAt = :at', '#updatedBy = :by')
+  for (const [setting, value] of Object.entries(update.set)) {
+    names[`#${setting}`] = setting
+    values[`:${setting}`] = value
+    sets.push(`#${setting} = :${setting}`)
+  }
+  for (const setting of update.unset) names[`#${setting}`] = setting
+  const removes = update.unset.map((setting) => `#${setting}`)
+  const current = update.version === undefined ? 'attribute_not_exists(#version)' : '#version = :v'
+  if (update.version !== undefined) values[':v'] = update.version
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.project(team, name),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: `attribute_exists(PK) AND attribute_not_exists(#deleting) AND ${current}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    )
+    return true
+  } catch (error) {
+    if (isConditionFailed(error)) return false
+    throw error
+  }
+}
+
+/**
+ * One page of a team's projects, by name (backward: from the end), optionally only
+ * those whose name contains `contains` (a filtered page reads a bounded number of
+ * projects: see readRange).
+ */
+export async function listProjects(
+  team: string,
+  count: number,
+  after: string | undefined,
+  options: { backward?: boolean; contains?: string } = {},
+) {
+  const read: RangeOptions = { backward: options.backward }
+  if (options.contains)
+    read.filter = {
+      expression: 'contains(#name, :contains)',
+      names: { '#name': 'name' },
+      values: { ':contains': options.contains },
+    }
+  const { items, last } = await readRange(ranges.projects(team), count, after, read)
   return { items: items.map(fromItem), last }
 }
 

@@ -1,5 +1,13 @@
 import type { UserCaller } from '../auth/caller.js'
-import { type Range, ranges } from '../data/keys.js'
+import { keys, type Range, ranges } from '../data/keys.js'
+import {
+  PROJECT_DEFAULTS,
+  PROJECT_SETTING_NAMES,
+  type ProjectSettingName,
+  type ProjectSettings,
+  type SettingValue,
+  type StoredSettings,
+} from '../data/project-settings.js'
 import {
   closeProject,
   deleteProjectChildren,
@@ -8,26 +16,93 @@ import {
   listProjects,
   type ProjectRecord,
   putProject,
+  updateProjectSettings,
 } from '../data/projects.js'
-import { alreadyExists, notFound } from '../errors.js'
+import { alreadyExists, invalidRequest, notFound, serviceOffline } from '../errors.js'
 import type { Project } from '../schemas/views.js'
-import { type Page, type PageQuery, pageRequest, toPage } from './pagination.js'
+import { uuidV5, uuidV7 } from '../tokens/uuid.js'
+import { type Page, type PageQuery, pageRequest, toPage, toTwoWayPage } from './pagination.js'
 
-/** ASA's project shape. */
+/** Settings as a request gives them: `null`, or `""` for a string, means "back to the default". */
+export type SettingsInput = { [K in ProjectSettingName]?: SettingValue | null }
+
+/**
+ * Namespace of the ids derived for projects stored before projects had one: a UUID v5
+ * of team, name and creation time. Those never change while the project lives, so the
+ * id is stable without a backfill (which would make reads write); a project deleted
+ * and made again has another creation time, so another id. New projects store a v7.
+ */
+const LEGACY_PROJECT_IDS = '3f0c64b5-5d1e-4a5e-9f43-1c7a3e0b9d27'
+
+export const projectId = (project: ProjectRecord) =>
+  project.id ?? uuidV5(LEGACY_PROJECT_IDS, `${project.team}/${project.name}/${project.createdAt}`)
+
+/**
+ * Every setting: the stored value, else ASA's default. Stored values are typed as the
+ * schemas admitted them and read back by type (data/projects.ts), hence the cast.
+ */
+const effective = (stored: StoredSettings) =>
+  ({ ...PROJECT_DEFAULTS, ...stored }) as ProjectSettings
+
+/** ASA's project shape: ids, names, `deleted_at` (always null: deleted projects are gone), settings. */
 export const projectView = (project: ProjectRecord): Project => ({
+  id: projectId(project),
   name: project.name,
+  team: project.team,
   team_name: project.team,
+  deleted_at: null,
   created_at: project.createdAt,
+  ...effective(project.settings),
 })
 
-export async function createProject(caller: UserCaller, name: string, now = new Date()) {
-  const project = {
+/** The settings a request names, `null` for those it sends back to their default. */
+function requested(input: SettingsInput) {
+  const settings: Partial<Record<ProjectSettingName, SettingValue | null>> = {}
+  for (const name of PROJECT_SETTING_NAMES) {
+    const value = input[name]
+    if (value !== undefined) settings[name] = value === '' ? null : value
+  }
+  return settings
+}
+
+/** ASA: shared accounts need both their names. */
+function checkRules(settings: Record<ProjectSettingName, SettingValue | null>) {
+  if (settings.force_shared_ssh_users !== true) return
+  const missing = (['shared_admin_user_name', 'shared_standard_user_name'] as const).filter(
+    (name) => settings[name] === null,
+  )
+  if (missing.length === 0) return
+  throw invalidRequest(
+    `force_shared_ssh_users needs ${missing.join(' and ')}.`,
+    missing.map((description) => ({
+      description,
+      message: 'is required when force_shared_ssh_users is true',
+    })),
+  )
+}
+
+export async function createProject(
+  caller: UserCaller,
+  input: SettingsInput & { name: string },
+  now = new Date(),
+) {
+  const settings: StoredSettings = {}
+  for (const [name, value] of Object.entries(requested(input)) as [
+    ProjectSettingName,
+    SettingValue | null,
+  ][]) {
+    if (value !== null) settings[name] = value
+  }
+  checkRules(effective(settings))
+  const project: ProjectRecord = {
     team: caller.team,
-    name,
+    name: input.name,
+    id: uuidV7(now.getTime()),
     createdAt: now.toISOString(),
     createdBy: caller.username,
+    settings,
   }
-  if (!(await putProject(project))) throw alreadyExists(`A project named "${name}" exists.`)
+  if (!(await putProject(project))) throw alreadyExists(`A project named "${input.name}" exists.`)
   return project
 }
 
@@ -37,11 +112,105 @@ export async function fetchProject(team: string, name: string): Promise<ProjectR
   return project
 }
 
-export async function listTeamProjects(team: string, query: PageQuery): Promise<Page<Project>> {
+/** Reads, merges and writes back; a concurrent update in between means one more round. */
+const UPDATE_ATTEMPTS = 3
+
+export type SettingChanges = Partial<
+  Record<ProjectSettingName, { from: SettingValue | null; to: SettingValue | null }>
+>
+
+/**
+ * PUT: changes the settings the request names, leaving the others (the oktapam
+ * provider sends only what changed; oktaasa sends everything). The name may be
+ * repeated but not changed. Settings that end up as they were are not written, so
+ * an unchanged PUT costs one GetItem and publishes no event. Returns what changed.
+ */
+export async function updateProject(
+  caller: UserCaller,
+  name: string,
+  input: SettingsInput & { name?: string },
+  now = new Date(),
+): Promise<SettingChanges> {
+  if (input.name !== undefined && input.name !== name)
+    throw invalidRequest("A project's name cannot change.", [
+      { description: 'name', message: `cannot change (the project is "${name}")` },
+    ])
+  const wanted = requested(input)
+  for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
+    const current = await getProject(caller.team, name)
+    if (!current || current.deleting) throw notFound('The project')
+    const before: Record<ProjectSettingName, SettingValue | null> = effective(current.settings)
+    const after = { ...before }
+    for (const [setting, value] of Object.entries(wanted) as [
+      ProjectSettingName,
+      SettingValue | null,
+    ][]) {
+      after[setting] = value ?? PROJECT_DEFAULTS[setting]
+    }
+    checkRules(after)
+    const changes: SettingChanges = {}
+    const set: StoredSettings = {}
+    const unset: ProjectSettingName[] = []
+    for (const setting of PROJECT_SETTING_NAMES) {
+      const to = after[setting]
+      if (to === before[setting]) continue
+      changes[setting] = { from: before[setting], to }
+      if (wanted[setting] === null) unset.push(setting)
+      else if (to !== null) set[setting] = to
+    }
+    if (Object.keys(changes).length === 0) return changes
+    const written = await updateProjectSettings(caller.team, name, {
+      set,
+      unset,
+      id: projectId(current),
+      version: current.version,
+      updatedAt: now.toISOString(),
+      updatedBy: caller.username,
+    })
+    if (written) return changes
+  }
+  throw serviceOffline(1)
+}
+
+/** Go's strconv.ParseBool spellings, as ASA's clients send them; anything else is "not given". */
+function flag(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false
+  return undefined
+}
+
+export interface ProjectListQuery extends PageQuery {
+  contains?: string
+  self?: string
+  descending?: string
+  prev?: string
+}
+
+/**
+ * A page of the team's projects by name. `contains` keeps names with that substring
+ * (names are lower case, so it matches case-insensitively); `descending` reverses the
+ * order. Both are bound into the page's cursor, so following `Link` keeps them.
+ * `prev=true` with an `offset` reads the page before that cursor (pages reached by a
+ * cursor link to theirs with `rel="prev"`). `self` (ASA: only projects the caller is
+ * assigned to) changes nothing: every member of a team may use all its projects.
+ */
+export async function listTeamProjects(
+  team: string,
+  query: ProjectListQuery,
+): Promise<Page<Project>> {
   const range = ranges.projects(team)
-  const request = pageRequest(range, query)
-  const { items, last } = await listProjects(team, request.count, request.after)
-  return toPage(range, request, items.map(projectView), last)
+  const contains = query.contains ? query.contains.toLowerCase() : undefined
+  const request = pageRequest(range, query, { contains, descending: flag(query.descending) })
+  const prev = flag(query.prev) === true && request.after !== undefined
+  const { items, last } = await listProjects(team, request.count, request.after, {
+    backward: (request.descending === true) !== prev,
+    contains: request.contains,
+  })
+  // A backward read comes nearest-first: shown in the list's own order.
+  if (prev) items.reverse()
+  const sortKeys = items.map((project) => keys.project(team, project.name).SK)
+  return toTwoWayPage(range, { ...request, prev }, items.map(projectView), sortKeys, last)
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { unmarshall } from '@aws-sdk/util-dynamodb'
+import { PROJECT_DEFAULTS, PROJECT_SETTING_NAMES } from '../data/project-settings.js'
 
 /** The contract's event types (API.md, Events). */
 export type EventType =
@@ -11,6 +12,7 @@ export type EventType =
   | 'ServerDeleted'
   | 'ProjectCreated'
   | 'ProjectDeleted'
+  | 'ProjectUpdated'
 
 /**
  * One change, as published: ids, team, project, actor and time, never a secret or a
@@ -25,9 +27,18 @@ export interface DomainEvent {
     team: string
     project?: string
     actor: string
-    [field: string]: string | number | null | undefined
+    [field: string]: DetailValue
   }
 }
+
+/** A value in an event's detail: plain JSON, e.g. a project's changed settings. */
+export type DetailValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | { [key: string]: DetailValue }
 
 /** A change-stream record as Lambda delivers it (and as the local poller rebuilds it). */
 export interface StreamRecord {
@@ -130,11 +141,46 @@ function deleted(item: Item): Omit<DomainEvent, 'id'> | undefined {
   return undefined
 }
 
+/** A setting's value in an item: what it stores, else ASA's default. */
+const setting = (item: Item | undefined, name: (typeof PROJECT_SETTING_NAMES)[number]) => {
+  const value = item?.[name]
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? value
+    : PROJECT_DEFAULTS[name]
+}
+
+/**
+ * A settings change (PUT): who, when, and each changed setting's old and new value
+ * as the project shows them (ASA's default where not set). Other writes to a project (its close before a
+ * delete) leave `updatedAt` alone and publish nothing.
+ */
+function updated(now: Item, before: Item | undefined): Omit<DomainEvent, 'id'> | undefined {
+  if (now.kind !== 'Project' || now.updatedAt === undefined) return undefined
+  if (now.updatedAt === before?.updatedAt) return undefined
+  const changes: Record<string, { from: DetailValue; to: DetailValue }> = {}
+  for (const name of PROJECT_SETTING_NAMES) {
+    const [from, to] = [setting(before, name), setting(now, name)]
+    if (from !== to) changes[name] = { from, to }
+  }
+  return {
+    type: 'ProjectUpdated',
+    time: String(now.updatedAt),
+    detail: {
+      team: String(now.team),
+      project: String(now.name),
+      actor: String(now.updatedBy),
+      project_id: text(now.id),
+      changes,
+    },
+  }
+}
+
 /**
  * The event a stream record stands for, if any. Creations are inserts; admins'
  * deletions are the inserts of their deletion records (a REMOVE can't say who);
  * personal tokens are only ever deleted by their owner or by expiry, so their
- * REMOVE says enough. Everything else (use counts, lastUsed, heartbeats) is quiet.
+ * REMOVE says enough; a project's settings change is a MODIFY that sets `updatedAt`.
+ * Everything else (use counts, lastUsed, heartbeats, a project's close) is quiet.
  */
 export function toEvent(record: StreamRecord): DomainEvent | undefined {
   const id = record.eventID ?? ''
@@ -150,6 +196,10 @@ export function toEvent(record: StreamRecord): DomainEvent | undefined {
   if (record.eventName === 'MODIFY') {
     // A deletion record written over an older one (a name deleted twice) is a new deletion.
     const [now, before] = [image('NewImage'), image('OldImage')]
+    if (now?.kind === 'Project') {
+      const event = updated(now, before)
+      return event && { id, ...event }
+    }
     if (now?.kind !== 'Tombstone' || now.deletedAt === before?.deletedAt) return undefined
     const event = deleted(now)
     return event && { id, ...event }

@@ -16,16 +16,31 @@ export const noContent = { status: 204 } as const
 
 /**
  * A `/v1` list page: `{"list": [...]}` plus, while more remain, a `Link` to the next
- * page (a relative reference, resolved against the request's own URL).
+ * page (a relative reference, resolved against the request's own URL), and where a
+ * list pages backward too, to the previous one (`prev=true`, as ASA's clients send it).
  */
 export function listReply<T>(
   path: string,
-  page: { list: T[]; next?: { count: number; offset: string } },
+  page: {
+    list: T[]
+    next?: { count: number; offset: string }
+    prev?: { count: number; offset: string }
+  },
 ) {
   const headers: Record<string, string> = {}
+  const links: string[] = []
   if (page.next) {
     const query = new URLSearchParams({ count: String(page.next.count), offset: page.next.offset })
-    headers.link = `<${path}?${query}>; rel="next"`
+    links.push(`<${path}?${query}>; rel="next"`)
   }
+  if (page.prev) {
+    const query = new URLSearchParams({
+      count: String(page.prev.count),
+      offset: page.prev.offset,
+      prev: 'true',
+    })
+    links.push(`<${path}?${query}>; rel="prev"`)
+  }
+  if (links.length > 0) headers.link = links.join(', ')
   return { status: 200 as const, body: { list: page.list }, headers }
 }

@@ -6,6 +6,7 @@
  * schema in the docs (and becomes a `$ref` in the OpenAPI document).
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
+import { PROJECT_SETTING_NAMES, SSH_CERTIFICATE_TYPES } from '../data/project-settings.js'
 
 /** The TypeScript type of a view schema. */
 export type View<S extends JSONSchema> = FromSchema<S>
@@ -114,15 +115,42 @@ export const JwksView = {
   },
 } as const
 
+const stringOrNull = { type: ['string', 'null'] } as const
+
+/** ASA's project: what both Terraform providers read (oktapam needs `id` and `team`). */
 export const ProjectView = {
   title: 'Project',
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'team_name', 'created_at'],
+  required: [
+    'id',
+    'name',
+    'team',
+    'team_name',
+    'deleted_at',
+    'created_at',
+    ...PROJECT_SETTING_NAMES,
+  ],
   properties: {
+    id: { type: 'string', format: 'uuid', description: "stable for the project's life" },
     name: { type: 'string' },
-    team_name: { type: 'string' },
+    team: { type: 'string' },
+    team_name: { type: 'string', description: 'the same as team, for older clients' },
+    deleted_at: { type: 'null', description: 'always null: deleted projects are gone' },
     created_at: time,
+    next_unix_uid: { type: 'integer' },
+    next_unix_gid: { type: 'integer' },
+    create_server_users: { type: 'boolean' },
+    forward_traffic: { type: 'boolean' },
+    require_preauth_for_creds: { type: 'boolean' },
+    rdp_session_recording: { type: 'boolean' },
+    ssh_session_recording: { type: 'boolean' },
+    force_shared_ssh_users: { type: 'boolean' },
+    gateway_selector: stringOrNull,
+    ssh_certificate_type: { enum: [...SSH_CERTIFICATE_TYPES, null] },
+    shared_admin_user_name: stringOrNull,
+    shared_standard_user_name: stringOrNull,
+    user_on_demand_period: { type: ['integer', 'null'] },
   },
 } as const
 

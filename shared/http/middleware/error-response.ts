@@ -4,13 +4,17 @@ import { errorHeaders, STATUS, toDomainError } from '../errors.js'
 import type { HttpResult, Middleware } from '../event.js'
 import { json } from '../response.js'
 
-/** The contract's error body for an error; 5xx bodies also carry the request id. */
+/**
+ * The contract's error body for an error: `errors` always (empty when no field is at
+ * fault; Server Density's clients read it from every non-2xx answer: the Ansible
+ * plugin iterates `content['errors']` unguarded); 5xx bodies also carry the request id.
+ */
 export function errorResult(error: DomainError, requestId: string): HttpResult {
   const status = STATUS[error.code]
   const body = {
     code: error.code,
     message: error.message,
-    ...(error.errors && { errors: error.errors }),
+    errors: error.errors ?? [],
     ...(status >= 500 && { requestId }),
   }
   return json(status, body, errorHeaders(error))
