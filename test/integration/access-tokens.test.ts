@@ -79,6 +79,7 @@ describe('POST /api/tokens', () => {
     expect(second.body).toEqual({
       code: 'resource_already_exists',
       message: expect.stringContaining('dupe'),
+      errors: [],
     })
     await app.api('DELETE', `/api/tokens/${first.body.token.id}`, { token: app.admin.token })
     expect((await create(app.admin.token, { name: 'dupe' })).status).toBe(200)
@@ -128,6 +129,7 @@ describe('POST /api/tokens', () => {
     expect(malformed.body).toEqual({
       code: 'invalid_request',
       message: 'The request body is not valid JSON.',
+      errors: [],
     })
 
     const empty = await app.api('POST', '/api/tokens', { token: app.admin.token })
@@ -141,6 +143,7 @@ describe('POST /api/tokens', () => {
     })
     expect(form.status).toBe(415)
     expect(form.body.code).toBe('unsupported_content_type')
+    expect(form.body.errors).toEqual([])
 
     const huge = await app.api('POST', '/api/tokens', {
       token: app.admin.token,
@@ -148,6 +151,7 @@ describe('POST /api/tokens', () => {
     })
     expect(huge.status).toBe(413)
     expect(huge.body.code).toBe('payload_too_large')
+    expect(huge.body.errors).toEqual([])
   })
 })
 
@@ -270,10 +274,12 @@ describe('routing', () => {
     const missing = await app.api('GET', '/api/nothing')
     expect(missing.status).toBe(404)
     expect(missing.body.code).toBe('resource_does_not_exist')
+    expect(missing.body.errors).toEqual([]) // always present (Server Density clients)
     expect(missing.headers.get('x-request-id')).toBeTruthy()
     const wrong = await app.api('PUT', '/api/tokens', { token: app.admin.token })
     expect(wrong.status).toBe(405)
     expect(wrong.body.code).toBe('method_not_allowed')
+    expect(wrong.body.errors).toEqual([])
     expect(wrong.headers.get('allow')).toBe('GET, POST')
   })
 })

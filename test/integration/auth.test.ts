@@ -52,6 +52,7 @@ describe.each(protectedRoutes)('$method $path', (route) => {
     expect(reply.body).toEqual({
       code: 'authentication_error',
       message: 'The credentials are missing, invalid, expired or revoked.',
+      errors: [],
     })
     expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="latchkey"')
     expect(reply.headers.get('x-request-id')).toBeTruthy()
@@ -91,5 +92,7 @@ describe.each(protectedRoutes)('$method $path', (route) => {
 })
 
 it('covers every protected route', () => {
-  expect(protectedRoutes.map((r) => `${r.method} ${r.path}`)).toContain('GET /api/tokens')
+  const covered = protectedRoutes.map((r) => `${r.method} ${r.path}`)
+  expect(covered).toContain('GET /api/tokens')
+  expect(covered).toContain('PUT /v1/teams/{team}/projects/{project}')
 })

@@ -87,3 +87,32 @@ it('appends one line per change to events.jsonl and prints one line each', async
   expect(text).not.toContain(enrolled.body.server_token)
   expect(text).not.toContain('secretHash')
 })
+
+it('publishes ProjectUpdated with what a PUT changed, and nothing for a PUT that changes nothing', async () => {
+  const p = '/v1/teams/acme/projects/tuned'
+  const created = await app.api('POST', '/v1/teams/acme/projects', {
+    token: app.admin.token,
+    body: { name: 'tuned', create_server_users: true },
+  })
+  const put = (body: unknown) => app.api('PUT', p, { token: app.admin.token, body })
+  expect((await put({ create_server_users: true })).status).toBe(204) // no change
+  expect((await put({ forward_traffic: true, create_server_users: false })).status).toBe(204)
+  const event = await waitFor('ProjectUpdated', (d) => d.project === 'tuned')
+  expect(event.detail).toEqual({
+    team: 'acme',
+    project: 'tuned',
+    actor: 'admin',
+    project_id: created.body.id,
+    changes: {
+      create_server_users: { from: true, to: false },
+      forward_traffic: { from: false, to: true },
+    },
+  })
+  expect(printed).toContain('event ProjectUpdated acme/tuned by admin')
+  await app.api('DELETE', p, { token: app.admin.token })
+  await waitFor('ProjectDeleted', (d) => d.project === 'tuned')
+  const updates = (await lines()).filter(
+    (e) => e['detail-type'] === 'ProjectUpdated' && e.detail.project === 'tuned',
+  )
+  expect(updates).toHaveLength(1) // not the no-change PUT, not the close before the delete
+})

@@ -56,10 +56,17 @@ const pathWith = (template: string, values: Record<string, string>) =>
   })
 // Valid bodies: authorisation runs before the body is read, and these would be written.
 const bodyFor = (method: string) =>
-  method === 'POST' ? { name: 'intruder', description: 'intruder' } : undefined
+  method === 'POST'
+    ? { name: 'intruder', description: 'intruder' }
+    : method === 'PUT'
+      ? { create_server_users: true, next_unix_uid: 1000 }
+      : undefined
 
 it('covers the team-scoped routes', () => {
   expect(scoped.length).toBeGreaterThanOrEqual(10)
+  expect(scoped.map((route) => `${route.method} ${route.path}`)).toContain(
+    'PUT /v1/teams/{team}/projects/{project}',
+  )
 })
 
 describe.each(scoped)('$method $path', (route) => {
@@ -80,6 +87,7 @@ describe.each(scoped)('$method $path', (route) => {
       expect(victim.body).toEqual({
         code: 'resource_does_not_exist',
         message: 'The team does not exist.',
+        errors: [],
       })
       expect(nowhere.status).toBe(404)
       expect(nowhere.body).toEqual(victim.body)
@@ -104,6 +112,8 @@ afterAll(async () => {
     const list = await app.api('GET', '/v1/teams/victim/projects', { token: victimAdmin })
     expect(list.body.list.map((p: { name: string }) => p.name)).toEqual(['p1'])
     const p1 = '/v1/teams/victim/projects/p1'
+    const project = await app.api('GET', p1, { token: victimAdmin })
+    expect(project.body).toMatchObject({ create_server_users: false, next_unix_uid: 60001 })
     const tokens = await app.api('GET', `${p1}/server_enrollment_tokens`, { token: victimAdmin })
     expect(tokens.body.list.map((t: { id: string }) => t.id)).toEqual([fixtures.enrollmentTokenId])
     const servers = await app.api('GET', `${p1}/servers`, { token: victimAdmin })

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge'
+import { marshall } from '@aws-sdk/util-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { eventBridgeSink } from '../../shared/events/eventbridge-sink.js'
@@ -91,6 +92,63 @@ describe('change stream to events', () => {
       userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
     }
     expect(toEvent(byTtl as StreamRecord)?.detail.actor).toBe('expiry')
+  })
+
+  describe('ProjectUpdated', () => {
+    const project = {
+      PK: 'TEAM#acme',
+      SK: 'PROJECT#web',
+      kind: 'Project',
+      team: 'acme',
+      name: 'web',
+      id: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+      createdAt: '2026-11-01T00:00:00.000Z',
+      createdBy: 'admin',
+      gateway_selector: 'env=prod',
+    }
+    const modify = (before: object, after: object): StreamRecord => ({
+      eventID: 'm1',
+      eventName: 'MODIFY',
+      dynamodb: { OldImage: marshall(before), NewImage: marshall(after) },
+    })
+
+    it('names who changed which settings, from and to as the project showed them', () => {
+      const after = {
+        ...project,
+        version: 1,
+        updatedAt: '2026-11-02T10:00:00.000Z',
+        updatedBy: 'ann',
+        forward_traffic: true,
+        next_unix_uid: 61000,
+      }
+      delete (after as Partial<typeof after>).gateway_selector
+      expect(toEvent(modify(project, after))).toEqual({
+        id: 'm1',
+        type: 'ProjectUpdated',
+        time: '2026-11-02T10:00:00.000Z',
+        detail: {
+          team: 'acme',
+          project: 'web',
+          actor: 'ann',
+          project_id: project.id,
+          changes: {
+            forward_traffic: { from: false, to: true },
+            next_unix_uid: { from: 60001, to: 61000 },
+            gateway_selector: { from: 'env=prod', to: null },
+          },
+        },
+      })
+    })
+
+    it('is quiet for other changes to a project (its close before a delete)', () => {
+      const updated = { ...project, updatedAt: '2026-11-02T10:00:00.000Z', updatedBy: 'ann' }
+      expect(
+        toEvent(modify(project, { ...project, deleting: '2026-11-03T00:00:00.000Z' })),
+      ).toBeUndefined()
+      expect(
+        toEvent(modify(updated, { ...updated, deleting: '2026-11-03T00:00:00.000Z' })),
+      ).toBeUndefined()
+    })
   })
 })
 

@@ -211,6 +211,7 @@ describe('POST /api/tokens', () => {
     expect(reply.json).toEqual({
       code: 'service_offline',
       message: 'The service is busy or briefly unavailable; retry shortly.',
+      errors: [],
       requestId: reply.requestId,
     })
     // The only write that landed is the id counter: an id skipped, no token, no guard.
@@ -240,6 +241,7 @@ describe('POST /api/tokens', () => {
     expect(reply.json).toEqual({
       code: 'unknown_error',
       message: 'Something went wrong on our side; the request id names it.',
+      errors: [],
       requestId: reply.requestId,
     })
     expect(reply.body).not.toContain('boom')

@@ -4,12 +4,14 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as create } from '../../../functions/projects/create.js'
 import { handler as remove } from '../../../functions/projects/delete.js'
 import { handler as list } from '../../../functions/projects/list.js'
+import { handler as update } from '../../../functions/projects/update.js'
 import { signJws } from '../../../shared/keys/jws.js'
 import { invoke } from '../../support/invoke.js'
 import { storedToken } from '../../support/tokens.js'
@@ -132,5 +134,226 @@ describe('project routes: DynamoDB calls and exact inputs', () => {
     })
     expect(reply.statusCode).toBe(404)
     expect(ddb.calls()).toHaveLength(0)
+  })
+})
+
+const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} })
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+describe('project settings, PUT and filters: exact inputs and call counts', () => {
+  const put = async (body: unknown, token?: string) =>
+    invoke(update, {
+      method: 'PUT',
+      url: '/v1/teams/acme/projects/web',
+      token: token ?? (await bearer('admin')),
+      params: { team: 'acme', project: 'web' },
+      body,
+    })
+  const stored = { ...projectItem('web'), id: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', version: 2 }
+
+  it('creates with the given settings as attributes, a v7 id, in one PutItem', async () => {
+    ddb.on(PutCommand).resolves({})
+    const reply = await invoke(create, {
+      method: 'POST',
+      url: '/v1/teams/acme/projects',
+      token: await bearer('admin'),
+      params: { team: 'acme' },
+      body: { name: 'web', create_server_users: true, next_unix_uid: 60101, gateway_selector: '' },
+    })
+    expect(reply.statusCode).toBe(201)
+    expect(ddb.calls()).toHaveLength(1)
+    const input = ddb.commandCalls(PutCommand)[0]?.args[0].input
+    expect(input).toEqual({
+      TableName: TABLE,
+      Item: {
+        PK: 'TEAM#acme',
+        SK: 'PROJECT#web',
+        kind: 'Project',
+        team: 'acme',
+        name: 'web',
+        id: expect.stringMatching(UUID_V7),
+        createdAt: expect.any(String),
+        createdBy: 'alice',
+        create_server_users: true,
+        next_unix_uid: 60101,
+      },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    })
+    expect(reply.json).toMatchObject({ id: input?.Item?.id, team: 'acme', deleted_at: null })
+  })
+
+  it('updates the changed settings with one GetItem and one conditional UpdateItem', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...stored, forward_traffic: false } })
+    ddb.on(UpdateCommand).resolves({})
+    const reply = await put({
+      name: 'web',
+      forward_traffic: true,
+      create_server_users: false, // already so (the default): not written
+      gateway_selector: null, // not set: nothing to remove
+      user_on_demand_period: 600,
+    })
+    expect(reply.statusCode).toBe(204)
+    expect(ddb.calls()).toHaveLength(2)
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TABLE,
+      Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
+      ConsistentRead: true,
+    })
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
+      UpdateExpression:
+        'SET #id = if_not_exists(#id, :id), #version = :next, #updatedAt = :at, #updatedBy = :by, #forward_traffic = :forward_traffic, #user_on_demand_period = :user_on_demand_period',
+      ConditionExpression:
+        'attribute_exists(PK) AND attribute_not_exists(#deleting) AND #version = :v',
+      ExpressionAttributeNames: {
+        '#id': 'id',
+        '#version': 'version',
+        '#updatedAt': 'updatedAt',
+        '#updatedBy': 'updatedBy',
+        '#deleting': 'deleting',
+        '#forward_traffic': 'forward_traffic',
+        '#user_on_demand_period': 'user_on_demand_period',
+      },
+      ExpressionAttributeValues: {
+        ':id': stored.id,
+        ':next': 3,
+        ':at': expect.any(String),
+        ':by': 'alice',
+        ':forward_traffic': true,
+        ':user_on_demand_period': 600,
+        ':v': 2,
+      },
+    })
+  })
+
+  it('removes a setting sent back to its default, and stores a derived id on a legacy project', async () => {
+    const legacy = { ...projectItem('web'), gateway_selector: 'env=prod' } // no id, no version
+    ddb.on(GetCommand).resolves({ Item: legacy })
+    ddb.on(UpdateCommand).resolves({})
+    expect((await put({ gateway_selector: '' })).statusCode).toBe(204)
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input
+    expect(input?.UpdateExpression).toBe(
+      'SET #id = if_not_exists(#id, :id), #version = :next, #updatedAt = :at, #updatedBy = :by REMOVE #gateway_selector',
+    )
+    expect(input?.ConditionExpression).toBe(
+      'attribute_exists(PK) AND attribute_not_exists(#deleting) AND attribute_not_exists(#version)',
+    )
+    expect(input?.ExpressionAttributeValues).toEqual({
+      ':id': expect.stringMatching(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      ),
+      ':next': 1,
+      ':at': expect.any(String),
+      ':by': 'alice',
+    })
+    // The id is the one a GET shows for the same item.
+    ddb.reset()
+    ddb.on(GetCommand).resolves({ Item: legacy })
+    const { handler: get } = await import('../../../functions/projects/get.js')
+    const fetched = await invoke(get, {
+      method: 'GET',
+      url: '/v1/teams/acme/projects/web',
+      token: await bearer('member'),
+      params: { team: 'acme', project: 'web' },
+    })
+    expect(fetched.json.id).toBe(input?.ExpressionAttributeValues?.[':id'])
+  })
+
+  it('writes nothing for a PUT that changes nothing (one GetItem)', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...stored, forward_traffic: true } })
+    const reply = await put({
+      forward_traffic: true,
+      next_unix_uid: 60001,
+      ssh_certificate_type: null,
+    })
+    expect(reply.statusCode).toBe(204)
+    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+  })
+
+  it('reads again after a concurrent update, and gives up with 503 after three', async () => {
+    ddb.on(GetCommand).resolves({ Item: stored })
+    ddb.on(UpdateCommand).rejectsOnce(awsError('ConditionalCheckFailedException')).resolves({})
+    expect((await put({ forward_traffic: true })).statusCode).toBe(204)
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2)
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2)
+
+    ddb.reset()
+    ddb.on(GetCommand).resolves({ Item: stored })
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+    const logged = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    const reply = await put({ forward_traffic: true })
+    logged.mockRestore()
+    expect(reply.statusCode).toBe(503)
+    expect(reply.headers?.['retry-after']).toBe('1')
+    expect(ddb.calls()).toHaveLength(6)
+  })
+
+  it('answers 404 for a missing or closing project, and 400 for a new name, before writing', async () => {
+    ddb.on(GetCommand).resolves({})
+    expect((await put({ forward_traffic: true })).statusCode).toBe(404)
+    ddb.on(GetCommand).resolves({ Item: { ...stored, deleting: '2026-11-02T00:00:00.000Z' } })
+    expect((await put({ forward_traffic: true })).statusCode).toBe(404)
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+    ddb.reset()
+    const renamed = await put({ name: 'api' })
+    expect(renamed.statusCode).toBe(400)
+    expect(renamed.json.errors).toEqual([
+      { description: 'name', message: 'cannot change (the project is "web")' },
+    ])
+    expect(ddb.calls()).toHaveLength(0)
+  })
+
+  it('filters a list by name with a FilterExpression, at least 64 evaluated a Query', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [projectItem('web')], ScannedCount: 3 })
+    const reply = await invoke(list, {
+      method: 'GET',
+      url: '/v1/teams/acme/projects?count=5&contains=WeB&descending=true&self=true',
+      token: await bearer('member'),
+      params: { team: 'acme' },
+    })
+    expect(reply.statusCode).toBe(200)
+    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'TEAM#acme', ':prefix': 'PROJECT#', ':contains': 'web' },
+      FilterExpression: 'contains(#name, :contains)',
+      ExpressionAttributeNames: { '#name': 'name' },
+      ScanIndexForward: false,
+      Limit: 64,
+      ConsistentRead: true,
+    })
+  })
+
+  it('stops a sparse filtered page after 1,001 evaluated items (5 Queries), with a cursor there', async () => {
+    let n = 0
+    ddb.on(QueryCommand).callsFake((input: { Limit: number }) => {
+      n += input.Limit
+      return {
+        Items: [],
+        ScannedCount: input.Limit,
+        LastEvaluatedKey: { PK: 'TEAM#acme', SK: `PROJECT#n${n}` },
+      }
+    })
+    const reply = await invoke(list, {
+      method: 'GET',
+      url: '/v1/teams/acme/projects?count=1&contains=web',
+      token: await bearer('member'),
+      params: { team: 'acme' },
+    })
+    expect(reply.json.list).toEqual([])
+    expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input.Limit)).toEqual([
+      64, 128, 256, 512, 41,
+    ])
+    const link = String(reply.headers?.link)
+    const offset = new URL(link.slice(1, link.indexOf('>')), 'http://x').searchParams.get('offset')
+    expect(JSON.parse(Buffer.from(String(offset), 'base64url').toString())).toEqual({
+      v: 1,
+      scope: 'TEAM#acme|PROJECT#',
+      after: 'PROJECT#n1001',
+      contains: 'web',
+    })
   })
 })

@@ -1,0 +1,440 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp } from '../support/app.js'
+
+/**
+ * Okta ASA's two public Terraform providers, replayed request by request against the
+ * local server: the same methods, paths, headers and bodies their Go code sends, and
+ * their handling of each answer (status codes they accept, the fields they read, as
+ * Go's encoding/json would decode them into their structs). Sources, by file:
+ *
+ * oktadev/terraform-provider-oktaasa
+ *   - oktaasa/config.go: GetToken (service token; `Content-Type: Application/json`)
+ *   - oktaasa/common.go: SendGet/SendPost/SendPut/SendDelete (every request carries
+ *     `Accept: application/json` and `Content-Type: Application/json`, GET and DELETE
+ *     included, DELETE with an empty body), checkSoftDelete (`deleted_at`/`removed_at`)
+ *   - oktaasa/resource_oktaasa_project.go: create (a map body, so Go sorts its keys;
+ *     201 expected), read (200 + not soft-deleted, or 404 = gone), update (PUT, exactly
+ *     204), delete (< 300 or 400 accepted); a later version of the same file sends the
+ *     whole Project struct (booleans always, ints and names when set)
+ *   - oktaasa/resource_oktaasa_enrollment_token.go: create (> 400 is an error; reads
+ *     `id` and `token`), read (200, or 404 = gone), delete (< 300 or 404)
+ *
+ * okta/terraform-provider-oktapam
+ *   - oktapam/client/okta_pam_client.go: createServiceToken (200; `team_name` must
+ *     equal the team, `expires_at` decodes as time.Time), setBaseHTTPSettings (every
+ *     request: Bearer, `Content-Type: application/json`, `Accept`, User-Agent)
+ *   - oktapam/client/project.go: CreateProject (Project struct, omitempty pointers;
+ *     exactly 201), GetProject (200 with Exists() = non-empty `id` and blank
+ *     `deleted_at`, or 404 = nil), UpdateProject (map of changed attributes; exactly
+ *     204), DeleteProject (204 or 404), ListProjects (`?contains=`/`self=` set again
+ *     on every request, so added to each `Link: rel="next"` URL; follows Link)
+ *   - oktapam/resource_project.go: d.SetId(*proj.ID) after a read; updates send only
+ *     changed attributes among next_unix_gid/uid, create_server_users,
+ *     forward_traffic, rdp/ssh_session_recording, require_preauth_for_creds,
+ *     gateway_selector
+ *   - oktapam/data_source_projects.go: ListProjects with `contains` and `self`
+ *   - oktapam/client/server_enrollment_token.go: Create (exactly 201), Get (exactly
+ *     200), List (200 or 404, follows Link), Delete (204 or 404)
+ *   - oktapam/resource_server_enrollment_token.go: a token with a blank `id` is gone
+ */
+
+let app: Awaited<ReturnType<typeof startTestApp>>
+let keyId: string
+
+beforeAll(async () => {
+  app = await startTestApp('tf')
+  const tokens = await app.api('GET', '/api/tokens', { token: app.admin.token })
+  keyId = String(tokens.body.tokens[0].id)
+})
+afterAll(() => app?.close())
+
+type GoType = 'string' | 'int' | 'bool' | 'time'
+
+/**
+ * Decodes a JSON object into a Go struct's fields as encoding/json does: `null` or an
+ * absent key leaves the zero value (undefined here); a value of the wrong JSON type
+ * is an error (thrown), a fraction into an int too. Unknown keys are ignored.
+ */
+function goDecode(value: unknown, fields: Record<string, GoType>) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`json: cannot unmarshal ${JSON.stringify(value)} into a struct`)
+  const out: Record<string, string | number | boolean | undefined> = {}
+  for (const [name, type] of Object.entries(fields)) {
+    const field = (value as Record<string, unknown>)[name]
+    if (field === undefined || field === null) continue
+    const ok =
+      (type === 'string' && typeof field === 'string') ||
+      (type === 'int' && Number.isInteger(field)) ||
+      (type === 'bool' && typeof field === 'boolean') ||
+      (type === 'time' &&
+        typeof field === 'string' &&
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(field))
+    if (!ok)
+      throw new Error(`json: cannot unmarshal ${JSON.stringify(field)} into Go ${type} ${name}`)
+    out[name] = field as string | number | boolean
+  }
+  return out
+}
+
+const isBlank = (value: unknown) => value === undefined || value === ''
+
+/** tomnomnom/linkheader: the URL of the link whose rel is "next", if any. */
+function nextLink(header: string | null): string | undefined {
+  for (const part of (header ?? '').split(',')) {
+    const match = /^\s*<([^>]*)>(.*)$/.exec(part)
+    if (match && /;\s*rel="?next"?/.test(match[2] ?? '')) return match[1]
+  }
+  return undefined
+}
+
+interface Sent {
+  status: number
+  headers: Headers
+  text: string
+  json: () => unknown
+}
+
+async function send(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Sent> {
+  const response = await fetch(url, { method, headers, body })
+  const text = await response.text()
+  return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) }
+}
+
+/** oktadev/terraform-provider-oktaasa: resty with these headers on every call (common.go). */
+function oktaasaClient(bearer: string) {
+  const headers = {
+    Accept: 'application/json',
+    'Content-Type': 'Application/json',
+    Authorization: `Bearer ${bearer}`,
+  }
+  const base = `${app.url}/v1`
+  return {
+    get: (path: string) => send('GET', base + path, headers),
+    post: (path: string, body: string) => send('POST', base + path, headers, body),
+    put: (path: string, body: string) => send('PUT', base + path, headers, body),
+    // SendDelete passes make([]byte, 0): an empty body, still typed Application/json.
+    delete: (path: string) => send('DELETE', base + path, headers, ''),
+  }
+}
+
+/** okta/terraform-provider-oktapam: resty with a base URL and these headers (okta_pam_client.go). */
+function oktapamClient(bearer: string) {
+  const headers = {
+    Authorization: `Bearer ${bearer}`,
+    'Content-Type': 'application/json',
+    Accept: 'application/json',
+    'User-Agent': 'terraform_provider_oktapam/0.0.0-test',
+  }
+  /** resty: a relative URL joins the base; request query params are appended after any in it. */
+  const url = (path: string, query: Record<string, string> = {}) => {
+    const target = new URL(path.startsWith('http') ? path : app.url + path)
+    const extra = new URLSearchParams(Object.entries(query).sort(([a], [b]) => a.localeCompare(b)))
+    const added = extra.toString()
+    if (added) target.search = target.search ? `${target.search.slice(1)}&${added}` : added
+    return target.toString()
+  }
+  return {
+    get: (path: string, query?: Record<string, string>) => send('GET', url(path, query), headers),
+    post: (path: string, body: unknown) => send('POST', url(path), headers, JSON.stringify(body)),
+    put: (path: string, body: unknown) => send('PUT', url(path), headers, JSON.stringify(body)),
+    delete: (path: string) => send('DELETE', url(path), headers),
+  }
+}
+
+/** The Project struct of oktaasa/resource_oktaasa_project.go (the later version). */
+const OKTAASA_PROJECT: Record<string, GoType> = {
+  name: 'string',
+  deleted_at: 'string',
+  create_server_users: 'bool',
+  force_shared_ssh_users: 'bool',
+  forward_traffic: 'bool',
+  next_unix_uid: 'int',
+  next_unix_gid: 'int',
+  rdp_session_recording: 'bool',
+  require_preauth_for_creds: 'bool',
+  shared_admin_user_name: 'string',
+  shared_standard_user_name: 'string',
+  ssh_session_recording: 'bool',
+}
+
+/** The Project struct of oktapam/client/project.go. */
+const OKTAPAM_PROJECT: Record<string, GoType> = {
+  name: 'string',
+  id: 'string',
+  team: 'string',
+  deleted_at: 'string',
+  next_unix_gid: 'int',
+  next_unix_uid: 'int',
+  create_server_users: 'bool',
+  forward_traffic: 'bool',
+  rdp_session_recording: 'bool',
+  require_preauth_for_creds: 'bool',
+  ssh_session_recording: 'bool',
+  gateway_selector: 'string',
+  ssh_certificate_type: 'string',
+  user_on_demand_period: 'int',
+}
+
+/** The ServerEnrollmentToken struct of oktapam/client/server_enrollment_token.go. */
+const OKTAPAM_TOKEN: Record<string, GoType> = {
+  description: 'string',
+  token: 'string',
+  id: 'string',
+  created_by_user: 'string',
+  issued_at: 'string',
+}
+
+describe('oktadev/terraform-provider-oktaasa', () => {
+  let asa: ReturnType<typeof oktaasaClient>
+
+  beforeAll(async () => {
+    // config.go GetToken: a map body (resty marshals it), Application/json.
+    const reply = await send(
+      'POST',
+      `${app.url}/v1/teams/tf/service_token`,
+      { Accept: 'application/json', 'Content-Type': 'Application/json' },
+      JSON.stringify({ key_id: keyId, key_secret: app.admin.token }),
+    )
+    expect(reply.status).toBe(200)
+    const bearer = goDecode(reply.json(), { bearer_token: 'string' }).bearer_token
+    expect(bearer).toEqual(expect.any(String))
+    asa = oktaasaClient(String(bearer))
+  })
+
+  /** resourceOKTAASAProjectRead: 200 and not soft-deleted = exists; 404 = gone; else an error. */
+  async function read(name: string) {
+    const reply = await asa.get(`/teams/tf/projects/${name}`)
+    if (reply.status === 404) return undefined
+    expect(reply.status).toBe(200)
+    const soft = goDecode(reply.json(), {
+      name: 'string',
+      deleted_at: 'string',
+      removed_at: 'string',
+    })
+    expect(isBlank(soft.deleted_at) && isBlank(soft.removed_at)).toBe(true)
+    return goDecode(reply.json(), OKTAASA_PROJECT)
+  }
+
+  it('creates, reads, updates and deletes oktaasa_project (first version)', async () => {
+    // json.Marshal of a map[string]interface{}: keys in sorted order.
+    const body = (requirePreauth: boolean) =>
+      `{"create_server_users":true,"name":"asa-p1","next_unix_gid":63001,"next_unix_uid":60101,"require_preauth_for_creds":${requirePreauth}}`
+    const created = await asa.post('/teams/tf/projects', body(false))
+    expect(created.status).toBe(201)
+    const state = await read('asa-p1')
+    expect(state).toMatchObject({ name: 'asa-p1', require_preauth_for_creds: false })
+
+    const updated = await asa.put('/teams/tf/projects/asa-p1', body(true))
+    expect(updated.status).toBe(204) // anything else is an error to this provider
+    expect(await read('asa-p1')).toMatchObject({
+      require_preauth_for_creds: true,
+      create_server_users: true,
+      next_unix_uid: 60101,
+      next_unix_gid: 63001,
+    })
+
+    const deleted = await asa.delete('/teams/tf/projects/asa-p1')
+    expect(deleted.status).toBe(204)
+    expect(await read('asa-p1')).toBeUndefined() // 404: removed from state
+  })
+
+  it('creates and updates oktaasa_project with the whole struct (later version)', async () => {
+    // json.Marshal(&Project{...}): field order; omitempty drops zero ints and empty names.
+    const create =
+      '{"name":"asa-p2","create_server_users":false,"force_shared_ssh_users":false,"forward_traffic":false,"rdp_session_recording":false,"require_preauth_for_creds":false,"ssh_session_recording":false}'
+    expect((await asa.post('/teams/tf/projects', create)).status).toBe(201)
+    const update =
+      '{"name":"asa-p2","create_server_users":true,"force_shared_ssh_users":true,"forward_traffic":false,"next_unix_uid":61000,"rdp_session_recording":false,"require_preauth_for_creds":true,"shared_admin_user_name":"sudoer","shared_standard_user_name":"plain","ssh_session_recording":true}'
+    expect((await asa.put('/teams/tf/projects/asa-p2', update)).status).toBe(204)
+    expect(await read('asa-p2')).toEqual({
+      name: 'asa-p2',
+      create_server_users: true,
+      force_shared_ssh_users: true,
+      forward_traffic: false,
+      next_unix_uid: 61000,
+      next_unix_gid: 63001,
+      rdp_session_recording: false,
+      require_preauth_for_creds: true,
+      shared_admin_user_name: 'sudoer',
+      shared_standard_user_name: 'plain',
+      ssh_session_recording: true,
+    })
+    expect((await asa.delete('/teams/tf/projects/asa-p2')).status).toBe(204)
+  })
+
+  it('creates, reads and deletes oktaasa_enrollment_token', async () => {
+    expect((await asa.post('/teams/tf/projects', '{"name":"asa-fleet"}')).status).toBe(201)
+    const path = '/teams/tf/projects/asa-fleet/server_enrollment_tokens'
+    const created = await asa.post(path, '{"description":"web servers"}')
+    expect(created.status).toBeLessThanOrEqual(400)
+    const { id, token } = goDecode(created.json(), { id: 'string', token: 'string' })
+    expect(id).toEqual(expect.any(String)) // d.SetId(enrollmentToken.Id)
+    expect(token).toEqual(expect.any(String))
+
+    const fetched = await asa.get(`${path}/${id}`)
+    expect(fetched.status).toBe(200)
+    expect(goDecode(fetched.json(), { id: 'string', token: 'string' }).token).toBe(token)
+
+    const deleted = await asa.delete(`${path}/${id}`)
+    expect(deleted.status).toBe(204)
+    expect((await asa.get(`${path}/${id}`)).status).toBe(404) // removed from state
+    expect((await asa.delete(`${path}/${id}`)).status).toBe(404) // a second delete is fine too
+  })
+})
+
+describe('okta/terraform-provider-oktapam', () => {
+  let pam: ReturnType<typeof oktapamClient>
+
+  beforeAll(async () => {
+    // createServiceToken: 200, team_name equal to the team, expires_at a time.Time.
+    const reply = await send(
+      'POST',
+      `${app.url}/v1/teams/tf/service_token`,
+      {
+        'User-Agent': 'terraform_provider_oktapam/0.0.0-test',
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+      },
+      JSON.stringify({ key_id: keyId, key_secret: app.admin.token }),
+    )
+    expect(reply.status).toBe(200)
+    const token = goDecode(reply.json(), {
+      team_name: 'string',
+      bearer_token: 'string',
+      expires_at: 'time',
+    })
+    expect(String(token.team_name).toLowerCase()).toBe('tf')
+    pam = oktapamClient(String(token.bearer_token))
+  })
+
+  /** GetProject, then resourceProjectReadWithIgnorable: nil unless Exists(). */
+  async function getProject(name: string) {
+    const reply = await pam.get(`/v1/teams/tf/projects/${name}`)
+    if (reply.status === 404) return undefined
+    expect(reply.status).toBe(200)
+    const project = goDecode(reply.json(), OKTAPAM_PROJECT)
+    const exists = !isBlank(project.id) && isBlank(project.deleted_at)
+    return exists ? project : undefined
+  }
+
+  /** ListProjects: the same query params on every request, Link followed until none. */
+  async function listProjects(parameters: Record<string, string>) {
+    const names: string[] = []
+    let url: string | undefined = '/v1/teams/tf/projects'
+    let requests = 0
+    while (url) {
+      const reply = await pam.get(url, parameters)
+      requests++
+      expect(reply.status).toBe(200)
+      const page = reply.json() as { list: unknown[] }
+      expect(Array.isArray(page.list)).toBe(true)
+      for (const item of page.list) names.push(String(goDecode(item, OKTAPAM_PROJECT).name))
+      url = nextLink(reply.headers.get('link'))
+    }
+    return { names, requests }
+  }
+
+  it('creates, reads, updates and deletes oktapam_project', async () => {
+    // The issue's body: json.Marshal(client.Project{...}) in struct order, nil pointers omitted.
+    const created = await pam.post('/v1/teams/tf/projects', {
+      name: 'pam-p1',
+      next_unix_gid: 63001,
+      next_unix_uid: 60001,
+      create_server_users: true,
+      ssh_certificate_type: 'CERT_TYPE_ED25519_01',
+    })
+    expect(created.status).toBe(201)
+    const state = await getProject('pam-p1')
+    expect(state?.id).toMatch(/^[0-9a-f-]{36}$/) // d.SetId(*proj.ID)
+    expect(state).toMatchObject({
+      name: 'pam-p1',
+      team: 'tf',
+      create_server_users: true,
+      ssh_certificate_type: 'CERT_TYPE_ED25519_01',
+      next_unix_uid: 60001,
+    })
+
+    // resourceProjectUpdate: only the changed attributes, as d.Get returns them.
+    const updated = await pam.put('/v1/teams/tf/projects/pam-p1', {
+      forward_traffic: true,
+      gateway_selector: 'env=prod',
+      next_unix_gid: 63100,
+      rdp_session_recording: true,
+    })
+    expect(updated.status).toBe(204)
+    const after = await getProject('pam-p1')
+    expect(after).toMatchObject({
+      id: state?.id, // stable across updates
+      forward_traffic: true,
+      gateway_selector: 'env=prod',
+      next_unix_gid: 63100,
+      rdp_session_recording: true,
+      create_server_users: true,
+    })
+    // Removing gateway_selector from the config: d.Get gives "".
+    expect((await pam.put('/v1/teams/tf/projects/pam-p1', { gateway_selector: '' })).status).toBe(
+      204,
+    )
+    expect((await getProject('pam-p1'))?.gateway_selector).toBeUndefined()
+
+    expect((await pam.delete('/v1/teams/tf/projects/pam-p1')).status).toBe(204)
+    expect(await getProject('pam-p1')).toBeUndefined()
+    expect((await pam.delete('/v1/teams/tf/projects/pam-p1')).status).toBe(404) // accepted
+  })
+
+  it('lists oktapam_projects with contains (and self), across Link pages', async () => {
+    // More than a default page (100) of matches, so the provider follows Link.
+    const names = Array.from({ length: 103 }, (_, i) => `pam-list-${String(i).padStart(3, '0')}`)
+    for (const name of [...names, 'other-a', 'other-b'])
+      expect((await pam.post('/v1/teams/tf/projects', { name })).status).toBe(201)
+
+    const filtered = await listProjects({ contains: 'pam-list' })
+    expect(filtered.names).toEqual(names)
+    expect(filtered.requests).toBe(2)
+
+    const self = await listProjects({ contains: 'pam-list', self: 'true' })
+    expect(self.names).toEqual(names)
+
+    const everything = await listProjects({})
+    expect(everything.names).toEqual(expect.arrayContaining([...names, 'other-a', 'other-b']))
+  })
+
+  it('creates, reads, lists and deletes oktapam_server_enrollment_token', async () => {
+    expect((await pam.post('/v1/teams/tf/projects', { name: 'pam-fleet' })).status).toBe(201)
+    const path = '/v1/teams/tf/projects/pam-fleet/server_enrollment_tokens'
+    const created = await pam.post(path, { description: 'web servers' })
+    expect(created.status).toBe(201)
+    const token = goDecode(created.json(), OKTAPAM_TOKEN)
+    expect(token).toEqual({
+      description: 'web servers',
+      token: expect.any(String),
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      created_by_user: 'admin',
+      issued_at: expect.any(String),
+    })
+
+    const fetched = await pam.get(`${path}/${token.id}`)
+    expect(fetched.status).toBe(200)
+    expect(goDecode(fetched.json(), OKTAPAM_TOKEN)).toEqual(token)
+
+    const listed = await pam.get(path)
+    expect(listed.status).toBe(200)
+    const list = (listed.json() as { list: unknown[] }).list.map((t) => goDecode(t, OKTAPAM_TOKEN))
+    expect(list.map((t) => t.id)).toEqual([token.id])
+    expect(nextLink(listed.headers.get('link'))).toBeUndefined()
+
+    expect((await pam.delete(`${path}/${token.id}`)).status).toBe(204)
+    expect((await pam.delete(`${path}/${token.id}`)).status).toBe(404) // accepted
+    // GetServerEnrollmentToken accepts only 200: a deleted token is an error to it, not state.
+    expect((await pam.get(`${path}/${token.id}`)).status).toBe(404)
+    // ListServerEnrollmentTokens treats a 404 (no such project) as an empty list.
+    expect((await pam.get('/v1/teams/tf/projects/no-such/server_enrollment_tokens')).status).toBe(
+      404,
+    )
+  })
+})
