@@ -29,11 +29,15 @@ export const ErrorBody = {
   title: 'Error',
   type: 'object',
   additionalProperties: false,
-  required: ['code', 'message'],
+  required: ['code', 'message', 'errors'],
   properties: {
     code: { type: 'string', description: 'the machine code, e.g. invalid_request' },
     message: { type: 'string' },
-    errors: { type: 'array', items: FieldErrorView },
+    errors: {
+      type: 'array',
+      items: FieldErrorView,
+      description: 'the fields at fault; empty when none (always present)',
+    },
     requestId: { type: 'string', description: '5xx only: names the failure in the logs' },
   },
 } as const

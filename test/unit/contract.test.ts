@@ -47,7 +47,7 @@ describe('the contract check of integration answers', () => {
   })
 
   it('refuses an error code the route may not answer, or under another status', () => {
-    const conflict = { code: 'resource_already_exists', message: 'x' }
+    const conflict = { code: 'resource_already_exists', message: 'x', errors: [] }
     expect(contractViolation(answer('GET', '/api/tokens', 409, conflict))).toMatch(
       /does not declare/,
     )
@@ -58,6 +58,12 @@ describe('the contract check of integration answers', () => {
   it('refuses an error answer without the error body', () => {
     expect(contractViolation(answer('GET', '/api/tokens', 401, { error: 'no' }))).toMatch(
       /not the error body/,
+    )
+    // `errors` is always there, empty when no field is at fault (Server Density clients).
+    const bare = { code: 'authentication_error', message: 'x' }
+    expect(contractViolation(answer('GET', '/api/tokens', 401, bare))).toMatch(/not the error body/)
+    expect(contractViolation(answer('GET', '/api/tokens', 401, { ...bare, errors: [] }))).toBe(
+      undefined,
     )
   })
 })
