@@ -4,7 +4,7 @@
  * output is stale (run by `npm test`).
  */
 import { readFile, writeFile } from 'node:fs/promises'
-import { Ajv } from 'ajv'
+import { _, Ajv, type KeywordCxt } from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
 import { requestSchemas } from '../shared/schemas/request-schemas.js'
 
@@ -28,6 +28,28 @@ function generate(): string {
     coerceTypes: false,
     useDefaults: false,
     strict: true,
+    // A free-form JSON value is any of several types (shared/schemas/safe-json.ts).
+    allowUnionTypes: true,
+  })
+  // Keywords of free-form objects (shared/schemas/safe-json.ts), as inline code so the
+  // validators stay standalone. How deeply objects and arrays nest, the value itself 1:
+  ajv.addKeyword({
+    keyword: 'maxDepth',
+    type: 'object',
+    schemaType: 'number',
+    code: (cxt: KeywordCxt) =>
+      cxt.fail(
+        _`(function depth(v) { let d = 0; if (v !== null && typeof v == "object") for (const k in v) d = Math.max(d, depth(v[k])); return d + (v !== null && typeof v == "object" ? 1 : 0) })(${cxt.data}) > ${cxt.schema}`,
+      ),
+    error: { message: ({ schema }) => _`${`must nest at most ${schema} levels deep`}` },
+  })
+  // Its size as JSON, in UTF-16 code units:
+  ajv.addKeyword({
+    keyword: 'maxJsonLength',
+    type: 'object',
+    schemaType: 'number',
+    code: (cxt: KeywordCxt) => cxt.fail(_`JSON.stringify(${cxt.data}).length > ${cxt.schema}`),
+    error: { message: ({ schema }) => _`${`must be at most ${schema} characters as JSON`}` },
   })
   for (const schema of schemas) ajv.addSchema(schema)
   // ajv's own exports are the bare functions; the module's public names are the pairs below.

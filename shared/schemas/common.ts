@@ -18,13 +18,21 @@ export const positiveIntegerString = {
   description: 'a positive integer',
 } as const
 
-/** Free text a person types: no control characters, not blank. */
+/**
+ * Characters no name or text may hold: C0 and C1 controls (NUL, ESC and the terminal
+ * escapes they start), DEL, and UTF-16 surrogates. Validators run with the `u` flag, so
+ * a correctly paired surrogate is one code point outside this class and only a lone
+ * (unpaired) surrogate matches it.
+ */
+export const FORBIDDEN_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff'
+
+/** Free text a person types: no control characters or lone surrogates, not blank. */
 export const displayText = (maxLength: number) =>
   ({
     type: 'string',
     minLength: 1,
     maxLength,
-    pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$',
+    pattern: `^[^${FORBIDDEN_CHARACTERS}]*[^\\s${FORBIDDEN_CHARACTERS}][^${FORBIDDEN_CHARACTERS}]*$`,
     description: 'text without control characters, not only spaces',
   }) as const
 

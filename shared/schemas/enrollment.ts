@@ -1,4 +1,15 @@
 import { displayText, nameString } from './common.js'
+import { type SafeJsonLimits, safeJsonObject } from './safe-json.js'
+
+/** What an agent may say about its machine (README, Limits). */
+export const INSTANCE_DETAILS_LIMITS: SafeJsonLimits = {
+  maxDepth: 8,
+  maxJsonLength: 8192,
+  maxKeys: 64,
+  maxItems: 64,
+  maxStringLength: 1024,
+  maxKeyLength: 128,
+}
 
 const uuid = {
   type: 'string',
@@ -43,6 +54,6 @@ export const EnrollServerBody = {
     hostname: displayText(253),
     os: displayText(128),
     canonical_name: displayText(253),
-    instance_details: { type: 'object', maxProperties: 64 },
+    instance_details: safeJsonObject('InstanceDetails', INSTANCE_DETAILS_LIMITS),
   },
 } as const

@@ -5,6 +5,8 @@ export interface SchemaError {
   keyword: string
   params: Record<string, unknown>
   message?: string
+  /** Set on the errors about an object's key, under `propertyNames`. */
+  propertyName?: string
 }
 
 export type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null }

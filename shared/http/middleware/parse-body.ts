@@ -1,6 +1,7 @@
 import { invalidRequest, payloadTooLarge, unsupportedContentType } from '../../errors.js'
 import type { BodyType, RouteSpec } from '../../routes.js'
 import type { Middleware } from '../event.js'
+import { findJsonProblem } from '../strict-json.js'
 
 /** Far above any body of this API; a bound on what one request can make us parse. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -21,11 +22,21 @@ function parseForm(text: string): Record<string, string> {
 }
 
 function parseJson(text: string): unknown {
+  let value: unknown
   try {
-    return JSON.parse(text)
+    value = JSON.parse(text)
   } catch {
     throw invalidRequest('The request body is not valid JSON.')
   }
+  // A duplicate key or an inexact number: a proxy and we could read different values.
+  const problem = findJsonProblem(text)
+  if (problem) {
+    const field = problem.path || 'body'
+    throw invalidRequest(`Invalid request body: ${field} ${problem.message}.`, [
+      { description: field, message: problem.message },
+    ])
+  }
+  return value
 }
 
 /**
