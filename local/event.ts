@@ -22,7 +22,11 @@ export function toLambdaEvent(
   routeKey: string,
   pathParameters: Record<string, string> | undefined,
 ): APIGatewayProxyEventV2 {
-  const url = new URL(request.url, 'http://local')
+  // The request target as sent, split at '?': never parsed as a URL, which would read
+  // `//host/...` as a host and resolve `%2e%2e` segments before routing.
+  const queryAt = request.url.indexOf('?')
+  const rawPath = queryAt === -1 ? request.url : request.url.slice(0, queryAt)
+  const rawQueryString = queryAt === -1 ? '' : request.url.slice(queryAt + 1)
   const headers: Record<string, string> = {}
   let cookies: string[] | undefined
   for (const [name, value] of Object.entries(request.headers)) {
@@ -35,7 +39,7 @@ export function toLambdaEvent(
   headers['x-forwarded-proto'] ??= 'http'
   // Repeated parameters are joined with commas, as API Gateway does.
   const query: Record<string, string> = {}
-  for (const [name, value] of url.searchParams) {
+  for (const [name, value] of new URLSearchParams(rawQueryString)) {
     query[name] = name in query ? `${query[name]},${value}` : value
   }
   const hasBody = request.body.length > 0
@@ -44,8 +48,8 @@ export function toLambdaEvent(
   return {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath,
+    rawQueryString,
     ...(cookies && { cookies }),
     headers,
     ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
@@ -57,7 +61,7 @@ export function toLambdaEvent(
       domainPrefix: 'local',
       http: {
         method: request.method,
-        path: url.pathname,
+        path: rawPath,
         protocol: 'HTTP/1.1',
         sourceIp: request.sourceIp,
         userAgent: headers['user-agent'] ?? '',

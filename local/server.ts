@@ -90,8 +90,10 @@ export async function startServer(options: { port: number; host: string }): Prom
         return
       }
       const method = req.method ?? 'GET'
-      const path = new URL(req.url ?? '/', 'http://local').pathname
-      const found = match(method, path)
+      const url = req.url ?? '/'
+      const queryAt = url.indexOf('?')
+      // Routed on the raw path, as API Gateway does: never parsed as a URL (see event.ts).
+      const found = match(method, queryAt === -1 ? url : url.slice(0, queryAt))
       const [handlerName, routeKey, params, grants] =
         found.kind === 'route'
           ? [
@@ -104,7 +106,7 @@ export async function startServer(options: { port: number; host: string }): Prom
       const event = toLambdaEvent(
         {
           method,
-          url: req.url ?? '/',
+          url,
           headers: req.headers,
           body,
           sourceIp: req.socket.remoteAddress ?? '',
@@ -119,7 +121,10 @@ export async function startServer(options: { port: number; host: string }): Prom
     } catch (error) {
       // Handlers map their own errors; reaching here is a bug in this server.
       log('error', 'local server failed', { requestId, ...describeError(error) })
-      if (!res.headersSent) send(res, errorResult(unknownError(), requestId))
+      if (!res.headersSent) {
+        const result = errorResult(unknownError(), requestId)
+        send(res, { ...result, headers: { ...result.headers, 'x-request-id': requestId } })
+      }
     }
   })
 

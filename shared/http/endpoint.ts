@@ -7,6 +7,7 @@ import { authenticateUser } from './middleware/authenticate.js'
 import { authenticateAgent } from './middleware/authenticate-agent.js'
 import { authorize } from './middleware/authorize.js'
 import { parseBody } from './middleware/parse-body.js'
+import { rejectDotSegments } from './middleware/path-params.js'
 import { validateInput } from './middleware/validate.js'
 import { type Reply, toResult } from './reply.js'
 import { baseStack, type HttpHandler } from './stack.js'
@@ -44,8 +45,8 @@ export interface Input<R extends RouteSpec> {
 type Handle<R extends RouteSpec> = (input: Input<R>) => Promise<Reply<R>>
 
 /**
- * The one middleware stack every endpoint uses: the base stack, then authentication,
- * authorisation, body parsing and validation, in that order.
+ * The one middleware stack every endpoint uses: the base stack, then the dot-segment
+ * guard, authentication, authorisation, body parsing and validation, in that order.
  */
 function stack<R extends RouteSpec>(
   route: R,
@@ -53,6 +54,7 @@ function stack<R extends RouteSpec>(
   handle: Handle<R>,
 ): HttpHandler {
   return baseStack()
+    .use(rejectDotSegments())
     .use(authentication)
     .use(authorize(route.access))
     .use(parseBody(route))

@@ -11,11 +11,24 @@ interface Compiled<R> {
   staticCount: number
 }
 
+/** A route pattern's segments. */
 const segmentsOf = (path: string) => path.split('/').filter(Boolean)
 
 /**
- * Matches like API Gateway HTTP APIs: a literal segment beats a `{param}`, so
- * `/api/tokens/delete-all` wins over `/api/tokens/{tokenId}`.
+ * A request path's segments, exactly as sent: nothing is decoded or resolved (a
+ * `%2e%2e` or `..` segment is a value, never "up"), and an empty segment (`//`) is
+ * kept, so it matches nothing. Only one trailing slash is dropped, as API Gateway does.
+ */
+const requestSegmentsOf = (path: string): string[] | undefined => {
+  if (!path.startsWith('/')) return undefined
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
+  return trimmed === '/' ? [] : trimmed.slice(1).split('/')
+}
+
+/**
+ * Matches like API Gateway HTTP APIs, on the raw path: a literal segment beats a
+ * `{param}`, so `/api/tokens/delete-all` wins over `/api/tokens/{tokenId}`. Parameters
+ * come out still percent-encoded; the caller decodes them.
  */
 export function createRouter<R extends RouteSpec>(routes: readonly R[]) {
   const compiled: Compiled<R>[] = routes
@@ -30,6 +43,7 @@ export function createRouter<R extends RouteSpec>(routes: readonly R[]) {
     const params: Record<string, string> = {}
     for (const [i, segment] of segments.entries()) {
       const value = actual[i] ?? ''
+      if (value === '') return undefined
       if (segment.startsWith('{')) params[segment.slice(1, -1)] = value
       else if (segment !== value) return undefined
     }
@@ -37,7 +51,8 @@ export function createRouter<R extends RouteSpec>(routes: readonly R[]) {
   }
 
   return (method: string, path: string): RouteMatch<R> => {
-    const actual = segmentsOf(path)
+    const actual = requestSegmentsOf(path)
+    if (!actual) return { kind: 'not_found' }
     const allow = new Set<string>()
     for (const { route, segments } of compiled) {
       const params = paramsFor(segments, actual)

@@ -1,6 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { routeList } from '../../shared/routes.js'
 import { startTestApp } from '../support/app.js'
+import { rawRequest } from '../support/http.js'
 
 /** Issue 16: bad input is a 4xx naming the problem, never a 500, and writes nothing. */
 let app: Awaited<ReturnType<typeof startTestApp>>
@@ -110,5 +112,101 @@ describe('instance_details', () => {
     expect(reply.body.message).toBe(
       'Invalid request body: instance_details must be at most 8192 characters as JSON.',
     )
+  })
+})
+
+describe('paths are routed exactly as sent', () => {
+  const raw = (method: string, path: string, token = admin) =>
+    rawRequest(app.url, method, path, { headers: { authorization: `Bearer ${token}` } })
+
+  it.each([
+    ['GET', '//'],
+    ['DELETE', '//%00'],
+    ['GET', '//anything/api/tokens'],
+    ['GET', '//api/tokens'],
+    ['GET', '/api//tokens'],
+    ['GET', '/api/tokens//'],
+    ['GET', '/api/%74okens'],
+    ['GET', '/v1/teams/acme/projects/fleet/servers/%2e%2e/%2e%2e'],
+    ['GET', '/api/tokens/../tokens'],
+    ['DELETE', '/v1/teams/acme/projects/fleet/%zz'],
+  ])('%s %s is 404 in the JSON error body', async (method, path) => {
+    const reply = await raw(method, path)
+    expectError(reply, 404)
+    expect(reply.body.code).toBe('resource_does_not_exist')
+  })
+
+  it('ignores one trailing slash, as API Gateway does', async () => {
+    expect((await raw('GET', '/api/tokens/')).status).toBe(200)
+  })
+
+  it('never resolves an encoded dot segment: DELETE .../servers/%2e%2e deletes no project', async () => {
+    await app.api('POST', base, { token: admin, body: { name: 'victim' } })
+    const before = await itemCount()
+    const reply = await raw('DELETE', `${base}/victim/servers/%2e%2e`)
+    expectError(reply, 400)
+    expect(reply.body.errors).toEqual([
+      { description: 'serverId', message: 'may not be "." or ".."' },
+    ])
+    expect((await app.api('GET', `${base}/victim`, { token: admin })).status).toBe(200)
+    expect(await itemCount()).toBe(before)
+  })
+
+  const samples: Record<string, string> = {
+    team: 'acme',
+    project: 'fleet',
+    tokenId: '1',
+    enrollmentTokenId: '0193a0c0-0000-7000-8000-000000000000',
+    serverId: '0193a0c0-0000-7000-8000-000000000000',
+  }
+  const cases = routeList.flatMap((route) =>
+    [...route.path.matchAll(/\{(\w+)\}/g)].flatMap(([, param = '']) =>
+      ['.', '..', '%2e', '%2E%2e', '.%2e'].map(
+        (dots) =>
+          [
+            `${route.method} ${route.path}`,
+            param,
+            dots,
+            route.method,
+            route.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+              name === param ? dots : (samples[name] ?? 'x'),
+            ),
+          ] as const,
+      ),
+    ),
+  )
+
+  it('covers every id-bearing route of the table', () => {
+    const routesWithIds = routeList.filter((route) => route.path.includes('{'))
+    expect(new Set(cases.map(([route]) => route)).size).toBe(routesWithIds.length)
+    for (const name of Object.keys(samples))
+      expect(cases.some(([, param]) => param === name)).toBe(true)
+  })
+
+  it.each(cases)(
+    '%s: %s = %s is 400, nothing changed',
+    async (_route, param, _dots, method, path) => {
+      const before = await itemCount()
+      const reply = await raw(method, path)
+      expectError(reply, 400)
+      expect(reply.body.errors).toEqual([{ description: param, message: 'may not be "." or ".."' }])
+      expect(await itemCount()).toBe(before)
+    },
+  )
+})
+
+describe('JSON bodies', () => {
+  it('refuses a duplicate key with 400 naming it (a proxy could read the other value)', async () => {
+    const reply = await app.api('POST', '/api/tokens', {
+      token: admin,
+      rawBody: '{"name": "a", "name": "b"}',
+      headers: { 'content-type': 'application/json' },
+    })
+    expectError(reply, 400)
+    expect(reply.body).toEqual({
+      code: 'invalid_request',
+      message: 'Invalid request body: name is given more than once.',
+      errors: [{ description: 'name', message: 'is given more than once' }],
+    })
   })
 })

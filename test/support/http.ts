@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { contractViolation } from './contract.js'
 
 /**
@@ -57,4 +58,43 @@ export function client(baseUrl: string) {
     }
     return { status: response.status, headers: response.headers, body: parsed, text }
   }
+}
+
+/**
+ * A request with the path sent exactly as given: fetch (WHATWG URL) would resolve
+ * `%2e%2e` and read `//host` as a host before the server saw them.
+ */
+export function rawRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
+  const { hostname, port } = new URL(baseUrl)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { hostname, port, method, path, headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          const headers = new Headers()
+          for (const [name, value] of Object.entries(res.headers))
+            if (value !== undefined)
+              headers.set(name, Array.isArray(value) ? value.join(', ') : value)
+          let body: unknown
+          try {
+            body = text ? JSON.parse(text) : undefined
+          } catch {
+            body = undefined
+          }
+          resolve({ status: res.statusCode ?? 0, headers, body, text })
+        })
+        res.on('error', reject)
+      },
+    )
+    req.on('error', reject)
+    req.end(options.body)
+  })
 }

@@ -28,4 +28,21 @@ describe('router', () => {
     expect(match('GET', '/api/tokens/7/more')).toEqual({ kind: 'not_found' })
     expect(match('GET', '/')).toEqual({ kind: 'not_found' })
   })
+
+  it('routes the raw path: no empty segment, no dot resolution, one trailing slash ignored', () => {
+    expect(match('GET', '//')).toEqual({ kind: 'not_found' })
+    expect(match('GET', '//anything/api/tokens')).toEqual({ kind: 'not_found' })
+    expect(match('GET', '//api/tokens')).toEqual({ kind: 'not_found' })
+    expect(match('GET', 'api/tokens')).toEqual({ kind: 'not_found' })
+    expect(match('GET', '/api/tokens/')).toMatchObject({ kind: 'route' })
+    expect(match('DELETE', '/api/tokens/%2e%2e')).toMatchObject({
+      kind: 'route',
+      params: { tokenId: '%2e%2e' },
+    })
+    expect(match('DELETE', '/v1/teams/t/projects/p/servers/..')).toMatchObject({
+      kind: 'route',
+      route: { handler: 'servers/delete' },
+      params: { serverId: '..' },
+    })
+  })
 })
