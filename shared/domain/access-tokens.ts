@@ -49,11 +49,13 @@ export async function createAccessToken(owner: Owner, request: NewAccessToken, n
   if (id === undefined) throw unauthenticated()
   const { team, username } = owner
   const { token: accessKey, secret } = issuePersonalToken({ team, username, id })
+  // NFC before the name guard: "é" typed precomposed or as e + accent is one name.
+  const name = request.name.normalize('NFC')
   const record: AccessTokenRecord = {
     team,
     username,
     id,
-    name: request.name,
+    name,
     secretHash: sha256(secret),
     dateCreated: now.toISOString(),
     lastUsed: null,
@@ -65,7 +67,7 @@ export async function createAccessToken(owner: Owner, request: NewAccessToken, n
     await putAccessToken(record)
   } catch (error) {
     if (error instanceof NameTaken) {
-      throw alreadyExists(`A token named "${request.name}" already exists for this user.`)
+      throw alreadyExists(`A token named "${name}" already exists for this user.`)
     }
     throw error
   }

@@ -210,3 +210,94 @@ describe('JSON bodies', () => {
     })
   })
 })
+
+describe('names and free text', () => {
+  const json = (text: string) => ({
+    rawBody: text,
+    headers: { 'content-type': 'application/json' },
+  })
+
+  it.each([
+    ['a NUL in a token name', '/api/tokens', '{"name": "a\\u0000b"}', 'name'],
+    [
+      'only a control character (the old \\S matched it)',
+      '/api/tokens',
+      '{"name": "\\u0001"}',
+      'name',
+    ],
+    ['a C1 control (NEL)', '/api/tokens', '{"name": "a\\u0085b"}', 'name'],
+    ['DEL', '/api/tokens', '{"name": "a\\u007fb"}', 'name'],
+    ['a lone high surrogate', '/api/tokens', '{"name": "a\\ud800b"}', 'name'],
+    ['a lone low surrogate', '/api/tokens', '{"name": "\\udc00"}', 'name'],
+    [
+      'a terminal escape in os',
+      `${base}/fleet/servers`,
+      '{"hostname": "h", "os": "\\u001b[31mlinux"}',
+      'os',
+    ],
+    ['a control in hostname', `${base}/fleet/servers`, '{"hostname": "h\\u0007"}', 'hostname'],
+    [
+      'a control in a description',
+      `${base}/fleet/server_enrollment_tokens`,
+      '{"description": "x\\u0001"}',
+      'description',
+    ],
+  ])('refuses %s (400 naming the field, nothing written)', async (_, path, body, field) => {
+    const token = path.endsWith('/servers') ? await enrollmentToken() : admin
+    const before = await itemCount()
+    const reply = await app.api('POST', path, { token, ...json(body) })
+    expectError(reply, 400)
+    expect(reply.body.errors).toContainEqual({
+      description: field,
+      message: 'must be text without control characters, not only spaces',
+    })
+    expect(await itemCount()).toBe(before)
+  })
+
+  it('refuses tokenName=%01abc in a form body and in the query', async () => {
+    const before = await itemCount()
+    const form = await app.api('POST', '/tokens', {
+      token: admin,
+      rawBody: 'tokenName=%01abc',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expectError(form, 400)
+    expect(form.body.errors).toContainEqual(expect.objectContaining({ description: 'tokenName' }))
+    const query = await app.api('POST', '/tokens?tokenName=%01abc', { token: admin })
+    expectError(query, 400)
+    expect(query.body.errors).toContainEqual(expect.objectContaining({ description: 'tokenName' }))
+    expect(await itemCount()).toBe(before)
+  })
+
+  it('accepts text with emoji (paired surrogates) and accents', async () => {
+    const reply = await app.api('POST', '/api/tokens', {
+      token: admin,
+      body: { name: 'déjà vu 🔑' },
+    })
+    expect(reply.status).toBe(200)
+    expect(reply.body.token.name).toBe('déjà vu 🔑')
+  })
+
+  it('normalises token names to NFC, so two that look the same cannot both exist', async () => {
+    const composed = await app.api('POST', '/api/tokens', {
+      token: admin,
+      body: { name: 'caf\u00e9' },
+    })
+    expect(composed.status).toBe(200)
+    const decomposed = await app.api('POST', '/api/tokens', {
+      token: admin,
+      body: { name: 'cafe\u0301' },
+    })
+    expectError(decomposed, 409)
+    const viaGrant = await app.api('POST', '/tokens', {
+      token: admin,
+      body: { tokenName: 'cafe\u0301' },
+    })
+    expectError(viaGrant, 409)
+    const stored = await app.api('POST', '/api/tokens', {
+      token: admin,
+      body: { name: 'nai\u0308ve' },
+    })
+    expect(stored.body.token.name).toBe('na\u00efve')
+  })
+})
