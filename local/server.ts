@@ -9,6 +9,7 @@ import { createRouter } from '../shared/http/router.js'
 import type { HttpHandler } from '../shared/http/stack.js'
 import { describeError, log } from '../shared/log.js'
 import { fallbackHandler, type RouteSpec, routeList, tableActionsOf } from '../shared/routes.js'
+import { answerClientError } from './client-error.js'
 import { toLambdaEvent } from './event.js'
 import { enforceGrants, withGrants } from './iam.js'
 
@@ -119,6 +120,8 @@ export async function startServer(options: { port: number; host: string }): Prom
       const handler = handlerFor(handlerName)
       send(res, await withGrants(grants, () => handler(event, context)))
     } catch (error) {
+      // The client went away mid-body, or its body broke HTTP framing (clientError answered it).
+      if ((error as { code?: unknown }).code === 'ECONNRESET') return
       // Handlers map their own errors; reaching here is a bug in this server.
       log('error', 'local server failed', { requestId, ...describeError(error) })
       if (!res.headersSent) {
@@ -128,6 +131,7 @@ export async function startServer(options: { port: number; host: string }): Prom
     }
   })
 
+  server.on('clientError', answerClientError)
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve))
   const { port } = server.address() as AddressInfo
   const host = options.host.includes(':') ? `[${options.host}]` : options.host

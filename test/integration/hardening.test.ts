@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { routeList } from '../../shared/routes.js'
 import { startTestApp } from '../support/app.js'
-import { rawRequest } from '../support/http.js'
+import { parseRawResponse, rawExchange, rawRequest } from '../support/http.js'
 
 /** Issue 16: bad input is a 4xx naming the problem, never a 500, and writes nothing. */
 let app: Awaited<ReturnType<typeof startTestApp>>
@@ -299,5 +299,45 @@ describe('names and free text', () => {
       body: { name: 'nai\u0308ve' },
     })
     expect(stored.body.token.name).toBe('na\u00efve')
+  })
+})
+
+describe('malformed HTTP on the local server', () => {
+  it.each([
+    ['a NUL in the path', 'GET /api/to\0kens HTTP/1.1\r\nHost: x\r\n\r\n'],
+    ['a space in a header name', 'GET /api/tokens HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n'],
+    [
+      'a control character in a header value',
+      'GET /api/tokens HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n',
+    ],
+    [
+      'headers over 16 KB',
+      `GET /api/tokens HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    ],
+    [
+      'Content-Length with Transfer-Encoding (smuggling)',
+      'POST /api/tokens HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
+    [
+      'two Content-Lengths',
+      'POST /api/tokens HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
+    ],
+    [
+      'a bad chunk size',
+      'POST /api/tokens HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    ],
+    ['not HTTP at all', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n'],
+  ])('answers %s with 400 in the JSON error body and an X-Request-Id', async (_, bytes) => {
+    const before = await itemCount()
+    const reply = parseRawResponse(await rawExchange(app.url, Buffer.from(bytes, 'latin1')))
+    expect(reply.status).toBe(400)
+    expect(reply.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(reply.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    expect(reply.headers.get('connection')).toBe('close')
+    expect(JSON.parse(reply.body)).toMatchObject({
+      code: 'invalid_request',
+      message: expect.any(String),
+    })
+    expect(await itemCount()).toBe(before)
   })
 })

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { contractViolation } from './contract.js'
 
 /**
@@ -97,4 +98,30 @@ export function rawRequest(
     req.on('error', reject)
     req.end(options.body)
   })
+}
+
+/** Bytes on a fresh connection, and everything the server sends back until it closes. */
+export function rawExchange(baseUrl: string, bytes: string | Buffer): Promise<string> {
+  const { hostname, port } = new URL(baseUrl)
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(bytes))
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    socket.on('error', reject)
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')))
+  })
+}
+
+/** A raw HTTP/1.1 response split into status, lower-cased headers and body. */
+export function parseRawResponse(text: string) {
+  const [head = '', ...rest] = text.split('\r\n\r\n')
+  const [statusLine = '', ...lines] = head.split('\r\n')
+  const headers = new Map(
+    lines.map((line) => {
+      const at = line.indexOf(':')
+      return [line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim()] as const
+    }),
+  )
+  return { status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') }
 }
