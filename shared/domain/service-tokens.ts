@@ -67,6 +67,7 @@ export async function verifyServiceToken(jwt: string): Promise<ServiceClaims> {
     const { sub, team, role, jti, exp } = payload
     if (typeof sub !== 'string' || typeof team !== 'string' || typeof jti !== 'string')
       throw unauthenticated()
+    if (!issuedPlausibly(payload)) throw unauthenticated()
     if (role !== 'admin' && role !== 'member') throw unauthenticated()
     const claims: ServiceClaims = { sub, team, role, jti }
     remember(jwt, claims, Number(exp) * 1000)
@@ -75,6 +76,20 @@ export async function verifyServiceToken(jwt: string): Promise<ServiceClaims> {
     if (error instanceof InvalidJws || error instanceof DomainError) throw unauthenticated()
     throw error // the keys could not be read: an outage, not a verdict on the token
   }
+}
+
+/** How far a token's `iat` may lie ahead of our clock (clock skew between hosts). */
+export const IAT_LEEWAY_SECONDS = 60
+
+/**
+ * Defence in depth against a token made by a key holder outside this code (only the
+ * service key can sign one): it may not be issued in the future beyond clock skew,
+ * nor live longer than the hour we issue. jose has already checked `exp`, and `nbf`
+ * when present.
+ */
+function issuedPlausibly({ iat, exp }: { iat?: unknown; exp?: unknown }, now = Date.now()) {
+  if (typeof iat !== 'number' || typeof exp !== 'number') return false
+  return iat <= now / 1000 + IAT_LEEWAY_SECONDS && exp - iat <= SERVICE_TOKEN_SECONDS
 }
 
 /**

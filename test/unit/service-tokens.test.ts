@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms'
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
-import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose'
+import { createLocalJWKSet, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as list } from '../../functions/tokens/list.js'
 import { derToJose, kmsJwtKeys } from '../../shared/keys/kms-jwt-keys.js'
@@ -27,7 +27,7 @@ const claims = () => ({
 const signWith = (
   key: Parameters<SignJWT['sign']>[0],
   header: Record<string, unknown>,
-  payload = claims(),
+  payload: JWTPayload = claims(),
 ) =>
   new SignJWT(payload)
     .setProtectedHeader({ alg: 'ES256', kid: keyFile.current.kid, typ: 'JWT', ...header })
@@ -89,11 +89,40 @@ describe('service bearer tokens in the authentication middleware', () => {
     ['a list cursor (typ cursor)', () => signWith(privateKey, { typ: 'cursor' })],
     ['no typ at all', () => signWith(privateKey, { typ: undefined })],
     ['a role that does not exist', () => signWith(privateKey, {}, { ...claims(), role: 'root' })],
+    // Only a key holder can make these; refused anyway (issue 16).
+    [
+      'an iat a day in the future',
+      () =>
+        signWith(privateKey, {}, { ...claims(), iat: now() + 86_400, exp: now() + 86_400 + 3600 }),
+    ],
+    ['an iat 61 s in the future', () => signWith(privateKey, {}, { ...claims(), iat: now() + 61 })],
+    [
+      'a token that lives ten years',
+      () => signWith(privateKey, {}, { ...claims(), exp: now() + 10 * 365 * 86_400 }),
+    ],
+    [
+      'exp - iat one second over the hour',
+      () => signWith(privateKey, {}, { ...claims(), exp: now() + 3601 }),
+    ],
+    ['an nbf not yet reached', () => signWith(privateKey, {}, { ...claims(), nbf: now() + 120 })],
+    [
+      'an iat that is not a number',
+      () => signWith(privateKey, {}, { ...claims(), iat: 'now' as never }),
+    ],
     [
       'a key that is not ours (same kid)',
       () => signWith(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, {}),
     ],
   ]
+
+  it.each([
+    ['an iat 59 s ahead (clock skew)', { iat: now() + 59, exp: now() + 59 + 3600 }],
+    ['an nbf already passed', { nbf: now() - 10 }],
+    ['an exp exactly an hour after iat', { exp: now() + 3600 }],
+  ])('accepts %s', async (_, extra) => {
+    const reply = await listWith(await signWith(privateKey, {}, { ...claims(), ...extra }))
+    expect(reply.statusCode).toBe(200)
+  })
 
   it.each(attacks)('rejects %s with the same 401 and no database call', async (_, make) => {
     const reply = await listWith(await make())
