@@ -6,8 +6,9 @@ const env = {
 }
 
 /**
- * Two tiers that run alone or together: `unit` (mocked SDK, no I/O) and
- * `integration` (HTTP to the local server, on one DynamoDB Local per run).
+ * Three tiers that run alone or together: `unit` (mocked SDK, no I/O),
+ * `integration` (HTTP to the local server, on one DynamoDB Local per run) and `fuzz`
+ * (property-based requests to every route, on its own DynamoDB Local).
  */
 export default defineConfig({
   test: {
@@ -33,6 +34,18 @@ export default defineConfig({
           fileParallelism: false,
           env: { ...env, AWS_REGION: 'local' },
           testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Property-based fuzzing of every route (issue 16): its own tier, also in `npm test`.
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          pool: 'forks',
+          env: { ...env, AWS_REGION: 'local' },
+          testTimeout: 110_000,
           hookTimeout: 60_000,
         },
       },

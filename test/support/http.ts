@@ -74,7 +74,20 @@ export function rawRequest(
   const { hostname, port } = new URL(baseUrl)
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { hostname, port, method, path, headers: options.headers, agent: false },
+      {
+        hostname,
+        port,
+        method,
+        path,
+        // Node frames a GET or DELETE body only when told its length.
+        headers: {
+          ...options.headers,
+          ...(options.body !== undefined && {
+            'content-length': String(Buffer.byteLength(options.body)),
+          }),
+        },
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
