@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
-import { invalidRequest } from '../shared/http/errors.js'
+import { invalidRequest } from '../shared/errors.js'
 import { errorResult } from '../shared/http/middleware/error-response.js'
 
 /** What Node's parser refused, in words a client can act on (llhttp's error codes). */

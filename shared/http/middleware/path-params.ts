@@ -1,4 +1,4 @@
-import { invalidRequest } from '../errors.js'
+import { invalidRequest } from '../../errors.js'
 import type { Middleware } from '../event.js'
 
 /**
