@@ -42,6 +42,8 @@ export default defineConfig({
         test: {
           name: 'fuzz',
           include: ['test/fuzz/**/*.test.ts'],
+          // After the other tiers, not beside them: on 2 cores it would starve their timeouts.
+          sequence: { groupOrder: 1 },
           globalSetup: ['test/integration/global-setup.ts'],
           pool: 'forks',
           env: { ...env, AWS_REGION: 'local' },

@@ -21,13 +21,19 @@ const isObject = (value: unknown): value is JsonObject =>
 class Components {
   readonly schemas: Record<string, Json> = {}
 
-  ref(schema: unknown): Json {
-    if (Array.isArray(schema)) return schema.map((item) => this.ref(item))
+  /** `base`: where a `$ref: '#/...'` inside an `$id` schema points once it is a component. */
+  ref(schema: unknown, base?: string): Json {
+    if (Array.isArray(schema)) return schema.map((item) => this.ref(item, base))
     if (!isObject(schema)) return schema as Json
     const name = typeof schema.$id === 'string' ? schema.$id : schema.title
     const { $id: _id, ...rest } = schema
+    const own = typeof schema.$id === 'string' ? `#/components/schemas/${schema.$id}` : base
     const body: JsonObject = {}
-    for (const [key, value] of Object.entries(rest)) body[key] = this.ref(value)
+    for (const [key, value] of Object.entries(rest))
+      body[key] =
+        key === '$ref' && typeof value === 'string' && value.startsWith('#/') && own
+          ? `${own}${value.slice(1)}`
+          : this.ref(value, own)
     if (typeof name !== 'string') return body
     this.schemas[name] ??= body
     return { $ref: `#/components/schemas/${name}` }
