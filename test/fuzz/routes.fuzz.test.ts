@@ -22,27 +22,34 @@ let app: Awaited<ReturnType<typeof startTestApp>>
 const credentials: Record<string, string> = {}
 const stats = { requests: 0, byClass: {} as Record<string, number>, serverErrors: 0 }
 
+/** JSON with every object's keys sorted, so equal items always compare equal. */
+const stableJson = (value: unknown): string =>
+  Array.isArray(value)
+    ? `[${value.map(stableJson).join(',')}]`
+    : value !== null && typeof value === 'object'
+      ? `{${Object.keys(value)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+      : JSON.stringify(value)
+
 /**
- * Every key of the table but sign-in attempt counters: counting a refused password
- * *is* the point of those (lockout), so they are the one write a 4xx may make.
+ * Every item of the table, whole, but sign-in attempt counters and `lastUsed`: counting
+ * a refused password *is* the point of those (lockout), and authenticating a request
+ * records its credential's use whatever the answer. Nothing else may change on a 4xx.
  */
 async function snapshot(): Promise<string> {
-  const keys: string[] = []
+  const items: string[] = []
   let start: Record<string, unknown> | undefined
   do {
     const page = await app.db.send(
-      new ScanCommand({
-        TableName: app.tableName,
-        ProjectionExpression: 'PK, SK',
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
+      new ScanCommand({ TableName: app.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
     )
-    for (const item of page.Items ?? [])
-      if (!String(item.SK).startsWith('SIGNIN#')) keys.push(`${item.PK}|${item.SK}`)
+    for (const { lastUsed: _used, ...item } of page.Items ?? [])
+      if (!String(item.SK).startsWith('SIGNIN#')) items.push(stableJson(item))
     start = page.LastEvaluatedKey
   } while (start)
-  return keys.sort().join('\n')
+  return items.sort().join('\n')
 }
 
 beforeAll(async () => {
