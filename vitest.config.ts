@@ -6,9 +6,10 @@ const env = {
 }
 
 /**
- * Three tiers that run alone or together: `unit` (mocked SDK, no I/O),
- * `integration` (HTTP to the local server, on one DynamoDB Local per run) and `fuzz`
- * (property-based requests to every route, on its own DynamoDB Local).
+ * Four tiers that run alone or together: `unit` (mocked SDK, no I/O), `integration`
+ * (HTTP to the local server, on one DynamoDB Local per run), `fuzz` (property-based
+ * requests to every route, on its own DynamoDB Local) and `crash` (`npm start` killed
+ * with SIGKILL, on its own DynamoDB Local), the last two one after the other.
  */
 export default defineConfig({
   test: {
@@ -49,6 +50,17 @@ export default defineConfig({
           env: { ...env, AWS_REGION: 'local' },
           testTimeout: 110_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'crash',
+          include: ['test/crash/**/*.test.ts'],
+          pool: 'forks',
+          // After the fuzz tier, alone: its own DynamoDB Local, killed 20 times.
+          sequence: { groupOrder: 2 },
+          env: { ...env, AWS_REGION: 'local' },
+          testTimeout: 240_000,
         },
       },
     ],

@@ -32,5 +32,12 @@ export async function openStore(dataDir: string): Promise<OpenStore> {
   const { dynamo, tableName } = await import('../shared/data/client.js')
   const { ensureTable } = await import('../local/ensure-table.js')
   await ensureTable(dynamo, tableName)
-  return { close: () => dynamodb.stop() }
+  const { awaitTransactionCommits } = await import('../local/commit-barrier.js')
+  const barrier = awaitTransactionCommits(dynamo, dynamodb.endpoint, tableName)
+  return {
+    close: () => {
+      barrier.close()
+      return dynamodb.stop()
+    },
+  }
 }

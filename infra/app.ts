@@ -10,9 +10,22 @@ export function buildApp(app = new App()) {
     .split(',')
     .map((origin) => origin.trim())
     .filter(Boolean)
+  const context = (name: string) => {
+    const value = app.node.tryGetContext(name)
+    return value === undefined || value === '' ? undefined : String(value)
+  }
+  const threshold = context('authFailureThreshold')
+  if (threshold !== undefined && !(Number(threshold) > 0))
+    throw new Error(`context authFailureThreshold must be a positive number, not ${threshold}`)
   const stack = new LatchkeyStack(app, `Latchkey-${stage}`, {
     stage,
     corsOrigins,
+    tracing: context('tracing') === 'true',
+    alarms: {
+      email: context('alarmEmail'),
+      topicArn: context('alarmTopicArn'),
+      authFailureThreshold: threshold === undefined ? undefined : Number(threshold),
+    },
     description: `Latchkey token service (${stage})`,
   })
   acknowledgeFindings(stack)

@@ -3,12 +3,17 @@ import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms'
 import type { Construct } from 'constructs'
 import { LatchkeyApi } from './constructs/api.js'
 import { LatchkeyEvents } from './constructs/events.js'
+import { LatchkeyMonitoring } from './constructs/monitoring.js'
 import { LatchkeyTable } from './constructs/table.js'
 
 export interface LatchkeyStackProps extends StackProps {
   stage: string
   /** Browser origins for CORS (context `corsOrigins`, comma-separated); off when empty. */
   corsOrigins?: string[]
+  /** X-Ray active tracing on every function (context `tracing=true`). */
+  tracing?: boolean
+  /** Alarm notifications (contexts `alarmEmail`, `alarmTopicArn`, `authFailureThreshold`). */
+  alarms?: { email?: string; topicArn?: string; authFailureThreshold?: number }
 }
 
 /** Latchkey on AWS: the table, and the API generated from the route table. */
@@ -18,6 +23,7 @@ export class LatchkeyStack extends Stack {
   readonly jwtKey: Key
   readonly sealKey: Key
   readonly events: LatchkeyEvents
+  readonly monitoring: LatchkeyMonitoring
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps) {
     super(scope, id, props)
@@ -44,13 +50,27 @@ export class LatchkeyStack extends Stack {
       sealKey: this.sealKey,
       throttle: { rateLimit: 200, burstLimit: 400 },
       corsOrigins: props.corsOrigins,
+      tracing: props.tracing,
     })
     this.events = new LatchkeyEvents(this, 'Events', {
       table: this.table.table,
       stage: props.stage,
+      tracing: props.tracing,
+    })
+    this.monitoring = new LatchkeyMonitoring(this, 'Monitoring', {
+      stage: props.stage,
+      api: this.api.api,
+      streamFunction: this.events.handler,
+      table: this.table.table,
+      deadLetters: this.events.failures,
+      existingAlarms: [this.events.alarm],
+      alarmEmail: props.alarms?.email,
+      alarmTopicArn: props.alarms?.topicArn,
+      authFailureThreshold: props.alarms?.authFailureThreshold,
     })
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.apiEndpoint })
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName })
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName })
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName })
   }
 }

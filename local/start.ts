@@ -76,6 +76,11 @@ async function main() {
     const { startServer } = await import('./server.js')
 
     if (await ensureTable(dynamo, tableName)) console.log(`Created table ${tableName}.`)
+    // On disk, an acknowledged transaction must survive a kill -9 (see commit-barrier.ts).
+    if (dynamodb && !options.inMemory) {
+      const { awaitTransactionCommits } = await import('./commit-barrier.js')
+      awaitTransactionCommits(dynamo, dynamodb.endpoint, tableName)
+    }
     // The admin CLI finds this store through the data folder while we run.
     if (dynamodb && !options.inMemory)
       await announceStore(options.dataDir, {

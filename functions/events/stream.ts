@@ -1,17 +1,37 @@
-import type { DynamoDBStreamEvent } from 'aws-lambda'
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda'
 import { ConfigError, config } from '../../shared/config.js'
 import { createEventBridgeClient, eventBridgeSink } from '../../shared/events/eventbridge-sink.js'
 import type { StreamRecord } from '../../shared/events/events.js'
 import { publishRecords } from '../../shared/events/publish.js'
+import { withLogContext } from '../../shared/log.js'
+import { putMetrics } from '../../shared/metrics.js'
 
 /** Read and checked at cold start: the bus is this function's whole purpose. */
 const busName = process.env.EVENT_BUS_NAME
 if (!busName) throw new ConfigError('EVENT_BUS_NAME', 'is not set')
 const sink = eventBridgeSink(createEventBridgeClient(config().region), busName)
 
+/** How far behind the stream this batch is: now minus its oldest record's creation. */
+export function iteratorAgeMs(records: StreamRecord[], now = Date.now()): number {
+  const oldest = Math.min(
+    ...records.map((r) => r.dynamodb?.ApproximateCreationDateTime ?? now / 1000),
+  )
+  return Math.max(0, Math.round(now - oldest * 1000))
+}
+
 /**
  * The table's change stream in, the contract's events out (not an HTTP route). It
  * answers a partial batch response, so one failure doesn't replay the whole batch.
  */
-export const handler = (event: DynamoDBStreamEvent) =>
-  publishRecords(event.Records as StreamRecord[], sink)
+export const handler = (event: DynamoDBStreamEvent, context?: Context) =>
+  withLogContext(
+    { functionName: context?.functionName, awsRequestId: context?.awsRequestId },
+    () => {
+      const records = event.Records as StreamRecord[]
+      if (records.length > 0)
+        putMetrics([
+          { name: 'StreamIteratorAge', value: iteratorAgeMs(records), unit: 'Milliseconds' },
+        ])
+      return publishRecords(records, sink)
+    },
+  )

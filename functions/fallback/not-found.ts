@@ -1,6 +1,6 @@
 import { methodNotAllowed, notFound } from '../../shared/errors.js'
 import { createRouter } from '../../shared/http/router.js'
-import { baseStack, type HttpHandler } from '../../shared/http/stack.js'
+import { baseStack, lambdaHandler } from '../../shared/http/stack.js'
 import { routeList } from '../../shared/routes.js'
 
 const match = createRouter(routeList)
@@ -10,9 +10,11 @@ const match = createRouter(routeList)
  * for a known path, else 404, in the contract's error body. No credential is read
  * and no table touched, so it runs on the base stack alone and bundles no SDK.
  */
-export const handler = baseStack().handler(async (event) => {
-  const method = event.requestContext.http.method
-  const result = match(method, event.rawPath)
-  if (result.kind === 'method_not_allowed') throw methodNotAllowed(method, result.allow)
-  throw notFound(`The route ${method} ${event.rawPath}`)
-}) as unknown as HttpHandler
+export const handler = lambdaHandler(
+  baseStack().handler(async (event) => {
+    const method = event.requestContext.http.method
+    const result = match(method, event.rawPath)
+    if (result.kind === 'method_not_allowed') throw methodNotAllowed(method, result.allow)
+    throw notFound(`The route ${method} ${event.rawPath}`)
+  }),
+)

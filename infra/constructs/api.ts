@@ -32,6 +32,8 @@ export interface LatchkeyApiProps {
   throttle: { rateLimit: number; burstLimit: number }
   /** Browser origins allowed to call the API (CORS); none unless configured. */
   corsOrigins?: string[]
+  /** X-Ray active tracing on every function. */
+  tracing?: boolean
 }
 
 const functionId = (handler: string) =>
@@ -48,6 +50,7 @@ const functionId = (handler: string) =>
  */
 export class LatchkeyApi extends Construct {
   readonly api: HttpApi
+  readonly stage: HttpStage
   readonly functions = new Map<string, LatchkeyFunction>()
 
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
@@ -60,6 +63,7 @@ export class LatchkeyApi extends Construct {
     const fallback = new LatchkeyFunction(this, 'Fallback', {
       handler: fallbackHandler,
       environment,
+      tracing: props.tracing,
     })
     this.functions.set(fallbackHandler, fallback)
 
@@ -77,7 +81,7 @@ export class LatchkeyApi extends Construct {
       defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', fallback),
     })
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH })
-    new HttpStage(this, 'DefaultStage', {
+    this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -112,6 +116,7 @@ export class LatchkeyApi extends Construct {
     const fn = new LatchkeyFunction(this, functionId(route.handler), {
       handler: route.handler,
       environment,
+      tracing: props.tracing,
     })
     fn.allowTableActions(props.table, tableActionsOf(route))
     fn.allowKeyUses(props.jwtKey, keyUsesOf(route))

@@ -12,6 +12,7 @@ import { LatchkeyFunction } from './function.js'
 export interface LatchkeyEventsProps {
   table: ITableV2
   stage: string
+  tracing?: boolean
 }
 
 /** The stream function's module under functions/ (not an HTTP route). */
@@ -40,6 +41,7 @@ export class LatchkeyEvents extends Construct {
     this.handler = new LatchkeyFunction(this, 'StreamHandler', {
       handler: streamHandler,
       environment: { EVENT_BUS_NAME: this.bus.eventBusName, TABLE_NAME: props.table.tableName },
+      tracing: props.tracing,
     })
     this.handler.addToRolePolicy(
       new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),

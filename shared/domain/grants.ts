@@ -4,6 +4,7 @@ import type { AccessTokenRecord } from '../data/access-tokens.js'
 import { clearAttempts, takeAttempt } from '../data/sign-in.js'
 import { getUser, type UserRecord } from '../data/users.js'
 import { DomainError, invalidRequest, tooManyRequests, unauthenticated } from '../errors.js'
+import { recordRateLimited } from '../metrics.js'
 import type { Grant } from '../schemas/views.js'
 import { createAccessToken } from './access-tokens.js'
 
@@ -75,7 +76,10 @@ export async function createTokenByPassword(grant: PasswordGrant, now = new Date
     takeAttempt(accountName, username, at, ATTEMPT_LIMIT),
     getUser(accountName, username),
   ])
-  if (reopensAt !== undefined) throw tooManyAttempts(reopensAt, at)
+  if (reopensAt !== undefined) {
+    recordRateLimited('password_attempts')
+    throw tooManyAttempts(reopensAt, at)
+  }
   const matches = await verifyPassword(password, hashToCheck(user))
   if (!user?.passwordHash || !matches) throw unauthenticated()
   await clearAttempts(accountName, username)

@@ -11,6 +11,7 @@ import {
   touchServer,
 } from '../data/servers.js'
 import { DomainError, notFound, unauthenticated } from '../errors.js'
+import { putMetric } from '../metrics.js'
 import type { Enrolled, Server } from '../schemas/views.js'
 import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { parseEnrollmentToken } from '../tokens/enrollment-token.js'
@@ -97,6 +98,7 @@ export async function enroll(
   }
   // Refused here means another enrollment took the last use, or the token went meanwhile.
   if (!(await enrollServer(server, caller, now.toISOString()))) throw unauthenticated()
+  putMetric('Enrollments')
   return { server: serverView(server), server_token: token }
 }
 

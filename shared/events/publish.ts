@@ -1,4 +1,5 @@
 import { describeError, log } from '../log.js'
+import { putMetrics } from '../metrics.js'
 import { type DomainEvent, type StreamRecord, toEvent } from './events.js'
 
 /**
@@ -38,12 +39,31 @@ export async function publishRecords(
   sink: EventSink,
   wait: (ms: number) => Promise<unknown> = sleep,
 ): Promise<BatchResult> {
+  const counts = { published: 0, failed: 0 }
+  try {
+    return await publish(records, sink, wait, counts)
+  } finally {
+    // EventsFailed: unreadable, refused for good, or still failing when this call gave up.
+    putMetrics([
+      { name: 'EventsPublished', value: counts.published },
+      { name: 'EventsFailed', value: counts.failed },
+    ])
+  }
+}
+
+async function publish(
+  records: StreamRecord[],
+  sink: EventSink,
+  wait: (ms: number) => Promise<unknown>,
+  counts: { published: number; failed: number },
+): Promise<BatchResult> {
   const pending: { event: DomainEvent; sequence: string }[] = []
   for (const record of records) {
     try {
       const event = toEvent(record)
       if (event) pending.push({ event, sequence: record.dynamodb?.SequenceNumber ?? '' })
     } catch (error) {
+      counts.failed++
       log('error', 'unreadable stream record skipped', {
         eventID: record.eventID,
         ...describeError(error),
@@ -55,6 +75,8 @@ export async function publishRecords(
     for (let attempt = 1; batch.length > 0; attempt++) {
       const outcomes = await sink.put(batch.map((entry) => entry.event))
       for (const [i, entry] of batch.entries()) {
+        if (outcomes[i] === 'accepted') counts.published++
+        if (outcomes[i] === 'rejected') counts.failed++
         if (outcomes[i] === 'rejected')
           log('error', 'event refused for good; skipped', {
             id: entry.event.id,
@@ -64,6 +86,7 @@ export async function publishRecords(
       batch = batch.filter((_, i) => outcomes[i] === 'retryable')
       if (batch.length === 0) break
       if (attempt === ATTEMPTS) {
+        counts.failed += batch.length
         const first = batch[0]
         log('warn', 'events not published; the stream will retry', {
           failed: batch.length,

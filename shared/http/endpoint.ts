@@ -10,7 +10,7 @@ import { parseBody } from './middleware/parse-body.js'
 import { rejectDotSegments } from './middleware/path-params.js'
 import { validateInput } from './middleware/validate.js'
 import { type Reply, toResult } from './reply.js'
-import { baseStack, type HttpHandler } from './stack.js'
+import { baseStack, type HttpHandler, lambdaHandler } from './stack.js'
 
 type CallerOf<K> = K extends 'user'
   ? UserCaller
@@ -53,7 +53,7 @@ function stack<R extends RouteSpec>(
   authentication: Middleware,
   handle: Handle<R>,
 ): HttpHandler {
-  return baseStack()
+  const handler = baseStack()
     .use(rejectDotSegments())
     .use(authentication)
     .use(authorize(route.access))
@@ -73,7 +73,8 @@ function stack<R extends RouteSpec>(
         baseUrl,
       } as Input<R>)
       return toResult(route, reply)
-    }) as unknown as HttpHandler
+    })
+  return lambdaHandler(handler)
 }
 
 /** An endpoint people call with a personal or service token. */

@@ -1,5 +1,6 @@
 import middy from '@middy/core'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import { withLogContext } from '../log.js'
 import type { RouteSpec } from '../routes.js'
 import type { HttpResult, Internal, LatchkeyEvent } from './event.js'
 import { accessLog } from './middleware/access-log.js'
@@ -26,6 +27,25 @@ export const baseStack = () =>
     .use(normalizeHeaders())
 
 /**
+ * What a function exports: the middy stack, run inside its invocation's log context
+ * (function, Lambda request id, correlation id, cold start), so every line it logs,
+ * from any layer, carries them.
+ */
+export function lambdaHandler(stack: unknown): HttpHandler {
+  const run = stack as HttpHandler
+  return (event, context) =>
+    withLogContext(
+      {
+        functionName: context?.functionName,
+        awsRequestId: context?.awsRequestId,
+        correlationId: event.headers?.['x-correlation-id'],
+        fallback: event.requestContext?.requestId,
+      },
+      () => run(event, context),
+    )
+}
+
+/**
  * For routes that read no credential and no input (the JWKS): the base stack alone,
  * so their bundles carry no authentication, validation or DynamoDB code.
  */
@@ -33,5 +53,5 @@ export function publicEndpoint<
   // Checked by type: such a row has no input to apply.
   R extends RouteSpec & { auth: 'none'; body?: undefined; params?: undefined; query?: undefined },
 >(route: R, handle: () => Promise<Reply<R>>): HttpHandler {
-  return baseStack().handler(async () => toResult(route, await handle())) as unknown as HttpHandler
+  return lambdaHandler(baseStack().handler(async () => toResult(route, await handle())))
 }

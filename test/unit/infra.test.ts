@@ -3,6 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions'
 import { AwsSolutionsChecks } from 'cdk-nag'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../infra/app.js'
+import { streamHandler } from '../../infra/constructs/events.js'
+import { sizingOf } from '../../infra/constructs/function.js'
 import { fallbackHandler, routeList, tableActionsOf } from '../../shared/routes.js'
 
 // Bundling is skipped in tests (78 ms a synth instead of seconds); `npm run synth` bundles.
@@ -232,9 +234,128 @@ describe('CDK stack', () => {
     })
   })
 
+  it('sizes every function from its measured needs (memory, timeout)', () => {
+    const handlers = [...stack.api.functions.keys(), streamHandler]
+    const functions = new Map([...stack.api.functions, [streamHandler, stack.events.handler]])
+    for (const handler of handlers) {
+      const fn = functions.get(handler)
+      if (!fn) throw new Error(`no function for ${handler}`)
+      const id = stack.getLogicalId(fn.node.defaultChild as never)
+      const props = template.findResources('AWS::Lambda::Function')[id]?.Properties
+      expect([handler, props.MemorySize, props.Timeout]).toEqual([
+        handler,
+        sizingOf(handler).memoryMb,
+        sizingOf(handler).timeoutSeconds,
+      ])
+      // API functions end inside API Gateway's 30 s integration limit...
+      if (handler !== streamHandler) expect(props.Timeout).toBeLessThan(30)
+    }
+    expect(sizingOf('grants/create').memoryMb).toBe(1024) // ...and CPU for scrypt
+  })
+
+  it('alarms on 5xx rate, throttles, stream errors and age, dead letters and auth failure spikes', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties,
+    )
+    const byDescription = (text: string) => alarms.filter((a) => a.AlarmDescription?.includes(text))
+    expect(alarms).toHaveLength(7)
+    const [rate] = byDescription('5xx')
+    expect(rate?.Threshold).toBe(1)
+    expect(JSON.stringify(rate?.Metrics)).toContain(
+      'IF(requests >= 20, 100 * errors / requests, 0)',
+    )
+    expect(JSON.stringify(rate?.Metrics)).toContain('"MetricName":"5xx"')
+    expect(byDescription('Lambda throttled')[0]).toMatchObject({
+      MetricName: 'Throttles',
+      Namespace: 'AWS/Lambda',
+    })
+    expect(JSON.stringify(byDescription('DynamoDB throttled')[0]?.Metrics)).toContain(
+      'ThrottledRequests',
+    )
+    expect(byDescription('change-stream function failed')[0]).toMatchObject({
+      MetricName: 'Errors',
+      Threshold: 1,
+    })
+    expect(byDescription('behind the table')[0]).toMatchObject({
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
+      Threshold: 60_000,
+      EvaluationPeriods: 3,
+    })
+    expect(byDescription('Authentication failures')[0]).toMatchObject({
+      Namespace: 'Latchkey',
+      MetricName: 'AuthFailures',
+      Dimensions: [{ Name: 'service', Value: 'latchkey' }],
+      Threshold: 100,
+    })
+    expect(byDescription('could not be published')[0]).toMatchObject({ Namespace: 'AWS/SQS' })
+    // Every new alarm names its runbook entry; none notifies anyone unless configured.
+    for (const alarm of alarms.filter((a) => a.Namespace !== 'AWS/SQS'))
+      expect(alarm.AlarmDescription).toMatch(/Runbook: README, Operating Latchkey, "\w+"/)
+    expect(alarms.filter((a) => a.AlarmActions)).toEqual([])
+    template.resourceCountIs('AWS::SNS::Topic', 0)
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1)
+  })
+
+  it('notifies an encrypted SNS topic, and traces with X-Ray, when the context asks; still cdk-nag clean', () => {
+    const app = new App({
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        stage: 'ops',
+        tracing: 'true',
+        alarmEmail: 'ops@example.com',
+        authFailureThreshold: '250',
+      },
+    })
+    const built = buildApp(app)
+    expect(() => app.synth()).not.toThrow()
+    const ops = Template.fromStack(built.stack)
+    ops.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() })
+    ops.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    })
+    const alarms = Object.values(ops.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties,
+    )
+    expect(alarms).toHaveLength(7)
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toHaveLength(1)
+      expect(alarm.OKActions).toHaveLength(1)
+    }
+    expect(alarms.find((a) => a.MetricName === 'AuthFailures')?.Threshold).toBe(250)
+    const functions = Object.values(ops.findResources('AWS::Lambda::Function'))
+    expect(functions.map((f) => f.Properties.TracingConfig)).toEqual(
+      functions.map(() => ({ Mode: 'Active' })),
+    )
+    // The only resource wildcard is X-Ray's, which has no resource-level permissions.
+    const wildcards = Object.values(ops.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((statement) => statement.Resource === '*')
+      .flatMap(actionsOf)
+    expect([...new Set(wildcards)].sort()).toEqual([
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ])
+    // Off by default.
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { TracingConfig: Match.anyValue() },
+      0,
+    )
+  })
+
+  it('refuses a threshold that is no positive number', () => {
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [], authFailureThreshold: 'lots' },
+    })
+    expect(() => buildApp(app)).toThrow(/authFailureThreshold must be a positive number/)
+  })
+
   it('names its outputs', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
       'ApiUrl',
+      'DashboardName',
       'EventBusName',
       'TableName',
     ])

@@ -1,5 +1,7 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda'
 import type { Caller } from '../../auth/caller.js'
 import { log } from '../../log.js'
+import { putMetric } from '../../metrics.js'
 import type { Middleware } from '../event.js'
 
 /** Who, without secrets: a user, or an agent's project and token or server id. */
@@ -17,20 +19,56 @@ function callerFields(caller: Caller | undefined) {
 }
 
 /**
- * One line per request. Logs the route template and the path, never the query
- * string or headers: both may carry credentials.
+ * Why a 401, from the shape of what was presented (never its value): no credential,
+ * an unusable one, or which kind of token failed. The answer is the same 401 for all.
+ */
+export function authFailureReason(event: APIGatewayProxyEventV2, code: string): string {
+  if (code === 'server_authorization_revoked') return 'revoked_server'
+  // The transports of shared/auth/credentials.ts, read here without importing
+  // authentication into the base stack (the fallback's bundle carries none).
+  const header = event.headers?.authorization
+  const credential =
+    header !== undefined
+      ? (/^Bearer[ ]+(\S+)[ ]*$/i.exec(header)?.[1] ?? '')
+      : event.queryStringParameters?.token
+  if (credential === undefined) return 'missing'
+  if (/^[\w-]+\.[\w-]+\.[\w-]+$/.test(credential)) return 'service_token'
+  if (credential.startsWith('lks_')) return 'server_token'
+  if (credential.startsWith('lk_')) return 'personal_token'
+  return /^[A-Za-z0-9+/]{20,}={0,2}$/.test(credential) ? 'enrollment_token' : 'malformed'
+}
+
+const codeOf = (body: string | undefined) => {
+  try {
+    return String(JSON.parse(body ?? '{}').code ?? '')
+  } catch {
+    return ''
+  }
+}
+
+/**
+ * One line per request, and its metrics: `Requests` by route and status class,
+ * `AuthFailures` by reason. Logs the route template and the path, never the
+ * query string or headers: both may carry credentials.
  */
 export function accessLog(): Middleware {
   const write: Middleware['after'] = ({ event, response, internal }) => {
+    const status = response?.statusCode ?? 500
+    const durationMs = Math.round(performance.now() - (internal.startedAt ?? 0))
+    const route = event.routeKey
     log('info', 'request', {
       requestId: event.requestContext.requestId,
       method: event.requestContext.http.method,
-      route: event.routeKey,
+      route,
       path: event.rawPath,
-      status: response?.statusCode,
-      durationMs: Math.round(performance.now() - (internal.startedAt ?? 0)),
+      status,
+      durationMs,
       ...callerFields(event.caller),
     })
+    // Latency is API Gateway's and Lambda's own metric already: only the count here.
+    putMetric('Requests', { route, status_class: `${Math.floor(status / 100)}xx` })
+    if (status === 401)
+      putMetric('AuthFailures', { reason: authFailureReason(event, codeOf(response?.body)) })
   }
   return {
     name: 'accessLog',
