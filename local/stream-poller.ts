@@ -6,6 +6,7 @@ import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  type Shard,
 } from '@aws-sdk/client-dynamodb-streams'
 import type { StreamRecord } from '../shared/events/events.js'
 import { type EventSink, publishRecords } from '../shared/events/publish.js'
@@ -70,10 +71,22 @@ export async function startStreamPoller(options: {
   let timer: NodeJS.Timeout | undefined
 
   const discover = async () => {
-    const { StreamDescription } = await streams.send(
-      new DescribeStreamCommand({ StreamArn: streamArn }),
-    )
-    for (const shard of StreamDescription?.Shards ?? []) {
+    const shards: Shard[] = []
+    let page: string | undefined // DescribeStream lists 100 shards a call
+    do {
+      const { StreamDescription } = await streams.send(
+        new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: page }),
+      )
+      shards.push(...(StreamDescription?.Shards ?? []))
+      page = StreamDescription?.LastEvaluatedShardId
+    } while (page)
+    // Keep nothing about shards the stream no longer lists (a stream keeps 24 hours of
+    // records): this poller's memory and its checkpoint file stay the size of what
+    // the stream itself keeps, however long it runs.
+    const listed = new Set(shards.map((shard) => shard.ShardId))
+    for (const id of iterators.keys()) if (!listed.has(id)) iterators.delete(id)
+    for (const id of Object.keys(checkpoints)) if (!listed.has(id)) delete checkpoints[id]
+    for (const shard of shards) {
       const id = shard.ShardId
       if (!id || iterators.has(id)) continue
       const after = checkpoints[id]

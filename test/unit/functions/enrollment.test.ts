@@ -12,6 +12,7 @@ import { handler as enroll } from '../../../functions/servers/enroll.js'
 import { handler as heartbeat } from '../../../functions/servers/heartbeat.js'
 import { signJws } from '../../../shared/keys/jws.js'
 import { sealer } from '../../../shared/keys/sealing.js'
+import { setMetricsWriter } from '../../../shared/metrics.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueEnrollmentToken } from '../../../shared/tokens/enrollment-token.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
@@ -136,8 +137,14 @@ describe('enrollment: calls and exact inputs', () => {
     const stored = await storedEnrollmentToken({ maxUses: 5 })
     ddb.on(GetCommand).resolves({ Item: stored.item })
     ddb.on(TransactWriteCommand).resolves({})
+    const metrics: string[] = []
+    setMetricsWriter((line) => metrics.push(line))
     const reply = await post(stored.token)
+    setMetricsWriter(undefined)
     expect(reply.statusCode).toBe(201)
+    expect(metrics.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ Enrollments: 1 }),
+    )
     expect(ddb.calls()).toHaveLength(2)
     expect(ddb).toHaveReceivedCommandWith(GetCommand, {
       TableName: TABLE,

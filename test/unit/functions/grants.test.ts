@@ -11,6 +11,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { handler as grant } from '../../../functions/grants/create.js'
 import { DUMMY_HASH, hashPassword } from '../../../shared/auth/password.js'
 import { ATTEMPT_LIMIT, hashToCheck } from '../../../shared/domain/grants.js'
+import { setMetricsWriter } from '../../../shared/metrics.js'
 import { invoke } from '../../support/invoke.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
@@ -80,9 +81,15 @@ describe('the password grant: DynamoDB calls and exact inputs', () => {
     ddb
       .on(UpdateCommand, { Key: ATTEMPTS_KEY })
       .rejects(conditionFailed({ windowStart: { N: String(windowStart) }, attempts: { N: '5' } }))
+    const metrics: string[] = []
+    setMetricsWriter((line) => metrics.push(line))
     const reply = await post()
+    setMetricsWriter(undefined)
     expect(reply.statusCode).toBe(429)
     expect(Number(reply.headers?.['retry-after'])).toBe(14 * 60)
+    expect(metrics.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ RateLimited: 1, limit: 'password_attempts' }),
+    )
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
     expect(ddb).not.toHaveReceivedCommand(PutCommand)
   })
