@@ -12,8 +12,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { ensureTable } from '../local/ensure-table.js'
 import { javaOptions, launchDynamoDbLocal } from '../local/dynamodb.js'
+import { ensureTable } from '../local/ensure-table.js'
 import { startStreamPoller } from '../local/stream-poller.js'
 
 const writes = Number(process.argv[2] ?? 400_000)
@@ -29,7 +29,6 @@ const client = new DynamoDBClient({
 })
 const tableName = 'javamem'
 await ensureTable(client, tableName)
-let consumed = 0
 const poller = await startStreamPoller({
   dynamo: client,
   tableName,
@@ -40,9 +39,12 @@ const rssMb = async () => {
   const status = await readFile(`/proc/${dynamodb.pid}/status`, 'utf8')
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)
 }
-console.log(`java ${javaOptions().join(' ')}, ${inMemory ? 'in memory' : 'on disk'}; start: ${await rssMb()} MB`)
+console.log(
+  `java ${javaOptions().join(' ')}, ${inMemory ? 'in memory' : 'on disk'}; start: ${await rssMb()} MB`,
+)
 const started = Date.now()
 let written = 0
+let reportAt = 10_000
 const writer = async () => {
   while (written < writes && Date.now() - started < seconds * 1000) {
     written += 25
@@ -58,13 +60,16 @@ const writer = async () => {
       },
     }))
     await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: items } }))
-    if (written % 10_000 === 0)
-      console.log(`${written} writes, ${Math.round((Date.now() - started) / 1000)} s: ${await rssMb()} MB`)
+    if (written >= reportAt) {
+      reportAt += 10_000
+      console.log(
+        `${written} writes, ${Math.round((Date.now() - started) / 1000)} s: ${await rssMb()} MB`,
+      )
+    }
   }
 }
 await Promise.all([writer(), writer(), writer(), writer()])
-consumed = written
-console.log(`done: ${consumed} writes; java ${await rssMb()} MB`)
+console.log(`done: ${written} writes; java ${await rssMb()} MB`)
 await poller.stop()
 client.destroy()
 await dynamodb.stop()
