@@ -75,8 +75,9 @@ function jarFolder(): string {
 }
 
 /**
- * JVM options. The heap is bounded: 256 MB held a 400,000-write run (see README,
- * Limits); LATCHKEY_DYNAMODB_JAVA_OPTS replaces them (split on spaces).
+ * JVM options. The heap is bounded (the JVM's default is a quarter of the RAM): 256 MB
+ * served 400,000 writes with a stream (bench/java-memory.ts; README, "What the local
+ * store promises"). LATCHKEY_DYNAMODB_JAVA_OPTS replaces them (split on spaces).
  */
 export const DEFAULT_JAVA_OPTIONS = ['-Xmx256m', '-XX:+UseSerialGC']
 

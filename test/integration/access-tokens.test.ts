@@ -315,6 +315,36 @@ describe('secrets at rest and in logs', () => {
     expect(Items.map((item) => item.kind)).not.toContain('user')
   })
 
+  it("logs one line per request with the invocation's keys: function, cold start, request and correlation ids", async () => {
+    const lines = () =>
+      output
+        .join('')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line))
+    const traced = await app.api('GET', '/api/tokens', {
+      token: app.admin.token,
+      headers: { 'x-correlation-id': 'checkout-7f3a' },
+    })
+    const plain = await app.api('GET', '/api/tokens', { token: app.admin.token })
+    const requestLine = (id: string | null) =>
+      lines().find((line) => line.message === 'request' && line.requestId === id)
+    expect(requestLine(traced.headers.get('x-request-id'))).toMatchObject({
+      level: 'info',
+      service: 'latchkey',
+      function_name: 'tokens/list',
+      function_request_id: traced.headers.get('x-request-id'),
+      correlation_id: 'checkout-7f3a',
+      cold_start: false, // the file's first requests warmed it
+      route: 'GET /api/tokens',
+      status: 200,
+    })
+    // Without the header, the request id correlates.
+    expect(requestLine(plain.headers.get('x-request-id'))?.correlation_id).toBe(
+      plain.headers.get('x-request-id'),
+    )
+  })
+
   it('never logs a token or its secret', () => {
     const logs = output.join('')
     expect(logs).toContain('"message":"request"') // the capture works
