@@ -104,7 +104,8 @@ export async function launchDynamoDbLocal(
   const path = options.dataDir ? resolve(options.dataDir) : null
   if (path) await mkdir(path, { recursive: true })
   const jar = jarFolder()
-  // No option binds it to loopback: Jetty listens on every interface (see README, Limits).
+  // No option binds it to loopback: Jetty listens on every interface (README, "What the
+  // local store promises").
   // -disableTelemetry: it would otherwise report usage to AWS over the network.
   const child = spawn(
     'java',

@@ -78,7 +78,7 @@ function traceId(): string | undefined {
   return header ? (/Root=([^;]+)/.exec(header)?.[1] ?? header) : undefined
 }
 
-export function logs(level: Level): boolean {
+function logs(level: Level): boolean {
   return ORDER[level] >= threshold || invocation.getStore()?.sampled === true
 }
 
