@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { TableAction } from '../shared/routes.js'
+import { recordRouteUse } from './record.js'
 
 /**
  * Local IAM emulation: while the local server runs a route's handler, every DynamoDB
@@ -9,10 +10,11 @@ import type { TableAction } from '../shared/routes.js'
  * Lambda, with AccessDeniedException, so a missing grant shows up in `npm start` and
  * in the integration tests instead of after a deploy.
  */
-const granted = new AsyncLocalStorage<ReadonlySet<string>>()
+const granted = new AsyncLocalStorage<{ actions: ReadonlySet<string>; route?: string }>()
 
-export const withGrants = <T>(actions: readonly TableAction[], run: () => T): T =>
-  granted.run(new Set(actions), run)
+/** Runs `run` with a route's grants; `route` (its `METHOD path`) names it in recorded uses. */
+export const withGrants = <T>(actions: readonly TableAction[], run: () => T, route?: string): T =>
+  granted.run({ actions: new Set(actions), route }, run)
 
 const TRANSACT_ACTIONS: Record<string, TableAction> = {
   Put: 'PutItem',
@@ -32,16 +34,17 @@ function actionsOf(command: string, input: unknown): string[] {
 export function enforceGrants(client: DynamoDBClient): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const allowed = granted.getStore()
-      if (allowed) {
+      const store = granted.getStore()
+      if (store) {
         for (const action of actionsOf(String(context.commandName), args.input)) {
-          if (!allowed.has(action))
+          if (!store.actions.has(action))
             throw Object.assign(
               new Error(
                 `not authorized to perform dynamodb:${action} (local IAM emulation: add it to the route's table actions)`,
               ),
               { name: 'AccessDeniedException' },
             )
+          if (store.route) recordRouteUse({ route: store.route, action })
         }
       }
       return next(args)

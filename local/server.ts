@@ -12,6 +12,7 @@ import { fallbackHandler, type RouteSpec, routeList, tableActionsOf } from '../s
 import { answerClientError } from './client-error.js'
 import { toLambdaEvent } from './event.js'
 import { enforceGrants, withGrants } from './iam.js'
+import { recordRouteUse } from './record.js'
 
 /** A hard cap on what the server reads, as API Gateway has one (10 MB) of its own. */
 const MAX_REQUEST_BYTES = 1024 * 1024
@@ -118,7 +119,9 @@ export async function startServer(options: { port: number; host: string }): Prom
       )
       const context = { awsRequestId: requestId, functionName: handlerName } as Context
       const handler = handlerFor(handlerName)
-      send(res, await withGrants(grants, () => handler(event, context)))
+      const result = await withGrants(grants, () => handler(event, context), routeKey)
+      recordRouteUse({ route: routeKey, status: result.statusCode })
+      send(res, result)
     } catch (error) {
       // The client went away mid-body, or its body broke HTTP framing (clientError answered it).
       if ((error as { code?: unknown }).code === 'ECONNRESET') return

@@ -100,6 +100,37 @@ describe('server enrollment tokens', () => {
     expect(bad.body.errors[0].description).toBe('enrollmentTokenId')
   })
 
+  // Each route's declared 400, naming the parameter at fault (after authorisation).
+  it.each([
+    ['GET', 'server_enrollment_tokens?count=0', 'count'],
+    ['DELETE', 'server_enrollment_tokens/42', 'enrollmentTokenId'],
+    ['GET', 'servers?count=ten', 'count'],
+    ['GET', 'servers/not-a-uuid', 'serverId'],
+    ['DELETE', 'servers/not-a-uuid', 'serverId'],
+  ])('answers 400 to %s .../%s, naming %s', async (method, path, field) => {
+    const reply = await app.api(method, `${base}/web/${path}`, { token: admin })
+    expect(reply.status).toBe(400)
+    expect(reply.body.code).toBe('invalid_request')
+    expect(reply.body.errors.map((e: { description: string }) => e.description)).toEqual([field])
+  })
+
+  it.each([
+    ['no hostname', { os: 'linux' }, 'hostname'],
+    ['a hostname that is not a string', { hostname: 42 }, 'hostname'],
+    ['an unknown field', { hostname: 'h', colour: 'red' }, 'colour'],
+  ])(
+    'refuses an enrollment with %s (400 naming it), spending no use of the token',
+    async (_, body, field) => {
+      const created = await createToken('web', { max_uses: 1 })
+      const reply = await app.api('POST', servers('web'), { token: created.token, body })
+      expect(reply.status).toBe(400)
+      expect(reply.body.code).toBe('invalid_request')
+      expect(reply.body.errors.map((e: { description: string }) => e.description)).toContain(field)
+      // The one use is still there.
+      expect((await enroll('web', created.token, 'after-400')).status).toBe(201)
+    },
+  )
+
   it('answers an empty list for a project without tokens', async () => {
     const reply = await app.api('GET', tokens('db'), { token: admin })
     expect(reply.status).toBe(200)
@@ -163,11 +194,16 @@ describe('enrollment, heartbeat and revocation', () => {
     const revoked = await app.api('POST', beat, { token: server_token })
     expect(revoked.status).toBe(401)
     expect(revoked.body.code).toBe('server_authorization_revoked')
-    // A forged token for the deleted server learns nothing about it.
-    const forged = `${server_token.slice(0, -10)}AAAAAAAAAA`
-    const plain = await app.api('POST', beat, { token: forged })
-    expect(plain.status).toBe(401)
-    expect(plain.body.code).toBe('authentication_error')
+    // Forged tokens for the deleted server learn nothing about it: a mangled one fails
+    // its checksum; a well-formed one with another secret reaches the deletion record,
+    // whose hash it doesn't match (only the genuine token is told it was revoked).
+    const mangled = `${server_token.slice(0, -10)}AAAAAAAAAA`
+    const wellFormed = issueServerToken({ team: 'acme', project: 'web', id: server.id }).token
+    for (const forged of [mangled, wellFormed]) {
+      const plain = await app.api('POST', beat, { token: forged })
+      expect(plain.status).toBe(401)
+      expect(plain.body.code).toBe('authentication_error')
+    }
     expect(
       (await app.api('DELETE', `${servers('web')}/${server.id}`, { token: admin })).status,
     ).toBe(404)

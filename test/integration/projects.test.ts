@@ -110,11 +110,15 @@ describe('projects', () => {
     expect(reply.body.errors.map((e: { description: string }) => e.description)).toContain(field)
   })
 
-  it('answers 400 for a path name that breaks the names rule', async () => {
-    const reply = await app.api('GET', `${projects}/UPPER`, { token: admin })
-    expect(reply.status).toBe(400)
-    expect(reply.body.errors[0].description).toBe('project')
-  })
+  it.each(['GET', 'DELETE'])(
+    'answers 400 to %s on a path name that breaks the names rule',
+    async (method) => {
+      const reply = await app.api(method, `${projects}/UPPER`, { token: admin })
+      expect(reply.status).toBe(400)
+      expect(reply.body.code).toBe('invalid_request')
+      expect(reply.body.errors[0].description).toBe('project')
+    },
+  )
 
   it('lets members read but not create or delete (403), with personal or service tokens', async () => {
     await app.api('POST', projects, { token: admin, body: { name: 'kept' } })

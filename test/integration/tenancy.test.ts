@@ -44,7 +44,8 @@ beforeAll(async () => {
     body: { hostname: 'h1' },
   })
   fixtures.serverId = enrolled.body.server.id
-  intruders['personal token'] = await app.addUser('intruders', 'eve', 'admin')
+  // The intruder has the victim admin's username: only the team tells them apart.
+  intruders['personal token'] = await app.addUser('intruders', 'root', 'admin')
   intruders['service token'] = await bearerFor(intruders['personal token'] ?? '', 'intruders')
 })
 const scoped = routeList.filter((route) => route.access !== undefined)
