@@ -167,7 +167,7 @@ export async function touchAccessToken(
         Key: keys.accessToken(team, username, id),
         UpdateExpression: 'SET lastUsed = :now',
         ConditionExpression:
-          'attribute_exists(PK) AND (attribute_not_exists(lastUsed) OR lastUsed < :cutoff)',
+          'attribute_exists(PK) AND (attribute_not_exists(lastUsed) OR lastUsed <= :cutoff)',
         ExpressionAttributeValues: {
           ':now': now.toISOString(),
           ':cutoff': new Date(now.getTime() - minIntervalMs).toISOString(),

@@ -80,7 +80,7 @@ describe('authentication cost', () => {
       Key: stored.key,
       UpdateExpression: 'SET lastUsed = :now',
       ConditionExpression:
-        'attribute_exists(PK) AND (attribute_not_exists(lastUsed) OR lastUsed < :cutoff)',
+        'attribute_exists(PK) AND (attribute_not_exists(lastUsed) OR lastUsed <= :cutoff)',
       ExpressionAttributeValues: {
         ':now': NOW.toISOString(),
         ':cutoff': '2026-11-22T09:59:00.000Z',
