@@ -99,6 +99,8 @@ describe('verifiers, on AWS', () => {
         }),
       },
     })
+  /** The verdict on a token no published key verifies (not an outage, not a crash). */
+  const noKey = { name: 'InvalidJws', message: 'ERR_JWKS_NO_MATCHING_KEY' }
   const verify = async (token: string) => {
     const { verifyJws } = await import('../../shared/keys/jws.js')
     return verifyJws('JWT', token)
@@ -124,14 +126,16 @@ describe('verifiers, on AWS', () => {
     await verify(await tokenFor('k-2', k2))
     const rotated = await tokenFor('k-3', k3.privateKey)
     keysById['k-3'] = k3
-    await expect(verify(rotated)).rejects.toThrow() // unknown, and the keys were just read
+    await expect(verify(rotated)).rejects.toMatchObject(noKey) // unknown, and the keys were just read
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1)
 
     publish('k-3', 'k-2') // a rotation publishes the new key
     vi.setSystemTime(Date.now() + 31_000)
     await expect(verify(rotated)).resolves.toMatchObject({ sub: 'alice' })
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2)
-    await expect(verify(await tokenFor('made-up', pair().privateKey))).rejects.toThrow()
+    await expect(verify(await tokenFor('made-up', pair().privateKey))).rejects.toMatchObject(
+      noKey,
+    )
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2) // made-up kids cost no reads
   })
 
@@ -155,6 +159,6 @@ describe('verifiers, on AWS', () => {
     ddb.on(GetCommand).resolves({})
     const k2 = keysById['k-2']?.privateKey
     if (!k2) throw new Error('test keys missing')
-    await expect(verify(await tokenFor('k-2', k2))).rejects.toThrow()
+    await expect(verify(await tokenFor('k-2', k2))).rejects.toMatchObject(noKey)
   })
 })

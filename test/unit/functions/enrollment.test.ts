@@ -203,7 +203,7 @@ describe('enrollment: calls and exact inputs', () => {
     const stored = await storedEnrollmentToken()
     const reply = await post(stored.token)
     expect(reply.statusCode).toBe(503)
-    expect(reply.headers?.['retry-after']).toBeDefined()
+    expect(reply.headers?.['retry-after']).toBe('1')
   })
 })
 
@@ -259,11 +259,20 @@ describe('heartbeat: calls and revocation', () => {
     expect(plain.json.code).toBe('authentication_error')
   })
 
-  it('refuses a token for another server, project or team with no call', async () => {
-    const other = issueServerToken({ team: 'acme', project: 'web', id: ANOTHER_ID }).token
-    for (const token of [other, 'lks_garbage']) {
-      expect((await beat(token)).statusCode).toBe(401)
-    }
+  it.each([
+    ['another server', { team: 'acme', project: 'web', id: ANOTHER_ID }],
+    ['another project', { team: 'acme', project: 'db', id: SERVER_ID }],
+    ['another team', { team: 'evil', project: 'web', id: SERVER_ID }],
+  ])('refuses a genuine token for %s with no call', async (_, ref) => {
+    // Well formed, with a valid checksum: only the path check can refuse it.
+    const reply = await beat(issueServerToken(ref).token)
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json.code).toBe('authentication_error')
+    expect(ddb.calls()).toHaveLength(0)
+  })
+
+  it('refuses garbage with no call', async () => {
+    expect((await beat('lks_garbage')).statusCode).toBe(401)
     expect(ddb.calls()).toHaveLength(0)
   })
 })
