@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { UserCaller } from '../../shared/auth/caller.js'
-import { keys } from '../../shared/data/keys.js'
+import { type Key, keys } from '../../shared/data/keys.js'
 import { startTestApp } from '../support/app.js'
 
 /**
@@ -39,7 +39,7 @@ afterAll(() => app?.close())
 const rejects401 = (promise: Promise<unknown>) =>
   expect(promise).rejects.toMatchObject({ code: 'authentication_error' })
 
-const storedItem = async (key: Record<string, string>) =>
+const storedItem = async (key: Key) =>
   (await app.db.send(new GetCommand({ TableName: app.tableName, Key: key, ConsistentRead: true })))
     .Item
 

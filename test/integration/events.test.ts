@@ -4,7 +4,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { fileSink } from '../../local/event-sink.js'
 import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
+import { sha256 } from '../../shared/tokens/crypto.js'
+import { parseServerToken } from '../../shared/tokens/server-token.js'
 import { startTestApp } from '../support/app.js'
+import { expectNoFragmentOf } from '../support/secrets.js'
 
 /** End to end locally: an action, DynamoDB Local's stream, the same publisher, events.jsonl. */
 let app: Awaited<ReturnType<typeof startTestApp>>
@@ -83,8 +86,12 @@ it('appends one line per change to events.jsonl and prints one line each', async
   ])
     expect(types).toContain(type)
   const text = await readFile(file, 'utf8')
-  expect(text).not.toContain(token.body.token)
-  expect(text).not.toContain(enrolled.body.server_token)
+  const enrollmentSecret: string = JSON.parse(Buffer.from(token.body.token, 'base64').toString()).s
+  const serverSecret = parseServerToken(enrolled.body.server_token)?.secret ?? ''
+  // No piece of a token, its secret or the secret's stored hash, in the file or printed.
+  const secrets = [token.body.token, enrollmentSecret, enrolled.body.server_token, serverSecret]
+  for (const shown of [text, printed.join('\n')])
+    expectNoFragmentOf(shown, [...secrets, ...secrets.map(sha256)])
   expect(text).not.toContain('secretHash')
 })
 

@@ -133,9 +133,7 @@ describe('verifiers, on AWS', () => {
     vi.setSystemTime(Date.now() + 31_000)
     await expect(verify(rotated)).resolves.toMatchObject({ sub: 'alice' })
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2)
-    await expect(verify(await tokenFor('made-up', pair().privateKey))).rejects.toMatchObject(
-      noKey,
-    )
+    await expect(verify(await tokenFor('made-up', pair().privateKey))).rejects.toMatchObject(noKey)
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2) // made-up kids cost no reads
   })
 

@@ -91,9 +91,7 @@ describe('local sealer', () => {
     const sealed = await sealer.seal('the token', context)
     expect(sealed).toMatch(/^v1\.local\./)
     expect(await sealer.unseal(sealed, context)).toBe('the token')
-    await expect(sealer.unseal(sealed, { ...context, project: 'db' })).rejects.toThrow(
-      notAuthentic,
-    )
+    await expect(sealer.unseal(sealed, { ...context, project: 'db' })).rejects.toThrow(notAuthentic)
     // One character of the ciphertext changed (not the prefix, which fails sooner).
     const parts = sealed.split('.')
     const body = parts[parts.length - 2] ?? ''
