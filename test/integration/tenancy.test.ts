@@ -63,11 +63,15 @@ const bodyFor = (method: string) =>
       ? { create_server_users: true, next_unix_uid: 1000 }
       : undefined
 
-it('covers the team-scoped routes', () => {
-  expect(scoped.length).toBeGreaterThanOrEqual(10)
-  expect(scoped.map((route) => `${route.method} ${route.path}`)).toContain(
-    'PUT /v1/teams/{team}/projects/{project}',
+it('covers every team route a user calls (agents have their own credentials)', () => {
+  // A row under /v1/teams/{team}/ without `access` would skip the team check unnoticed.
+  const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`
+  const teamRoutes = routeList.filter(
+    (route) => route.path.startsWith('/v1/teams/{team}/') && route.auth === 'user',
   )
+  expect(scoped.map(key)).toEqual(teamRoutes.map(key))
+  expect(scoped.map(key)).toContain('DELETE /v1/teams/{team}/projects/{project}')
+  expect(scoped.map(key)).toContain('PUT /v1/teams/{team}/projects/{project}')
 })
 
 describe.each(scoped)('$method $path', (route) => {
