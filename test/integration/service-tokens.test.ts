@@ -1,5 +1,7 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb'
 import { decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { keys } from '../../shared/data/keys.js'
 import { startTestApp } from '../support/app.js'
 
 let app: Awaited<ReturnType<typeof startTestApp>>
@@ -54,6 +56,20 @@ describe('POST /v1/teams/{team}/service_token', () => {
     const id = (await app.api('GET', '/api/tokens', { token: outsider })).body.tokens[0].id
     const reply = await exchange('acme', { key_id: String(id), key_secret: outsider })
     expect(reply.status).toBe(401)
+  })
+
+  it('counts an exchange as a use of the personal token (its lastUsed)', async () => {
+    const fresh = await app.addUser('acme', 'fresh') // token id 1, never used
+    const reply = await exchange('acme', { key_id: '1', key_secret: fresh })
+    expect(reply.status).toBe(200)
+    const { Item } = await app.db.send(
+      new GetCommand({
+        TableName: app.tableName,
+        Key: keys.accessToken('acme', 'fresh', 1),
+        ConsistentRead: true,
+      }),
+    )
+    expect(Date.now() - Date.parse(Item?.lastUsed)).toBeLessThan(60_000)
   })
 
   it('answers 400 naming the missing field', async () => {
