@@ -88,7 +88,7 @@ describe('the password lockout window', () => {
     const locked = grant(app.admin.password, WINDOW - 1)
     await expect(locked).rejects.toMatchObject({
       code: 'too_many_requests',
-      headers: { 'retry-after': '1' },
+      details: { retryAfterSeconds: 1 },
     })
     const reopened = await grant(app.admin.password, WINDOW)
     expect(reopened.token.username).toBe('admin')
@@ -103,7 +103,7 @@ describe('the password lockout window', () => {
     // ...which five failures have now used up, until start + 2 * WINDOW.
     await expect(grant(app.admin.password, start + WINDOW + 2)).rejects.toMatchObject({
       code: 'too_many_requests',
-      headers: { 'retry-after': String(Math.ceil((WINDOW - 2) / 1000)) },
+      details: { retryAfterSeconds: Math.ceil((WINDOW - 2) / 1000) },
     })
   })
 })

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs'
 import type { RouteUse } from '../../local/record.js'
+import type { ErrorCode } from '../../shared/errors.js'
+import { STATUS } from '../../shared/http/errors.js'
 import {
   accessTableActions,
   authTableActions,
+  errorsOf,
   type RouteSpec,
   routeList,
   type TableAction,
@@ -20,17 +23,32 @@ export const AWS_ONLY_ACTIONS: Record<string, readonly string[]> = {
   'POST /v1/teams/{team}/service_token': ['PutItem'],
 }
 
+/**
+ * Error codes every route of a kind implies that no request-level test needs to
+ * produce per route: outages (a fault injected in the unit tier) and the shared
+ * body-reading limits (one middleware, tested on POST /api/tokens and in the unit tier).
+ */
+export const GENERIC_CODES: readonly ErrorCode[] = [
+  'unknown_error',
+  'service_offline',
+  'payload_too_large',
+  'unsupported_content_type',
+]
+
 /** Statuses a route declares that no local request can produce, with why. */
 export const UNREACHABLE_STATUSES: Record<string, readonly number[]> = {}
 
 export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) =>
   `${route.method} ${route.path}`
 
-/** Every status a row declares in its docs fields (`responds`, `errors`). */
+/** Every status a row declares: its success answers and its errors (those it implies too). */
 export const declaredStatuses = (route: RouteSpec): number[] => [
-  ...new Set(
-    [...`${route.responds} ${route.errors}`.matchAll(/\b([1-5]\d\d)\b/g)].map((m) => Number(m[1])),
-  ),
+  ...new Set([
+    ...Object.keys(route.responses).map(Number),
+    ...errorsOf(route)
+      .filter((code) => !GENERIC_CODES.includes(code))
+      .map((code) => STATUS[code]),
+  ]),
 ]
 
 export function readRouteUses(file: string): RouteUse[] {
