@@ -69,6 +69,27 @@ const sizes = (quick: boolean) =>
       }
 
 export async function runBench(options: BenchOptions) {
+  const { calls, timed } = await measureAll(options, true)
+  if (!timed) throw new Error('the timed sections did not run')
+  return {
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      date: new Date().toISOString(),
+      quick: options.quick,
+    },
+    calls,
+    ...timed,
+  }
+}
+
+/** Section 1 alone: DynamoDB calls per request (deterministic, so tests assert them). */
+export async function countCalls(options: Omit<BenchOptions, 'quick'>) {
+  return (await measureAll({ ...options, quick: true }, false)).calls
+}
+
+async function measureAll(options: BenchOptions, timings: boolean) {
   const n = sizes(options.quick)
   const { launchDynamoDbLocal } = await import('../local/dynamodb.js')
   const dynamodb = options.endpoint ? undefined : await launchDynamoDbLocal()
@@ -329,6 +350,11 @@ export async function runBench(options: BenchOptions) {
     const total = Object.values(row.counts).reduce((a, b) => a + b, 0)
     return { ...row, total, withinBudget: total <= row.budget }
   })
+  if (!timings) {
+    await app.close()
+    await dynamodb?.stop()
+    return { calls, timed: undefined }
+  }
 
   // 2. Hot path latency: raw SDK floor (a), handler in process (b), full HTTP (c).
   const ownKey = keys.accessToken('acme', 'admin', 1)
@@ -586,21 +612,7 @@ export async function runBench(options: BenchOptions) {
   // 3. Cold start proxy (last: it spawns processes and should not disturb the rest).
   const cold = await measureBundles(n.bundleRuns)
 
-  return {
-    machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      date: new Date().toISOString(),
-      quick: options.quick,
-    },
-    calls,
-    latency,
-    scale,
-    crypto,
-    events,
-    cold,
-  }
+  return { calls, timed: { latency, scale, crypto, events, cold } }
 }
 
 async function measureEventLatency(dynamo: DynamoDBClient, count: number) {

@@ -1,13 +1,13 @@
 import { expect, inject, it } from 'vitest'
-import { runBench } from '../../bench/run.js'
+import { countCalls } from '../../bench/run.js'
 
 /**
- * The benchmark in --quick mode, so its code cannot rot. Timings are not asserted
- * (2 shared cores are noisy); DynamoDB call counts are deterministic and are.
+ * The benchmark's call counts, which are deterministic (timings on 2 shared cores are
+ * not, and are not asserted: `npm run bench -- --quick` exercises those sections).
  */
-it('runs the benchmark end to end, within every call budget', async () => {
-  const results = await runBench({ quick: true, endpoint: inject('dynamoEndpoint') })
-  expect(results.calls.map((row) => [row.request, row.total])).toEqual([
+it('makes every request within its DynamoDB call budget', async () => {
+  const calls = await countCalls({ endpoint: inject('dynamoEndpoint') })
+  expect(calls.map((row) => [row.request, row.total])).toEqual([
     ['any route, garbage token', 0],
     ['any route, well-formed forged token', 1],
     ['GET /api/tokens, token first used this minute', 3],
@@ -36,12 +36,5 @@ it('runs the benchmark end to end, within every call budget', async () => {
     ['GET /.well-known/jwks.json', 0],
     ['DELETE /api/tokens/{id}', 3],
   ])
-  expect(results.calls.every((row) => row.withinBudget)).toBe(true)
-  expect(results.latency).toHaveLength(6)
-  for (const row of results.latency) expect(row.httpFloor.p50).toBeGreaterThan(0)
-  expect(results.scale.map((row) => row.tokens)).toEqual([50, 100])
-  expect(results.cold.bundles.map((b) => b.handler)).toContain('tokens/list')
-  expect(results.cold.bundles.map((b) => b.handler)).toContain('events/stream')
-  expect(results.events.events).toBe(3)
-  for (const bundle of results.cold.bundles) expect(bundle.bytes).toBeGreaterThan(10_000)
+  expect(calls.every((row) => row.withinBudget)).toBe(true)
 })

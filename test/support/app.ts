@@ -7,8 +7,12 @@ import { client } from './http.js'
  * A test file's own Latchkey on the run's DynamoDB Local (or the given endpoint),
  * with helpers for tests.
  */
-export async function startTestApp(team = 'acme', endpoint = inject('dynamoEndpoint')) {
-  const app = await startApp({ endpoint, team })
+export async function startTestApp(
+  team = 'acme',
+  endpoint = inject('dynamoEndpoint'),
+  options: { stream?: boolean } = {},
+) {
+  const app = await startApp({ endpoint, team, stream: options.stream })
   const users = await import('../../shared/data/users.js')
   const tokens = await import('../../shared/domain/access-tokens.js')
 

@@ -36,7 +36,11 @@ export const GENERIC_CODES: readonly ErrorCode[] = [
 ]
 
 /** Statuses a route declares that no local request can produce, with why. */
-export const UNREACHABLE_STATUSES: Record<string, readonly number[]> = {}
+export const UNREACHABLE_STATUSES: Record<string, readonly number[]> = {
+  // Its path parameters are checked against the server token before validation: a
+  // malformed path can't match a well-formed token, so it is a 401.
+  'POST /v1/teams/{team}/projects/{project}/servers/{serverId}/heartbeat': [400],
+}
 
 export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) =>
   `${route.method} ${route.path}`
