@@ -91,14 +91,21 @@ describe.each(protectedRoutes)('$method $path', (route) => {
   })
 })
 
-it('covers every route but the two public ones', () => {
+it('covers every route but the public ones, which answer without a credential', async () => {
   // A row that lost its `auth` would leave this suite silently: name the public ones.
   const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`
-  const publicRoutes = routeList.filter((route) => route.auth === 'none').map(key)
-  expect(publicRoutes.sort()).toEqual([
+  const publicRoutes = routeList.filter((route) => route.auth === 'none')
+  expect(publicRoutes.map(key).sort()).toEqual([
     'GET /.well-known/jwks.json',
+    'GET /openapi.json',
     'POST /v1/teams/{team}/service_token',
   ])
   expect(protectedRoutes.length + publicRoutes.length).toBe(routeList.length)
   expect(protectedRoutes.map(key)).toContain('PUT /v1/teams/{team}/projects/{project}')
+  const openapi = await app.api('GET', '/openapi.json')
+  expect(openapi.status).toBe(200)
+  expect(openapi.body.paths['/api/tokens']).toBeDefined()
+  const jwks = await app.api('GET', '/.well-known/jwks.json')
+  expect(jwks.status).toBe(200)
+  expect(jwks.body.keys.length).toBeGreaterThan(0)
 })
