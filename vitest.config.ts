@@ -30,6 +30,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
+          setupFiles: ['test/integration/setup.ts'],
           pool: 'forks',
           // One DynamoDB Local and 2 cores: files in parallel only contend (and time out).
           fileParallelism: false,

@@ -8,6 +8,8 @@ import { readRouteUses, unprovedRouteClaims } from '../support/route-use.js'
 declare module 'vitest' {
   export interface ProvidedContext {
     dynamoEndpoint: string
+    /** Where the integration tier's local servers record route uses (test/integration/setup.ts). */
+    routeRecord: string
   }
 }
 
@@ -20,11 +22,13 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-  const recordDir = await mkdtemp(join(tmpdir(), 'latchkey-route-uses-'))
-  // Test processes inherit this environment: their local servers append here.
-  process.env.LATCHKEY_ROUTE_RECORD = join(recordDir, 'uses.jsonl')
   const dynamodb = await launchDynamoDbLocal()
   project.provide('dynamoEndpoint', dynamodb.endpoint)
+  // The fuzz tier shares this setup: only the integration tier records and is checked.
+  if (project.name !== 'integration') return () => dynamodb.stop()
+  const recordDir = await mkdtemp(join(tmpdir(), 'latchkey-route-uses-'))
+  const recordFile = join(recordDir, 'uses.jsonl')
+  project.provide('routeRecord', recordFile)
   return async () => {
     await dynamodb.stop()
     try {
@@ -35,7 +39,7 @@ export default async function setup(project: TestProject) {
         testFiles.every((file) => ran.has(file)) &&
         !project.vitest.config.testNamePattern
       if (!whole) return
-      const problems = unprovedRouteClaims(readRouteUses(process.env.LATCHKEY_ROUTE_RECORD ?? ''))
+      const problems = unprovedRouteClaims(readRouteUses(recordFile))
       if (problems.length > 0) {
         // vitest only logs a teardown's error: the exit code is what fails `npm test`.
         console.error(
