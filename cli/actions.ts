@@ -1,6 +1,16 @@
-import { readFile } from 'node:fs/promises'
+import type { UserCaller } from '../shared/auth/caller.js'
 import { hashPassword } from '../shared/auth/password.js'
-import { putProject } from '../shared/data/projects.js'
+import { deleteAccessToken, listAccessTokens } from '../shared/data/access-tokens.js'
+import { deleteEnrollmentToken, listEnrollmentTokens } from '../shared/data/enrollment-tokens.js'
+import {
+  deleteSignInAttempts,
+  deleteTeamRecord,
+  deleteUser as deleteUserRecords,
+  listTeams,
+  listUsers,
+} from '../shared/data/operator.js'
+import { getProject, listProjects, putProject } from '../shared/data/projects.js'
+import { listServers } from '../shared/data/servers.js'
 import {
   AlreadyExists,
   getUser,
@@ -13,16 +23,69 @@ import {
   updateUser,
 } from '../shared/data/users.js'
 import { createAccessToken } from '../shared/domain/access-tokens.js'
+import { deleteProject as deleteProjectWithChildren } from '../shared/domain/projects.js'
+import { removeServer } from '../shared/domain/servers.js'
 import { DomainError } from '../shared/errors.js'
-import { SERVICE_TOKEN_SECONDS } from '../shared/keys/jwt-keys.js'
-import { type JwtKeyFile, writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 
-/** A failure the operator can act on: printed as one line, exit code 1. */
-export class CliError extends Error {
-  override name = 'CliError'
-}
+import { CliError } from './errors.js'
+
+export { CliError }
 
 const now = () => new Date().toISOString()
+
+/** The CLI acts as the operator: events and deletion records name it `cli`. */
+const OPERATOR = 'cli'
+const operatorIn = (team: string): UserCaller => ({
+  kind: 'user',
+  team,
+  username: OPERATOR,
+  credential: { type: 'service_token', jti: OPERATOR, role: 'admin' },
+})
+
+/** A list for the terminal: a header row, then aligned columns ("-" for nothing). */
+export function table(header: string[], rows: (string | number | boolean | null)[][]): string {
+  const cells = [
+    header,
+    ...rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell)))),
+  ]
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)))
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+}
+
+/** Maps the domain's "not found" to the operator's one line; other errors stay. */
+async function orMissing<T>(work: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'resource_does_not_exist') throw new CliError(`no ${what}`)
+    throw error
+  }
+}
+
+/** Every page of a paginated data-layer list, for lists the operator reads whole. */
+async function allPages<T>(
+  read: (count: number, after?: string) => Promise<{ items: T[]; last?: string }>,
+): Promise<T[]> {
+  const all: T[] = []
+  let after: string | undefined
+  do {
+    const page = await read(1000, after)
+    all.push(...page.items)
+    after = page.last
+  } while (after)
+  return all
+}
+
+const requireTeam = async (team: string) => {
+  if (!(await teamExists(team))) throw new CliError(`no team "${team}"`)
+}
 
 export async function createTeam(team: string): Promise<string> {
   try {
@@ -67,6 +130,127 @@ export async function changeUser(
   return `Updated user "${username}" in team "${team}".`
 }
 
+export async function teamList(): Promise<string> {
+  const teams = await listTeams()
+  return table(
+    ['team', 'created'],
+    teams.map((t) => [t.name, t.createdAt]),
+  )
+}
+
+export async function userList(team: string): Promise<string> {
+  await requireTeam(team)
+  const users = await listUsers(team)
+  return table(
+    ['user', 'role', 'password', 'mfa', 'created'],
+    users.map((u) => [
+      u.username,
+      u.role,
+      u.hasPassword ? 'set' : 'none',
+      u.mfaEnabled ? 'on' : 'off',
+      u.createdAt,
+    ]),
+  )
+}
+
+export async function userDelete(team: string, username: string): Promise<string> {
+  const tokens = await deleteUserRecords(team, username)
+  if (tokens === undefined) throw new CliError(`no user "${username}" in team "${team}"`)
+  return `Deleted user "${username}" of team "${team}" and ${tokens} personal token(s).`
+}
+
+export async function teamDelete(team: string): Promise<string> {
+  // The team item first: from then on no user can be added to it.
+  if (!(await deleteTeamRecord(team))) throw new CliError(`no team "${team}"`)
+  const users = await listUsers(team)
+  for (const user of users) await deleteUserRecords(team, user.username)
+  const projects = await allPages((count, after) => listProjects(team, count, after))
+  for (const project of projects) await deleteProjectWithChildren(operatorIn(team), project.name)
+  await deleteSignInAttempts(team)
+  return `Deleted team "${team}": ${users.length} user(s), ${projects.length} project(s).`
+}
+
+export async function projectList(team: string): Promise<string> {
+  await requireTeam(team)
+  const projects = await allPages((count, after) => listProjects(team, count, after))
+  return table(
+    ['project', 'created', 'by'],
+    projects.map((p) => [p.name, p.createdAt, p.createdBy]),
+  )
+}
+
+export async function projectDelete(team: string, project: string): Promise<string> {
+  await orMissing(
+    () => deleteProjectWithChildren(operatorIn(team), project),
+    `project "${project}" in team "${team}"`,
+  )
+  return `Deleted project "${project}" of team "${team}" with its enrollment tokens and servers.`
+}
+
+export async function tokenList(team: string, username: string): Promise<string> {
+  if (!(await getUser(team, username)))
+    throw new CliError(`no user "${username}" in team "${team}"`)
+  const tokens = await listAccessTokens(team, username)
+  return table(
+    ['id', 'name', 'created', 'last used', 'expires'],
+    tokens.map((t) => [t.id, t.name, t.dateCreated, t.lastUsed, t.expiresAt]),
+  )
+}
+
+export async function tokenRevoke(team: string, username: string, id: number): Promise<string> {
+  if (!(await deleteAccessToken(team, username, id)))
+    throw new CliError(`no token ${id} of user "${username}" in team "${team}"`)
+  return `Revoked token ${id} of user "${username}" in team "${team}".`
+}
+
+/** Project children (enrollment tokens, servers) need their project: say which is missing. */
+const requireProject = async (team: string, project: string) => {
+  if (!(await getProject(team, project)))
+    throw new CliError(`no project "${project}" in team "${team}"`)
+}
+
+export async function enrollmentTokenList(team: string, project: string): Promise<string> {
+  await requireProject(team, project)
+  const tokens = await allPages((count, after) => listEnrollmentTokens(team, project, count, after))
+  return table(
+    ['id', 'description', 'uses', 'max uses', 'expires', 'created', 'by'],
+    tokens.map((t) => [
+      t.id,
+      t.description,
+      t.uses,
+      t.maxUses,
+      t.expiresAt,
+      t.issuedAt,
+      t.createdBy,
+    ]),
+  )
+}
+
+export async function enrollmentTokenDelete(team: string, project: string, id: string) {
+  // The data layer's delete, not the domain's: that module holds the sealing key, which
+  // an operator deleting a token on AWS should not need to configure.
+  if (!(await deleteEnrollmentToken(team, project, id, OPERATOR, now())))
+    throw new CliError(`no enrollment token ${id} in project "${project}" of team "${team}"`)
+  return `Deleted enrollment token ${id}; servers enrolled with it stay.`
+}
+
+export async function serverList(team: string, project: string): Promise<string> {
+  await requireProject(team, project)
+  const servers = await allPages((count, after) => listServers(team, project, count, after))
+  return table(
+    ['id', 'hostname', 'os', 'registered', 'last seen'],
+    servers.map((s) => [s.id, s.hostname, s.os, s.registeredAt, s.lastSeen]),
+  )
+}
+
+export async function serverDelete(team: string, project: string, id: string) {
+  await orMissing(
+    () => removeServer(operatorIn(team), project, id),
+    `server ${id} in project "${project}" of team "${team}"`,
+  )
+  return `Deleted server ${id}; its token is revoked.`
+}
+
 export const setPassword = async (team: string, username: string, password: string) =>
   changeUser(team, username, { passwordHash: await hashPassword(password) })
 
@@ -93,22 +277,4 @@ export async function createToken(
     if (error instanceof DomainError) throw new CliError(error.message)
     throw error
   }
-}
-
-/**
- * Rotates the local signing key. Retired keys stay published while tokens they
- * signed can still be alive (one token lifetime), then go.
- */
-export async function rotateKeys(path: string, at = Date.now()): Promise<string> {
-  let file: JwtKeyFile
-  try {
-    file = JSON.parse(await readFile(path, 'utf8'))
-  } catch {
-    throw new CliError(`no key file at ${path}: run npm start once to create it`)
-  }
-  const alive = file.previous.filter(
-    (key) => key.retiredAt === undefined || at - key.retiredAt < SERVICE_TOKEN_SECONDS * 1000,
-  )
-  const rotated = await writeJwtKeyFile(path, { ...file, previous: alive }, at)
-  return `Rotated: signing with key ${rotated.current.kid}; ${rotated.previous.length} retired key(s) still verify.`
 }

@@ -27,6 +27,21 @@ export const commands = [
     summary: 'Creates a team with no users.',
   },
   {
+    words: ['team', 'list'],
+    args: [],
+    options: {},
+    summary: 'Lists every team (a Scan of the table: teams have no index).',
+  },
+  {
+    words: ['team', 'delete'],
+    args: ['team'],
+    options: {},
+    summary: 'Deletes a team with its users, their tokens, its projects and their servers.',
+    details: [
+      'Service tokens (JWTs) already issued to its users stay valid until they expire (an hour at most).',
+    ],
+  },
+  {
     words: ['user', 'create'],
     args: ['team', 'username'],
     options: {
@@ -35,6 +50,21 @@ export const commands = [
       mfa: { type: 'boolean', help: 'mark the user as having MFA (no password grant)' },
     },
     summary: 'Adds a user to an existing team.',
+  },
+  {
+    words: ['user', 'list'],
+    args: ['team'],
+    options: {},
+    summary: "Lists a team's users: role, password set or not, MFA, creation time.",
+  },
+  {
+    words: ['user', 'delete'],
+    args: ['team', 'username'],
+    options: {},
+    summary: 'Deletes a user and every personal token of theirs.',
+    details: [
+      'Service tokens (JWTs) already issued to them stay valid until they expire (an hour at most).',
+    ],
   },
   {
     words: ['user', 'set-password'],
@@ -66,6 +96,18 @@ export const commands = [
     summary: 'Creates a project in a team.',
   },
   {
+    words: ['project', 'list'],
+    args: ['team'],
+    options: {},
+    summary: "Lists a team's projects.",
+  },
+  {
+    words: ['project', 'delete'],
+    args: ['team', 'project'],
+    options: {},
+    summary: 'Deletes a project with its enrollment tokens and servers (their tokens are revoked).',
+  },
+  {
     words: ['token', 'create'],
     args: ['team', 'username', 'name'],
     options: {
@@ -76,6 +118,43 @@ export const commands = [
       },
     },
     summary: 'Creates a personal access token and prints only the token on stdout.',
+  },
+  {
+    words: ['token', 'list'],
+    args: ['team', 'username'],
+    options: {},
+    summary: "Lists a user's personal access tokens: id, name and times, never a secret.",
+  },
+  {
+    words: ['token', 'revoke'],
+    args: ['team', 'username', 'id'],
+    options: {},
+    summary: "Revokes (deletes) one of a user's personal access tokens by id.",
+  },
+  {
+    words: ['enrollment-token', 'list'],
+    args: ['team', 'project'],
+    options: {},
+    summary:
+      "Lists a project's server enrollment tokens: id, description, uses, expiry (no token values).",
+  },
+  {
+    words: ['enrollment-token', 'delete'],
+    args: ['team', 'project', 'id'],
+    options: {},
+    summary: 'Deletes a server enrollment token; servers enrolled with it stay.',
+  },
+  {
+    words: ['server', 'list'],
+    args: ['team', 'project'],
+    options: {},
+    summary: "Lists a project's enrolled servers.",
+  },
+  {
+    words: ['server', 'delete'],
+    args: ['team', 'project', 'id'],
+    options: {},
+    summary: 'Deletes a server; its token is revoked at once.',
   },
   {
     words: ['keys', 'rotate'],
@@ -96,16 +175,33 @@ export const STORE_HELP = [
   '  LATCHKEY_DATA_DIR           the data folder (default .latchkey)',
   '  DYNAMODB_ENDPOINT + TABLE_NAME   another DynamoDB endpoint, e.g. DynamoDB Local',
   '  TABLE_NAME + AWS_REGION     a table on AWS, with AWS credentials from the usual chain',
+  'Bad input: one line on stderr, exit 2. A refused change (unknown team, existing user): exit 1.',
 ]
 
+const shortOf = (c: CommandSpec) => [...c.words, ...c.args.map((arg) => `<${arg}>`)].join(' ')
+
 export function overview(): string {
-  const short = (c: CommandSpec) => [...c.words, ...c.args.map((arg) => `<${arg}>`)].join(' ')
-  const width = Math.max(...commands.map((c) => short(c).length))
+  const width = Math.max(...commands.map((c) => shortOf(c).length))
   return [
     'usage: npm run -s latchkey -- <command> [arguments] [--help]',
     '',
     'Commands (each takes --help):',
-    ...commands.map((c) => `  ${short(c).padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${shortOf(c).padEnd(width)}  ${c.summary}`),
+    '',
+    ...STORE_HELP,
+  ].join('\n')
+}
+
+/** The groups (first words), in order, for `<group> --help`. */
+export const groups = [...new Set(commands.map((c) => c.words[0]))]
+
+export function groupHelp(group: string): string {
+  const members = commands.filter((c) => c.words[0] === group)
+  const width = Math.max(...members.map((c) => shortOf(c).length))
+  return [
+    `usage: npm run -s latchkey -- ${group} <${members.map((c) => c.words[1]).join('|')}> [arguments] [--help]`,
+    '',
+    ...members.map((c) => `  ${shortOf(c).padEnd(width)}  ${c.summary}`),
     '',
     ...STORE_HELP,
   ].join('\n')

@@ -1,6 +1,8 @@
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { LaunchError, launchDynamoDbLocal } from '../local/dynamodb.js'
 import { runningStore } from '../local/store.js'
+import { CliError } from './errors.js'
 
 export interface OpenStore {
   close(): Promise<void>
@@ -26,6 +28,11 @@ export async function openStore(dataDir: string): Promise<OpenStore> {
     process.env.TABLE_NAME = running.tableName
     return { close: async () => {} }
   }
+  // An operator pointing at the wrong folder should hear so, not get a new empty store.
+  if (!existsSync(join(folder, 'dynamodb', 'shared-local-instance.db')))
+    throw new CliError(
+      `no store in ${folder}: run npm start once to create it, or set LATCHKEY_DATA_DIR (or DYNAMODB_ENDPOINT + TABLE_NAME)`,
+    )
   const dynamodb = await launchDynamoDbLocal({ dataDir: resolve(folder, 'dynamodb') })
   process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint
   process.env.TABLE_NAME ||= 'latchkey'

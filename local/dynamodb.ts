@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { createServer } from 'node:net'
+import { createServer, type Socket } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb'
 
@@ -86,6 +86,26 @@ export function javaOptions(env: NodeJS.ProcessEnv = process.env): string[] {
   return custom ? custom.split(/\s+/) : DEFAULT_JAVA_OPTIONS
 }
 
+/**
+ * An `exit` handler does not run when this process is killed (kill -9, the OOM
+ * killer): a watchdog shell then stops Java. It blocks reading a pipe from us and
+ * stops Java when the pipe closes, which the kernel does when we die, however we die.
+ */
+function watch(child: ChildProcess): ChildProcess | undefined {
+  if (!child.pid || process.platform === 'win32') return undefined
+  const watchdog = spawn(
+    'sh',
+    ['-c', 'read -r _; kill "$1" 2>/dev/null', 'watchdog', String(child.pid)],
+    {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    },
+  )
+  // Neither keeps this process alive.
+  watchdog.unref()
+  ;(watchdog.stdin as Socket | null)?.unref()
+  return watchdog
+}
+
 export interface DynamoDbLocal {
   endpoint: string
   pid: number | undefined
@@ -132,10 +152,12 @@ export async function launchDynamoDbLocal(
   // Never leave Java behind, whatever way this process ends.
   const killOnExit = () => child.kill('SIGKILL')
   process.once('exit', killOnExit)
+  const watchdog = watch(child)
 
   const endpoint = `http://127.0.0.1:${port}`
   const stop = async () => {
     process.removeListener('exit', killOnExit)
+    watchdog?.kill('SIGKILL')
     if (child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise<void>((done) => child.once('exit', () => done()))
     child.kill('SIGTERM')

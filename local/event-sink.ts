@@ -1,15 +1,18 @@
 import { appendFile } from 'node:fs/promises'
 import type { DomainEvent } from '../shared/events/events.js'
 import type { EventSink, Outcome } from '../shared/events/publish.js'
+import { log } from '../shared/log.js'
+
+type Note = (message: string, fields: Record<string, unknown>) => void
 
 /**
  * The local stand-in for EventBridge: each event as one JSON line in
  * `<data dir>/events.jsonl` (the EventBridge envelope's fields; no file for an
- * in-memory store), and one line printed.
+ * in-memory store), and one log line (JSON, like the request lines; no payload).
  */
 export function fileSink(
   path: string | undefined,
-  print: (line: string) => void = console.log,
+  note: Note = (message, fields) => log('info', message, fields),
 ): EventSink {
   return {
     async put(events: DomainEvent[]): Promise<Outcome[]> {
@@ -25,7 +28,13 @@ export function fileSink(
       if (path) await appendFile(path, `${lines.join('\n')}\n`, { mode: 0o600 })
       for (const event of events) {
         const where = [event.detail.team, event.detail.project].filter(Boolean).join('/')
-        print(`event ${event.type} ${where} by ${event.detail.actor}`)
+        note(`event ${event.type} ${where} by ${event.detail.actor}`, {
+          event: event.type,
+          eventId: event.id,
+          team: event.detail.team,
+          project: event.detail.project,
+          actor: event.detail.actor,
+        })
       }
       return events.map(() => 'accepted')
     },

@@ -49,6 +49,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   })
 }
 
+/** For HEAD, handlers answer without a body (shared/http/middleware/head.ts) and Node sends none. */
 function send(res: ServerResponse, result: HttpResult): void {
   const headers: Record<string, string | string[]> = {}
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value)
@@ -57,6 +58,14 @@ function send(res: ServerResponse, result: HttpResult): void {
   res.writeHead(result.statusCode, headers)
   res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body)
 }
+
+/**
+ * Idle connections stay open longer than clients keep them: a client that reuses a
+ * connection just as the server drops it sees "other side closed". Node's 5 s default
+ * is what common clients use themselves (undici 4 s, Node's agent 5 s); 65 s is also
+ * above the 60 s of AWS load balancers in front.
+ */
+export const KEEP_ALIVE_MS = 65_000
 
 export interface LocalServer {
   url: string
@@ -95,7 +104,11 @@ export async function startServer(options: { port: number; host: string }): Prom
       const url = req.url ?? '/'
       const queryAt = url.indexOf('?')
       // Routed on the raw path, as API Gateway does: never parsed as a URL (see event.ts).
-      const found = match(method, queryAt === -1 ? url : url.slice(0, queryAt))
+      // HEAD is served by the GET route (as API Gateway's HEAD routes are, see infra).
+      const found = match(
+        method === 'HEAD' ? 'GET' : method,
+        queryAt === -1 ? url : url.slice(0, queryAt),
+      )
       const [handlerName, routeKey, params, grants] =
         found.kind === 'route'
           ? [
@@ -135,7 +148,15 @@ export async function startServer(options: { port: number; host: string }): Prom
   })
 
   server.on('clientError', answerClientError)
-  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve))
+  server.keepAliveTimeout = KEEP_ALIVE_MS
+  server.headersTimeout = KEEP_ALIVE_MS + 1000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const { port } = server.address() as AddressInfo
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
   return {

@@ -1,20 +1,39 @@
 /**
  * `npm start`: the real handlers behind a local HTTP server, on DynamoDB Local kept
  * on disk under the data folder (or an existing DynamoDB via DYNAMODB_ENDPOINT).
+ * Lifecycle and event lines are structured JSON like the request lines; the first
+ * credentials, shown once, are the only plain text.
  */
 // The SDK versions are pinned (see README); its Node 22 notice is noise on every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
+import { log } from '../shared/log.js'
 import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
 import { type DynamoDbLocal, LaunchError, launchDynamoDbLocal } from './dynamodb.js'
+import { acquireLock, DataDirLocked, type Lock } from './lock.js'
 import { announceStore, withdrawStore } from './store.js'
 
-const USAGE = 'usage: npm start [-- --in-memory]'
+const startedAt = performance.now()
+
+const HELP = `usage: npm start [-- --in-memory] [-- --help]
+
+Runs Latchkey locally: every route's real handler behind a local HTTP server, on
+Amazon's DynamoDB Local (Java 17+) with its files in the data folder. The first start
+creates a team and its admin and prints their password and token once.
+
+  --in-memory   a throwaway store: nothing is written to disk
+  --help        this text
+
+Environment: PORT (3000), HOST (127.0.0.1), LATCHKEY_DATA_DIR (.latchkey),
+LATCHKEY_TEAM (main), DYNAMODB_ENDPOINT + TABLE_NAME (an existing DynamoDB instead),
+LOG_LEVEL (info). One npm start per data folder.`
 
 function fail(message: string): never {
   console.error(`latchkey: ${message}`)
@@ -23,8 +42,12 @@ function fail(message: string): never {
 
 function settings() {
   const args = process.argv.slice(2)
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(HELP)
+    process.exit(0)
+  }
   const unknown = args.filter((arg) => arg !== '--in-memory')
-  if (unknown.length > 0) fail(`unknown argument ${unknown[0]}; ${USAGE}`)
+  if (unknown.length > 0) fail(`unknown argument ${unknown[0]}; see npm start -- --help`)
   const port = Number(process.env.PORT ?? 3000)
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail('PORT must be a port number')
   const team = process.env.LATCHKEY_TEAM ?? 'main'
@@ -38,9 +61,57 @@ function settings() {
   }
 }
 
+/** Fails fast (before Java starts) when the port is taken. */
+function checkPort(port: number, host: string): Promise<void> {
+  if (port === 0) return Promise.resolve()
+  return new Promise((done) => {
+    const probe = createServer()
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      fail(
+        error.code === 'EADDRINUSE'
+          ? `port ${port} on ${host} is in use: stop what listens there, or set PORT`
+          : `cannot listen on ${host}:${port}: ${error.message}`,
+      ),
+    )
+    probe.listen(port, host, () => probe.close(() => done()))
+  })
+}
+
+/**
+ * Key files: with the data on disk, made on first start beside it (0600). In memory,
+ * made in a private folder (in RAM where /dev/shm exists) that is removed as soon as
+ * the handlers have read them, so nothing is left on disk.
+ */
+async function prepareKeys(options: ReturnType<typeof settings>) {
+  const folder = options.inMemory
+    ? await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'latchkey-'))
+    : options.dataDir
+  if (!process.env.JWT_KMS_KEY_ID && !process.env.JWT_KEY_FILE) {
+    const keyFile = join(folder, 'jwt-keys.json')
+    if (!existsSync(keyFile)) await writeJwtKeyFile(keyFile)
+    process.env.JWT_KEY_FILE = keyFile
+  }
+  if (!process.env.SEAL_KMS_KEY_ID && !process.env.SEAL_KEY_FILE) {
+    const sealFile = join(folder, 'seal-key.json')
+    if (!existsSync(sealFile)) await writeSealKeyFile(sealFile)
+    process.env.SEAL_KEY_FILE = sealFile
+  }
+  return options.inMemory ? () => rm(folder, { recursive: true, force: true }) : async () => {}
+}
+
 async function main() {
   const options = settings()
-  await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
+  await checkPort(options.port, options.host)
+  let lock: Lock | undefined
+  if (!options.inMemory) {
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
+    lock = await acquireLock(options.dataDir, (message, fields) =>
+      log('warn', message, { dataDir: options.dataDir, ...fields }),
+    ).catch((error) => fail(error instanceof DataDirLocked ? error.message : String(error)))
+  }
+  // Released whatever way this process ends (a signal handler calls exit).
+  process.once('exit', () => lock?.release())
+
   let dynamodb: DynamoDbLocal | undefined
   if (process.env.DYNAMODB_ENDPOINT) {
     if (!process.env.TABLE_NAME) fail('TABLE_NAME must be set with DYNAMODB_ENDPOINT')
@@ -50,19 +121,10 @@ async function main() {
     }).catch((error) => fail(error instanceof LaunchError ? error.message : String(error)))
     process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint
     process.env.TABLE_NAME ??= 'latchkey'
+    // A later start finds and stops it if this process dies without doing so.
+    await lock?.update({ dynamodbPid: dynamodb.pid })
   }
-  // Service-token signing keys: generated on first start, kept with the data (0600).
-  if (!process.env.JWT_KMS_KEY_ID && !process.env.JWT_KEY_FILE) {
-    const keyFile = join(options.dataDir, 'jwt-keys.json')
-    if (!existsSync(keyFile)) await writeJwtKeyFile(keyFile)
-    process.env.JWT_KEY_FILE = keyFile
-  }
-  // The key that seals enrollment tokens at rest: generated on first start, 0600.
-  if (!process.env.SEAL_KMS_KEY_ID && !process.env.SEAL_KEY_FILE) {
-    const sealFile = join(options.dataDir, 'seal-key.json')
-    if (!existsSync(sealFile)) await writeSealKeyFile(sealFile)
-    process.env.SEAL_KEY_FILE = sealFile
-  }
+  const dropKeyFolder = await prepareKeys(options)
   const stopDatabase = async () => {
     if (dynamodb && !options.inMemory) await withdrawStore(options.dataDir)
     await dynamodb?.stop()
@@ -74,28 +136,16 @@ async function main() {
     const { ensureTable } = await import('./ensure-table.js')
     const { bootstrap } = await import('./bootstrap.js')
     const { startServer } = await import('./server.js')
+    const { startStreamPoller } = await import('./stream-poller.js')
+    const { fileSink } = await import('./event-sink.js')
 
-    if (await ensureTable(dynamo, tableName)) console.log(`Created table ${tableName}.`)
+    if (await ensureTable(dynamo, tableName)) log('info', 'created table', { tableName })
     // On disk, an acknowledged transaction must survive a kill -9 (see commit-barrier.ts).
     if (dynamodb && !options.inMemory) {
       const { awaitTransactionCommits } = await import('./commit-barrier.js')
       awaitTransactionCommits(dynamo, dynamodb.endpoint, tableName)
     }
-    // The admin CLI finds this store through the data folder while we run.
-    if (dynamodb && !options.inMemory)
-      await announceStore(options.dataDir, {
-        endpoint: dynamodb.endpoint,
-        tableName,
-        pid: process.pid,
-      })
-    const server = await startServer({ port: options.port, host: options.host }).catch((error) => {
-      throw error?.code === 'EADDRINUSE'
-        ? new LaunchError(`port ${options.port} is in use: set PORT to another one`)
-        : error
-    })
     // Events: the table's stream, through the same code as the stream function on AWS.
-    const { startStreamPoller } = await import('./stream-poller.js')
-    const { fileSink } = await import('./event-sink.js')
     const poller = await startStreamPoller({
       dynamo,
       tableName,
@@ -105,10 +155,25 @@ async function main() {
         : join(options.dataDir, 'events.checkpoint.json'),
       intervalMs: 100,
     }).catch((error) => {
-      console.log(`Events are off: ${(error as Error).message}`)
+      log('warn', 'events are off', { reason: (error as Error).message })
       return undefined
     })
+    // The first admin exists before the first request can be answered.
     const admin = await bootstrap(options.team)
+    const server = await startServer({ port: options.port, host: options.host }).catch((error) => {
+      throw error?.code === 'EADDRINUSE'
+        ? new LaunchError(`port ${options.port} on ${options.host} is in use: set PORT`)
+        : error
+    })
+    await dropKeyFolder() // loaded by now
+    // The admin CLI finds this store through the data folder while we run.
+    if (dynamodb && !options.inMemory)
+      await announceStore(options.dataDir, {
+        endpoint: dynamodb.endpoint,
+        tableName,
+        pid: process.pid,
+      })
+    await lock?.update({ url: server.url })
     if (admin) {
       // Shown once and kept nowhere: only their hashes are stored.
       console.log(
@@ -119,30 +184,35 @@ async function main() {
           `More tokens any time: npm run -s latchkey -- token create ${admin.team} ${admin.username} <name>`,
         ].join('\n'),
       )
-    } else {
-      console.log(
-        `Store already initialised (team "${options.team}"). A new token for its admin: ` +
-          `npm run -s latchkey -- token create ${options.team} admin <name>`,
-      )
     }
-    console.log(
-      `Latchkey listening on ${server.url}${options.inMemory ? ' (in-memory)' : ` (data in ${options.dataDir})`}`,
-    )
+    log('info', `Latchkey ready on ${server.url}`, {
+      event: 'ready',
+      url: server.url,
+      team: options.team,
+      firstStart: admin !== undefined,
+      store: options.inMemory ? 'in-memory' : dynamodb ? options.dataDir : 'DYNAMODB_ENDPOINT',
+      startupMs: Math.round(performance.now() - startedAt),
+      ...(!admin && {
+        newToken: `npm run -s latchkey -- token create ${options.team} admin <name>`,
+      }),
+    })
 
     let stopping = false
     const shutdown = async (signal: string) => {
       if (stopping) return
       stopping = true
-      console.log(`${signal}: stopping`)
+      log('info', 'stopping', { event: 'stopping', signal })
       await server.close()
       await poller?.stop()
       await stopDatabase()
+      log('info', 'stopped', { event: 'stopped', signal })
       process.exit(0)
     }
     process.on('SIGINT', () => void shutdown('SIGINT'))
     process.on('SIGTERM', () => void shutdown('SIGTERM'))
   } catch (error) {
     await stopDatabase()
+    await dropKeyFolder()
     fail(error instanceof LaunchError ? error.message : ((error as Error).stack ?? String(error)))
   }
 }

@@ -26,6 +26,7 @@ import {
   EnrollmentTokenList,
   EnrollmentTokenView,
   GrantView,
+  HealthView,
   JwksView,
   OpenApiView,
   ProjectList,
@@ -259,6 +260,18 @@ export const openApi = {
   table: [],
 } as const satisfies RouteSpec
 
+export const health = {
+  method: 'GET',
+  path: '/healthz',
+  handler: 'health/check',
+  auth: 'none',
+  summary: 'For load balancers and scripts: the service answers, and its version.',
+  responses: { 200: { body: HealthView, description: 'Status and version' } },
+  errors: [],
+  cache: 'no-store',
+  table: [], // none: it must answer whatever the table's state
+} as const satisfies RouteSpec
+
 export const listProjects = {
   method: 'GET',
   path: '/v1/teams/{team}/projects',
@@ -486,6 +499,7 @@ export const routes = {
   createServiceToken,
   jwks,
   openApi,
+  health,
   listProjects,
   createProject,
   getProject,

@@ -122,10 +122,19 @@ export class LatchkeyApi extends Construct {
     fn.allowKeyUses(props.jwtKey, keyUsesOf(route))
     fn.allowSealUses(props.sealKey, route.seal ?? [])
     this.functions.set(route.handler, fn)
+    const integration = new HttpLambdaIntegration(`${functionId(route.id)}Integration`, fn)
     new HttpRoute(this, `Route${functionId(route.id)}`, {
       httpApi: this.api,
       routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
-      integration: new HttpLambdaIntegration(`${functionId(route.id)}Integration`, fn),
+      integration,
     })
+    // HTTP APIs route HEAD only where it is declared: every GET declares it, to the same
+    // function, which answers without a body (shared/http/middleware/head.ts).
+    if (route.method === 'GET')
+      new HttpRoute(this, `Route${functionId(route.id)}Head`, {
+        httpApi: this.api,
+        routeKey: HttpRouteKey.with(route.path, HttpMethod.HEAD),
+        integration,
+      })
   }
 }

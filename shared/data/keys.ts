@@ -71,6 +71,8 @@ export interface Range {
 }
 
 export const ranges = {
+  users: (team: string): Range => ({ PK: teamPk(team), prefix: 'USER#' }),
+  signInAttempts: (team: string): Range => ({ PK: teamPk(team), prefix: 'SIGNIN#' }),
   projects: (team: string): Range => ({ PK: teamPk(team), prefix: 'PROJECT#' }),
   enrollmentTokens: (team: string, project: string): Range => ({
     PK: projectPk(team, project),

@@ -5,6 +5,7 @@ import type { RouteSpec } from '../routes.js'
 import type { HttpResult, Internal, LatchkeyEvent } from './event.js'
 import { accessLog } from './middleware/access-log.js'
 import { errorResponse } from './middleware/error-response.js'
+import { headWithoutBody } from './middleware/head.js'
 import { normalizeHeaders } from './middleware/normalize-headers.js'
 import { requestIdHeader } from './middleware/request-id.js'
 import { type Reply, toResult } from './reply.js'
@@ -14,14 +15,16 @@ export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => P
 
 /**
  * The part of the middleware stack every function runs, routes and the fallback
- * alike: the access log, the request id, error mapping and header normalisation.
- * Order matters: middy runs `before` in this order and `after`/`onError` in reverse,
- * so errors are mapped first, then stamped with the request id, then logged. It
+ * alike: the access log, HEAD without a body, the request id, error mapping and
+ * header normalisation. Order matters: middy runs `before` in this order and
+ * `after`/`onError` in reverse, so errors are mapped first, then stamped with the
+ * request id, then (for HEAD) emptied, then logged. It
  * imports nothing that touches AWS, so the fallback bundles no SDK.
  */
 export const baseStack = () =>
   middy<LatchkeyEvent, HttpResult, Error, Context, Internal>()
     .use(accessLog())
+    .use(headWithoutBody())
     .use(requestIdHeader())
     .use(errorResponse())
     .use(normalizeHeaders())

@@ -247,6 +247,17 @@ export const EnrolledServer = {
   },
 } as const
 
+export const HealthView = {
+  title: 'Health',
+  type: 'object',
+  additionalProperties: false,
+  required: ['status', 'version'],
+  properties: {
+    status: { const: 'ok' },
+    version: { type: 'string', description: "the service's version (package.json)" },
+  },
+} as const
+
 export const OpenApiView = {
   title: 'OpenAPI',
   type: 'object',

@@ -75,13 +75,19 @@ describe('CDK stack', () => {
     expect(actions.filter((a) => a.startsWith('kms:'))).toEqual([])
   })
 
-  it('routes every row of the table, and $default to the fallback', () => {
+  it('routes every row of the table, HEAD beside every GET, and $default to the fallback', () => {
     const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties.RouteKey,
     )
+    const heads = routeList.filter((r) => r.method === 'GET').map((r) => `HEAD ${r.path}`)
     expect(routeKeys.sort()).toEqual(
-      ['$default', ...routeList.map((r) => `${r.method} ${r.path}`)].sort(),
+      ['$default', ...routeList.map((r) => `${r.method} ${r.path}`), ...heads].sort(),
     )
+    // HEAD goes to the GET route's own function.
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+    const target = (key: string) =>
+      JSON.stringify(routes.find((r) => r.Properties.RouteKey === key)?.Properties.Target)
+    for (const head of heads) expect(target(head)).toBe(target(head.replace('HEAD', 'GET')))
   })
 
   it('runs every function on arm64 with the newest Node.js runtime', () => {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { rotateKeys } from '../../cli/actions.js'
+import { rotateKeys } from '../../cli/keys.js'
 import { type JwtKeyFile, localJwtKeys, writeJwtKeyFile } from '../../shared/keys/local-jwt-keys.js'
 
 describe('keys rotate (local key file)', () => {
