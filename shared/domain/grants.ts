@@ -53,7 +53,7 @@ const tooManyAttempts = (reopensAt: number, now: number) =>
 const mfaRequired = () =>
   new DomainError(
     'mfa_required',
-    'This user has multi-factor authentication enabled: create the token with an existing token or in the UI.',
+    'This user has multi-factor authentication enabled: create the token with an existing token (?token= or Authorization), or ask an admin to make one with the admin CLI (token create).',
   )
 
 /**

@@ -86,7 +86,8 @@ describe('the password grant', () => {
     const right = await app.api('POST', '/tokens', { body: passwordFields('mfa-user', 'm') })
     expect(right.status).toBe(403)
     expect(right.body.code).toBe('mfa_required')
-    expect(right.body.message).toMatch(/existing token or in the UI/)
+    expect(right.body.message).toMatch(/with an existing token \(\?token= or Authorization\)/)
+    expect(right.body.message).not.toMatch(/UI/) // there is none
     const wrong = await app.api('POST', '/tokens', {
       body: passwordFields('mfa-user', 'm', 'wrong'),
     })
