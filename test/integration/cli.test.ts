@@ -1,8 +1,15 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp } from '../support/app.js'
-import { latchkey } from '../support/cli.js'
+import { latchkey, latchkeyInProcess as run } from '../support/cli.js'
 
-/** The admin CLI end to end, on this file's table in DynamoDB Local, served by the app. */
+/**
+ * The admin CLI end to end, on this file's table in DynamoDB Local, served by the app.
+ * Most cases run the CLI in this process (its `runCli`, the same code the process
+ * runs); a few start the real process through the launcher.
+ */
 let app: Awaited<ReturnType<typeof startTestApp>>
 let env: Record<string, string>
 
@@ -12,7 +19,36 @@ beforeAll(async () => {
 })
 afterAll(() => app?.close())
 
-const run = (args: string[], stdin?: string) => latchkey(args, env, stdin)
+describe('the admin CLI as a process (the bundle npm run latchkey runs)', () => {
+  it('creates a token the service accepts, printing only the token on stdout', async () => {
+    const token = await latchkey(['token', 'create', 'acme', 'admin', 'from the cli'], env)
+    expect(token).toMatchObject({ code: 0, stderr: '' })
+    expect(token.stdout).toMatch(/^lk_\w+\n$/) // only the token, for $(...)
+    const listed = await app.api('GET', '/api/tokens', { token: token.stdout.trim() })
+    expect(listed.status).toBe(200)
+  })
+
+  it('says there is no store instead of creating one, and rotates keys without a table', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'latchkey-cli-empty-'))
+    try {
+      const result = await latchkey(['team', 'list'], { LATCHKEY_DATA_DIR: empty })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(
+        `latchkey: no store in ${empty}: run npm start once to create it, or set LATCHKEY_DATA_DIR (or DYNAMODB_ENDPOINT + TABLE_NAME)\n`,
+      )
+      expect(await readdir(empty)).toEqual([]) // nothing created
+      // keys rotate needs the key file alone: no TABLE_NAME, no AWS_REGION.
+      const rotate = await latchkey(['keys', 'rotate'], {
+        LATCHKEY_DATA_DIR: empty,
+        AWS_REGION: undefined,
+      })
+      expect(rotate.stderr).toContain(`no key file at ${join(empty, 'jwt-keys.json')}`)
+      expect(rotate.stderr).not.toContain('Configuration')
+    } finally {
+      await rm(empty, { recursive: true, force: true })
+    }
+  })
+})
 
 describe('the admin CLI', () => {
   it('sets up a team, users, a project and a token that the service accepts', async () => {
@@ -30,7 +66,7 @@ describe('the admin CLI', () => {
 
     const token = await run(['token', 'create', 'cli-co', 'ann', 'from the cli'])
     expect(token.code).toBe(0)
-    expect(token.stdout).toMatch(/^lk_\w+\n$/) // only the token, for $(...)
+    expect(token.stdout).toMatch(/^lk_\w+\n$/)
     const listed = await app.api('GET', '/v1/teams/cli-co/projects', {
       token: token.stdout.trim(),
     })
@@ -73,6 +109,122 @@ describe('the admin CLI', () => {
     expect((await grant('new password 1')).status).toBe(200)
   })
 
+  it('lists teams, users, projects and tokens (metadata only) and revokes a token by id', async () => {
+    await run(['team', 'create', 'lists'])
+    await run(
+      ['user', 'create', 'lists', 'dan', '--role', 'admin', '--password-stdin'],
+      'dans pass 1',
+    )
+    await run(['user', 'create', 'lists', 'eve'])
+    await run(['project', 'create', 'lists', 'alpha'])
+    const first = (await run(['token', 'create', 'lists', 'dan', 'one'])).stdout.trim()
+    const second = (await run(['token', 'create', 'lists', 'dan', 'two'])).stdout.trim()
+
+    const teams = await run(['team', 'list'])
+    expect(teams.code).toBe(0)
+    expect(teams.stdout.split('\n').map((line) => line.split(' ')[0])).toEqual(
+      expect.arrayContaining(['team', 'acme', 'cli-co', 'flip', 'lists']),
+    )
+    const users = (await run(['user', 'list', 'lists'])).stdout.split('\n')
+    expect(users[0]).toMatch(/^user +role +password +mfa +created$/)
+    expect(users[1]).toMatch(/^dan +admin +set +off +\d{4}-/)
+    expect(users[2]).toMatch(/^eve +member +none +off +\d{4}-/)
+    expect((await run(['project', 'list', 'lists'])).stdout).toMatch(
+      /^project +created +by\nalpha +\S+ +cli\n$/,
+    )
+
+    const tokens = await run(['token', 'list', 'lists', 'dan'])
+    expect(tokens.stdout).toMatch(
+      /^id +name +created +last used +expires\n1 +one +\S+ +- +-\n2 +two /,
+    )
+    for (const secret of [first, second, first.slice(-20), second.slice(-20)])
+      expect(tokens.stdout).not.toContain(secret)
+
+    expect(await run(['token', 'revoke', 'lists', 'dan', '1'])).toMatchObject({
+      code: 0,
+      stderr: 'Revoked token 1 of user "dan" in team "lists".\n',
+    })
+    expect((await app.api('GET', '/api/tokens', { token: first })).status).toBe(401)
+    expect((await app.api('GET', '/api/tokens', { token: second })).status).toBe(200)
+  })
+
+  it('lists and deletes enrollment tokens and servers; a deleted server is revoked', async () => {
+    await run(['team', 'create', 'fleet'])
+    await run(['user', 'create', 'fleet', 'ops', '--role', 'admin'])
+    await run(['project', 'create', 'fleet', 'web'])
+    const token = (await run(['token', 'create', 'fleet', 'ops', 'ops'])).stdout.trim()
+    const base = '/v1/teams/fleet/projects/web'
+    const enrollment = await app.api('POST', `${base}/server_enrollment_tokens`, {
+      token,
+      body: { description: 'web servers', max_uses: 3 },
+    })
+    expect(enrollment.status).toBe(201)
+    const enrolled = await app.api('POST', `${base}/servers`, {
+      token: enrollment.body.token,
+      body: { hostname: 'web-01', os: 'linux' },
+    })
+    expect(enrolled.status).toBe(201)
+    const serverId = enrolled.body.server.id
+
+    const listedTokens = await run(['enrollment-token', 'list', 'fleet', 'web'])
+    expect(listedTokens.stdout).toMatch(
+      new RegExp(
+        `^id +description +uses +max uses +expires +created +by\\n${enrollment.body.id} +web servers +1 +3 +- +\\S+ +ops\\n$`,
+      ),
+    )
+    expect(listedTokens.stdout).not.toContain(enrollment.body.token) // no token value
+    const servers = await run(['server', 'list', 'fleet', 'web'])
+    expect(servers.stdout).toMatch(new RegExp(`\\n${serverId} +web-01 +linux +\\S+ +-\\n$`))
+
+    expect((await run(['server', 'delete', 'fleet', 'web', serverId])).code).toBe(0)
+    const beat = await app.api('POST', `${base}/servers/${serverId}/heartbeat`, {
+      token: enrolled.body.server_token,
+    })
+    expect(beat.body.code).toBe('server_authorization_revoked')
+    expect(
+      (await run(['enrollment-token', 'delete', 'fleet', 'web', enrollment.body.id])).code,
+    ).toBe(0)
+    const again = await app.api('POST', `${base}/servers`, {
+      token: enrollment.body.token,
+      body: { hostname: 'web-02' },
+    })
+    expect(again.status).toBe(401)
+    expect((await run(['server', 'list', 'fleet', 'web'])).stdout).toMatch(/^id +hostname[^\n]*\n$/)
+    expect(await run(['server', 'delete', 'fleet', 'web', serverId])).toMatchObject({
+      code: 1,
+      stderr: `latchkey: no server ${serverId} in project "web" of team "fleet"\n`,
+    })
+  })
+
+  it('deletes a user with their tokens, and a team with everything in it', async () => {
+    await run(['team', 'create', 'gone'])
+    await run(['user', 'create', 'gone', 'amy', '--role', 'admin'])
+    await run(['user', 'create', 'gone', 'bob'])
+    const amy = (await run(['token', 'create', 'gone', 'amy', 'a'])).stdout.trim()
+    const bob = (await run(['token', 'create', 'gone', 'bob', 'b'])).stdout.trim()
+    await run(['project', 'create', 'gone', 'p1'])
+
+    expect(await run(['user', 'delete', 'gone', 'bob'])).toMatchObject({
+      code: 0,
+      stderr: 'Deleted user "bob" of team "gone" and 1 personal token(s).\n',
+    })
+    expect((await app.api('GET', '/api/tokens', { token: bob })).status).toBe(401)
+    expect((await run(['user', 'list', 'gone'])).stdout).not.toMatch(/\nbob /)
+    expect((await run(['token', 'create', 'gone', 'bob', 'again'])).code).toBe(1)
+
+    expect(await run(['team', 'delete', 'gone'])).toMatchObject({
+      code: 0,
+      stderr: 'Deleted team "gone": 1 user(s), 1 project(s).\n',
+    })
+    expect((await app.api('GET', '/api/tokens', { token: amy })).status).toBe(401)
+    expect((await run(['team', 'list'])).stdout).not.toMatch(/\ngone /)
+    expect(await run(['project', 'list', 'gone'])).toMatchObject({
+      code: 1,
+      stderr: 'latchkey: no team "gone"\n',
+    })
+    expect((await run(['team', 'delete', 'gone'])).code).toBe(1)
+  })
+
   it.each([
     [['team', 'create', 'acme'], 1, 'team "acme" already exists'],
     [['user', 'create', 'nowhere', 'x'], 1, 'no team "nowhere"'],
@@ -80,20 +232,29 @@ describe('the admin CLI', () => {
     [['user', 'role', 'acme', 'ghost', 'admin'], 1, 'no user "ghost" in team "acme"'],
     [['user', 'role', 'acme', 'admin', 'root'], 2, 'the role must be admin or member'],
     [['user', 'mfa', 'acme', 'admin', 'maybe'], 2, 'the MFA setting must be on or off'],
+    [['user', 'delete', 'acme', 'ghost'], 1, 'no user "ghost" in team "acme"'],
+    [['user', 'list', 'nowhere'], 1, 'no team "nowhere"'],
     [['project', 'create', 'acme', 'Bad Name'], 2, 'project "Bad Name" must be 1 to 63'],
+    [['project', 'delete', 'acme', 'ghost'], 1, 'no project "ghost" in team "acme"'],
     [['token', 'create', 'acme', 'admin', 'initial admin token'], 1, 'already exists'],
     [['token', 'create', 'acme', 'admin', 'x'.repeat(51)], 2, 'token name must be 1 to 50'],
     [['token', 'create', 'acme', 'admin'], 2, 'usage: npm run -s latchkey -- token create'],
+    [['token', 'revoke', 'acme', 'admin', '0'], 2, 'the token id must be a positive whole number'],
+    [['token', 'revoke', 'acme', 'admin', '999'], 1, 'no token 999 of user "admin"'],
+    [['token', 'list', 'acme', 'ghost'], 1, 'no user "ghost" in team "acme"'],
+    [['server', 'delete', 'acme', 'web', 'nope'], 2, 'the server id must be a UUID'],
+    [['server', 'list', 'acme', 'ghost'], 1, 'no project "ghost" in team "acme"'],
+    [['enrollment-token', 'list', 'acme', 'ghost'], 1, 'no project "ghost" in team "acme"'],
     [['user', 'set-password', 'acme', 'admin'], 2, '--password-stdin is required'],
     [['team', 'create', 'x', '--colour'], 2, "Unknown option '--colour'"],
-    [['team', 'destroy', 'acme'], 2, '"team" takes create, not "destroy"'],
+    [['team', 'destroy', 'acme'], 2, '"team" takes create, list, delete, not "destroy"'],
     [['launch'], 2, 'unknown command "launch"'],
   ])('refuses %j with exit %i and a clear message', async (args, code, message) => {
     const result = await run(args, 'short')
     expect(result.code).toBe(code)
     expect(result.stdout).toBe('')
     expect(result.stderr).toContain(message)
-    expect(result.stderr).not.toMatch(/\n\s+at /) // no stack trace
+    expect(result.stderr.split('\n')).toHaveLength(2) // one line, no stack trace
   })
 
   it('refuses a password shorter than 8 characters before touching the store', async () => {
@@ -103,10 +264,16 @@ describe('the admin CLI', () => {
     expect((await run(['token', 'create', 'acme', 'shorty', 'x'])).code).toBe(1)
   })
 
-  it('prints help for the whole CLI and for every command', async () => {
+  it('prints help for the whole CLI, every group and every command', async () => {
     const overview = await run(['--help'])
     expect(overview.code).toBe(0)
-    const { commands } = await import('../../cli/commands.js')
+    const { commands, groups } = await import('../../cli/commands.js')
+    for (const group of groups) {
+      const help = await run([group, '--help'])
+      expect(help.code, group).toBe(0)
+      expect(help.stdout).toContain(`usage: npm run -s latchkey -- ${group} <`)
+      expect((await run([group])).code).toBe(2) // a group alone: its help, as a usage error
+    }
     for (const command of commands) {
       expect(overview.stdout).toContain(command.words.join(' '))
       const help = await run([...command.words, '--help'])
