@@ -160,6 +160,17 @@ async function main() {
     })
     // The first admin exists before the first request can be answered.
     const admin = await bootstrap(options.team)
+    if (admin) {
+      // Shown once and kept nowhere: only their hashes are stored.
+      console.log(
+        [
+          `Initialised team "${admin.team}" with admin user "${admin.username}". Shown once, kept nowhere:`,
+          `  password: ${admin.password}`,
+          `  token:    ${admin.token}`,
+          `More tokens any time: npm run -s latchkey -- token create ${admin.team} ${admin.username} <name>`,
+        ].join('\n'),
+      )
+    }
     const server = await startServer({ port: options.port, host: options.host }).catch((error) => {
       throw error?.code === 'EADDRINUSE'
         ? new LaunchError(`port ${options.port} on ${options.host} is in use: set PORT`)
@@ -174,17 +185,6 @@ async function main() {
         pid: process.pid,
       })
     await lock?.update({ url: server.url })
-    if (admin) {
-      // Shown once and kept nowhere: only their hashes are stored.
-      console.log(
-        [
-          `Initialised team "${admin.team}" with admin user "${admin.username}". Shown once, kept nowhere:`,
-          `  password: ${admin.password}`,
-          `  token:    ${admin.token}`,
-          `More tokens any time: npm run -s latchkey -- token create ${admin.team} ${admin.username} <name>`,
-        ].join('\n'),
-      )
-    }
     log('info', `Latchkey ready on ${server.url}`, {
       event: 'ready',
       url: server.url,

