@@ -11,11 +11,12 @@ import { fallbackHandler, routeList, tableActionsOf } from '../../shared/routes.
 let stack: ReturnType<typeof buildApp>['stack']
 let template: Template
 
+// Synthesising some 24 functions and their routes takes seconds, more on a busy machine.
 beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], stage: 'test' } })
   ;({ stack } = buildApp(app))
   template = Template.fromStack(stack)
-})
+}, 60_000)
 
 type Statement = { Action: string | string[]; Resource: unknown }
 
@@ -221,7 +222,7 @@ describe('CDK stack', () => {
       'AwsSolutions-APIG4',
       'AwsSolutions-SQS3',
     ])
-  })
+  }, 60_000) // two whole synths
 
   it('answers CORS preflights only for the origins configured', () => {
     const app = new App({
