@@ -24,8 +24,21 @@ export interface StreamPoller {
 
 type Checkpoints = Record<string, string>
 
+/**
+ * DynamoDB Local rounds a record's ApproximateCreationDateTime down to the minute
+ * (AWS, to the second), and a token's deletion event has no other time. A record
+ * read within the minute it is stamped with is dated when it was read instead: with
+ * a poll every 100 ms that is within a poll of the change, where the stamp can be
+ * 59 s early.
+ */
+function approximateTime(stamped: Date | undefined, readAt: number): number | undefined {
+  if (!stamped) return undefined
+  const fresh = stamped.getTime() % 60_000 === 0 && readAt - stamped.getTime() < 60_000
+  return (fresh ? Math.max(readAt, stamped.getTime()) : stamped.getTime()) / 1000
+}
+
 /** The SDK's record, in the JSON shape Lambda hands the stream function. */
-export const asLambdaRecord = (record: _Record): StreamRecord => ({
+export const asLambdaRecord = (record: _Record, readAt = Date.now()): StreamRecord => ({
   eventID: record.eventID,
   eventName: record.eventName,
   userIdentity: record.userIdentity && {
@@ -34,9 +47,10 @@ export const asLambdaRecord = (record: _Record): StreamRecord => ({
   },
   dynamodb: {
     ...record.dynamodb,
-    ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime
-      ? record.dynamodb.ApproximateCreationDateTime.getTime() / 1000
-      : undefined,
+    ApproximateCreationDateTime: approximateTime(
+      record.dynamodb?.ApproximateCreationDateTime,
+      readAt,
+    ),
   } as StreamRecord['dynamodb'],
 })
 
@@ -110,7 +124,8 @@ export async function startStreamPoller(options: {
         new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }),
       )
       if (Records.length > 0) {
-        const records = Records.map(asLambdaRecord)
+        const readAt = Date.now()
+        const records = Records.map((record) => asLambdaRecord(record, readAt))
         const { batchItemFailures } = await publishRecords(records, options.sink)
         if (batchItemFailures.length > 0) return // same iterator again next tick
         const last = Records.at(-1)?.dynamodb?.SequenceNumber

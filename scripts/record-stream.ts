@@ -68,7 +68,7 @@ try {
     const { Records = [] } = await streams.send(
       new GetRecordsCommand({ ShardIterator, Limit: 1000 }),
     )
-    records.push(...Records.map(asLambdaRecord))
+    records.push(...Records.map((record) => asLambdaRecord(record)))
   }
   await writeFile(OUTPUT, `${JSON.stringify(records, null, 2)}\n`)
   console.log(`wrote ${records.length} records to ${OUTPUT.pathname}`)

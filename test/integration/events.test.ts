@@ -21,7 +21,7 @@ beforeAll(async () => {
   poller = await startStreamPoller({
     dynamo: app.dynamo,
     tableName: app.tableName,
-    sink: fileSink(file, (line) => printed.push(line)),
+    sink: fileSink(file, (message) => printed.push(message)),
     intervalMs: 50,
   })
 })
@@ -122,4 +122,22 @@ it('publishes ProjectUpdated with what a PUT changed, and nothing for a PUT that
     (e) => e['detail-type'] === 'ProjectUpdated' && e.detail.project === 'tuned',
   )
   expect(updates).toHaveLength(1) // not the no-change PUT, not the close before the delete
+})
+
+it('dates a personal token deletion to within moments of it, not to the minute', async () => {
+  const made = await app.api('POST', '/api/tokens', {
+    token: app.admin.token,
+    body: { name: 'short lived' },
+  })
+  const id = made.body.token.id
+  const before = Date.now()
+  expect((await app.api('DELETE', `/api/tokens/${id}`, { token: app.admin.token })).status).toBe(
+    204,
+  )
+  const after = Date.now()
+  const event = await waitFor('AccessTokenDeleted', (d) => d.token_id === id)
+  const time = Date.parse(event.time)
+  // DynamoDB Local stamps stream records to the minute; the event must be closer than that.
+  expect(time).toBeGreaterThanOrEqual(before - 1000)
+  expect(time).toBeLessThan(after + 5000)
 })
