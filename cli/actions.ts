@@ -64,7 +64,8 @@ async function orMissing<T>(work: () => Promise<T>, what: string): Promise<T> {
   try {
     return await work()
   } catch (error) {
-    if (error instanceof DomainError && error.code === 'resource_does_not_exist') throw new CliError(`no ${what}`)
+    if (error instanceof DomainError && error.code === 'resource_does_not_exist')
+      throw new CliError(`no ${what}`)
     throw error
   }
 }
