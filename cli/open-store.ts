@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { LaunchError, launchDynamoDbLocal } from '../local/dynamodb.js'
+import { acquireLock, DataDirLocked } from '../local/lock.js'
 import { runningStore } from '../local/store.js'
 import { CliError } from './errors.js'
 
@@ -33,7 +34,14 @@ export async function openStore(dataDir: string): Promise<OpenStore> {
     throw new CliError(
       `no store in ${folder}: run npm start once to create it, or set LATCHKEY_DATA_DIR (or DYNAMODB_ENDPOINT + TABLE_NAME)`,
     )
+  // The files are ours for this command: an npm start beginning meanwhile waits its
+  // turn (one line), and so does this command while one is starting.
+  const lock = await acquireLock(folder, () => {}, 'cli').catch((error) => {
+    throw error instanceof DataDirLocked ? new CliError(error.message) : error
+  })
+  process.once('exit', () => lock.release())
   const dynamodb = await launchDynamoDbLocal({ dataDir: resolve(folder, 'dynamodb') })
+  await lock.update({ dynamodbPid: dynamodb.pid })
   process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint
   process.env.TABLE_NAME ||= 'latchkey'
   const { dynamo, tableName } = await import('../shared/data/client.js')
@@ -42,9 +50,10 @@ export async function openStore(dataDir: string): Promise<OpenStore> {
   const { awaitTransactionCommits } = await import('../local/commit-barrier.js')
   const barrier = awaitTransactionCommits(dynamo, dynamodb.endpoint, tableName)
   return {
-    close: () => {
+    close: async () => {
       barrier.close()
-      return dynamodb.stop()
+      await dynamodb.stop()
+      lock.release()
     },
   }
 }

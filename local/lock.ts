@@ -10,6 +10,8 @@ import { join } from 'node:path'
  */
 export interface LockHolder {
   pid: number
+  /** `npm start`, or an admin CLI command working on the files while no service runs. */
+  role?: 'service' | 'cli'
   startedAt: string
   url?: string
   dynamodbPid?: number
@@ -22,7 +24,9 @@ export class DataDirLocked extends Error {
     readonly holder: LockHolder,
   ) {
     super(
-      `${dataDir} is in use by another npm start (pid ${holder.pid}${holder.url ? `, ${holder.url}` : ', starting'}): stop it first, or set LATCHKEY_DATA_DIR`,
+      holder.role === 'cli'
+        ? `${dataDir} is in use by an admin CLI command (pid ${holder.pid}): try again when it is done`
+        : `${dataDir} is in use by another npm start (pid ${holder.pid}${holder.url ? `, ${holder.url}` : ', starting'}): stop it first, or set LATCHKEY_DATA_DIR`,
     )
   }
 }
@@ -44,9 +48,10 @@ function commandOf(pid: number): string | undefined {
   }
 }
 
-/** Alive and still a Latchkey start (a pid reused after a reboot is not ours). */
+/** Alive and still Latchkey (a pid reused after a reboot is not ours). */
 const holderAlive = (holder: LockHolder) =>
-  holder.pid === process.pid || /start/.test(commandOf(holder.pid) ?? '')
+  holder.pid === process.pid ||
+  (holder.role === 'cli' ? /latchkey|run\.mjs/ : /start/).test(commandOf(holder.pid) ?? '')
 
 /** Stops a DynamoDB Local left by a crashed start, if it is still running on this folder. */
 async function stopOrphan(pid: number, dataDir: string): Promise<boolean> {
@@ -69,9 +74,10 @@ const readHolder = async (path: string): Promise<LockHolder | undefined> => {
 export async function acquireLock(
   dataDir: string,
   notice: (message: string, fields: Record<string, unknown>) => void,
+  role: LockHolder['role'] = 'service',
 ): Promise<Lock> {
   const path = fileIn(dataDir)
-  let holder: LockHolder = { pid: process.pid, startedAt: new Date().toISOString() }
+  let holder: LockHolder = { pid: process.pid, role, startedAt: new Date().toISOString() }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await writeFile(path, `${JSON.stringify(holder)}\n`, { flag: 'wx', mode: 0o600 })
