@@ -40,6 +40,15 @@ export async function openStore(dataDir: string): Promise<OpenStore> {
     throw error instanceof DataDirLocked ? new CliError(error.message) : error
   })
   process.once('exit', () => lock.release())
+  // A JVM that lives for one command: C1 only and the serial collector halve its
+  // start-up (measured: about 5.5 s of CPU down to 2.7 s). npm start keeps Java's
+  // defaults, which serve a long-running store better.
+  process.env.JAVA_TOOL_OPTIONS = [
+    process.env.JAVA_TOOL_OPTIONS,
+    '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto',
+  ]
+    .filter(Boolean)
+    .join(' ')
   const dynamodb = await launchDynamoDbLocal({ dataDir: resolve(folder, 'dynamodb') })
   await lock.update({ dynamodbPid: dynamodb.pid })
   process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint
