@@ -19,6 +19,8 @@ export interface Block {
 
 const SKIP = /^# \(not run by the README test: (.+)\)$/
 const EXPECT = /\s#\s=>\s?(.*)$/
+/** A comment that reads like an output (`# 204`, `# {"code"...`) but would not be checked. */
+const UNCHECKED = /(^|\s)#\s+(\d{3}|\{)/
 
 export function readmeBlocks(markdown: string): Block[] {
   const lines = markdown.split('\n')
@@ -45,6 +47,8 @@ function statementsOf(body: string[], offset: number): Statement[] {
       last.expected = [...(last.expected ?? []), own[1] ?? '']
       continue
     }
+    if (!current && UNCHECKED.test(raw))
+      throw new Error(`README line ${offset + index + 1}: write an expected output as "# => ..."`)
     if (!current && (raw.trim() === '' || raw.trim().startsWith('#'))) {
       last = raw.trim() === '' ? undefined : last
       continue
@@ -55,6 +59,8 @@ function statementsOf(body: string[], offset: number): Statement[] {
       continue
     }
     const inline = EXPECT.exec(raw)
+    if (!inline && UNCHECKED.test(raw))
+      throw new Error(`README line ${offset + index + 1}: write an expected output as "# => ..."`)
     current.text += inline ? raw.slice(0, inline.index).trimEnd() : raw
     if (inline) current.expected = [inline[1] ?? '']
     statements.push(current)

@@ -33,6 +33,13 @@ describe('the README runner', () => {
     ])
   })
 
+  it('refuses an output written as a plain comment, which nothing would check', () => {
+    for (const line of ['curl x   # 204', '# {"code":"x"}'])
+      expect(() => readmeBlocks(['```sh', 'curl y', line, '```'].join('\n'))).toThrow(
+        'write an expected output as "# => ..."',
+      )
+  })
+
   it('matches literally, with ... for anything', () => {
     expect(matches(['204'], '204')).toBe(true)
     expect(matches(['204'], '2045')).toBe(false)
