@@ -20,6 +20,7 @@ import { keys } from '../shared/data/keys.js'
 import type { HttpResult } from '../shared/http/response.js'
 import { hashesMatch, sha256 } from '../shared/tokens/crypto.js'
 import { issuePersonalToken, parsePersonalToken } from '../shared/tokens/personal-token.js'
+import { instanceRole, signCallerIdentity, startStsStandIn } from '../test/support/sts.js'
 import { measureBundles } from './bundles.js'
 import { httpClient, startHttpFloor } from './http-floor.js'
 import { seedAccessTokens } from './seed.js'
@@ -93,6 +94,10 @@ async function measureAll(options: BenchOptions, timings: boolean) {
   const n = sizes(options.quick)
   const { launchDynamoDbLocal } = await import('../local/dynamodb.js')
   const dynamodb = options.endpoint ? undefined : await launchDynamoDbLocal()
+  // Secretless enrollment asks STS: here a local stand-in that checks signatures as STS does.
+  const benchRole = instanceRole('111122223333', 'bench-agent', 'i-0123456789abcdef0')
+  const sts = await startStsStandIn([benchRole])
+  process.env.LATCHKEY_STS_ENDPOINT = sts.url
   const { startApp } = await import('../local/harness.js')
   const { toLambdaEvent } = await import('../local/event.js')
   // No stream on the bench table: DynamoDB Local slows as stream records pile up
@@ -168,6 +173,20 @@ async function measureAll(options: BenchOptions, timings: boolean) {
   const enrolled = await http('POST', `${project}/servers`, enrollmentToken.token, {
     hostname: 'bench-0',
   })
+  await http('POST', `${project}/cloud_accounts`, service.bearer_token, {
+    provider: 'aws',
+    account_id: benchRole.account,
+  })
+  // Distinct signatures (the same request signed twice in a second is one signature):
+  // dates a second apart from 7 minutes ago, all inside STS's 15-minute window.
+  const signingStart = Date.now() - 7 * 60 * 1000
+  let signatures = 0
+  const signedIdentity = () =>
+    signCallerIdentity(benchRole, {
+      project: 'acme/bench',
+      signingDate: new Date(signingStart + 1000 * signatures++),
+    })
+  const secretless = async () => ({ hostname: 'bench-iam', aws_iam: await signedIdentity() })
   const calls = [
     {
       request: 'any route, garbage token',
@@ -270,6 +289,13 @@ async function measureAll(options: BenchOptions, timings: boolean) {
       ),
     },
     {
+      request: 'POST .../servers (secretless, aws_iam; + 1 STS call)',
+      budget: 2,
+      counts: await secretless().then((body) =>
+        counted(() => http('POST', `${project}/servers`, undefined, body)),
+      ),
+    },
+    {
       request: 'POST .../servers/{id}/heartbeat',
       budget: 1,
       counts: await counted(() =>
@@ -329,7 +355,7 @@ async function measureAll(options: BenchOptions, timings: boolean) {
     },
     {
       request: 'DELETE /v1/teams/{team}/projects/{project}, empty (JWT)',
-      budget: 4,
+      budget: 3,
       counts: await counted(() =>
         http('DELETE', '/v1/teams/acme/projects/bench-jwt', service.bearer_token),
       ),
@@ -498,6 +524,46 @@ async function measureAll(options: BenchOptions, timings: boolean) {
     )),
   ]
 
+  // 7. Enrollment, by token and secretless, sequential over HTTP; and the STS stand-in's
+  // own round trip, which on AWS is the real STS (a network call to a regional endpoint).
+  const enrollment = await (async () => {
+    // A fresh token: the one above was deleted by the call-count rows.
+    const { token: fresh } = await http(
+      'POST',
+      `${project}/server_enrollment_tokens`,
+      service.bearer_token,
+      { description: 'bench enrollment latency' },
+    )
+    const byToken = await measure(
+      () => load.send('POST', `${project}/servers`, fresh, { hostname: 'tok' }),
+      n.requests,
+      1,
+    )
+    // Signed ahead, so signing (the agent's work) is not timed.
+    const bodies = await Promise.all(Array.from({ length: n.requests }, secretless))
+    const awsIam = await measure(
+      () => load.send('POST', `${project}/servers`, undefined, bodies.pop()),
+      n.requests,
+      1,
+    )
+    const direct = await Promise.all(Array.from({ length: n.requests }, signedIdentity))
+    const stsStandIn = await measure(
+      async () => {
+        const request = direct.pop()
+        const response = await fetch(`${sts.url}/`, {
+          method: 'POST',
+          headers: request?.headers,
+          body: request?.body,
+        })
+        if (response.status !== 200) throw new Error(`STS stand-in: ${response.status}`)
+        await response.text()
+      },
+      n.requests,
+      1,
+    )
+    return { byToken, awsIam, stsStandIn }
+  })()
+
   // 4. Scale: one user's n tokens, listed and deleted, against a raw loop doing the same.
   const scale: ScaleRow[] = []
   for (const count of n.scale) {
@@ -607,12 +673,13 @@ async function measureAll(options: BenchOptions, timings: boolean) {
 
   load.close()
   await app.close()
+  await sts.close()
   await dynamodb?.stop()
 
   // 3. Cold start proxy (last: it spawns processes and should not disturb the rest).
   const cold = await measureBundles(n.bundleRuns)
 
-  return { calls, timed: { latency, scale, crypto, events, cold } }
+  return { calls, timed: { latency, scale, crypto, events, enrollment, cold } }
 }
 
 async function measureEventLatency(dynamo: DynamoDBClient, count: number) {
@@ -716,6 +783,12 @@ function print(results: Awaited<ReturnType<typeof runBench>>) {
   table([results.crypto])
   console.log('\n6. Event latency, locally: write -> stream -> poller -> publisher')
   table([results.events])
+  console.log('\n7. Enrollment over HTTP, sequential, ms: by token vs secretless (aws_iam)')
+  table([
+    { path: 'by enrollment token (GetItem + TransactWriteItems)', ...results.enrollment.byToken },
+    { path: 'secretless (Query + STS + TransactWriteItems)', ...results.enrollment.awsIam },
+    { path: 'the STS stand-in alone (SigV4 check in JS)', ...results.enrollment.stsStandIn },
+  ])
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

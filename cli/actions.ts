@@ -25,6 +25,12 @@ import {
 import { createAccessToken } from '../shared/domain/access-tokens.js'
 import { deleteProject as deleteProjectWithChildren } from '../shared/domain/projects.js'
 import { removeServer } from '../shared/domain/servers.js'
+import {
+  addCloudAccount,
+  type CloudAccountRequest,
+  listProjectCloudAccounts,
+  removeCloudAccount,
+} from '../shared/domain/cloud-accounts.js'
 import { DomainError } from '../shared/errors.js'
 
 import { CliError } from './errors.js'
@@ -279,3 +285,37 @@ export async function createToken(
     throw error
   }
 }
+
+/** Turns the domain's refusals (400, 404) into the CLI's one-line errors. */
+async function asCli<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error
+    const details = (error.errors ?? []).map((e) => `${e.description} ${e.message}`)
+    throw new CliError([error.message, ...details].join('; '))
+  }
+}
+
+/** Registers a cloud account; its id is the one thing for stdout. */
+export const addCloudAccountCli = (team: string, project: string, request: CloudAccountRequest) =>
+  asCli(async () => (await addCloudAccount({ team, username: 'cli' }, project, request)).id)
+
+export const listCloudAccountsCli = (team: string, project: string) =>
+  asCli(async () => {
+    const lines: string[] = []
+    let offset: string | undefined
+    do {
+      const page = await listProjectCloudAccounts(team, project, { count: '1000', offset })
+      for (const a of page.list)
+        lines.push([a.id, a.account_id, a.role_arns.join(',') || '(any role)'].join('\t'))
+      offset = page.next?.offset
+    } while (offset)
+    return lines.join('\n')
+  })
+
+export const removeCloudAccountCli = (team: string, project: string, id: string) =>
+  asCli(async () => {
+    await removeCloudAccount({ team, username: 'cli' }, project, id)
+    return `Removed cloud account ${id} from project "${project}".`
+  })

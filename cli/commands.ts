@@ -108,6 +108,35 @@ export const commands = [
     summary: 'Deletes a project with its enrollment tokens and servers (their tokens are revoked).',
   },
   {
+    words: ['cloud-account', 'add'],
+    args: ['team', 'project', 'account-id'],
+    options: {
+      roles: {
+        type: 'string',
+        value: 'arn,...',
+        help: 'only these IAM roles (ARNs, or name prefixes ending in *)',
+      },
+      description: { type: 'string', value: 'text', help: 'a note for people' },
+    },
+    summary:
+      "Registers an AWS account whose instances may enroll into the project with their IAM role (no token); prints the account's id.",
+    details: [
+      'Example: npm run -s latchkey -- cloud-account add acme web 111122223333 --roles arn:aws:iam::111122223333:role/web-*',
+    ],
+  },
+  {
+    words: ['cloud-account', 'list'],
+    args: ['team', 'project'],
+    options: {},
+    summary: "Lists a project's cloud accounts, one per line: id, account, roles.",
+  },
+  {
+    words: ['cloud-account', 'remove'],
+    args: ['team', 'project', 'id'],
+    options: {},
+    summary: 'Removes a cloud account; servers it admitted stay enrolled.',
+  },
+  {
     words: ['token', 'create'],
     args: ['team', 'username', 'name'],
     options: {

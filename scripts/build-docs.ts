@@ -41,7 +41,7 @@ function who(route: RouteSpec): string {
     case 'optional':
       return 'a token, or a password in the body'
     case 'enrollment':
-      return 'an enrollment token (the agent)'
+      return 'the agent: an enrollment token, or none and a signed AWS identity (`aws_iam`)'
     case 'server':
       return "the server's own token"
     case 'user':

@@ -28,6 +28,12 @@ export interface Config {
   }
   /** The service's public base URL for enrollment tokens; else taken from each request. */
   baseUrl: string | undefined
+  /**
+   * Tests and local use only: where signed sts:GetCallerIdentity requests are sent
+   * instead of the AWS endpoint they name (a local STS stand-in). Loopback only, so a
+   * misconfigured deployment can't send agents' signed requests anywhere else.
+   */
+  stsEndpoint: string | undefined
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/
@@ -55,7 +61,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const baseUrl = env.LATCHKEY_BASE_URL || undefined
   if (baseUrl && !/^https?:\/\/[^/]+$/.test(baseUrl))
     throw new ConfigError('LATCHKEY_BASE_URL', 'must be like https://host (no path, no slash)')
-  return { tableName, region, dynamoEndpoint, jwt, sealing, baseUrl }
+  const stsEndpoint = env.LATCHKEY_STS_ENDPOINT || undefined
+  if (stsEndpoint && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}$/.test(stsEndpoint))
+    throw new ConfigError(
+      'LATCHKEY_STS_ENDPOINT',
+      'must be a loopback URL like http://127.0.0.1:4566 (tests and local use only)',
+    )
+  return { tableName, region, dynamoEndpoint, jwt, sealing, baseUrl, stsEndpoint }
 }
 
 let cached: Config | undefined

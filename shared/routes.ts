@@ -4,7 +4,9 @@ import type { ErrorCode } from './errors.js'
 import type { Compiled } from './schemas/validator.js'
 import {
   AccessTokenPath,
+  CloudAccountPath,
   CreateAccessTokenBody,
+  CreateCloudAccountBody,
   CreateEnrollmentTokenBody,
   CreateProjectBody,
   CreateServiceTokenBody,
@@ -21,6 +23,8 @@ import {
 } from './schemas/validators.gen.js'
 import {
   AccessTokenList,
+  CloudAccountList,
+  CloudAccountView,
   CreatedAccessToken,
   EnrolledServer,
   EnrollmentTokenList,
@@ -342,8 +346,11 @@ export const deleteProject = {
   handler: 'projects/delete',
   auth: 'user',
   access: 'manage',
-  summary: 'Deletes a project with its enrollment tokens and servers (admins); resumable.',
-  responses: { 204: { description: 'Deleted, with its enrollment tokens and servers' } },
+  summary:
+    'Deletes a project with its enrollment tokens, servers and cloud accounts (admins); resumable.',
+  responses: {
+    204: { description: 'Deleted, with its enrollment tokens, servers and cloud accounts' },
+  },
   errors: ['resource_does_not_exist'],
   params: ProjectPath,
   // close it; page through its children; batch-delete them with deletion records; the project
@@ -423,15 +430,19 @@ export const enrollServer = {
   path: '/v1/teams/{team}/projects/{project}/servers',
   handler: 'servers/enroll',
   auth: 'enrollment',
-  summary: 'An agent enrolls its server with an enrollment token; answers the server token once.',
+  summary:
+    'An agent enrolls its server with an enrollment token, or with no token and a signed sts:GetCallerIdentity request (`aws_iam`); answers the server token once.',
   responses: {
     201: { body: EnrolledServer, description: 'The server and its token, shown only here' },
   },
+  // service_offline also when STS is unreachable or throttles (secretless enrollment)
   errors: [],
   cache: 'no-store',
   params: ProjectPath,
   body: EnrollServerBody,
-  table: ['UpdateItem', 'PutItem', 'ConditionCheckItem'],
+  // the token's use, the server, the project open; secretless: the project's cloud
+  // accounts, the signature's replay guard, the admitting account still there
+  table: ['UpdateItem', 'PutItem', 'ConditionCheckItem', 'Query'],
 } as const satisfies RouteSpec
 
 export const listServers = {
@@ -488,6 +499,55 @@ export const heartbeat = {
   table: ['UpdateItem'],
 } as const satisfies RouteSpec
 
+export const listCloudAccounts = {
+  method: 'GET',
+  path: '/v1/teams/{team}/projects/{project}/cloud_accounts',
+  handler: 'cloud-accounts/list',
+  auth: 'user',
+  access: 'read',
+  summary:
+    "Lists a project's cloud accounts (whose machines may enroll without a token), oldest first.",
+  responses: {
+    200: {
+      body: CloudAccountList,
+      headers: ['link'],
+      description: 'A page of cloud accounts, oldest first',
+    },
+  },
+  errors: ['resource_does_not_exist'],
+  params: ProjectPath,
+  query: PageQuery,
+  table: ['Query', 'GetItem'], // the page; the project, when the page is empty
+} as const satisfies RouteSpec
+
+export const createCloudAccount = {
+  method: 'POST',
+  path: '/v1/teams/{team}/projects/{project}/cloud_accounts',
+  handler: 'cloud-accounts/create',
+  auth: 'user',
+  access: 'manage',
+  summary:
+    'Registers an AWS account, optionally limited to IAM roles, whose machines may enroll by signed identity (admins).',
+  responses: { 201: { body: CloudAccountView, description: 'The cloud account' } },
+  errors: ['resource_does_not_exist'],
+  params: ProjectPath,
+  body: CreateCloudAccountBody,
+  table: ['PutItem', 'ConditionCheckItem'],
+} as const satisfies RouteSpec
+
+export const deleteCloudAccount = {
+  method: 'DELETE',
+  path: '/v1/teams/{team}/projects/{project}/cloud_accounts/{cloudAccountId}',
+  handler: 'cloud-accounts/delete',
+  auth: 'user',
+  access: 'manage',
+  summary: 'Removes a cloud account (admins); servers it admitted stay enrolled.',
+  responses: { 204: { description: 'Removed (servers it admitted stay enrolled)' } },
+  errors: ['resource_does_not_exist'],
+  params: CloudAccountPath,
+  table: ['DeleteItem', 'PutItem'], // the account; its deletion record
+} as const satisfies RouteSpec
+
 /** Every route by id (each row is also its own export, so a handler bundles only its row). */
 export const routes = {
   listAccessTokens,
@@ -514,6 +574,9 @@ export const routes = {
   getServer,
   deleteServer,
   heartbeat,
+  listCloudAccounts,
+  createCloudAccount,
+  deleteCloudAccount,
 } as const
 
 export type RouteId = keyof typeof routes

@@ -25,6 +25,17 @@ export interface EnrollmentCaller {
 }
 
 /**
+ * An agent enrolling with no credential but a signed sts:GetCallerIdentity request
+ * in its body (secretless enrollment on AWS): a claim on the project in the path,
+ * which the route proves (by asking STS) before it writes anything.
+ */
+export interface AwsIamClaim {
+  kind: 'aws_iam'
+  team: string
+  project: string
+}
+
+/**
  * An enrolled server presenting its own token for the server in the path: checked
  * for form (and checksum) only. The secret is proved by the route's own conditional
  * write, which succeeds only on the stored hash, so a heartbeat is one call, not a
@@ -38,4 +49,4 @@ export interface ServerClaim {
   secretHash: string
 }
 
-export type Caller = UserCaller | EnrollmentCaller | ServerClaim
+export type Caller = UserCaller | EnrollmentCaller | AwsIamClaim | ServerClaim

@@ -13,6 +13,8 @@
  * | token name guard      | TEAM#<team>#USER#<user> | PATNAME#<name>        |
  * | enrollment token      | TEAM#<team>#PROJECT#<p> | SET#<uuid v7>         |
  * | server                | TEAM#<team>#PROJECT#<p> | SERVER#<uuid v7>      |
+ * | cloud account         | TEAM#<team>#PROJECT#<p> | CLOUDACCOUNT#<uuid v7>|
+ * | used AWS signature    | AWSSIG#<sha256>         | AWSSIG                |
  * | tombstone (deletion)  | the deleted item's PK   | TOMBSTONE#<its SK>    |
  * | service-token keys    | SERVICE                 | JWKS                  |
  *
@@ -51,6 +53,19 @@ export const keys = {
     PK: projectPk(team, project),
     SK: `SERVER#${id}`,
   }),
+  cloudAccount: (team: string, project: string, id: string): Key => ({
+    PK: projectPk(team, project),
+    SK: `CLOUDACCOUNT#${id}`,
+  }),
+  /**
+   * A signed sts:GetCallerIdentity request already used to enroll, by the hash of its
+   * signature, until the signature expires. Its own partition: the signature names
+   * its project, so it can never be valid for another one anyway.
+   */
+  usedAwsSignature: (signatureHash: string): Key => ({
+    PK: `AWSSIG#${signatureHash}`,
+    SK: 'AWSSIG',
+  }),
   tombstone: (of: Key): Key => ({ PK: of.PK, SK: `TOMBSTONE#${of.SK}` }),
   /** The public keys that verify service tokens, as published by the signer (AWS). */
   serviceKeys: (): Key => ({ PK: 'SERVICE', SK: 'JWKS' }),
@@ -82,6 +97,10 @@ export const ranges = {
     PK: projectPk(team, project),
     prefix: 'SERVER#',
   }),
+  cloudAccounts: (team: string, project: string): Range => ({
+    PK: projectPk(team, project),
+    prefix: 'CLOUDACCOUNT#',
+  }),
   accessTokens: (team: string, username: string) => ({
     PK: userPk(team, username),
     prefix: 'PAT#',
@@ -93,6 +112,15 @@ export const ranges = {
   }),
 } as const
 
+/**
+ * Everything a project owns (enrollment tokens, servers, cloud accounts): the items of
+ * its partition that sort before its deletion records, so one Query finds them all.
+ */
+export const projectChildren = (team: string, project: string) => ({
+  PK: projectPk(team, project),
+  before: 'TOMBSTONE#',
+})
+
 /** The `kind` attribute names the entity an item holds, for the change stream. */
 export type EntityKind =
   | 'Team'
@@ -103,4 +131,6 @@ export type EntityKind =
   | 'AccessTokenName'
   | 'EnrollmentToken'
   | 'Server'
+  | 'CloudAccount'
+  | 'UsedAwsSignature'
   | 'Tombstone'

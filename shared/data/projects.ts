@@ -1,10 +1,10 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { uuidV7 } from '../tokens/uuid.js'
 import { type WriteRequest, writeAll } from './batch.js'
 import { db, tableName } from './client.js'
 import { isConditionFailed } from './errors.js'
-import { type Key, keys, type Range, ranges } from './keys.js'
-import { type RangeOptions, rangePages, readRange } from './page.js'
+import { type Key, keys, projectChildren, ranges } from './keys.js'
+import { type RangeOptions, readRange } from './page.js'
 import {
   PROJECT_SETTING_NAMES,
   type ProjectSettingName,
@@ -194,15 +194,18 @@ export async function closeProject(team: string, name: string, at: string): Prom
   }
 }
 
-const CHILDREN: [DeletedEntity, (team: string, project: string) => Range][] = [
-  ['EnrollmentToken', ranges.enrollmentTokens],
-  ['Server', ranges.servers],
-]
+/** What a project owns, by the `kind` its items carry: deleted with it. */
+const CHILD_KINDS: Record<string, DeletedEntity | undefined> = {
+  EnrollmentToken: 'EnrollmentToken',
+  Server: 'Server',
+  CloudAccount: 'CloudAccount',
+}
 
 /**
- * Deletes a closed project's enrollment tokens and servers, a page at a time, each
- * with its deletion record (servers' tokens answer "revoked"). Resumable: whatever
- * an interrupted run deleted is simply not found by the next. Returns the count.
+ * Deletes a closed project's enrollment tokens, servers and cloud accounts, a page
+ * at a time (one Query pages through all of them), each with its deletion record
+ * (servers' tokens answer "revoked"). Resumable: whatever an interrupted run deleted
+ * is simply not found by the next. Returns the count.
  */
 export async function deleteProjectChildren(
   team: string,
@@ -211,28 +214,40 @@ export async function deleteProjectChildren(
   deletedAt: string,
 ): Promise<number> {
   let deleted = 0
-  for (const [entity, range] of CHILDREN) {
-    for await (const page of rangePages(range(team, project), 'PK, SK, id, secretHash')) {
-      const requests: WriteRequest[] = (page.Items ?? []).flatMap((item) => {
-        const key: Key = { PK: String(item.PK), SK: String(item.SK) }
-        const secretHash = entity === 'Server' ? String(item.secretHash) : undefined
-        const deletion = {
-          entity,
-          team,
-          project,
-          id: String(item.id),
-          deletedBy,
-          deletedAt,
-          secretHash,
-        }
-        return [
-          { DeleteRequest: { Key: key } },
-          { PutRequest: { Item: tombstoneItem(key, deletion) } },
-        ]
-      })
-      await writeAll(requests)
-      deleted += requests.length / 2
-    }
+  const children = projectChildren(team, project)
+  const pages = paginateQuery(
+    { client: db },
+    {
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND SK < :before',
+      ExpressionAttributeValues: { ':pk': children.PK, ':before': children.before },
+      ProjectionExpression: 'PK, SK, id, secretHash, #kind',
+      ExpressionAttributeNames: { '#kind': 'kind' },
+      ConsistentRead: true,
+    },
+  )
+  for await (const page of pages) {
+    const requests: WriteRequest[] = (page.Items ?? []).flatMap((item) => {
+      const entity = CHILD_KINDS[String(item.kind)]
+      if (!entity) return []
+      const key: Key = { PK: String(item.PK), SK: String(item.SK) }
+      const secretHash = entity === 'Server' ? String(item.secretHash) : undefined
+      const deletion = {
+        entity,
+        team,
+        project,
+        id: String(item.id),
+        deletedBy,
+        deletedAt,
+        secretHash,
+      }
+      return [
+        { DeleteRequest: { Key: key } },
+        { PutRequest: { Item: tombstoneItem(key, deletion) } },
+      ]
+    })
+    await writeAll(requests)
+    deleted += requests.length / 2
   }
   return deleted
 }

@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { db, tableName } from './client.js'
+import { type CloudAccountRecord, cloudAccountStillThere } from './cloud-accounts.js'
 import { projectOpen } from './enrollment-tokens.js'
 import { isConditionFailed } from './errors.js'
 import { keys, ranges } from './keys.js'
@@ -15,7 +16,14 @@ export interface ServerRecord {
   os: string | null
   canonicalName: string | null
   instanceDetails: Record<string, unknown> | null
-  enrollmentTokenId: string
+  /** The token it enrolled with; null when it proved a cloud identity instead. */
+  enrollmentTokenId: string | null
+  /** Secretless enrollment: the provider, account and instance that proved who it is. */
+  cloudProvider: 'aws' | null
+  cloudAccount: string | null
+  instanceId: string | null
+  /** The proven identity (an assumed-role ARN), for the enrollment event. */
+  cloudArn: string | null
   registeredAt: string
   lastSeen: string | null
   /** SHA-256 of the server token's secret. */
@@ -36,7 +44,11 @@ function fromItem(item: Record<string, unknown>): ServerRecord {
       item.instanceDetails && typeof item.instanceDetails === 'object'
         ? (item.instanceDetails as Record<string, unknown>)
         : null,
-    enrollmentTokenId: String(item.enrollmentTokenId),
+    enrollmentTokenId: str(item.enrollmentTokenId),
+    cloudProvider: item.cloudProvider === 'aws' ? 'aws' : null,
+    cloudAccount: str(item.cloudAccount),
+    instanceId: str(item.instanceId),
+    cloudArn: str(item.cloudArn),
     registeredAt: String(item.registeredAt),
     lastSeen: str(item.lastSeen),
     secretHash: String(item.secretHash),
@@ -53,7 +65,7 @@ function fromItem(item: Record<string, unknown>): ServerRecord {
  */
 export async function enrollServer(
   server: ServerRecord,
-  token: { secretHash: string },
+  token: { tokenId: string; secretHash: string },
   now: string,
 ): Promise<boolean> {
   const { team, project } = server
@@ -62,28 +74,74 @@ export async function enrollServer(
     {
       Update: {
         TableName: tableName,
-        Key: keys.enrollmentToken(team, project, server.enrollmentTokenId),
+        Key: keys.enrollmentToken(team, project, token.tokenId),
         UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :now',
         ConditionExpression:
           'secretHash = :hash AND (attribute_not_exists(maxUses) OR uses < maxUses) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
         ExpressionAttributeValues: { ':one': 1, ':now': now, ':hash': token.secretHash },
       },
     },
+    putNewServer(server),
+    projectOpen(team, project),
+  ])
+  return !refused
+}
+
+/** The new server's item: nulls left out, so the item holds only what it has. */
+const putNewServer = (server: ServerRecord) => ({
+  Put: {
+    TableName: tableName,
+    Item: {
+      ...keys.server(server.team, server.project, server.id),
+      kind: 'Server',
+      ...Object.fromEntries(Object.entries(server).filter(([, value]) => value !== null)),
+    },
+    ConditionExpression: 'attribute_not_exists(PK)',
+  },
+})
+
+const SECRETLESS_REFUSALS = [
+  'the server id is taken',
+  'this signed request was used already',
+  'the project is closed',
+  'the cloud account was removed meanwhile',
+]
+
+/**
+ * Enrolls a server whose cloud identity was proved, in one transaction: the server,
+ * the signature's replay guard (kept until the signature expires; a guard still
+ * there means a replay), the project open and the admitting account still there.
+ * Answers undefined when written, else which condition refused it (for the logs).
+ */
+export async function enrollServerByAwsIdentity(
+  server: ServerRecord,
+  proof: { signatureHash: string; expiresAt: Date; account: CloudAccountRecord },
+  now: Date,
+): Promise<string | undefined> {
+  const { team, project } = server
+  const reasons = await transact([
+    putNewServer(server),
     {
       Put: {
         TableName: tableName,
         Item: {
-          ...keys.server(team, project, server.id),
-          kind: 'Server',
-          ...server,
-          lastSeen: undefined,
+          ...keys.usedAwsSignature(proof.signatureHash),
+          kind: 'UsedAwsSignature',
+          team,
+          project,
+          serverId: server.id,
+          usedAt: now.toISOString(),
+          ttl: Math.ceil(proof.expiresAt.getTime() / 1000),
         },
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     },
     projectOpen(team, project),
+    cloudAccountStillThere(proof.account),
   ])
-  return !refused
+  if (!reasons) return undefined
+  const failed = reasons.indexOf('ConditionalCheckFailed')
+  return SECRETLESS_REFUSALS[failed] ?? 'refused'
 }
 
 export async function getServer(team: string, project: string, id: string) {

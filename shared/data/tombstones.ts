@@ -2,7 +2,7 @@ import { tableName } from './client.js'
 import { type Key, keys } from './keys.js'
 import type { TransactItem } from './transact.js'
 
-export type DeletedEntity = 'Project' | 'EnrollmentToken' | 'Server'
+export type DeletedEntity = 'Project' | 'EnrollmentToken' | 'Server' | 'CloudAccount'
 
 export interface Deletion {
   entity: DeletedEntity
@@ -17,7 +17,12 @@ export interface Deletion {
 
 const DAY_SECONDS = 86_400
 /** Long enough for a stopped agent to come back and be told it was revoked. */
-const KEEP_DAYS: Record<DeletedEntity, number> = { Project: 7, EnrollmentToken: 7, Server: 90 }
+const KEEP_DAYS: Record<DeletedEntity, number> = {
+  Project: 7,
+  EnrollmentToken: 7,
+  Server: 90,
+  CloudAccount: 7,
+}
 
 export function tombstoneItem(of: Key, deletion: Deletion) {
   const ttl =

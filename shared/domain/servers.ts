@@ -1,22 +1,25 @@
-import type { EnrollmentCaller, ServerClaim, UserCaller } from '../auth/caller.js'
+import type { AwsIamClaim, EnrollmentCaller, ServerClaim, UserCaller } from '../auth/caller.js'
+import type { SignedRequest } from '../aws/sts.js'
 import { getEnrollmentToken } from '../data/enrollment-tokens.js'
 import { ranges } from '../data/keys.js'
 import {
   deleteServer,
   enrollServer,
+  enrollServerByAwsIdentity,
   getRevokedServerHash,
   getServer,
   listServers,
   type ServerRecord,
   touchServer,
 } from '../data/servers.js'
-import { DomainError, notFound, unauthenticated } from '../errors.js'
+import { DomainError, invalidRequest, notFound, unauthenticated } from '../errors.js'
 import { putMetric } from '../metrics.js'
 import type { Enrolled, Server } from '../schemas/views.js'
 import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { parseEnrollmentToken } from '../tokens/enrollment-token.js'
 import { issueServerToken, parseServerToken } from '../tokens/server-token.js'
 import { uuidV7 } from '../tokens/uuid.js'
+import { type AwsIamProof, proveAwsIdentity, refusedAwsIdentity } from './aws-iam.js'
 import type { Page, PageQuery } from './pagination.js'
 import { projectChildrenPage } from './projects.js'
 
@@ -25,6 +28,8 @@ export interface Enrollment {
   os?: string
   canonical_name?: string
   instance_details?: Record<string, unknown>
+  /** Secretless enrollment: a signed sts:GetCallerIdentity request instead of a token. */
+  aws_iam?: SignedRequest
 }
 
 /** ASA-style Server; `instance_details` is an extension. */
@@ -39,6 +44,9 @@ export const serverView = (server: ServerRecord): Server => ({
   registered_at: server.registeredAt,
   last_seen: server.lastSeen,
   instance_details: server.instanceDetails,
+  cloud_provider: server.cloudProvider,
+  cloud_account: server.cloudAccount,
+  instance_id: server.instanceId,
 })
 
 /** What the enrollment route's path names: the token must be for exactly this project. */
@@ -74,13 +82,17 @@ export async function verifyEnrollmentToken(
   }
 }
 
-/** Enrolls a server: one transaction; the server token exists in clear only in the answer. */
-export async function enroll(
-  caller: EnrollmentCaller,
+/** A new server's record, and its token, which exists in clear only in the answer. */
+function newServer(
+  ref: ProjectRef,
   request: Enrollment,
-  now = new Date(),
-): Promise<Enrolled> {
-  const { team, project } = caller
+  origin: Pick<
+    ServerRecord,
+    'enrollmentTokenId' | 'cloudProvider' | 'cloudAccount' | 'instanceId' | 'cloudArn'
+  >,
+  now: Date,
+) {
+  const { team, project } = ref
   const id = uuidV7(now.getTime())
   const { token, secret } = issueServerToken({ team, project, id })
   const server: ServerRecord = {
@@ -91,13 +103,58 @@ export async function enroll(
     os: request.os ?? null,
     canonicalName: request.canonical_name ?? null,
     instanceDetails: request.instance_details ?? null,
-    enrollmentTokenId: caller.tokenId,
+    ...origin,
     registeredAt: now.toISOString(),
     lastSeen: null,
     secretHash: sha256(secret),
   }
+  return { server, token }
+}
+
+/**
+ * Enrolls a server, with an enrollment token or a proved AWS identity: one
+ * transaction either way; the server token exists in clear only in the answer.
+ */
+export async function enroll(
+  caller: EnrollmentCaller | AwsIamClaim,
+  request: Enrollment,
+  now = new Date(),
+): Promise<Enrolled> {
+  if (caller.kind === 'aws_iam') return enrollByAwsIdentity(caller, request, now)
+  if (request.aws_iam)
+    throw invalidRequest('Send an enrollment token or aws_iam, not both.', [
+      { description: 'aws_iam', message: 'not with an enrollment token' },
+    ])
+  const noCloud = { cloudProvider: null, cloudAccount: null, instanceId: null, cloudArn: null }
+  const origin = { enrollmentTokenId: caller.tokenId, ...noCloud }
+  const { server, token } = newServer(caller, request, origin, now)
   // Refused here means another enrollment took the last use, or the token went meanwhile.
   if (!(await enrollServer(server, caller, now.toISOString()))) throw unauthenticated()
+  putMetric('Enrollments')
+  return { server: serverView(server), server_token: token }
+}
+
+/** An EC2 instance role's session is named after the instance. */
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/
+
+async function enrollByAwsIdentity(
+  claim: AwsIamClaim,
+  request: Enrollment,
+  now: Date,
+): Promise<Enrolled> {
+  if (!request.aws_iam) throw refusedAwsIdentity(claim, 'no aws_iam')
+  const proof: AwsIamProof = await proveAwsIdentity(claim, request.aws_iam, now)
+  const { identity } = proof
+  const origin = {
+    enrollmentTokenId: null,
+    cloudProvider: 'aws' as const,
+    cloudAccount: identity.account,
+    instanceId: identity.session && INSTANCE_ID.test(identity.session) ? identity.session : null,
+    cloudArn: identity.arn,
+  }
+  const { server, token } = newServer(claim, request, origin, now)
+  const refusal = await enrollServerByAwsIdentity(server, proof, now)
+  if (refusal) throw refusedAwsIdentity(claim, refusal)
   putMetric('Enrollments')
   return { server: serverView(server), server_token: token }
 }

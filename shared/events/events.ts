@@ -13,6 +13,8 @@ export type EventType =
   | 'ProjectCreated'
   | 'ProjectDeleted'
   | 'ProjectUpdated'
+  | 'CloudAccountAdded'
+  | 'CloudAccountRemoved'
 
 /**
  * One change, as published: ids, team, project, actor and time, never a secret or a
@@ -99,17 +101,41 @@ function created(item: Item): Omit<DomainEvent, 'id'> | undefined {
           max_uses: orNull(item.maxUses),
         },
       }
-    case 'Server':
+    case 'Server': {
+      // Secretless enrollments name the proven AWS identity instead of a token.
+      const byToken = typeof item.enrollmentTokenId === 'string'
       return {
         type: 'ServerEnrolled',
         time: String(item.registeredAt),
         detail: {
           team,
           project: String(item.project),
-          actor: `enrollment_token:${String(item.enrollmentTokenId)}`,
+          actor: byToken
+            ? `enrollment_token:${String(item.enrollmentTokenId)}`
+            : `aws_iam:${String(item.cloudArn)}`,
           server_id: String(item.id),
           hostname: String(item.hostname),
-          enrollment_token_id: String(item.enrollmentTokenId),
+          method: byToken ? 'token' : 'aws_iam',
+          enrollment_token_id: orNull(item.enrollmentTokenId),
+          ...(!byToken && {
+            cloud_provider: orNull(item.cloudProvider),
+            cloud_account: orNull(item.cloudAccount),
+            instance_id: orNull(item.instanceId),
+          }),
+        },
+      }
+    }
+    case 'CloudAccount':
+      return {
+        type: 'CloudAccountAdded',
+        time: String(item.createdAt),
+        detail: {
+          team,
+          project: String(item.project),
+          actor: String(item.createdBy),
+          cloud_account_id: String(item.id),
+          provider: String(item.provider),
+          account_id: String(item.accountId),
         },
       }
     case 'Tombstone':
@@ -137,6 +163,12 @@ function deleted(item: Item): Omit<DomainEvent, 'id'> | undefined {
       }
     case 'Server':
       return { type: 'ServerDeleted', time, detail: { ...base, server_id: String(item.id) } }
+    case 'CloudAccount':
+      return {
+        type: 'CloudAccountRemoved',
+        time,
+        detail: { ...base, cloud_account_id: String(item.id) },
+      }
   }
   return undefined
 }

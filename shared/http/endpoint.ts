@@ -1,5 +1,5 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
-import type { EnrollmentCaller, ServerClaim, UserCaller } from '../auth/caller.js'
+import type { AwsIamClaim, EnrollmentCaller, ServerClaim, UserCaller } from '../auth/caller.js'
 import { config } from '../config.js'
 import type { AgentAuth, RouteSpec, UserAuth } from '../routes.js'
 import type { Middleware } from './event.js'
@@ -17,7 +17,7 @@ type CallerOf<K> = K extends 'user'
   : K extends 'optional'
     ? UserCaller | undefined
     : K extends 'enrollment'
-      ? EnrollmentCaller
+      ? EnrollmentCaller | AwsIamClaim
       : K extends 'server'
         ? ServerClaim
         : undefined

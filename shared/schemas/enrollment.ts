@@ -55,5 +55,25 @@ export const EnrollServerBody = {
     os: displayText(128),
     canonical_name: displayText(253),
     instance_details: safeJsonObject('InstanceDetails', INSTANCE_DETAILS_LIMITS),
+    /**
+     * Extension (secretless enrollment): a SigV4-signed sts:GetCallerIdentity request,
+     * sent instead of an enrollment token. Its content is checked by the domain, which
+     * answers any refusal with the enrollment 401.
+     */
+    aws_iam: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['method', 'url', 'headers', 'body'],
+      properties: {
+        method: { type: 'string', maxLength: 16 },
+        url: { type: 'string', maxLength: 256 },
+        headers: {
+          type: 'object',
+          maxProperties: 32,
+          additionalProperties: { type: 'string', maxLength: 4096 },
+        },
+        body: { type: 'string', maxLength: 1024 },
+      },
+    },
   },
 } as const

@@ -215,6 +215,9 @@ export const ServerView = {
     'registered_at',
     'last_seen',
     'instance_details',
+    'cloud_provider',
+    'cloud_account',
+    'instance_id',
   ],
   properties: {
     id: { type: 'string', format: 'uuid' },
@@ -223,11 +226,42 @@ export const ServerView = {
     canonical_name: { type: ['string', 'null'] },
     project_name: { type: 'string' },
     team_name: { type: 'string' },
-    enrollment_token_id: { type: 'string' },
+    enrollment_token_id: {
+      type: ['string', 'null'],
+      description: 'null when the server enrolled by cloud identity (aws_iam)',
+    },
     registered_at: time,
     last_seen: timeOrNull,
     instance_details: { type: ['object', 'null'] },
+    cloud_provider: { type: ['string', 'null'], enum: ['aws', null] },
+    cloud_account: { type: ['string', 'null'], description: 'the AWS account id' },
+    instance_id: {
+      type: ['string', 'null'],
+      description: 'the EC2 instance id, when the role session names one',
+    },
   },
+} as const
+
+export const CloudAccountView = {
+  title: 'CloudAccount',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'provider', 'account_id', 'role_arns', 'description', 'created_at'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    provider: { type: 'string', enum: ['aws'] },
+    account_id: { type: 'string' },
+    role_arns: { type: 'array', items: { type: 'string' } },
+    description: { type: ['string', 'null'] },
+    created_at: time,
+  },
+} as const
+
+export const CloudAccountList = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['list'],
+  properties: { list: { type: 'array', items: CloudAccountView } },
 } as const
 
 export const ServerList = {
@@ -272,3 +306,4 @@ export type Project = View<typeof ProjectView>
 export type ServerEnrollmentToken = View<typeof EnrollmentTokenView>
 export type Server = View<typeof ServerView>
 export type Enrolled = View<typeof EnrolledServer>
+export type CloudAccount = View<typeof CloudAccountView>

@@ -24,6 +24,7 @@ it('makes every request within its DynamoDB call budget', async () => {
     ['POST .../server_enrollment_tokens (JWT)', 1],
     ['GET .../server_enrollment_tokens/{id} (JWT)', 1],
     ['POST .../servers (enrollment)', 2],
+    ['POST .../servers (secretless, aws_iam; + 1 STS call)', 2],
     ['POST .../servers/{id}/heartbeat', 1],
     ['GET .../server_enrollment_tokens (JWT)', 1],
     ['GET .../servers (JWT)', 1],
@@ -32,7 +33,7 @@ it('makes every request within its DynamoDB call budget', async () => {
     ['POST .../servers/{id}/heartbeat, deleted server', 2],
     ['DELETE .../server_enrollment_tokens/{id} (JWT)', 1],
     ['GET /v1/teams/{team}/projects/{project} (JWT)', 1],
-    ['DELETE /v1/teams/{team}/projects/{project}, empty (JWT)', 4],
+    ['DELETE /v1/teams/{team}/projects/{project}, empty (JWT)', 3],
     ['GET /.well-known/jwks.json', 0],
     ['DELETE /api/tokens/{id}', 3],
   ])

@@ -257,6 +257,56 @@ describe('the admin CLI', () => {
     expect(result.stderr.split('\n')).toHaveLength(2) // one line, no stack trace
   })
 
+  it('registers, lists and removes cloud accounts the service then honours', async () => {
+    const role = 'arn:aws:iam::111122223333:role/web-*'
+    const added = await run([
+      'cloud-account',
+      'add',
+      'acme',
+      'fleet-cli',
+      '111122223333',
+      '--roles',
+      role,
+    ])
+    expect(added.code).toBe(1) // no such project yet
+    expect(added.stderr).toContain('The project does not exist.')
+    await run(['project', 'create', 'acme', 'fleet-cli'])
+    const created = await run([
+      'cloud-account',
+      'add',
+      'acme',
+      'fleet-cli',
+      '111122223333',
+      '--roles',
+      role,
+    ])
+    expect(created.code).toBe(0)
+    const id = created.stdout.trim()
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    const listed = await app.api('GET', '/v1/teams/acme/projects/fleet-cli/cloud_accounts', {
+      token: app.admin.token,
+    })
+    expect(listed.body.list).toEqual([expect.objectContaining({ id, role_arns: [role] })])
+    expect((await run(['cloud-account', 'list', 'acme', 'fleet-cli'])).stdout).toBe(
+      `${id}\t111122223333\t${role}\n`,
+    )
+    const other = await run(['cloud-account', 'add', 'acme', 'fleet-cli', '1111', '--roles', role])
+    expect(other.code).toBe(2)
+    const foreign = await run([
+      'cloud-account',
+      'add',
+      'acme',
+      'fleet-cli',
+      '444455556666',
+      '--roles',
+      role,
+    ])
+    expect(foreign).toMatchObject({ code: 1 })
+    expect(foreign.stderr).toContain('role_arns.0 names another account than account_id')
+    expect((await run(['cloud-account', 'remove', 'acme', 'fleet-cli', id])).code).toBe(0)
+    expect((await run(['cloud-account', 'remove', 'acme', 'fleet-cli', id])).code).toBe(1)
+  })
+
   it('refuses a password shorter than 8 characters before touching the store', async () => {
     const result = await run(['user', 'create', 'acme', 'shorty', '--password-stdin'], 'short')
     expect(result).toMatchObject({ code: 2 })

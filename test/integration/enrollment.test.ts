@@ -156,6 +156,9 @@ describe('enrollment, heartbeat and revocation', () => {
         registered_at: expect.stringMatching(/Z$/),
         last_seen: null,
         instance_details: null,
+        cloud_provider: null,
+        cloud_account: null,
+        instance_id: null,
       },
       server_token: expect.stringMatching(/^lks_/),
     })

@@ -44,6 +44,11 @@ beforeAll(async () => {
     body: { hostname: 'h1' },
   })
   fixtures.serverId = enrolled.body.server.id
+  const cloudAccount = await app.api('POST', '/v1/teams/victim/projects/p1/cloud_accounts', {
+    token: victimAdmin,
+    body: { provider: 'aws', account_id: '111122223333' },
+  })
+  fixtures.cloudAccountId = cloudAccount.body.id
   // The intruder has the victim admin's username: only the team tells them apart.
   intruders['personal token'] = await app.addUser('intruders', 'root', 'admin')
   intruders['service token'] = await bearerFor(intruders['personal token'] ?? '', 'intruders')
@@ -123,6 +128,8 @@ afterAll(async () => {
     expect(tokens.body.list.map((t: { id: string }) => t.id)).toEqual([fixtures.enrollmentTokenId])
     const servers = await app.api('GET', `${p1}/servers`, { token: victimAdmin })
     expect(servers.body.list.map((t: { id: string }) => t.id)).toEqual([fixtures.serverId])
+    const cloud = await app.api('GET', `${p1}/cloud_accounts`, { token: victimAdmin })
+    expect(cloud.body.list.map((a: { id: string }) => a.id)).toEqual([fixtures.cloudAccountId])
   } finally {
     await app?.close()
   }
