@@ -26,4 +26,16 @@ describe('config', () => {
       readConfig({ TABLE_NAME: 'latchkey', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).region,
     ).toBe('local')
   })
+
+  it('takes an STS stand-in only on loopback, so no deployment can forward agents elsewhere', () => {
+    const base = { TABLE_NAME: 'latchkey', AWS_REGION: 'eu-west-1' }
+    expect(readConfig(base).stsEndpoint).toBeUndefined()
+    expect(
+      readConfig({ ...base, LATCHKEY_STS_ENDPOINT: 'http://127.0.0.1:4566' }).stsEndpoint,
+    ).toBe('http://127.0.0.1:4566')
+    for (const url of ['https://sts.example.com', 'http://10.0.0.5:80', 'http://127.0.0.1:1/x'])
+      expect(() => readConfig({ ...base, LATCHKEY_STS_ENDPOINT: url })).toThrow(
+        'LATCHKEY_STS_ENDPOINT must be a loopback URL',
+      )
+  })
 })
