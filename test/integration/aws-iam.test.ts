@@ -78,6 +78,7 @@ const expect401 = (reply: Awaited<ReturnType<typeof enroll>>) => {
   expect(reply.body).toEqual({
     code: 'authentication_error',
     message: 'The credentials are missing, invalid, expired or revoked.',
+    errors: [],
   })
 }
 
