@@ -23,14 +23,14 @@ import {
   updateUser,
 } from '../shared/data/users.js'
 import { createAccessToken } from '../shared/domain/access-tokens.js'
-import { deleteProject as deleteProjectWithChildren } from '../shared/domain/projects.js'
-import { removeServer } from '../shared/domain/servers.js'
 import {
   addCloudAccount,
   type CloudAccountRequest,
   listProjectCloudAccounts,
   removeCloudAccount,
 } from '../shared/domain/cloud-accounts.js'
+import { deleteProject as deleteProjectWithChildren } from '../shared/domain/projects.js'
+import { removeServer } from '../shared/domain/servers.js'
 import { DomainError } from '../shared/errors.js'
 
 import { CliError } from './errors.js'

@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
-import { CreateAccessTokenBody } from '../shared/schemas/validators.gen.js'
+import { CreateAccessTokenBody, CreateCloudAccountBody } from '../shared/schemas/validators.gen.js'
 import { type Command, commands, groupHelp, groups, helpOf, overview } from './commands.js'
 import { UsageError } from './errors.js'
 
@@ -164,6 +164,27 @@ async function prepare(command: Command, args: string[], values: Values, io: Io)
       ]
       return async () => (await actions()).serverDelete(team, project, id)
     }
+    case 'cloud-account add': {
+      const [team, project] = [name('team', first), name('project', second)]
+      const roles = values.roles === undefined ? undefined : String(values.roles).split(',')
+      const description = values.description === undefined ? undefined : String(values.description)
+      // The API's own schema decides, so the CLI accepts exactly what the route does.
+      const request = { provider: 'aws' as const, account_id: third, role_arns: roles, description }
+      if (!CreateCloudAccountBody.validate(request))
+        throw new UsageError(
+          'the account id must be 12 digits, --roles IAM role ARNs (arn:aws:iam::<account>:role/<name or prefix*>), --description plain text',
+        )
+      return async () => (await actions()).addCloudAccountCli(team, project, request)
+    }
+    case 'cloud-account list': {
+      const [team, project] = [name('team', first), name('project', second)]
+      return async () => (await actions()).listCloudAccountsCli(team, project)
+    }
+    case 'cloud-account remove': {
+      const [team, project] = [name('team', first), name('project', second)]
+      const id = uuid('cloud account', third)
+      return async () => (await actions()).removeCloudAccountCli(team, project, id)
+    }
     case 'keys rotate':
       return async () => (await import('./keys.js')).rotateKeys(join(dataDir(), 'jwt-keys.json'))
   }
@@ -186,7 +207,8 @@ function find(argv: string[]): { command: Command; rest: string[] } {
 
 /** Results go to stdout (for `$(...)`); confirmations of changes to stderr. */
 const printsResult = (command: Command) =>
-  command.words[1] === 'list' || command.words.join(' ') === 'token create'
+  command.words[1] === 'list' ||
+  ['token create', 'cloud-account add'].includes(command.words.join(' '))
 
 async function execute(argv: string[], io: Io): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
