@@ -54,8 +54,9 @@ async function start(dataDir: string, port: number): Promise<Running> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`)
     if (Date.now() > deadline) throw new Error(`npm start not ready in 60 s:\n${output}`)
+    // npm start answers nothing before its first admin exists: an answer means ready.
     const ready = await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)
-      .then((res) => res.ok && /listening/i.test(output))
+      .then((res) => res.ok)
       .catch(() => false)
     if (ready) return { child, output: () => output, exited }
     await sleep(50)

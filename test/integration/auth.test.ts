@@ -97,6 +97,7 @@ it('covers every route but the public ones, which answer without a credential', 
   const publicRoutes = routeList.filter((route) => route.auth === 'none')
   expect(publicRoutes.map(key).sort()).toEqual([
     'GET /.well-known/jwks.json',
+    'GET /healthz',
     'GET /openapi.json',
     'POST /v1/teams/{team}/service_token',
   ])
