@@ -313,6 +313,10 @@ describe("the README's agent script", () => {
     await mkdir(dir, { recursive: true })
     const file = new URL('enroll.mjs', dir)
     await writeFile(file, script ?? '')
+    // SigV4 dates have whole seconds: the same role signing the same request in the same
+    // second as an earlier test makes the same signature, which the replay guard refuses
+    // (as it should). Start in a second of its own.
+    await new Promise((done) => setTimeout(done, 1100 - (Date.now() % 1000)))
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [file.pathname, app.url, 'acme', 'fleet'],
