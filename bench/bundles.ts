@@ -31,6 +31,7 @@ function timeNode(args: string[], runs: number): number {
         JWT_KEY_FILE: keyFile,
         SEAL_KEY_FILE: sealFile,
         EVENT_BUS_NAME: 'bench',
+        LATCHKEY_TEAM: 'bench', // the authorizer's
       },
     })
     times.push(performance.now() - t0)
@@ -45,6 +46,9 @@ function aliases(): Record<string, string> {
     .map(([flag, target]) => [flag.slice('--alias:'.length), String(target)])
   return Object.fromEntries(entries)
 }
+
+/** The authorizer's row in the results. */
+export const AUTHORIZER = 'authorizer (latchkey/cdk)'
 
 export interface BundleResult {
   handler: string
@@ -101,10 +105,15 @@ export async function measureBundles(runs: number): Promise<{
   const floorFile = `${outDir}/sdk-floor.mjs`
   const floorBytes = await bundle(`${root}bench/floor.ts`, floorFile)
   const floorMs = importTime(floorFile, runs)
+  const entries = [
+    ...handlers.map((handler) => [handler, `functions/${handler}.ts`] as const),
+    // Not a route of ours: the authorizer users put in front of their own APIs.
+    [AUTHORIZER, 'authorizer/handler.ts'] as const,
+  ]
   const bundles: BundleResult[] = []
-  for (const handler of handlers) {
+  for (const [handler, entry] of entries) {
     const outfile = `${outDir}/${handler.replace('/', '-')}.mjs`
-    const bytes = await bundle(`${root}functions/${handler}.ts`, outfile)
+    const bytes = await bundle(`${root}${entry}`, outfile)
     const initMs = importTime(outfile, runs)
     bundles.push({
       handler,

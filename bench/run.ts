@@ -187,6 +187,20 @@ async function measureAll(options: BenchOptions, timings: boolean) {
       signingDate: new Date(signingStart + 1000 * signatures++),
     })
   const secretless = async () => ({ hostname: 'bench-iam', aws_iam: await signedIdentity() })
+  // Issue 13: verify, rate limits, the authorizer. Each token used once first, so no
+  // row pays its once-a-minute lastUsed write.
+  const verify = (presented: string) =>
+    http('POST', '/v1/teams/acme/tokens/verify', service.bearer_token, { token: presented })
+  const limited = await http('POST', '/api/tokens', token, {
+    name: nextName(),
+    rateLimit: { limit: 1_000_000, windowSeconds: 86_400 },
+  })
+  await http('GET', '/api/tokens', limited.accessKey)
+  const orders = await http('POST', '/api/tokens', token, {
+    name: nextName(),
+    scopes: ['orders:read'],
+  })
+  await verify(orders.accessKey)
   const calls = [
     {
       request: 'any route, garbage token',
@@ -371,6 +385,36 @@ async function measureAll(options: BenchOptions, timings: boolean) {
       counts: await counted(() =>
         http('DELETE', `/api/tokens/${victim.token.id}`, created.accessKey),
       ),
+    },
+    {
+      request: 'POST .../tokens/verify, garbage (JWT caller)',
+      budget: 0,
+      counts: await counted(() => verify('garbage')),
+    },
+    {
+      request: 'POST .../tokens/verify, personal token (JWT caller)',
+      budget: 1,
+      counts: await counted(() => verify(created.accessKey)),
+    },
+    {
+      request: 'POST .../tokens/verify, service JWT (JWT caller)',
+      budget: 0,
+      counts: await counted(() => verify(service.bearer_token)),
+    },
+    {
+      request: 'GET /api/tokens, rate-limited token',
+      budget: 3,
+      counts: await counted(() => http('GET', '/api/tokens', limited.accessKey)),
+    },
+    {
+      request: 'GET /example/orders (authorizer), first call',
+      budget: 1,
+      counts: await counted(() => http('GET', '/example/orders', orders.accessKey)),
+    },
+    {
+      request: 'GET /example/orders (authorizer), cached',
+      budget: 0,
+      counts: await counted(() => http('GET', '/example/orders', orders.accessKey)),
     },
   ].map((row) => {
     const total = Object.values(row.counts).reduce((a, b) => a + b, 0)

@@ -46,6 +46,7 @@ const operatorIn = (team: string): UserCaller => ({
   team,
   username: OPERATOR,
   credential: { type: 'service_token', jti: OPERATOR, role: 'admin' },
+  scopes: null,
 })
 
 /** A list for the terminal: a header row, then aligned columns ("-" for nothing). */

@@ -32,6 +32,10 @@ export async function startApp(options: { endpoint: string; team?: string; strea
   await ensureTable(dynamo, tableName, { stream: options.stream ?? true })
   const admin = await bootstrap(options.team ?? 'acme')
   if (!admin) throw new Error('bootstrap did not run on a fresh table')
-  const server = await startServer({ port: 0, host: '127.0.0.1' })
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    exampleTeam: options.team ?? 'acme',
+  })
   return { url: server.url, admin, db, dynamo, tableName, close: () => server.close() }
 }

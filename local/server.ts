@@ -11,6 +11,7 @@ import { describeError, log } from '../shared/log.js'
 import { fallbackHandler, type RouteSpec, routeList, tableActionsOf } from '../shared/routes.js'
 import { answerClientError } from './client-error.js'
 import { toLambdaEvent } from './event.js'
+import { EXAMPLE_ROUTE, exampleApi } from './example-api.js'
 import { enforceGrants, withGrants } from './iam.js'
 import { recordRouteUse } from './record.js'
 
@@ -77,8 +78,14 @@ export interface LocalServer {
  * The local stand-in for API Gateway: the route table picks the handler, the
  * request becomes a payload 2.0 event, and the real handler answers it.
  */
-export async function startServer(options: { port: number; host: string }): Promise<LocalServer> {
+export async function startServer(options: {
+  port: number
+  host: string
+  /** Serve the example API behind the authorizer (local/example-api.ts) for this team's tokens. */
+  exampleTeam?: string
+}): Promise<LocalServer> {
   const handlers = await loadHandlers()
+  const example = options.exampleTeam ? exampleApi(options.exampleTeam) : undefined
   const { dynamo } = await import('../shared/data/client.js')
   enforceGrants(dynamo)
   const match = createRouter<RouteSpec>(routeList)
@@ -104,11 +111,26 @@ export async function startServer(options: { port: number; host: string }): Prom
       const url = req.url ?? '/'
       const queryAt = url.indexOf('?')
       // Routed on the raw path, as API Gateway does: never parsed as a URL (see event.ts).
+      const path = queryAt === -1 ? url : url.slice(0, queryAt)
+      if (example && method === EXAMPLE_ROUTE.method && path === EXAMPLE_ROUTE.path) {
+        const event = toLambdaEvent(
+          {
+            method,
+            url,
+            headers: req.headers,
+            body,
+            sourceIp: req.socket.remoteAddress ?? '',
+            requestId,
+          },
+          `${method} ${path}`,
+          undefined,
+        )
+        const result = await withGrants(['GetItem', 'UpdateItem'], () => example(event))
+        send(res, { ...result, headers: { ...result.headers, 'x-request-id': requestId } })
+        return
+      }
       // HEAD is served by the GET route (as API Gateway's HEAD routes are, see infra).
-      const found = match(
-        method === 'HEAD' ? 'GET' : method,
-        queryAt === -1 ? url : url.slice(0, queryAt),
-      )
+      const found = match(method === 'HEAD' ? 'GET' : method, path)
       const [handlerName, routeKey, params, grants] =
         found.kind === 'route'
           ? [

@@ -171,7 +171,11 @@ async function main() {
         ].join('\n'),
       )
     }
-    const server = await startServer({ port: options.port, host: options.host }).catch((error) => {
+    const server = await startServer({
+      port: options.port,
+      host: options.host,
+      exampleTeam: options.team,
+    }).catch((error) => {
       throw error?.code === 'EADDRINUSE'
         ? new LaunchError(`port ${options.port} on ${options.host} is in use: set PORT`)
         : error

@@ -108,6 +108,7 @@ function row(route: RouteSpec): string {
   const cells = [
     `\`${route.method} ${route.path}\`${input.length ? ` ${input.join(' ')}` : ''}`,
     who(route),
+    route.scope ? `\`${route.scope}\`` : '-',
     success(route),
     failures(route),
   ]
@@ -116,8 +117,8 @@ function row(route: RouteSpec): string {
 
 function routeReference(): string {
   return [
-    '| method + path, input | who | success | errors |',
-    '|---|---|---|---|',
+    '| method + path, input | who | scope | success | errors |',
+    '|---|---|---|---|---|',
     ...routeList.map(row),
   ].join('\n')
 }

@@ -172,6 +172,11 @@ export function openApiDocument(version: string): JsonObject {
     const body = requestBody(route, components)
     if (body) operation.requestBody = body
     if (route.access) operation['x-latchkey-access'] = route.access
+    // The built-in scope a scoped token needs here (tokens made without scopes need none).
+    if (route.scope) {
+      operation['x-latchkey-scope'] = route.scope
+      operation.description = `Needs the scope \`${route.scope}\` when the token has scopes.`
+    }
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation }
   }
   return {

@@ -1,5 +1,6 @@
 import type { JSONSchema } from 'json-schema-to-ts'
 import type { Access } from './auth/policy.js'
+import type { BuiltInScope } from './auth/scopes.js'
 import type { ErrorCode } from './errors.js'
 import type { Compiled } from './schemas/validator.js'
 import {
@@ -20,6 +21,7 @@ import {
   TokenGrantBody,
   TokenGrantQuery,
   UpdateProjectBody,
+  VerifyTokenBody,
 } from './schemas/validators.gen.js'
 import {
   AccessTokenList,
@@ -38,6 +40,7 @@ import {
   ServerList,
   ServerView,
   ServiceTokenView,
+  VerificationView,
 } from './schemas/views.js'
 
 /**
@@ -117,6 +120,11 @@ export interface RouteSpec {
   auth: AuthKind
   /** For `/v1/teams/{team}/...` routes: the caller must be of `{team}`, with this access. */
   access?: Access
+  /**
+   * The built-in scope a scoped credential needs here (auth/scopes.ts), checked with
+   * the role: every route a user calls has one.
+   */
+  scope?: BuiltInScope
   summary: string
   /** Every success answer, by status: its body's schema (a view) and its headers. */
   responses: Partial<Record<SuccessStatus, ResponseSpec>>
@@ -148,6 +156,7 @@ export const listAccessTokens = {
   path: '/api/tokens',
   handler: 'tokens/list',
   auth: 'user',
+  scope: 'tokens:read',
   summary: "Lists the caller's personal access tokens, by id.",
   responses: { 200: { body: AccessTokenList, description: 'The tokens, ordered by id' } },
   errors: [],
@@ -159,6 +168,7 @@ export const createAccessToken = {
   path: '/api/tokens',
   handler: 'tokens/create',
   auth: 'user',
+  scope: 'tokens:write',
   summary: 'Creates a personal access token; its secret is shown only in this answer.',
   responses: {
     200: { body: CreatedAccessToken, description: 'The token; its secret is shown only here' },
@@ -174,6 +184,7 @@ export const deleteAllAccessTokens = {
   path: '/api/tokens/delete-all',
   handler: 'tokens/delete-all',
   auth: 'user',
+  scope: 'tokens:write',
   summary: 'Deletes every personal access token of the caller, the one in use included.',
   responses: { 204: { description: 'Deleted (also when there were none)' } },
   errors: [],
@@ -185,6 +196,7 @@ export const deleteAccessToken = {
   path: '/api/tokens/{tokenId}',
   handler: 'tokens/delete',
   auth: 'user',
+  scope: 'tokens:write',
   summary: "Deletes one of the caller's personal access tokens.",
   responses: { 204: { description: 'Deleted' } },
   errors: ['resource_does_not_exist'],
@@ -197,6 +209,7 @@ export const createTokenByGrant = {
   path: '/tokens',
   handler: 'grants/create',
   auth: 'optional',
+  scope: 'tokens:write',
   summary:
     'Server Density: creates a personal access token by password (username, password, accountName) or by an existing token (?token= or Bearer).',
   responses: { 200: { body: GrantView, description: 'The token; its secret is shown only here' } },
@@ -215,6 +228,7 @@ export const deleteTokenByGrant = {
   path: '/tokens/{tokenId}',
   handler: 'grants/delete',
   auth: 'user',
+  scope: 'tokens:write',
   summary: "Server Density: deletes one of the caller's personal access tokens.",
   responses: { 204: { description: 'Deleted' } },
   errors: ['resource_does_not_exist'],
@@ -276,12 +290,37 @@ export const health = {
   table: [], // none: it must answer whatever the table's state
 } as const satisfies RouteSpec
 
+export const verifyToken = {
+  method: 'POST',
+  path: '/v1/teams/{team}/tokens/verify',
+  handler: 'tokens/verify',
+  auth: 'user',
+  access: 'read',
+  scope: 'tokens:verify',
+  summary:
+    "Verifies a personal, service or server token of the team for the user's own services; the outcome is in the body.",
+  responses: {
+    200: {
+      body: VerificationView,
+      description:
+        'The outcome: `VALID`, `NOT_FOUND`, `EXPIRED`, `REVOKED`, `INSUFFICIENT_SCOPE` or `RATE_LIMITED`',
+    },
+  },
+  errors: [],
+  cache: 'no-store',
+  params: TeamPath,
+  body: VerifyTokenBody,
+  // the token (personal, or server and its deletion record); its rate limit and lastUsed
+  table: ['GetItem', 'UpdateItem'],
+} as const satisfies RouteSpec
+
 export const listProjects = {
   method: 'GET',
   path: '/v1/teams/{team}/projects',
   handler: 'projects/list',
   auth: 'user',
   access: 'read',
+  scope: 'projects:read',
   summary:
     "Lists the team's projects by name, a page at a time; `contains` filters by name, `descending` reverses, `prev` pages back.",
   responses: {
@@ -304,6 +343,7 @@ export const createProject = {
   handler: 'projects/create',
   auth: 'user',
   access: 'manage',
+  scope: 'projects:write',
   summary: 'Creates a project with any of its ASA settings (admins).',
   responses: { 201: { body: ProjectView, description: 'The project, with every setting' } },
   errors: ['resource_already_exists'],
@@ -318,6 +358,7 @@ export const getProject = {
   handler: 'projects/get',
   auth: 'user',
   access: 'read',
+  scope: 'projects:read',
   summary: 'Fetches one project.',
   responses: { 200: { body: ProjectView, description: 'The project' } },
   errors: ['resource_does_not_exist'],
@@ -331,6 +372,7 @@ export const updateProject = {
   handler: 'projects/update',
   auth: 'user',
   access: 'manage',
+  scope: 'projects:write',
   summary: 'Changes the settings it names (admins); the name may be repeated, not changed.',
   responses: { 204: { description: 'Changed (or already so)' } },
   errors: ['resource_does_not_exist'],
@@ -346,6 +388,7 @@ export const deleteProject = {
   handler: 'projects/delete',
   auth: 'user',
   access: 'manage',
+  scope: 'projects:write',
   summary:
     'Deletes a project with its enrollment tokens, servers and cloud accounts (admins); resumable.',
   responses: {
@@ -363,6 +406,7 @@ export const listEnrollmentTokens = {
   handler: 'enrollment-tokens/list',
   auth: 'user',
   access: 'read',
+  scope: 'enrollment:read',
   summary: "Lists a project's server enrollment tokens (with their token values), oldest first.",
   responses: {
     200: {
@@ -385,6 +429,7 @@ export const createEnrollmentToken = {
   handler: 'enrollment-tokens/create',
   auth: 'user',
   access: 'manage',
+  scope: 'enrollment:write',
   summary: 'Creates a server enrollment token (admins); stored sealed and hashed.',
   responses: { 201: { body: EnrollmentTokenView, description: 'The token' } },
   errors: ['resource_does_not_exist'],
@@ -401,6 +446,7 @@ export const getEnrollmentToken = {
   handler: 'enrollment-tokens/get',
   auth: 'user',
   access: 'read',
+  scope: 'enrollment:read',
   summary: 'Fetches a server enrollment token, its token value included (as ASA does).',
   responses: {
     200: { body: EnrollmentTokenView, description: 'The token, its value included again' },
@@ -418,6 +464,7 @@ export const deleteEnrollmentToken = {
   handler: 'enrollment-tokens/delete',
   auth: 'user',
   access: 'manage',
+  scope: 'enrollment:write',
   summary: 'Deletes a server enrollment token (admins); enrolled servers stay.',
   responses: { 204: { description: 'Deleted; enrolled servers stay' } },
   errors: ['resource_does_not_exist'],
@@ -451,6 +498,7 @@ export const listServers = {
   handler: 'servers/list',
   auth: 'user',
   access: 'read',
+  scope: 'servers:read',
   summary: "Lists a project's enrolled servers, oldest first.",
   responses: {
     200: { body: ServerList, headers: ['link'], description: 'A page of servers, oldest first' },
@@ -467,6 +515,7 @@ export const getServer = {
   handler: 'servers/get',
   auth: 'user',
   access: 'read',
+  scope: 'servers:read',
   summary: 'Fetches one enrolled server.',
   responses: { 200: { body: ServerView, description: 'The server' } },
   errors: ['resource_does_not_exist'],
@@ -480,6 +529,7 @@ export const deleteServer = {
   handler: 'servers/delete',
   auth: 'user',
   access: 'manage',
+  scope: 'servers:write',
   summary: 'Deletes a server (admins); its token is revoked at once.',
   responses: { 204: { description: 'Deleted; its token is revoked at once' } },
   errors: ['resource_does_not_exist'],
@@ -505,6 +555,7 @@ export const listCloudAccounts = {
   handler: 'cloud-accounts/list',
   auth: 'user',
   access: 'read',
+  scope: 'enrollment:read',
   summary:
     "Lists a project's cloud accounts (whose machines may enroll without a token), oldest first.",
   responses: {
@@ -526,6 +577,7 @@ export const createCloudAccount = {
   handler: 'cloud-accounts/create',
   auth: 'user',
   access: 'manage',
+  scope: 'enrollment:write',
   summary:
     'Registers an AWS account, optionally limited to IAM roles, whose machines may enroll by signed identity (admins).',
   responses: { 201: { body: CloudAccountView, description: 'The cloud account' } },
@@ -541,6 +593,7 @@ export const deleteCloudAccount = {
   handler: 'cloud-accounts/delete',
   auth: 'user',
   access: 'manage',
+  scope: 'enrollment:write',
   summary: 'Removes a cloud account (admins); servers it admitted stay enrolled.',
   responses: { 204: { description: 'Removed (servers it admitted stay enrolled)' } },
   errors: ['resource_does_not_exist'],
@@ -560,6 +613,7 @@ export const routes = {
   jwks,
   openApi,
   health,
+  verifyToken,
   listProjects,
   createProject,
   getProject,
@@ -620,6 +674,8 @@ export function errorsOf(route: RouteSpec): ErrorCode[] {
   // A caller of another team is told the team does not exist; members may not manage.
   if (route.access) implied.push('resource_does_not_exist')
   if (route.access === 'manage') implied.push('forbidden_error')
+  // A scoped credential without the route's scope; a rate-limited token over its limit.
+  if (route.scope) implied.push('forbidden_error', 'too_many_requests')
   // Only a route that reads or writes the table can meet its outage.
   const usesStore = route.auth !== 'none' || route.table.length > 0
   const faults: ErrorCode[] = usesStore ? ['unknown_error', 'service_offline'] : ['unknown_error']

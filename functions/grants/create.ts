@@ -10,7 +10,7 @@ import * as routes from '../../shared/routes.js'
 export const handler = endpoint(routes.createTokenByGrant, async ({ caller, body, query }) => {
   const tokenName = body?.tokenName ?? query.tokenName
   const { accessKey, token } = caller
-    ? await createTokenByToken(caller, tokenName)
+    ? await createTokenByToken(caller, tokenName, body)
     : await createTokenByPassword({ ...body, tokenName })
   return { status: 200, body: grantView(accessKey, token) }
 })

@@ -39,6 +39,8 @@ export interface LatchkeyFunctionProps {
   environment: Record<string, string>
   /** X-Ray active tracing (context `tracing=true`). */
   tracing?: boolean
+  /** Another entry file (repository-relative), for functions that serve no route of ours. */
+  entry?: string
 }
 
 export interface Sizing {
@@ -90,7 +92,7 @@ export class LatchkeyFunction extends NodejsFunction {
     )
     super(scope, id, {
       role,
-      entry: `${root}functions/${props.handler}.ts`,
+      entry: `${root}${props.entry ?? `functions/${props.handler}.ts`}`,
       handler: 'handler',
       projectRoot: root,
       depsLockFilePath: `${root}package-lock.json`,

@@ -1,4 +1,5 @@
 import type { Role } from '../data/users.js'
+import type { Scopes } from './scopes.js'
 
 /** Who is calling, as established by the authentication middleware. */
 export interface UserCaller {
@@ -12,6 +13,8 @@ export interface UserCaller {
   credential:
     | { type: 'personal_token'; tokenId: number }
     | { type: 'service_token'; jti: string; role: Role }
+  /** What the credential may do (scopes.ts); null: everything the role allows. */
+  scopes: Scopes
 }
 
 /** An agent presenting a server enrollment token for the project in the path. */

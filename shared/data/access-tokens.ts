@@ -16,6 +16,25 @@ export interface AccessTokenRecord {
   dateCreated: string
   lastUsed: string | null
   expiresAt: string | null
+  /** Null: everything the user's role allows (a token made without scopes). */
+  scopes: string[] | null
+  /** Free-form JSON the owner attached; stored as its JSON text, so it comes back exactly. */
+  meta: Record<string, unknown> | null
+  rateLimit: RateLimit | null
+}
+
+/** At most `limit` requests per fixed window of `windowSeconds` (aligned to the epoch). */
+export interface RateLimit {
+  limit: number
+  windowSeconds: number
+}
+
+function rateLimitOf(value: unknown): RateLimit | null {
+  if (typeof value !== 'object' || value === null) return null
+  const { limit, windowSeconds } = value as Record<string, unknown>
+  return typeof limit === 'number' && typeof windowSeconds === 'number'
+    ? { limit, windowSeconds }
+    : null
 }
 
 export class NameTaken extends Error {
@@ -35,6 +54,9 @@ function fromItem(item: Record<string, unknown>): AccessTokenRecord {
     dateCreated: String(item.dateCreated),
     lastUsed: typeof item.lastUsed === 'string' ? item.lastUsed : null,
     expiresAt: typeof item.expiresAt === 'string' ? item.expiresAt : null,
+    scopes: Array.isArray(item.scopes) ? item.scopes.map(String) : null,
+    meta: typeof item.meta === 'string' ? JSON.parse(item.meta) : null,
+    rateLimit: rateLimitOf(item.rateLimit),
   }
 }
 
@@ -62,6 +84,9 @@ export async function putAccessToken(token: AccessTokenRecord): Promise<void> {
           secretHash: token.secretHash,
           dateCreated: token.dateCreated,
           expiresAt: token.expiresAt ?? undefined,
+          scopes: token.scopes ?? undefined,
+          meta: token.meta ? JSON.stringify(token.meta) : undefined,
+          rateLimit: token.rateLimit ?? undefined,
           ttl,
         },
         ConditionExpression: 'attribute_not_exists(PK)',

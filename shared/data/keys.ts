@@ -11,6 +11,7 @@
  * | sign-in attempts      | TEAM#<team>             | SIGNIN#<username>     |
  * | personal token        | TEAM#<team>#USER#<user> | PAT#<id, 16 digits>   |
  * | token name guard      | TEAM#<team>#USER#<user> | PATNAME#<name>        |
+ * | token rate window     | TEAM#<team>#USER#<user> | RATE#<id>#<window>    |
  * | enrollment token      | TEAM#<team>#PROJECT#<p> | SET#<uuid v7>         |
  * | server                | TEAM#<team>#PROJECT#<p> | SERVER#<uuid v7>      |
  * | cloud account         | TEAM#<team>#PROJECT#<p> | CLOUDACCOUNT#<uuid v7>|
@@ -73,6 +74,11 @@ export const keys = {
     PK: userPk(team, username),
     SK: `PAT#${String(id).padStart(ID_DIGITS, '0')}`,
   }),
+  /** One fixed window's request count of a rate-limited token (TTL removes it after). */
+  rateWindow: (team: string, username: string, id: number, window: number): Key => ({
+    PK: userPk(team, username),
+    SK: `RATE#${String(id).padStart(ID_DIGITS, '0')}#${window}`,
+  }),
   accessTokenName: (team: string, username: string, name: string): Key => ({
     PK: userPk(team, username),
     SK: `PATNAME#${name}`,
@@ -134,3 +140,4 @@ export type EntityKind =
   | 'CloudAccount'
   | 'UsedAwsSignature'
   | 'Tombstone'
+  | 'RateWindow'

@@ -1,3 +1,5 @@
+import type { UserCaller } from '../auth/caller.js'
+import { beyondRole, needsAdmin, notHeld, type Scopes } from '../auth/scopes.js'
 import {
   type AccessTokenRecord,
   deleteAccessToken,
@@ -6,13 +8,16 @@ import {
   listAccessTokens,
   NameTaken,
   putAccessToken,
+  type RateLimit,
   touchAccessToken,
 } from '../data/access-tokens.js'
-import { nextTokenId } from '../data/users.js'
-import { alreadyExists, notFound, unauthenticated } from '../errors.js'
+import { type RateVerdict, takeRequest } from '../data/rate-limits.js'
+import { getUser, nextTokenId, type Role } from '../data/users.js'
+import { alreadyExists, forbidden, notFound, unauthenticated } from '../errors.js'
 import type { AccessToken } from '../schemas/views.js'
 import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { issuePersonalToken, parsePersonalToken } from '../tokens/personal-token.js'
+import { rateLimited } from './rate-limits.js'
 
 /** Whose tokens: every user manages their own. */
 export interface Owner {
@@ -20,9 +25,28 @@ export interface Owner {
   username: string
 }
 
+/**
+ * Who makes a token: its owner, and what bounds the new token. A scoped credential
+ * makes tokens within its own scopes (else a `tokens:write` token could mint an
+ * unscoped one); the role, when the credential carries it (a service token), spares
+ * a read.
+ */
+export type Maker = Owner & { scopes?: Scopes; role?: Role }
+
+/** A caller as a token maker: its scopes, and its role when its credential carries one. */
+export const makerOf = (caller: UserCaller): Maker => ({
+  team: caller.team,
+  username: caller.username,
+  scopes: caller.scopes,
+  role: caller.credential.type === 'service_token' ? caller.credential.role : undefined,
+})
+
 export interface NewAccessToken {
   name: string
   expiresInDays?: number
+  scopes?: string[]
+  meta?: Record<string, unknown>
+  rateLimit?: RateLimit
 }
 
 /** `lastUsed` is written at most once a minute per token (API.md). */
@@ -39,11 +63,37 @@ export function accessTokenView(token: AccessTokenRecord): AccessToken {
     dateCreated: token.dateCreated,
     basicAuth: null,
     expiresAt: token.expiresAt,
+    scopes: token.scopes,
+    meta: token.meta,
+    rateLimit: token.rateLimit,
   }
 }
 
+const lacking = (scope: string) =>
+  forbidden(`This credential lacks the scope ${scope}, so it cannot give it to a token.`)
+
+/**
+ * The new token's scopes: the requested ones (deduplicated), or the maker's own when
+ * none are asked for. Never more than the maker holds nor than the user's role allows
+ * (403 naming the scope); the role is read only when an admin-only scope is asked for.
+ */
+async function scopesFor(maker: Maker, requested: string[] | undefined): Promise<Scopes> {
+  const makerScopes = maker.scopes ?? null
+  if (requested === undefined) return makerScopes
+  const scopes = [...new Set(requested)]
+  const missing = makerScopes === null ? undefined : notHeld(makerScopes, scopes)
+  if (missing) throw lacking(missing)
+  if (!needsAdmin(scopes)) return scopes
+  const role = maker.role ?? (await getUser(maker.team, maker.username))?.role
+  if (!role) throw unauthenticated() // the user was removed after the credential was made
+  const beyond = beyondRole(scopes, role)
+  if (beyond) throw forbidden(`A ${role}'s token cannot hold the scope ${beyond}.`)
+  return scopes
+}
+
 /** Creates a token; the returned `accessKey` is the only time the secret exists in clear. */
-export async function createAccessToken(owner: Owner, request: NewAccessToken, now = new Date()) {
+export async function createAccessToken(owner: Maker, request: NewAccessToken, now = new Date()) {
+  const scopes = await scopesFor(owner, request.scopes)
   const id = await nextTokenId(owner.team, owner.username)
   // The caller authenticated a moment ago; a missing user means it was deleted since.
   if (id === undefined) throw unauthenticated()
@@ -62,6 +112,9 @@ export async function createAccessToken(owner: Owner, request: NewAccessToken, n
     expiresAt: request.expiresInDays
       ? new Date(now.getTime() + request.expiresInDays * DAY_MS).toISOString()
       : null,
+    scopes: scopes === null ? null : [...scopes],
+    meta: request.meta ?? null,
+    rateLimit: request.rateLimit ?? null,
   }
   try {
     await putAccessToken(record)
@@ -87,27 +140,74 @@ export interface VerifiedAccessToken {
   token: AccessTokenRecord
   /** Settles when the `lastUsed` write (if one was due) is done; never rejects. */
   recorded: Promise<void>
+  /** This request's place in the token's rate limit; undefined for a token without one. */
+  rate?: RateVerdict
+}
+
+/** Why a presented personal token is refused (verify says which; the service says 401). */
+export type Refusal = 'NOT_FOUND' | 'EXPIRED'
+
+/**
+ * Looks a personal token up: malformed input costs no I/O, a well-formed one exactly
+ * one strongly consistent GetItem. `team` (verify's) makes the lookup in that team's
+ * partition whatever team the token names, so another team's token is read where it
+ * cannot be, and refused exactly like an unknown one, with the same call.
+ */
+export async function findAccessToken(
+  presented: string,
+  now: Date,
+  team?: string,
+): Promise<AccessTokenRecord | Refusal> {
+  const parsed = parsePersonalToken(presented)
+  if (!parsed) return 'NOT_FOUND'
+  const token = await getAccessToken(team ?? parsed.team, parsed.username, parsed.id)
+  if (!token || token.team !== parsed.team) return 'NOT_FOUND'
+  if (!hashesMatch(token.secretHash, sha256(parsed.secret))) return 'NOT_FOUND'
+  if (token.expiresAt && Date.parse(token.expiresAt) <= now.getTime()) return 'EXPIRED'
+  return token
 }
 
 /**
- * Verifies a personal token: malformed input costs no I/O, a well-formed one exactly
- * one strongly consistent GetItem (plus the lastUsed write once a minute).
+ * The token's use: `lastUsed` at most once a minute (left running alongside the
+ * request), and its rate limit when it has one (one conditional UpdateItem, awaited:
+ * the request may go on only if it fits). A token without either costs nothing here.
  */
-export async function verifyAccessToken(
-  presented: string,
-  now = new Date(),
+export async function useAccessToken(
+  token: AccessTokenRecord,
+  now: Date,
   onTouchError: (error: unknown) => void = () => {},
 ): Promise<VerifiedAccessToken> {
-  const parsed = parsePersonalToken(presented)
-  if (!parsed) throw unauthenticated()
-  const token = await getAccessToken(parsed.team, parsed.username, parsed.id)
-  if (!token || !hashesMatch(token.secretHash, sha256(parsed.secret))) throw unauthenticated()
-  if (token.expiresAt && Date.parse(token.expiresAt) <= now.getTime()) throw unauthenticated()
   const due = !token.lastUsed || now.getTime() - Date.parse(token.lastUsed) >= LAST_USED_INTERVAL_MS
   const recorded = due
     ? touchAccessToken(token.team, token.username, token.id, now, LAST_USED_INTERVAL_MS).catch(
         onTouchError,
       )
     : Promise.resolve()
-  return { token, recorded }
+  if (!token.rateLimit) return { token, recorded }
+  const rate = await takeRequest(token, token.rateLimit, now).catch(async (error) => {
+    await recorded // never leave the lastUsed write in flight
+    throw error
+  })
+  return { token, recorded, rate }
+}
+
+/**
+ * Verifies a personal token for a request to Latchkey: any refusal is the one 401.
+ * The request's rate verdict comes back with it (`enforceRate` refuses it when over).
+ */
+export async function verifyAccessToken(
+  presented: string,
+  now = new Date(),
+  onTouchError: (error: unknown) => void = () => {},
+): Promise<VerifiedAccessToken> {
+  const token = await findAccessToken(presented, now)
+  if (typeof token === 'string') throw unauthenticated()
+  return useAccessToken(token, now, onTouchError)
+}
+
+/** 429 for a request over its token's rate limit, once the lastUsed write has settled. */
+export async function enforceRate(verified: VerifiedAccessToken, now: Date): Promise<void> {
+  if (!verified.rate || verified.rate.allowed) return
+  await verified.recorded
+  throw rateLimited(verified.rate, now)
 }

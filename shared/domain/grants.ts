@@ -6,12 +6,15 @@ import { getUser, type UserRecord } from '../data/users.js'
 import { DomainError, invalidRequest, tooManyRequests, unauthenticated } from '../errors.js'
 import { recordRateLimited } from '../metrics.js'
 import type { Grant } from '../schemas/views.js'
-import { createAccessToken } from './access-tokens.js'
+import { createAccessToken, makerOf, type NewAccessToken } from './access-tokens.js'
 
 /** After 5 failed password grants for a user within 15 minutes: 429 (API.md). */
 export const ATTEMPT_LIMIT = { max: 5, windowMs: 15 * 60_000 } as const
 
-export interface PasswordGrant {
+/** The extensions (scopes, meta, rateLimit) a grant may ask for, as POST /api/tokens takes them. */
+export type GrantExtensions = Omit<NewAccessToken, 'name' | 'expiresInDays'>
+
+export interface PasswordGrant extends GrantExtensions {
   username?: string
   password?: string
   accountName?: string
@@ -26,6 +29,10 @@ export const grantView = (accessKey: string, token: AccessTokenRecord): Grant =>
   accountName: token.team,
   username: token.username,
   dateCreated: token.dateCreated,
+  // Extensions, only when asked for: Server Density's own answer stays as it was.
+  ...(token.scopes !== null && { scopes: token.scopes }),
+  ...(token.meta !== null && { meta: token.meta }),
+  ...(token.rateLimit !== null && { rateLimit: token.rateLimit }),
 })
 
 function required<K extends string>(
@@ -65,6 +72,7 @@ const mfaRequired = () =>
  * someone who knows the password.
  */
 export async function createTokenByPassword(grant: PasswordGrant, now = new Date()) {
+  const { scopes, meta, rateLimit } = grant
   const { username, password, accountName, tokenName } = required(grant, [
     'username',
     'password',
@@ -84,11 +92,17 @@ export async function createTokenByPassword(grant: PasswordGrant, now = new Date
   if (!user?.passwordHash || !matches) throw unauthenticated()
   await clearAttempts(accountName, username)
   if (user.mfaEnabled) throw mfaRequired()
-  return createAccessToken({ team: user.team, username: user.username }, { name: tokenName }, now)
+  const maker = { team: user.team, username: user.username, role: user.role }
+  return createAccessToken(maker, { name: tokenName, scopes, meta, rateLimit }, now)
 }
 
 /** The token grant: a caller's existing credential makes another token for the same user. */
-export async function createTokenByToken(caller: UserCaller, tokenName: string | undefined) {
+export async function createTokenByToken(
+  caller: UserCaller,
+  tokenName: string | undefined,
+  extensions: GrantExtensions = {},
+) {
   const { tokenName: name } = required({ tokenName }, ['tokenName'])
-  return createAccessToken(caller, { name })
+  const { scopes, meta, rateLimit } = extensions
+  return createAccessToken(makerOf(caller), { name, scopes, meta, rateLimit })
 }

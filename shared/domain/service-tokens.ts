@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Scopes } from '../auth/scopes.js'
 import { config } from '../config.js'
 import { getUser, type Role } from '../data/users.js'
 import { DomainError, unauthenticated } from '../errors.js'
@@ -6,13 +7,17 @@ import { InvalidJws, signJws, verifyJws } from '../keys/jws.js'
 import { SERVICE_TOKEN_SECONDS } from '../keys/jwt-keys.js'
 import { describeError, log } from '../log.js'
 import type { ServiceToken } from '../schemas/views.js'
-import { verifyAccessToken } from './access-tokens.js'
+import { enforceRate, verifyAccessToken } from './access-tokens.js'
 
 export interface ServiceClaims {
   sub: string
   team: string
   role: Role
   jti: string
+  /** The scopes of the personal token that minted it; null when that one had none. */
+  scopes: Scopes
+  /** Unix seconds. */
+  exp: number
 }
 
 /**
@@ -25,9 +30,11 @@ export async function createServiceToken(
   keySecret: string,
   now = new Date(),
 ): Promise<ServiceToken> {
-  const { token, recorded } = await verifyAccessToken(keySecret, now, (error) =>
+  const verified = await verifyAccessToken(keySecret, now, (error) =>
     log('warn', 'lastUsed not recorded', describeError(error)),
   )
+  await enforceRate(verified, now) // the exchange is a use of the token, and counts
+  const { token, recorded } = verified
   if (token.team !== team || String(token.id) !== keyId) {
     await recorded
     throw unauthenticated()
@@ -45,6 +52,8 @@ export async function createServiceToken(
     jti: randomUUID(),
     iat,
     exp,
+    // A service token can do no more than the personal token that minted it.
+    ...(token.scopes !== null && { scopes: token.scopes }),
   })
   return { bearer_token: bearer, expires_at: new Date(exp * 1000).toISOString(), team_name: team }
 }
@@ -64,12 +73,13 @@ export async function verifyServiceToken(jwt: string): Promise<ServiceClaims> {
       issuer: config().jwt.issuer,
       requiredClaims: ['sub', 'team', 'role', 'jti', 'iat', 'exp'],
     })
-    const { sub, team, role, jti, exp } = payload
+    const { sub, team, role, jti, exp, scopes } = payload
     if (typeof sub !== 'string' || typeof team !== 'string' || typeof jti !== 'string')
       throw unauthenticated()
     if (!issuedPlausibly(payload)) throw unauthenticated()
     if (role !== 'admin' && role !== 'member') throw unauthenticated()
-    const claims: ServiceClaims = { sub, team, role, jti }
+    if (!scopesClaim(scopes)) throw unauthenticated()
+    const claims: ServiceClaims = { sub, team, role, jti, scopes: scopes ?? null, exp: Number(exp) }
     remember(jwt, claims, Number(exp) * 1000)
     return claims
   } catch (error) {
@@ -91,6 +101,10 @@ function issuedPlausibly({ iat, exp }: { iat?: unknown; exp?: unknown }, now = D
   if (typeof iat !== 'number' || typeof exp !== 'number') return false
   return iat <= now / 1000 + IAT_LEEWAY_SECONDS && exp - iat <= SERVICE_TOKEN_SECONDS
 }
+
+/** Absent, or a list of strings: anything else is not a token we signed. */
+const scopesClaim = (value: unknown): value is string[] | undefined =>
+  value === undefined || (Array.isArray(value) && value.every((scope) => typeof scope === 'string'))
 
 /**
  * Tokens this container has verified, until they expire. Nothing about a verified

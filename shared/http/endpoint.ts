@@ -56,7 +56,7 @@ function stack<R extends RouteSpec>(
   const handler = baseStack()
     .use(rejectDotSegments())
     .use(authentication)
-    .use(authorize(route.access))
+    .use(authorize(route))
     .use(parseBody(route))
     .use(validateInput(route))
     .handler(async (event) => {

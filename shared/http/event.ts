@@ -7,6 +7,8 @@ export interface LatchkeyEvent extends APIGatewayProxyEventV2 {
   caller?: Caller
   /** The request body, parsed (JSON or form) but not yet validated. */
   parsedBody?: unknown
+  /** Headers every answer to this request carries (a rate-limited token's X-RateLimit-*). */
+  responseHeaders?: Record<string, string>
   /** Validated input: what the handler receives. */
   input?: { body: unknown; params: Record<string, string>; query: Record<string, string> }
 }

@@ -1,3 +1,4 @@
+import { tokenExtensions } from './access-tokens.js'
 import { displayText, nameString } from './common.js'
 
 /**
@@ -14,6 +15,8 @@ export const TokenGrantBody = {
     password: { type: 'string', minLength: 1, maxLength: 1024 },
     accountName: nameString,
     tokenName: displayText(50),
+    // JSON bodies only: a form has no arrays or objects, so these fail validation there.
+    ...tokenExtensions('GrantMeta'),
   },
 } as const
 

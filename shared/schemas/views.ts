@@ -42,11 +42,35 @@ export const ErrorBody = {
   },
 } as const
 
+/** Extensions of a personal token (API.md, Scopes): what it may do, its meta, its budget. */
+const scopeList = { type: 'array', items: { type: 'string' } } as const
+const metaObject = { type: 'object', description: 'free-form JSON, at most 1 KB' } as const
+const rateLimitObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['limit', 'windowSeconds'],
+  properties: {
+    limit: { type: 'integer', minimum: 1 },
+    windowSeconds: { type: 'integer', minimum: 1 },
+  },
+} as const
+
 export const AccessTokenView = {
   title: 'AccessToken',
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'token', 'name', 'lastUsed', 'dateCreated', 'basicAuth', 'expiresAt'],
+  required: [
+    'id',
+    'token',
+    'name',
+    'lastUsed',
+    'dateCreated',
+    'basicAuth',
+    'expiresAt',
+    'scopes',
+    'meta',
+    'rateLimit',
+  ],
   properties: {
     id: { type: 'integer', minimum: 1 },
     token: { type: 'null' },
@@ -55,6 +79,12 @@ export const AccessTokenView = {
     dateCreated: time,
     basicAuth: { type: 'null' },
     expiresAt: timeOrNull,
+    scopes: {
+      anyOf: [scopeList, { type: 'null' }],
+      description: "null: everything the user's role allows",
+    },
+    meta: { anyOf: [metaObject, { type: 'null' }] },
+    rateLimit: { anyOf: [rateLimitObject, { type: 'null' }] },
   },
 } as const
 
@@ -87,6 +117,9 @@ export const GrantView = {
     accountName: { type: 'string' },
     username: { type: 'string' },
     dateCreated: time,
+    scopes: scopeList,
+    meta: metaObject,
+    rateLimit: rateLimitObject,
   },
 } as const
 
@@ -297,6 +330,48 @@ export const OpenApiView = {
   type: 'object',
   required: ['openapi', 'info', 'paths'],
   properties: { openapi: { type: 'string' }, info: { type: 'object' }, paths: { type: 'object' } },
+} as const
+
+/** Verify's answer (API.md, Verify): `token` only for a genuine token, `ratelimit` for a limited one. */
+export const VerificationView = {
+  title: 'Verification',
+  type: 'object',
+  additionalProperties: false,
+  required: ['valid', 'code'],
+  properties: {
+    valid: { type: 'boolean' },
+    code: {
+      type: 'string',
+      enum: ['VALID', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'INSUFFICIENT_SCOPE', 'RATE_LIMITED'],
+    },
+    token: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'kind', 'name', 'team', 'user', 'scopes', 'meta', 'expiresAt'],
+      properties: {
+        id: { type: 'string' },
+        kind: { type: 'string', enum: ['personal', 'service', 'server'] },
+        name: { type: ['string', 'null'] },
+        team: { type: 'string' },
+        user: { type: ['string', 'null'] },
+        scopes: { anyOf: [scopeList, { type: 'null' }] },
+        meta: { anyOf: [metaObject, { type: 'null' }] },
+        expiresAt: timeOrNull,
+        project: { type: 'string', description: 'server tokens: the project' },
+        server: { type: 'string', description: 'server tokens: the server id' },
+      },
+    },
+    ratelimit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['limit', 'remaining', 'reset'],
+      properties: {
+        limit: { type: 'integer' },
+        remaining: { type: 'integer' },
+        reset: { type: 'integer', description: 'unix seconds' },
+      },
+    },
+  },
 } as const
 
 export type AccessToken = View<typeof AccessTokenView>

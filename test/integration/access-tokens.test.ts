@@ -46,6 +46,9 @@ describe('POST /api/tokens', () => {
       dateCreated: expect.stringMatching(ISO_MS),
       basicAuth: null,
       expiresAt: null,
+      scopes: null,
+      meta: null,
+      rateLimit: null,
     })
     // The new token works at once.
     const list = await app.api('GET', '/api/tokens', { token: reply.body.accessKey })

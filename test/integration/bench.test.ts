@@ -36,6 +36,12 @@ it('makes every request within its DynamoDB call budget', async () => {
     ['DELETE /v1/teams/{team}/projects/{project}, empty (JWT)', 3],
     ['GET /.well-known/jwks.json', 0],
     ['DELETE /api/tokens/{id}', 3],
+    ['POST .../tokens/verify, garbage (JWT caller)', 0],
+    ['POST .../tokens/verify, personal token (JWT caller)', 1],
+    ['POST .../tokens/verify, service JWT (JWT caller)', 0],
+    ['GET /api/tokens, rate-limited token', 3],
+    ['GET /example/orders (authorizer), first call', 1],
+    ['GET /example/orders (authorizer), cached', 0],
   ])
   expect(calls.every((row) => row.withinBudget)).toBe(true)
 })

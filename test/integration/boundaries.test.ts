@@ -24,6 +24,7 @@ const admin: UserCaller = {
   team: 'acme',
   username: 'admin',
   credential: { type: 'personal_token', tokenId: 1 },
+  scopes: null,
 }
 
 beforeAll(async () => {

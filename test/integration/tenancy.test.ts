@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BUILT_IN_SCOPES } from '../../shared/auth/scopes.js'
 import { routeList } from '../../shared/routes.js'
 import { startTestApp } from '../support/app.js'
 
@@ -15,10 +16,11 @@ let victimAdmin: string
 let victimMember: string
 
 /** Path parameter values that name existing resources of the victim team. */
-const fixtures: Record<string, string> = { team: 'victim', project: 'p1' }
+const fixtures: Record<string, string> = { team: 'victim', project: 'p1', tokenId: '1' }
+/** The victim admin's tokens holding every built-in scope but one, by the scope left out. */
+const allBut: Record<string, { personal: string; service: string }> = {}
 
-const bearerFor = async (token: string, team: string) => {
-  const id = (await app.api('GET', '/api/tokens', { token })).body.tokens[0].id
+const bearerFor = async (token: string, team: string, id = 1) => {
   const reply = await app.api('POST', `/v1/teams/${team}/service_token`, {
     body: { key_id: String(id), key_secret: token },
   })
@@ -52,6 +54,15 @@ beforeAll(async () => {
   // The intruder has the victim admin's username: only the team tells them apart.
   intruders['personal token'] = await app.addUser('intruders', 'root', 'admin')
   intruders['service token'] = await bearerFor(intruders['personal token'] ?? '', 'intruders')
+  for (const left of BUILT_IN_SCOPES) {
+    const scopes = ['orders:read', ...BUILT_IN_SCOPES.filter((scope) => scope !== left)]
+    const made = await app.api('POST', '/api/tokens', {
+      token: victimAdmin,
+      body: { name: `all but ${left}`, scopes },
+    })
+    const personal = made.body.accessKey as string
+    allBut[left] = { personal, service: await bearerFor(personal, 'victim', made.body.token.id) }
+  }
 })
 const scoped = routeList.filter((route) => route.access !== undefined)
 const pathWith = (template: string, values: Record<string, string>) =>
@@ -116,8 +127,43 @@ describe.each(scoped)('$method $path', (route) => {
   }
 })
 
+/**
+ * Scopes: a scoped token can never reach a route outside its scopes. Over every route
+ * with a scope, the team's own admin holding every other built-in scope (and one of
+ * their own) gets 403 naming the missing scope, with a personal or a service token,
+ * and changes nothing.
+ */
+const withScope = routeList.filter((route) => route.scope !== undefined)
+
+it('covers every route a user calls', () => {
+  expect(withScope.length).toBe(
+    routeList.filter((route) => route.auth === 'user' || route.auth === 'optional').length,
+  )
+})
+
+describe.each(withScope)('$method $path without its scope', (route) => {
+  it.each(['personal', 'service'] as const)(
+    'answers 403 naming the scope (%s token)',
+    async (kind) => {
+      const token = allBut[route.scope ?? '']?.[kind]
+      const reply = await app.api(route.method, pathWith(route.path, fixtures), {
+        token,
+        body: bodyFor(route.method),
+      })
+      expect(reply.status).toBe(403)
+      expect(reply.body).toEqual({
+        code: 'forbidden_error',
+        message: `This token lacks the scope ${route.scope}, which this route needs.`,
+      })
+    },
+  )
+})
+
 afterAll(async () => {
   try {
+    // No scoped token deleted or made a token of the victim's.
+    const own = await app.api('GET', '/api/tokens', { token: victimAdmin })
+    expect(own.body.tokens).toHaveLength(1 + BUILT_IN_SCOPES.length)
     // Nothing an intruder or a member sent was written or deleted.
     const list = await app.api('GET', '/v1/teams/victim/projects', { token: victimAdmin })
     expect(list.body.list.map((p: { name: string }) => p.name)).toEqual(['p1'])

@@ -10,6 +10,9 @@ export function storedToken(
     id?: number
     lastUsed?: string
     expiresAt?: string
+    scopes?: string[]
+    meta?: Record<string, unknown>
+    rateLimit?: { limit: number; windowSeconds: number }
   } = {},
 ) {
   const { team = 'acme', username = 'alice', id = 7 } = options
@@ -25,6 +28,9 @@ export function storedToken(
     dateCreated: '2026-11-01T00:00:00.000Z',
     ...(options.lastUsed && { lastUsed: options.lastUsed }),
     ...(options.expiresAt && { expiresAt: options.expiresAt }),
+    ...(options.scopes && { scopes: options.scopes }),
+    ...(options.meta && { meta: JSON.stringify(options.meta) }),
+    ...(options.rateLimit && { rateLimit: options.rateLimit }),
   }
   return { token, secret, item, key: keys.accessToken(team, username, id) }
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { BUILT_IN_SCOPES } from '../../shared/auth/scopes.js'
 import { fallbackHandler, routeList } from '../../shared/routes.js'
 import { requestSchemas } from '../../shared/schemas/request-schemas.js'
 
@@ -40,6 +41,14 @@ describe('route table', () => {
       // Agent routes (enrollment, server tokens) are scoped by their own token instead.
       if (!route.path.startsWith('/v1/teams/{team}/') || route.auth !== 'user') continue
       expect(route.access, route.id).toBeDefined()
+    }
+  })
+
+  it('names the built-in scope of every route a user calls', () => {
+    for (const route of routeList) {
+      if (route.auth === 'user' || route.auth === 'optional')
+        expect(BUILT_IN_SCOPES, route.id).toContain(route.scope)
+      else expect(route.scope, route.id).toBeUndefined() // nothing a scope could limit
     }
   })
 

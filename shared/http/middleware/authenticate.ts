@@ -1,10 +1,18 @@
 import { presentedCredential } from '../../auth/credentials.js'
-import { verifyAccessToken } from '../../domain/access-tokens.js'
+import type { RateVerdict } from '../../data/rate-limits.js'
+import { enforceRate, verifyAccessToken } from '../../domain/access-tokens.js'
 import { verifyServiceToken } from '../../domain/service-tokens.js'
 import { unauthenticated } from '../../errors.js'
 import { describeError, log } from '../../log.js'
 import type { UserAuth } from '../../routes.js'
 import type { Middleware } from '../event.js'
+
+/** A rate-limited token's place in its window, on every answer (ASA's header names). */
+export const rateLimitHeaders = (verdict: RateVerdict): Record<string, string> => ({
+  'x-ratelimit-limit': String(verdict.limit),
+  'x-ratelimit-remaining': String(verdict.remaining),
+  'x-ratelimit-reset': String(verdict.reset),
+})
 
 /** Personal tokens never contain dots; a compact JWS always has exactly two. */
 const looksLikeJwt = (credential: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(credential)
@@ -33,20 +41,25 @@ export function authenticateUser(kind: UserAuth): Middleware {
           team: claims.team,
           username: claims.sub,
           credential: { type: 'service_token', jti: claims.jti, role: claims.role },
+          scopes: claims.scopes,
         }
         return
       }
       const requestId = event.requestContext.requestId
-      const verified = await verifyAccessToken(credential, new Date(), (error) =>
+      const now = new Date()
+      const verified = await verifyAccessToken(credential, now, (error) =>
         log('warn', 'lastUsed not recorded', { requestId, ...describeError(error) }),
       )
       internal.recorded = verified.recorded
-      const { team, username, id } = verified.token
+      if (verified.rate) event.responseHeaders = rateLimitHeaders(verified.rate)
+      await enforceRate(verified, now)
+      const { team, username, id, scopes } = verified.token
       event.caller = {
         kind: 'user',
         team,
         username,
         credential: { type: 'personal_token', tokenId: id },
+        scopes,
       }
     },
     after: settle,

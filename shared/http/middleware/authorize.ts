@@ -1,7 +1,9 @@
 import type { UserCaller } from '../../auth/caller.js'
-import { type Access, allows } from '../../auth/policy.js'
+import { allows } from '../../auth/policy.js'
+import { holds } from '../../auth/scopes.js'
 import { getUser, type Role } from '../../data/users.js'
 import { forbidden, notFound, unauthenticated } from '../../errors.js'
+import type { RouteSpec } from '../../routes.js'
 import type { Middleware } from '../event.js'
 
 /**
@@ -16,21 +18,26 @@ async function roleOf(caller: UserCaller): Promise<Role> {
 }
 
 /**
- * Applies the rule set to team-scoped routes (`/v1/teams/{team}/...`). It runs before
- * the body is parsed: another team's caller learns nothing, not even validation
- * errors, and gets the same 404 whether or not that team exists.
+ * Applies the rule set: on team-scoped routes (`/v1/teams/{team}/...`) the caller's
+ * team, then the credential's scope for the route, then the role. It runs before the
+ * body is parsed: another team's caller learns nothing, not even validation errors or
+ * which scope the route needs, and gets the same 404 whether or not that team exists.
  */
-export function authorize(access: Access | undefined): Middleware {
+export function authorize(route: Pick<RouteSpec, 'access' | 'scope'>): Middleware {
+  const { access, scope } = route
   return {
     name: 'authorize',
     before: async ({ event }) => {
-      if (!access) return
       const { caller } = event
-      const team = event.pathParameters?.team
-      if (caller?.kind !== 'user' || !team)
-        throw new Error('authorize needs a user caller and {team}')
-      if (caller.team !== team) throw notFound('The team')
-      if (allows(await roleOf(caller), access)) return
+      if (access) {
+        const team = event.pathParameters?.team
+        if (caller?.kind !== 'user' || !team)
+          throw new Error('authorize needs a user caller and {team}')
+        if (caller.team !== team) throw notFound('The team')
+      }
+      if (scope && caller?.kind === 'user' && !holds(caller.scopes, scope))
+        throw forbidden(`This token lacks the scope ${scope}, which this route needs.`)
+      if (!access || caller?.kind !== 'user' || allows(await roleOf(caller), access)) return
       throw forbidden('Only team admins may do this; your role is member.')
     },
   }

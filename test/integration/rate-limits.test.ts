@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp } from '../support/app.js'
+
+/** Per-token rate limits on DynamoDB Local: headers, 429, verify, exactness under load. */
+let app: Awaited<ReturnType<typeof startTestApp>>
+
+beforeAll(async () => {
+  app = await startTestApp('acme')
+})
+afterAll(() => app?.close())
+
+const limitedToken = async (name: string, limit: number, windowSeconds = 3600) =>
+  (
+    await app.api('POST', '/api/tokens', {
+      token: app.admin.token,
+      body: { name, rateLimit: { limit, windowSeconds } },
+    })
+  ).body.accessKey as string
+
+describe('per-token rate limits', () => {
+  it('lets exactly 50 of 200 simultaneous requests through, with no 5xx', async () => {
+    const token = await limitedToken('burst', 50)
+    const replies = await Promise.all(
+      Array.from({ length: 200 }, () => app.api('GET', '/api/tokens', { token })),
+    )
+    const statuses = replies.map((reply) => reply.status)
+    expect(statuses.filter((status) => status === 200)).toHaveLength(50)
+    expect(statuses.filter((status) => status === 429)).toHaveLength(150)
+    const remaining = replies
+      .filter((reply) => reply.status === 200)
+      .map((reply) => Number(reply.headers.get('x-ratelimit-remaining')))
+      .sort((a, b) => a - b)
+    expect(remaining).toEqual(Array.from({ length: 50 }, (_, i) => i)) // each count once
+  })
+
+  it('answers 429 with Retry-After and X-RateLimit-* once the window is used up', async () => {
+    const token = await limitedToken('small', 2, 600)
+    const first = await app.api('GET', '/api/tokens', { token })
+    expect(first.headers.get('x-ratelimit-limit')).toBe('2')
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('1')
+    const reset = Number(first.headers.get('x-ratelimit-reset'))
+    expect(reset % 600).toBe(0)
+    expect(reset).toBeGreaterThan(Date.now() / 1000)
+    await app.api('GET', '/api/tokens', { token })
+    const over = await app.api('GET', '/api/tokens', { token })
+    expect(over.status).toBe(429)
+    expect(over.body.code).toBe('too_many_requests')
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(over.headers.get('x-ratelimit-remaining')).toBe('0')
+  })
+
+  it('counts verify calls against the verified token and answers RATE_LIMITED', async () => {
+    const token = await limitedToken('verified', 1, 600)
+    const verify = () =>
+      app.api('POST', '/v1/teams/acme/tokens/verify', { token: app.admin.token, body: { token } })
+    const first = await verify()
+    expect(first.body).toMatchObject({ valid: true, ratelimit: { limit: 1, remaining: 0 } })
+    const second = await verify()
+    expect(second.status).toBe(200)
+    expect(second.body).toMatchObject({ valid: false, code: 'RATE_LIMITED' })
+  })
+
+  it('sends no X-RateLimit-* for a token without a limit', async () => {
+    const reply = await app.api('GET', '/api/tokens', { token: app.admin.token })
+    expect(reply.headers.get('x-ratelimit-limit')).toBeNull()
+  })
+})

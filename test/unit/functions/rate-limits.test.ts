@@ -1,0 +1,89 @@
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import { mockClient } from 'aws-sdk-client-mock'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { handler as list } from '../../../functions/tokens/list.js'
+import { invoke } from '../../support/invoke.js'
+import { storedToken } from '../../support/tokens.js'
+
+const ddb = mockClient(DynamoDBDocumentClient)
+const NOW = new Date('2026-11-22T10:00:30.000Z')
+const window = Math.floor(NOW.getTime() / 1000 / 60)
+const reset = String((window + 1) * 60)
+
+const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} })
+
+beforeEach(() => {
+  ddb.reset()
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(NOW)
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+const limited = () => {
+  const stored = storedToken({
+    lastUsed: NOW.toISOString(),
+    rateLimit: { limit: 50, windowSeconds: 60 },
+  })
+  ddb.on(GetCommand).resolves({ Item: stored.item })
+  ddb.on(QueryCommand).resolves({ Items: [] })
+  return stored
+}
+const listWith = (token: string) => invoke(list, { method: 'GET', url: '/api/tokens', token })
+
+describe('per-token rate limits on Latchkey routes', () => {
+  it('costs exactly one extra write and answers with X-RateLimit-*', async () => {
+    const stored = limited()
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 10 } })
+    const reply = await listWith(stored.token)
+    expect(reply.statusCode).toBe(200)
+    expect(reply.headers).toMatchObject({
+      'x-ratelimit-limit': '50',
+      'x-ratelimit-remaining': '40',
+      'x-ratelimit-reset': reset,
+    })
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1)
+    expect(ddb.calls()).toHaveLength(3) // GetItem + the count + the Query
+  })
+
+  it('answers 429 with Retry-After until the window ends, before any work', async () => {
+    const stored = limited()
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+    const reply = await listWith(stored.token)
+    expect(reply.statusCode).toBe(429)
+    expect(reply.json.code).toBe('too_many_requests')
+    expect(reply.headers).toMatchObject({
+      'retry-after': '30',
+      'x-ratelimit-limit': '50',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': reset,
+    })
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0)
+  })
+
+  it('answers 503 (not 429, not 500) when the count itself is throttled', async () => {
+    const stored = limited()
+    ddb.on(UpdateCommand).rejects(awsError('ThrottlingException'))
+    const reply = await listWith(stored.token)
+    expect(reply.statusCode).toBe(503)
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0)
+  })
+
+  it('costs a token without a limit nothing extra and sends no X-RateLimit-*', async () => {
+    const stored = storedToken({ lastUsed: NOW.toISOString() })
+    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(QueryCommand).resolves({ Items: [] })
+    const reply = await listWith(stored.token)
+    expect(reply.statusCode).toBe(200)
+    expect(reply.headers?.['x-ratelimit-limit']).toBeUndefined()
+    expect(ddb.calls()).toHaveLength(2)
+  })
+})
