@@ -23,7 +23,8 @@ afterAll(() => app?.close())
 
 const make = async (body: Record<string, unknown>) =>
   (await app.api('POST', '/api/tokens', { token: app.admin.token, body })).body
-const orders = (token?: string) => app.api('GET', '/example/orders', { token })
+// Not Latchkey's own contract: the example stands for a user's API behind the authorizer.
+const orders = (token?: string) => app.api('GET', '/example/orders', { token, unchecked: true })
 
 describe('GET /example/orders behind the authorizer (npm start)', () => {
   it('lets a token with the scope through, passing who it is to the integration', async () => {

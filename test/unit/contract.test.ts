@@ -17,6 +17,9 @@ const token = {
   dateCreated: '2026-11-25T10:00:00.000Z',
   basicAuth: null,
   expiresAt: null,
+  scopes: null,
+  meta: null,
+  rateLimit: null,
 }
 
 /** The integration suite's oracle must refuse what the contract refuses. */

@@ -14,6 +14,9 @@ const TABLE = 'latchkey-unit'
 const NOW = new Date('2026-11-22T10:00:30.000Z')
 const nowSeconds = Math.floor(NOW.getTime() / 1000)
 
+/** The same token with its last checksum character changed (never to itself). */
+const badChecksum = (token: string) => `${token.slice(0, -1)}${token.endsWith('0') ? '1' : '0'}`
+
 const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} })
 
 /** A service JWT of acme's admin holding `tokens:verify`: authenticating it costs no call. */
@@ -57,7 +60,7 @@ describe('verify: call budgets', () => {
   it.each([
     'garbage',
     'lk_abc_def',
-    `${storedToken().token.slice(0, -1)}0`,
+    badChecksum(storedToken().token),
     'lks_nope',
     'a.b.c',
     'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.',
