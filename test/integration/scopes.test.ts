@@ -53,6 +53,7 @@ describe('scoped tokens', () => {
     expect(refused.body).toEqual({
       code: 'forbidden_error',
       message: "A member's token cannot hold the scope projects:write.",
+      errors: [],
     })
     const fine = await make(member, { name: 'enough', scopes: ['projects:read', 'tokens:verify'] })
     expect(fine.status).toBe(200)

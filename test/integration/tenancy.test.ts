@@ -154,6 +154,7 @@ describe.each(withScope)('$method $path without its scope', (route) => {
       expect(reply.body).toEqual({
         code: 'forbidden_error',
         message: `This token lacks the scope ${route.scope}, which this route needs.`,
+        errors: [],
       })
     },
   )

@@ -79,6 +79,7 @@ describe('scopes on new tokens', () => {
     expect(reply.json).toEqual({
       code: 'forbidden_error',
       message: "A member's token cannot hold the scope projects:write.",
+      errors: [],
     })
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: member, ConsistentRead: true })
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0)
@@ -172,6 +173,7 @@ describe('scopes on routes', () => {
     expect(reply.json).toEqual({
       code: 'forbidden_error',
       message: 'This token lacks the scope tokens:read, which this route needs.',
+      errors: [],
     })
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0)
     expect(ddb.calls()).toHaveLength(1)
