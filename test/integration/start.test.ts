@@ -206,7 +206,7 @@ describe('npm start', () => {
         expect(bytes.includes(secret), `${file} holds a secret`).toBe(false)
       }
     }
-  }, 240_000) // two Java starts, CLI runs and a restart: minutes on a shared machine
+  })
 
   it('runs once per data folder: a second start, a taken port and a kill -9 are handled', {
     timeout: 240_000,
