@@ -6,10 +6,11 @@ const env = {
 }
 
 /**
- * Four tiers that run alone or together: `unit` (mocked SDK, no I/O), `integration`
+ * Five tiers that run alone or together: `unit` (mocked SDK, no I/O), `integration`
  * (HTTP to the local server, on one DynamoDB Local per run), `fuzz` (property-based
- * requests to every route, on its own DynamoDB Local) and `crash` (`npm start` killed
- * with SIGKILL, on its own DynamoDB Local), the last two one after the other.
+ * requests to every route, on its own DynamoDB Local), `crash` (`npm start` killed
+ * with SIGKILL, on its own DynamoDB Local) and `e2e` (the web console in a real
+ * browser, against the same local server), the last three one after the other.
  */
 export default defineConfig({
   test: {
@@ -62,6 +63,22 @@ export default defineConfig({
           sequence: { groupOrder: 2 },
           env: { ...env, AWS_REGION: 'local' },
           testTimeout: 240_000,
+        },
+      },
+      {
+        test: {
+          // The web console in Debian's Chromium, against the real local server.
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // Last, alone: a browser and a DynamoDB Local beside the other tiers only make
+          // them all slow on 2 cores.
+          sequence: { groupOrder: 3 },
+          globalSetup: ['test/e2e/global-setup.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          env: { ...env, AWS_REGION: 'local' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],

@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib'
 import { AwsSolutionsChecks } from 'cdk-nag'
-import { acknowledgeFindings } from './nag.js'
+import { LatchkeyConsoleStack } from './console-stack.js'
+import { acknowledgeConsoleFindings, acknowledgeFindings } from './nag.js'
 import { LatchkeyStack } from './stack.js'
 
 /** `npx cdk synth`: works offline, without AWS credentials (the stack is environment-agnostic). */
@@ -29,8 +30,14 @@ export function buildApp(app = new App()) {
     description: `Latchkey token service (${stage})`,
   })
   acknowledgeFindings(stack)
+  // The web console: S3 + CloudFront, with the API as a second origin on the same host.
+  const consoleStack = new LatchkeyConsoleStack(app, `Latchkey-${stage}-console`, {
+    api: stack.api.api,
+    description: `Latchkey web console (${stage})`,
+  })
+  acknowledgeConsoleFindings(consoleStack)
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
-  return { app, stack }
+  return { app, stack, consoleStack }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) buildApp().app.synth()

@@ -10,6 +10,7 @@ import type { HttpHandler } from '../shared/http/stack.js'
 import { describeError, log } from '../shared/log.js'
 import { fallbackHandler, type RouteSpec, routeList, tableActionsOf } from '../shared/routes.js'
 import { answerClientError } from './client-error.js'
+import { serveConsole } from './console.js'
 import { toLambdaEvent } from './event.js'
 import { EXAMPLE_ROUTE, exampleApi } from './example-api.js'
 import { enforceGrants, withGrants } from './iam.js'
@@ -98,6 +99,7 @@ export async function startServer(options: {
   const server = createServer(async (req, res) => {
     const requestId = randomUUID()
     try {
+      if (await serveConsole(req, res)) return
       const body = await readBody(req)
       if (!body) {
         const result = errorResult(payloadTooLarge(MAX_REQUEST_BYTES), requestId)

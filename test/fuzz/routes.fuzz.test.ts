@@ -390,6 +390,12 @@ describe('fuzzing every route', () => {
         recent.push(`${label} body=${body}`)
         if (recent.length > 5) recent.shift()
         expect(reply.status, label).toBeLessThan(500)
+        // The web console's page (`/`) is not an API answer.
+        const raw = (path || '/').split('?')[0] ?? ''
+        if (method === 'GET' && /^\/(index\.html)?$/.test(raw)) {
+          expect(reply.status, label).toBe(200)
+          return
+        }
         expect(reply.headers.get('x-request-id'), label).toMatch(/^[0-9a-f-]{36}$/)
         if (reply.status >= 400) {
           expect(reply.body, label).toMatchObject({

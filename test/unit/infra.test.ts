@@ -359,8 +359,12 @@ describe('CDK stack', () => {
     expect(() => buildApp(app)).toThrow(/authFailureThreshold must be a positive number/)
   })
 
-  it('names its outputs', () => {
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
+  it('names its outputs (beside the API endpoint CDK exports to the console stack)', () => {
+    const outputs = Object.keys(template.findOutputs('*'))
+    const exports = outputs.filter((name) => name.startsWith('ExportsOutput'))
+    expect(exports).toHaveLength(1)
+    expect(exports[0]).toMatch(/HttpApi/)
+    expect(outputs.filter((name) => !exports.includes(name)).sort()).toEqual([
       'ApiUrl',
       'DashboardName',
       'EventBusName',

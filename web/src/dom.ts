@@ -1,0 +1,237 @@
+import { ApiError } from './api.js'
+
+/**
+ * A few DOM helpers instead of a framework. Text always goes in as text nodes
+ * (never HTML), so nothing the API answers can become markup.
+ */
+export type Child = Node | string | number | false | null | undefined | Child[]
+type Value = string | number | boolean | null | undefined
+type Attrs = Record<string, Value | ((event: Event) => void)>
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs | null = null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag)
+  for (const [name, value] of Object.entries(attrs ?? {})) {
+    if (typeof value === 'function') element.addEventListener(name.slice(2), value)
+    else if (value === true) element.setAttribute(name, '')
+    else if (value !== false && value !== null && value !== undefined)
+      element.setAttribute(name, String(value))
+  }
+  append(element, children)
+  return element
+}
+
+function append(parent: Node, children: Child[]): void {
+  for (const child of children) {
+    if (Array.isArray(child)) append(parent, child)
+    else if (child instanceof Node) parent.appendChild(child)
+    else if (child !== false && child !== null && child !== undefined)
+      parent.appendChild(document.createTextNode(String(child)))
+  }
+}
+
+let ids = 0
+export const uid = (prefix: string) => `${prefix}-${++ids}`
+
+/** Words for an error, with what the person can do about it where we know. */
+export function describe(error: unknown): string {
+  if (!(error instanceof ApiError)) return 'Something went wrong in the console; reload the page.'
+  if (error.code === 'too_many_requests' && error.retryAfter)
+    return `${error.message} Try again in ${wait(error.retryAfter)}.`
+  return error.message
+}
+
+const wait = (seconds: number) =>
+  seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`
+
+/** An element that announces an error (or clears it) next to what caused it. */
+export function errorSlot(id: string) {
+  const slot = h('p', { id, class: 'error', role: 'alert', hidden: true })
+  return {
+    slot,
+    show(error: unknown) {
+      slot.textContent = describe(error)
+      slot.hidden = false
+    },
+    clear() {
+      slot.textContent = ''
+      slot.hidden = true
+    },
+  }
+}
+
+export interface Field {
+  name: string
+  label: string
+  type?: string
+  required?: boolean
+  hint?: string
+  attrs?: Attrs
+}
+
+/**
+ * A form whose fields each carry their own error line: the API's field errors
+ * (`errors[].description` names the field) land under their field, anything else
+ * under the form. Submitting disables it until the call settles.
+ */
+export function form(options: {
+  label: string
+  fields: Field[]
+  submit: string
+  onSubmit: (values: Record<string, string>) => Promise<void>
+  className?: string
+}) {
+  const inputs = new Map<string, { input: HTMLInputElement; error: HTMLElement }>()
+  const rows = options.fields.map((field) => {
+    const id = uid(field.name)
+    const errorId = `${id}-error`
+    const hintId = field.hint ? `${id}-hint` : undefined
+    const input = h('input', {
+      id,
+      name: field.name,
+      type: field.type ?? 'text',
+      required: field.required ?? false,
+      'aria-describedby': [hintId, errorId].filter(Boolean).join(' '),
+      ...field.attrs,
+    })
+    const error = h('span', { id: errorId, class: 'field-error' })
+    inputs.set(field.name, { input, error })
+    return h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id }, field.label),
+      input,
+      hintId && h('span', { id: hintId, class: 'hint' }, field.hint),
+      error,
+    )
+  })
+  const general = errorSlot(uid('form-error'))
+  const button = h('button', { type: 'submit' }, options.submit)
+  const element = h(
+    'form',
+    { 'aria-label': options.label, class: options.className ?? 'stack', novalidate: true },
+    rows,
+    h('div', { class: 'actions' }, button),
+    general.slot,
+  )
+  const clear = () => {
+    general.clear()
+    for (const { input, error } of inputs.values()) {
+      error.textContent = ''
+      input.removeAttribute('aria-invalid')
+    }
+  }
+  element.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    clear()
+    const values: Record<string, string> = {}
+    for (const [name, { input }] of inputs) values[name] = input.value.trim()
+    const missing = options.fields.filter((f) => f.required && !values[f.name])
+    if (missing.length > 0) {
+      for (const field of missing) fieldError(field.name, `${field.label} is required.`)
+      inputs.get(missing[0]?.name ?? '')?.input.focus()
+      return
+    }
+    button.disabled = true
+    element.setAttribute('aria-busy', 'true')
+    try {
+      await options.onSubmit(values)
+    } catch (error) {
+      const fields = error instanceof ApiError ? error.fields : []
+      const placed = fields.filter((f) => inputs.has(f.description))
+      for (const f of placed)
+        fieldError(f.description, `${capitalise(f.description)} ${f.message}.`)
+      general.show(error)
+      const first = placed[0] && inputs.get(placed[0].description)
+      first?.input.focus()
+    } finally {
+      button.disabled = false
+      element.removeAttribute('aria-busy')
+    }
+  })
+  function fieldError(name: string, message: string) {
+    const entry = inputs.get(name)
+    if (!entry) return
+    entry.error.textContent = message
+    entry.input.setAttribute('aria-invalid', 'true')
+  }
+  return {
+    element,
+    reset: () => {
+      element.reset()
+      clear()
+    },
+    input: (name: string) => inputs.get(name)?.input,
+  }
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
+
+/**
+ * Asks before something irreversible, in a modal dialog (focus stays inside it, Esc
+ * cancels). Resolves true only on the confirming button.
+ */
+export function confirmDialog(options: {
+  title: string
+  body: Child
+  confirm: string
+}): Promise<boolean> {
+  const titleId = uid('dialog-title')
+  const dialog = h(
+    'dialog',
+    { 'aria-labelledby': titleId, class: 'confirm' },
+    h('h2', { id: titleId }, options.title),
+    h('div', { class: 'dialog-body' }, options.body),
+    h(
+      'form',
+      { method: 'dialog', class: 'actions' },
+      h('button', { value: 'cancel', autofocus: true }, 'Cancel'),
+      h('button', { value: 'confirm', class: 'danger' }, options.confirm),
+    ),
+  )
+  document.body.appendChild(dialog)
+  dialog.showModal()
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      resolve(dialog.returnValue === 'confirm')
+      dialog.remove()
+    })
+  })
+}
+
+/** Copies text, with the words "Copied" announced; falls back to selecting it. */
+export function copyButton(label: string, text: () => string, target?: HTMLInputElement) {
+  const status = h('span', { class: 'copy-status', role: 'status' })
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      onclick: async () => {
+        try {
+          await navigator.clipboard.writeText(text())
+          status.textContent = 'Copied.'
+        } catch {
+          target?.select()
+          status.textContent = 'Select and copy it with Ctrl+C.'
+        }
+      },
+    },
+    label,
+  )
+  return h('span', { class: 'copy' }, button, status)
+}
+
+/** Dates as people read them, in UTC so every reader sees the same. */
+export function when(iso: string | null | undefined, never = 'never'): string {
+  if (!iso) return never
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return iso
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+}
+
+export function time(iso: string | null | undefined, never = 'never'): Child {
+  return iso ? h('time', { datetime: iso }, when(iso)) : never
+}

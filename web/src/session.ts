@@ -1,0 +1,94 @@
+import { ApiError, call, useSession } from './api.js'
+
+/**
+ * The signed-in person. Kept in this module's memory only: never in storage, a
+ * cookie or the URL, so a reload or a closed tab signs out, and script elsewhere on
+ * the page has nothing to read. The credential is a service bearer token (at most
+ * an hour), which is all the console ever sends.
+ */
+export interface Session {
+  team: string
+  username: string
+  role: 'admin' | 'member'
+  expiresAt: Date
+}
+
+let current: Session | undefined
+/** The console's own personal token, when deleting it at sign-in failed. */
+let leftover: string | undefined
+
+export const session = (): Session | undefined => current
+
+/** A name for the console's own short-lived personal token, unique per sign-in. */
+const consoleTokenName = () => `console sign-in ${crypto.randomUUID().slice(0, 8)}`
+
+/**
+ * The password path: the Server Density grant (its password check, lockout and MFA
+ * rule) makes a personal token, which is exchanged for a service token and deleted
+ * at once, so no long-lived credential outlives the sign-in.
+ */
+export async function signInWithPassword(team: string, username: string, password: string) {
+  const { body } = await call('createTokenByGrant', {
+    body: { accountName: team, username, password, tokenName: consoleTokenName() },
+  })
+  await exchange(body.accountName, body.id, body.token)
+}
+
+/** The token path: the pasted token makes the console's own token the same way. */
+export async function signInWithToken(token: string) {
+  const { body } = await call('createTokenByGrant', {
+    bearer: token,
+    body: { tokenName: consoleTokenName() },
+  })
+  await exchange(body.accountName, body.id, body.token)
+}
+
+async function exchange(team: string, id: number, token: string) {
+  let service: string
+  let expiresAt: Date
+  try {
+    const { body } = await call('createServiceToken', {
+      params: { team },
+      body: { key_id: String(id), key_secret: token },
+    })
+    service = body.bearer_token
+    expiresAt = new Date(body.expires_at)
+  } finally {
+    // The service token does not depend on it: the console's personal token goes now
+    // (or, if that call fails, at sign-out).
+    leftover = await call('deleteAccessToken', { bearer: token, params: { tokenId: String(id) } })
+      .then(() => undefined)
+      .catch(() => String(id))
+  }
+  const claims = claimsOf(service)
+  current = { team, username: claims.sub, role: claims.role, expiresAt }
+  useSession(service, () => signOut('Your session expired. Sign in again.'))
+}
+
+/** The service token's own claims (it is ours to read; the API checks its signature). */
+function claimsOf(jwt: string): { sub: string; role: 'admin' | 'member' } {
+  const payload = jwt.split('.')[1] ?? ''
+  const text = atob(payload.replace(/-/g, '+').replace(/_/g, '/'))
+  const claims = JSON.parse(text) as { sub?: unknown; role?: unknown }
+  if (typeof claims.sub !== 'string' || (claims.role !== 'admin' && claims.role !== 'member'))
+    throw new ApiError(0, 'unexpected', 'The service answered a token the console cannot read.')
+  return { sub: claims.sub, role: claims.role }
+}
+
+let onSignOut: (reason?: string) => void = () => {}
+export const whenSignedOut = (listener: (reason?: string) => void) => {
+  onSignOut = listener
+}
+
+/**
+ * Forgets the session (the service token expires by itself within the hour), and
+ * deletes the console's own personal token if it is still there.
+ */
+export function signOut(reason?: string): void {
+  if (leftover && !reason)
+    void call('deleteAccessToken', { params: { tokenId: leftover } }).catch(() => undefined)
+  leftover = undefined
+  current = undefined
+  useSession(undefined)
+  onSignOut(reason)
+}
