@@ -20,6 +20,7 @@ describe('unproved route claims', () => {
     expect(problems).toEqual([
       'GET /api/tokens: granted dynamodb:DeleteItem, which no request in the suite used',
       'GET /api/tokens: declares 401, which no request in the suite produced',
+      'GET /api/tokens: declares 403, which no request in the suite produced',
     ])
   })
 
