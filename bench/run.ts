@@ -97,12 +97,12 @@ async function measureAll(options: BenchOptions, timings: boolean) {
   // Secretless enrollment asks STS: here a local stand-in that checks signatures as STS does.
   const benchRole = instanceRole('111122223333', 'bench-agent', 'i-0123456789abcdef0')
   const sts = await startStsStandIn([benchRole])
-  process.env.LATCHKEY_STS_ENDPOINT = sts.url
   const { startApp } = await import('../local/harness.js')
   const { toLambdaEvent } = await import('../local/event.js')
   // No stream on the bench table: DynamoDB Local slows as stream records pile up
   // (AWS does not), which would tilt whichever side of a comparison runs later.
   const app = await startApp({
+    env: { LATCHKEY_STS_ENDPOINT: sts.url },
     endpoint: options.endpoint ?? dynamodb?.endpoint ?? '',
     stream: false,
   })
@@ -618,6 +618,7 @@ async function measureAll(options: BenchOptions, timings: boolean) {
       team: 'acme',
       username,
       role: 'member',
+      passwordHash: null,
       mfaEnabled: false,
       createdAt: new Date().toISOString(),
     })

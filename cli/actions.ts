@@ -115,7 +115,7 @@ export async function createUser(
       team,
       username,
       role: options.role,
-      passwordHash: options.password ? await hashPassword(options.password) : undefined,
+      passwordHash: options.password ? await hashPassword(options.password) : null,
       mfaEnabled: options.mfaEnabled,
       createdAt: now(),
     })

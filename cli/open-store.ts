@@ -1,13 +1,25 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { awaitTransactionCommits } from '../local/commit-barrier.js'
 import { LaunchError, launchDynamoDbLocal } from '../local/dynamodb.js'
+import { ensureTable } from '../local/ensure-table.js'
 import { acquireLock, DataDirLocked } from '../local/lock.js'
 import { runningStore } from '../local/store.js'
+import { readConfig } from '../shared/config.js'
+import { contextInstalled, createContext, installContext } from '../shared/context.js'
 import { CliError } from './errors.js'
 
 export interface OpenStore {
   close(): Promise<void>
 }
+
+/** Installs the context of this command: the environment's, on the store found. */
+const useStore = (endpoint: string, tableName: string) =>
+  installContext(
+    createContext(
+      readConfig({ ...process.env, DYNAMODB_ENDPOINT: endpoint, TABLE_NAME: tableName }),
+    ),
+  ).store
 
 /**
  * Points the data layer at the store the operator means, before it loads:
@@ -16,6 +28,8 @@ export interface OpenStore {
  * not running, a DynamoDB Local of our own on the same files for this one command.
  */
 export async function openStore(dataDir: string): Promise<OpenStore> {
+  // Run inside a process that already has its store (the tests' in-process CLI): use it.
+  if (contextInstalled()) return { close: async () => {} }
   if (process.env.DYNAMODB_ENDPOINT) {
     if (!process.env.TABLE_NAME)
       throw new LaunchError('TABLE_NAME must be set with DYNAMODB_ENDPOINT')
@@ -25,8 +39,7 @@ export async function openStore(dataDir: string): Promise<OpenStore> {
   const folder = resolve(dataDir)
   const running = await runningStore(folder)
   if (running) {
-    process.env.DYNAMODB_ENDPOINT = running.endpoint
-    process.env.TABLE_NAME = running.tableName
+    useStore(running.endpoint, running.tableName)
     return { close: async () => {} }
   }
   // An operator pointing at the wrong folder should hear so, not get a new empty store.
@@ -43,20 +56,13 @@ export async function openStore(dataDir: string): Promise<OpenStore> {
   // A JVM that lives for one command: C1 only and the serial collector halve its
   // start-up (measured: about 5.5 s of CPU down to 2.7 s). npm start keeps Java's
   // defaults, which serve a long-running store better.
-  process.env.JAVA_TOOL_OPTIONS = [
-    process.env.JAVA_TOOL_OPTIONS,
-    '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto',
-  ]
-    .filter(Boolean)
-    .join(' ')
-  const dynamodb = await launchDynamoDbLocal({ dataDir: resolve(folder, 'dynamodb') })
+  const dynamodb = await launchDynamoDbLocal({
+    dataDir: resolve(folder, 'dynamodb'),
+    extraJavaOptions: ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto'],
+  })
   await lock.update({ dynamodbPid: dynamodb.pid })
-  process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint
-  process.env.TABLE_NAME ||= 'latchkey'
-  const { dynamo, tableName } = await import('../shared/data/client.js')
-  const { ensureTable } = await import('../local/ensure-table.js')
+  const { dynamo, tableName } = useStore(dynamodb.endpoint, process.env.TABLE_NAME || 'latchkey')
   await ensureTable(dynamo, tableName)
-  const { awaitTransactionCommits } = await import('../local/commit-barrier.js')
   const barrier = awaitTransactionCommits(dynamo, dynamodb.endpoint, tableName)
   return {
     close: async () => {

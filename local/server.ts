@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Context } from 'aws-lambda'
+import { context } from '../shared/context.js'
 import { payloadTooLarge, unknownError } from '../shared/errors.js'
 import { errorResult } from '../shared/http/middleware/error-response.js'
 import type { HttpResult } from '../shared/http/response.js'
@@ -87,8 +88,7 @@ export async function startServer(options: {
 }): Promise<LocalServer> {
   const handlers = await loadHandlers()
   const example = options.exampleTeam ? exampleApi(options.exampleTeam) : undefined
-  const { dynamo } = await import('../shared/data/client.js')
-  enforceGrants(dynamo)
+  enforceGrants(context().store.dynamo)
   const match = createRouter<RouteSpec>(routeList)
   const handlerFor = (name: string) => {
     const handler = handlers.get(name)

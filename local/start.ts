@@ -12,13 +12,23 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { readConfig } from '../shared/config.js'
+import { createContext, installContext } from '../shared/context.js'
+import { loadKeySources } from '../shared/keys/index.js'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
+import { sealer as loadSealer } from '../shared/keys/sealing.js'
 import { log } from '../shared/log.js'
 import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
+import { bootstrap } from './bootstrap.js'
+import { awaitTransactionCommits } from './commit-barrier.js'
 import { type DynamoDbLocal, LaunchError, launchDynamoDbLocal } from './dynamodb.js'
+import { ensureTable } from './ensure-table.js'
+import { fileSink } from './event-sink.js'
 import { acquireLock, DataDirLocked, type Lock } from './lock.js'
+import { startServer } from './server.js'
 import { announceStore, withdrawStore } from './store.js'
+import { startStreamPoller } from './stream-poller.js'
 
 const startedAt = performance.now()
 
@@ -82,19 +92,19 @@ function checkPort(port: number, host: string): Promise<void> {
  * made in a private folder (in RAM where /dev/shm exists) that is removed as soon as
  * the handlers have read them, so nothing is left on disk.
  */
-async function prepareKeys(options: ReturnType<typeof settings>) {
+async function prepareKeys(options: ReturnType<typeof settings>, env: NodeJS.ProcessEnv) {
   const folder = options.inMemory
     ? await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'latchkey-'))
     : options.dataDir
-  if (!process.env.JWT_KMS_KEY_ID && !process.env.JWT_KEY_FILE) {
+  if (!env.JWT_KMS_KEY_ID && !env.JWT_KEY_FILE) {
     const keyFile = join(folder, 'jwt-keys.json')
     if (!existsSync(keyFile)) await writeJwtKeyFile(keyFile)
-    process.env.JWT_KEY_FILE = keyFile
+    env.JWT_KEY_FILE = keyFile
   }
-  if (!process.env.SEAL_KMS_KEY_ID && !process.env.SEAL_KEY_FILE) {
+  if (!env.SEAL_KMS_KEY_ID && !env.SEAL_KEY_FILE) {
     const sealFile = join(folder, 'seal-key.json')
     if (!existsSync(sealFile)) await writeSealKeyFile(sealFile)
-    process.env.SEAL_KEY_FILE = sealFile
+    env.SEAL_KEY_FILE = sealFile
   }
   return options.inMemory ? () => rm(folder, { recursive: true, force: true }) : async () => {}
 }
@@ -112,6 +122,8 @@ async function main() {
   // Released whatever way this process ends (a signal handler calls exit).
   process.once('exit', () => lock?.release())
 
+  // The service's configuration: this environment, plus the store and keys made here.
+  const env: NodeJS.ProcessEnv = { ...process.env }
   let dynamodb: DynamoDbLocal | undefined
   if (process.env.DYNAMODB_ENDPOINT) {
     if (!process.env.TABLE_NAME) fail('TABLE_NAME must be set with DYNAMODB_ENDPOINT')
@@ -119,30 +131,26 @@ async function main() {
     dynamodb = await launchDynamoDbLocal({
       ...(!options.inMemory && { dataDir: join(options.dataDir, 'dynamodb') }),
     }).catch((error) => fail(error instanceof LaunchError ? error.message : String(error)))
-    process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint
-    process.env.TABLE_NAME ??= 'latchkey'
+    env.DYNAMODB_ENDPOINT = dynamodb.endpoint
+    env.TABLE_NAME ||= 'latchkey'
     // A later start finds and stops it if this process dies without doing so.
     await lock?.update({ dynamodbPid: dynamodb.pid })
   }
-  const dropKeyFolder = await prepareKeys(options)
+  const dropKeyFolder = await prepareKeys(options, env)
   const stopDatabase = async () => {
     if (dynamodb && !options.inMemory) await withdrawStore(options.dataDir)
     await dynamodb?.stop()
   }
 
   try {
-    // Configuration is read when these load, so they load after the environment is set.
-    const { dynamo, tableName } = await import('../shared/data/client.js')
-    const { ensureTable } = await import('./ensure-table.js')
-    const { bootstrap } = await import('./bootstrap.js')
-    const { startServer } = await import('./server.js')
-    const { startStreamPoller } = await import('./stream-poller.js')
-    const { fileSink } = await import('./event-sink.js')
+    const { dynamo, tableName } = installContext(createContext(readConfig(env))).store
+    // Read now: an in-memory start removes the key files once the server is up.
+    loadKeySources()
+    loadSealer()
 
     if (await ensureTable(dynamo, tableName)) log('info', 'created table', { tableName })
     // On disk, an acknowledged transaction must survive a kill -9 (see commit-barrier.ts).
     if (dynamodb && !options.inMemory) {
-      const { awaitTransactionCommits } = await import('./commit-barrier.js')
       awaitTransactionCommits(dynamo, dynamodb.endpoint, tableName)
     }
     // Events: the table's stream, through the same code as the stream function on AWS.

@@ -7,12 +7,16 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { STATUS } from '../shared/http/errors.js'
 import { errorsOf, type RouteSpec, routeList, universalErrors } from '../shared/routes.js'
 import { openApiDocument } from './openapi.js'
+import { tableDesign } from './table-design.js'
 
 const README = new URL('../README.md', import.meta.url)
 const OPENAPI = new URL('../docs/openapi.json', import.meta.url)
 const PACKAGE = new URL('../package.json', import.meta.url)
 const BEGIN = '<!-- routes:begin (generated from shared/routes.ts by `npm run docs`) -->'
 const END = '<!-- routes:end -->'
+const ENTITIES_BEGIN =
+  '<!-- entities:begin (generated from shared/data/entities.ts by `npm run docs`) -->'
+const ENTITIES_END = '<!-- entities:end -->'
 
 interface ObjectSchema {
   properties?: Record<string, unknown>
@@ -124,10 +128,19 @@ function routeReference(): string {
 }
 
 const readme = await readFile(README, 'utf8')
-const start = readme.indexOf(BEGIN)
-const end = readme.indexOf(END)
-if (start < 0 || end < start) throw new Error(`README.md lacks the markers ${BEGIN} ... ${END}`)
-const updated = `${readme.slice(0, start + BEGIN.length)}\n${routeReference()}\n${readme.slice(end)}`
+/** The README with the text between two markers replaced. */
+function between(text: string, begin: string, end: string, content: string): string {
+  const from = text.indexOf(begin)
+  const to = text.indexOf(end)
+  if (from < 0 || to < from) throw new Error(`README.md lacks the markers ${begin} ... ${end}`)
+  return `${text.slice(0, from + begin.length)}\n${content}\n${text.slice(to)}`
+}
+const updated = between(
+  between(readme, BEGIN, END, routeReference()),
+  ENTITIES_BEGIN,
+  ENTITIES_END,
+  tableDesign(),
+)
 
 const { version } = JSON.parse(await readFile(PACKAGE, 'utf8')) as { version: string }
 const openapi = `${JSON.stringify(openApiDocument(version), null, 2)}\n`

@@ -14,6 +14,8 @@ export interface Config {
   region: string
   /** Set to use DynamoDB Local or another endpoint instead of AWS's. */
   dynamoEndpoint: string | undefined
+  /** With an endpoint: the static credentials to sign with (DynamoDB Local takes any). */
+  localCredentials: { accessKeyId: string; secretAccessKey: string }
   /** Service-token keys: a local key file, or a KMS key (plus retired ones still verifying). */
   jwt: {
     keyFile: string | undefined
@@ -38,7 +40,8 @@ export interface Config {
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** The configuration an environment describes (the process's, or one a caller assembles). */
+export function readConfig(env: NodeJS.ProcessEnv): Config {
   const tableName = env.TABLE_NAME
   if (!tableName) throw new ConfigError('TABLE_NAME', 'is not set')
   if (!TABLE_NAME.test(tableName)) throw new ConfigError('TABLE_NAME', 'is not a valid table name')
@@ -67,13 +70,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'LATCHKEY_STS_ENDPOINT',
       'must be a loopback URL like http://127.0.0.1:4566 (tests and local use only)',
     )
-  return { tableName, region, dynamoEndpoint, jwt, sealing, baseUrl, stsEndpoint }
-}
-
-let cached: Config | undefined
-
-/** The process's configuration, read on first use (module load in practice). */
-export function config(): Config {
-  cached ??= readConfig()
-  return cached
+  const localCredentials = {
+    accessKeyId: env.AWS_ACCESS_KEY_ID || 'local',
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY || 'local',
+  }
+  return { tableName, region, dynamoEndpoint, localCredentials, jwt, sealing, baseUrl, stsEndpoint }
 }

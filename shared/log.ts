@@ -16,9 +16,14 @@ export type Level = 'debug' | 'info' | 'warn' | 'error'
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 const levelOf = (value: string | undefined): Level | undefined =>
   value && value.toLowerCase() in ORDER ? (value.toLowerCase() as Level) : undefined
-const threshold = ORDER[levelOf(process.env.LOG_LEVEL) ?? 'info']
+let threshold = ORDER[levelOf(process.env.LOG_LEVEL) ?? 'info']
 export const service = process.env.POWERTOOLS_SERVICE_NAME || 'latchkey'
 const sampleRate = Math.min(1, Math.max(0, Number(process.env.POWERTOOLS_LOGGER_SAMPLE_RATE) || 0))
+
+/** Changes the level for the rest of this process (a test that reads the debug lines). */
+export function setLogLevel(level: Level): void {
+  threshold = ORDER[level]
+}
 
 /** What every line of one invocation carries. */
 interface InvocationContext {

@@ -1,5 +1,5 @@
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda'
-import { ConfigError, config } from '../../shared/config.js'
+import { ConfigError, readConfig } from '../../shared/config.js'
 import { createEventBridgeClient, eventBridgeSink } from '../../shared/events/eventbridge-sink.js'
 import type { StreamRecord } from '../../shared/events/events.js'
 import { publishRecords } from '../../shared/events/publish.js'
@@ -9,7 +9,8 @@ import { putMetrics } from '../../shared/metrics.js'
 /** Read and checked at cold start: the bus is this function's whole purpose. */
 const busName = process.env.EVENT_BUS_NAME
 if (!busName) throw new ConfigError('EVENT_BUS_NAME', 'is not set')
-const sink = eventBridgeSink(createEventBridgeClient(config().region), busName)
+const { region } = readConfig(process.env)
+const sink = eventBridgeSink(createEventBridgeClient(region), busName)
 
 /** How far behind the stream this batch is: now minus its oldest record's creation. */
 export function iteratorAgeMs(records: StreamRecord[], now = Date.now()): number {

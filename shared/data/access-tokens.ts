@@ -1,41 +1,15 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { deleteKeys } from './batch.js'
-import { db, tableName } from './client.js'
+import { db, table } from './client.js'
+import { AccessToken, AccessTokenName, type RateLimit } from './entities.js'
+import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
 import { type Key, keys, ranges } from './keys.js'
 import { rangePages } from './page.js'
 import { transact } from './transact.js'
 
-export interface AccessTokenRecord {
-  team: string
-  username: string
-  id: number
-  name: string
-  /** SHA-256 of the token's secret; the secret itself is never stored. */
-  secretHash: string
-  dateCreated: string
-  lastUsed: string | null
-  expiresAt: string | null
-  /** Null: everything the user's role allows (a token made without scopes). */
-  scopes: string[] | null
-  /** Free-form JSON the owner attached; stored as its JSON text, so it comes back exactly. */
-  meta: Record<string, unknown> | null
-  rateLimit: RateLimit | null
-}
-
-/** At most `limit` requests per fixed window of `windowSeconds` (aligned to the epoch). */
-export interface RateLimit {
-  limit: number
-  windowSeconds: number
-}
-
-function rateLimitOf(value: unknown): RateLimit | null {
-  if (typeof value !== 'object' || value === null) return null
-  const { limit, windowSeconds } = value as Record<string, unknown>
-  return typeof limit === 'number' && typeof windowSeconds === 'number'
-    ? { limit, windowSeconds }
-    : null
-}
+export type AccessTokenRecord = RecordOf<typeof AccessToken.attributes>
+export type { RateLimit }
 
 export class NameTaken extends Error {
   constructor(readonly tokenName: string) {
@@ -44,63 +18,30 @@ export class NameTaken extends Error {
   }
 }
 
-function fromItem(item: Record<string, unknown>): AccessTokenRecord {
-  return {
-    team: String(item.team),
-    username: String(item.username),
-    id: Number(item.id),
-    name: String(item.name),
-    secretHash: String(item.secretHash),
-    dateCreated: String(item.dateCreated),
-    lastUsed: typeof item.lastUsed === 'string' ? item.lastUsed : null,
-    expiresAt: typeof item.expiresAt === 'string' ? item.expiresAt : null,
-    scopes: Array.isArray(item.scopes) ? item.scopes.map(String) : null,
-    meta: typeof item.meta === 'string' ? JSON.parse(item.meta) : null,
-    rateLimit: rateLimitOf(item.rateLimit),
-  }
-}
-
-const epochSeconds = (iso: string) => Math.ceil(Date.parse(iso) / 1000)
-
 /**
  * Writes the token and its name guard in one transaction: both or neither, and a
  * taken name fails the whole write. Concurrent transactions on the same guard may be
  * cancelled as conflicts; those are retried, and then see the winner's guard.
  */
 export async function putAccessToken(token: AccessTokenRecord): Promise<void> {
-  const ttl = token.expiresAt ? epochSeconds(token.expiresAt) : undefined
   const refused = await transact([
     {
       Put: {
-        TableName: tableName,
-        // lastUsed starts absent, not null: the touch condition compares it as a string.
-        Item: {
-          ...keys.accessToken(token.team, token.username, token.id),
-          kind: 'AccessToken',
-          team: token.team,
-          username: token.username,
-          id: token.id,
-          name: token.name,
-          secretHash: token.secretHash,
-          dateCreated: token.dateCreated,
-          expiresAt: token.expiresAt ?? undefined,
-          scopes: token.scopes ?? undefined,
-          meta: token.meta ? JSON.stringify(token.meta) : undefined,
-          rateLimit: token.rateLimit ?? undefined,
-          ttl,
-        },
+        TableName: table(),
+        Item: AccessToken.item({ ...token, lastUsed: null }),
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     },
     {
       Put: {
-        TableName: tableName,
-        Item: {
-          ...keys.accessTokenName(token.team, token.username, token.name),
-          kind: 'AccessTokenName',
+        TableName: table(),
+        Item: AccessTokenName.item({
+          team: token.team,
+          username: token.username,
+          name: token.name,
           tokenId: token.id,
-          ttl,
-        },
+          expiresAt: token.expiresAt,
+        }),
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     },
@@ -114,14 +55,14 @@ export async function getAccessToken(
   username: string,
   id: number,
 ): Promise<AccessTokenRecord | undefined> {
-  const { Item } = await db.send(
+  const { Item } = await db().send(
     new GetCommand({
-      TableName: tableName,
+      TableName: table(),
       Key: keys.accessToken(team, username, id),
       ConsistentRead: true,
     }),
   )
-  return Item ? fromItem(Item) : undefined
+  return Item ? AccessToken.decode(Item) : undefined
 }
 
 /** All of a user's tokens in id order: one strongly consistent Query per 1 MB page. */
@@ -131,7 +72,7 @@ export async function listAccessTokens(
 ): Promise<AccessTokenRecord[]> {
   const tokens: AccessTokenRecord[] = []
   for await (const page of rangePages(ranges.accessTokens(team, username))) {
-    for (const item of page.Items ?? []) tokens.push(fromItem(item))
+    for (const item of page.Items ?? []) tokens.push(AccessToken.decode(item))
   }
   return tokens
 }
@@ -148,12 +89,12 @@ export async function deleteAccessToken(
   const refused = await transact([
     {
       Delete: {
-        TableName: tableName,
+        TableName: table(),
         Key: keys.accessToken(team, username, id),
         ConditionExpression: 'attribute_exists(PK)',
       },
     },
-    { Delete: { TableName: tableName, Key: keys.accessTokenName(team, username, token.name) } },
+    { Delete: { TableName: table(), Key: keys.accessTokenName(team, username, token.name) } },
   ])
   return !refused
 }
@@ -186,9 +127,9 @@ export async function touchAccessToken(
   minIntervalMs: number,
 ): Promise<void> {
   try {
-    await db.send(
+    await db().send(
       new UpdateCommand({
-        TableName: tableName,
+        TableName: table(),
         Key: keys.accessToken(team, username, id),
         UpdateExpression: 'SET lastUsed = :now',
         ConditionExpression:

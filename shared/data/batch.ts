@@ -1,7 +1,7 @@
 import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb'
 import { serviceOffline } from '../errors.js'
 import { log } from '../log.js'
-import { db, tableName } from './client.js'
+import { db, table } from './client.js'
 import type { Key } from './keys.js'
 
 const BATCH_SIZE = 25 // BatchWriteItem's limit
@@ -17,10 +17,10 @@ export type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[s
 async function writeBatch(batch: WriteRequest[]): Promise<void> {
   let requests = batch
   for (let attempt = 1; ; attempt++) {
-    const { UnprocessedItems } = await db.send(
-      new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
+    const { UnprocessedItems } = await db().send(
+      new BatchWriteCommand({ RequestItems: { [table()]: requests } }),
     )
-    requests = UnprocessedItems?.[tableName] ?? []
+    requests = UnprocessedItems?.[table()] ?? []
     if (requests.length === 0) return
     if (attempt === MAX_ATTEMPTS) {
       // The table kept refusing part of the batch: an outage, said as one.

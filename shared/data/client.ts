@@ -1,26 +1,32 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { config } from '../config.js'
+import type { Config } from '../config.js'
+import { context } from '../context.js'
 
-const { region, dynamoEndpoint } = config()
+/** The table and the clients that reach it: one per process, reused while warm. */
+export interface Store {
+  dynamo: DynamoDBClient
+  db: DynamoDBDocumentClient
+  tableName: string
+}
 
-/**
- * One client per process, created at cold start and reused while warm. Against a
- * local endpoint (DynamoDB Local) any static credentials do, so none are required.
- */
-export const dynamo = new DynamoDBClient({
-  region,
-  ...(dynamoEndpoint && {
-    endpoint: dynamoEndpoint,
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID || 'local',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY || 'local',
-    },
-  }),
-})
+/** Against a local endpoint (DynamoDB Local) any static credentials do, so none are required. */
+export function createStore(config: Config): Store {
+  const { region, dynamoEndpoint, tableName } = config
+  const dynamo = new DynamoDBClient({
+    region,
+    ...(dynamoEndpoint && {
+      endpoint: dynamoEndpoint,
+      credentials: config.localCredentials,
+    }),
+  })
+  const db = DynamoDBDocumentClient.from(dynamo, {
+    marshallOptions: { removeUndefinedValues: true },
+  })
+  return { dynamo, db, tableName }
+}
 
-export const db = DynamoDBDocumentClient.from(dynamo, {
-  marshallOptions: { removeUndefinedValues: true },
-})
-
-export const tableName = config().tableName
+/** The document client of the process's store. */
+export const db = () => context().store.db
+/** The process's table name. */
+export const table = () => context().store.tableName

@@ -1,37 +1,14 @@
-import { tableName } from './client.js'
+import { table } from './client.js'
 import { projectOpen } from './enrollment-tokens.js'
+import { CloudAccount } from './entities.js'
+import type { RecordOf } from './entity.js'
 import { keys, ranges } from './keys.js'
 import { readRange } from './page.js'
 import { putTombstone } from './tombstones.js'
 import { type TransactItem, transact } from './transact.js'
 
 /** A cloud account whose machines may enroll into a project by proving their identity. */
-export interface CloudAccountRecord {
-  team: string
-  project: string
-  id: string
-  provider: 'aws'
-  accountId: string
-  /** Role ARNs or name prefixes (`...:role/web-*`); empty: any principal of the account. */
-  roleArns: string[]
-  description: string | null
-  createdAt: string
-  createdBy: string
-}
-
-function fromItem(item: Record<string, unknown>): CloudAccountRecord {
-  return {
-    team: String(item.team),
-    project: String(item.project),
-    id: String(item.id),
-    provider: 'aws',
-    accountId: String(item.accountId),
-    roleArns: Array.isArray(item.roleArns) ? item.roleArns.map(String) : [],
-    description: typeof item.description === 'string' ? item.description : null,
-    createdAt: String(item.createdAt),
-    createdBy: String(item.createdBy),
-  }
-}
+export type CloudAccountRecord = RecordOf<typeof CloudAccount.attributes>
 
 /** Registers a cloud account in an open project; false when the project is missing or closing. */
 export async function putCloudAccount(account: CloudAccountRecord): Promise<boolean> {
@@ -39,13 +16,8 @@ export async function putCloudAccount(account: CloudAccountRecord): Promise<bool
     projectOpen(account.team, account.project),
     {
       Put: {
-        TableName: tableName,
-        Item: {
-          ...keys.cloudAccount(account.team, account.project, account.id),
-          kind: 'CloudAccount',
-          ...account,
-          description: account.description ?? undefined,
-        },
+        TableName: table(),
+        Item: CloudAccount.item(account),
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     },
@@ -61,7 +33,7 @@ export async function listCloudAccounts(
   after?: string,
 ) {
   const { items, last } = await readRange(ranges.cloudAccounts(team, project), count, after)
-  return { items: items.map(fromItem), last }
+  return { items: items.map(CloudAccount.decode), last }
 }
 
 /** Every cloud account of a project: one Query in practice (a project has a handful). */
@@ -87,7 +59,7 @@ export async function deleteCloudAccount(
   const key = keys.cloudAccount(team, project, id)
   const refused = await transact([
     {
-      Delete: { TableName: tableName, Key: key, ConditionExpression: 'attribute_exists(PK)' },
+      Delete: { TableName: table(), Key: key, ConditionExpression: 'attribute_exists(PK)' },
     },
     putTombstone(key, { entity: 'CloudAccount', team, project, id, deletedBy, deletedAt }),
   ])
@@ -97,7 +69,7 @@ export async function deleteCloudAccount(
 /** In an enrollment's transaction: the account that admitted the server is still registered. */
 export const cloudAccountStillThere = (account: CloudAccountRecord): TransactItem => ({
   ConditionCheck: {
-    TableName: tableName,
+    TableName: table(),
     Key: keys.cloudAccount(account.team, account.project, account.id),
     ConditionExpression: 'attribute_exists(PK)',
   },

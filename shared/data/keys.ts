@@ -1,26 +1,8 @@
 /**
- * Every key pattern of the single table, declared once. Entities live under
- * team (and, later, project) partitions; a user's personal tokens share one
- * partition so that listing and deleting them is one Query per page.
- *
- * | entity                | PK                      | SK                    |
- * |-----------------------|-------------------------|-----------------------|
- * | team                  | TEAM#<team>             | TEAM                  |
- * | user                  | TEAM#<team>             | USER#<username>       |
- * | project               | TEAM#<team>             | PROJECT#<project>     |
- * | sign-in attempts      | TEAM#<team>             | SIGNIN#<username>     |
- * | personal token        | TEAM#<team>#USER#<user> | PAT#<id, 16 digits>   |
- * | token name guard      | TEAM#<team>#USER#<user> | PATNAME#<name>        |
- * | token rate window     | TEAM#<team>#USER#<user> | RATE#<id>#<window>    |
- * | enrollment token      | TEAM#<team>#PROJECT#<p> | SET#<uuid v7>         |
- * | server                | TEAM#<team>#PROJECT#<p> | SERVER#<uuid v7>      |
- * | cloud account         | TEAM#<team>#PROJECT#<p> | CLOUDACCOUNT#<uuid v7>|
- * | used AWS signature    | AWSSIG#<sha256>         | AWSSIG                |
- * | tombstone (deletion)  | the deleted item's PK   | TOMBSTONE#<its SK>    |
- * | service-token keys    | SERVICE                 | JWKS                  |
- *
- * A tombstone records who deleted an item (for the change stream's event, which a
- * REMOVE record cannot carry) and, for servers, that their token is revoked.
+ * Every key pattern of the single table, declared once. Entities live under team
+ * (and project) partitions; a user's personal tokens share one partition so that
+ * listing and deleting them is one Query per page. Each entity's declaration
+ * (entities.ts) names its key here; the README's table design is generated from those.
  * Names never contain `#` (see names.ts), so no value can forge another key.
  */
 export interface Key {
@@ -126,18 +108,3 @@ export const projectChildren = (team: string, project: string) => ({
   PK: projectPk(team, project),
   before: 'TOMBSTONE#',
 })
-
-/** The `kind` attribute names the entity an item holds, for the change stream. */
-export type EntityKind =
-  | 'Team'
-  | 'User'
-  | 'Project'
-  | 'SignInAttempts'
-  | 'AccessToken'
-  | 'AccessTokenName'
-  | 'EnrollmentToken'
-  | 'Server'
-  | 'CloudAccount'
-  | 'UsedAwsSignature'
-  | 'Tombstone'
-  | 'RateWindow'

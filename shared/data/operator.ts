@@ -1,7 +1,8 @@
 import { DeleteCommand, paginateScan } from '@aws-sdk/lib-dynamodb'
 import { deleteAllAccessTokens } from './access-tokens.js'
 import { deleteKeys } from './batch.js'
-import { db, tableName } from './client.js'
+import { db, table } from './client.js'
+import { Team, User } from './entities.js'
 import { isConditionFailed } from './errors.js'
 import { type Key, keys, ranges } from './keys.js'
 import { rangePages } from './page.js'
@@ -21,18 +22,16 @@ export interface TeamSummary {
 export async function listTeams(): Promise<TeamSummary[]> {
   const teams: TeamSummary[] = []
   const pages = paginateScan(
-    { client: db },
+    { client: db() },
     {
-      TableName: tableName,
+      TableName: table(),
       FilterExpression: '#kind = :team',
       ProjectionExpression: '#name, createdAt',
       ExpressionAttributeNames: { '#kind': 'kind', '#name': 'name' },
-      ExpressionAttributeValues: { ':team': 'Team' },
+      ExpressionAttributeValues: { ':team': Team.kind },
     },
   )
-  for await (const page of pages)
-    for (const item of page.Items ?? [])
-      teams.push({ name: String(item.name), createdAt: String(item.createdAt) })
+  for await (const page of pages) for (const item of page.Items ?? []) teams.push(Team.decode(item))
   return teams.sort((a, b) => a.name.localeCompare(b.name))
 }
 
@@ -48,23 +47,19 @@ export interface UserSummary {
 export async function listUsers(team: string): Promise<UserSummary[]> {
   const users: UserSummary[] = []
   for await (const page of rangePages(ranges.users(team))) {
-    for (const item of page.Items ?? [])
-      users.push({
-        username: String(item.username),
-        role: item.role === 'admin' ? 'admin' : 'member',
-        hasPassword: typeof item.passwordHash === 'string',
-        mfaEnabled: item.mfaEnabled === true,
-        createdAt: String(item.createdAt),
-      })
+    for (const item of page.Items ?? []) {
+      const { username, role, passwordHash, mfaEnabled, createdAt } = User.decode(item)
+      users.push({ username, role, hasPassword: passwordHash !== null, mfaEnabled, createdAt })
+    }
   }
   return users
 }
 
 const deleteIfExists = async (key: Key) => {
   try {
-    await db.send(
+    await db().send(
       new DeleteCommand({
-        TableName: tableName,
+        TableName: table(),
         Key: key,
         ConditionExpression: 'attribute_exists(PK)',
       }),

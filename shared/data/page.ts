@@ -1,5 +1,5 @@
 import { paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb'
-import { db, tableName } from './client.js'
+import { db, table } from './client.js'
 import type { Range } from './keys.js'
 
 export interface PageRead {
@@ -54,9 +54,9 @@ export async function readRange(
   do {
     const wanted = count + 1 - items.length
     const limit = filter ? Math.min(FILTER_BUDGET - evaluated, Math.max(wanted, chunk)) : wanted
-    const page = await db.send(
+    const page = await db().send(
       new QueryCommand({
-        TableName: tableName,
+        TableName: table(),
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
         ExpressionAttributeValues: {
           ':pk': range.PK,
@@ -89,9 +89,9 @@ export async function readRange(
 /** Every page of a range, strongly consistent, optionally projected: for whole-range work. */
 export const rangePages = (range: Range, projection?: string) =>
   paginateQuery(
-    { client: db },
+    { client: db() },
     {
-      TableName: tableName,
+      TableName: table(),
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: { ':pk': range.PK, ':prefix': range.prefix },
       ProjectionExpression: projection,

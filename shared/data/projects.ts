@@ -1,74 +1,37 @@
 import { GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { uuidV7 } from '../tokens/uuid.js'
 import { type WriteRequest, writeAll } from './batch.js'
-import { db, tableName } from './client.js'
+import { db, table } from './client.js'
+import { PROJECT_CHILDREN, Project } from './entities.js'
+import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
 import { type Key, keys, projectChildren, ranges } from './keys.js'
 import { type RangeOptions, readRange } from './page.js'
-import {
-  PROJECT_SETTING_NAMES,
-  type ProjectSettingName,
-  SETTING_TYPES,
-  type StoredSettings,
-} from './project-settings.js'
+import type { ProjectSettingName, StoredSettings } from './project-settings.js'
 import { type DeletedEntity, putTombstone, tombstoneItem } from './tombstones.js'
 import { transact } from './transact.js'
 
-export interface ProjectRecord {
-  team: string
-  name: string
-  /** Absent on projects created before projects had ids (the domain derives theirs). */
-  id?: string
-  createdAt: string
-  /** Who created it, for the change stream's events. */
-  createdBy: string
-  settings: StoredSettings
-  /** Counts updates, for optimistic concurrency; absent until the first. */
-  version?: number
-  /** Set when a delete has begun (the project is closed to new tokens and servers). */
-  deleting?: string
-}
+export type ProjectRecord = RecordOf<typeof Project.attributes>
 
-export type NewProject = Omit<ProjectRecord, 'id' | 'settings' | 'version' | 'deleting'> & {
-  /** A new id (UUID v7) when not given. */
-  id?: string
-  settings?: StoredSettings
-}
-
-const fromItem = (item: Record<string, unknown>): ProjectRecord => {
-  const settings: StoredSettings = {}
-  for (const name of PROJECT_SETTING_NAMES) {
-    const value = item[name]
-    const isSetting =
-      typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string'
-    if (isSetting && typeof value === SETTING_TYPES[name]) settings[name] = value
-  }
-  return {
-    team: String(item.team),
-    name: String(item.name),
-    ...(typeof item.id === 'string' && { id: item.id }),
-    createdAt: String(item.createdAt),
-    createdBy: String(item.createdBy),
-    settings,
-    ...(typeof item.version === 'number' && { version: item.version }),
-    ...(typeof item.deleting === 'string' && { deleting: item.deleting }),
-  }
-}
+/** A new project: what the caller knows; the rest starts empty. */
+export type NewProject = Pick<ProjectRecord, 'team' | 'name' | 'createdAt' | 'createdBy'> &
+  Partial<Pick<ProjectRecord, 'id' | 'settings'>>
 
 /** Creates a project; false when one of that name exists already. */
 export async function putProject(project: NewProject): Promise<boolean> {
-  const { settings, ...fields } = project
   try {
-    await db.send(
+    await db().send(
       new PutCommand({
-        TableName: tableName,
-        Item: {
-          ...keys.project(project.team, project.name),
-          kind: 'Project',
-          ...fields,
+        TableName: table(),
+        Item: Project.item({
+          settings: {},
+          ...project,
           id: project.id ?? uuidV7(),
-          ...settings,
-        },
+          version: null,
+          deleting: null,
+          updatedAt: null,
+          updatedBy: null,
+        }),
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     )
@@ -80,10 +43,10 @@ export async function putProject(project: NewProject): Promise<boolean> {
 }
 
 export async function getProject(team: string, name: string): Promise<ProjectRecord | undefined> {
-  const { Item } = await db.send(
-    new GetCommand({ TableName: tableName, Key: keys.project(team, name), ConsistentRead: true }),
+  const { Item } = await db().send(
+    new GetCommand({ TableName: table(), Key: keys.project(team, name), ConsistentRead: true }),
   )
-  return Item ? fromItem(Item) : undefined
+  return Item ? Project.decode(Item) : undefined
 }
 
 export interface SettingsUpdate {
@@ -133,9 +96,9 @@ export async function updateProjectSettings(
   const current = update.version === undefined ? 'attribute_not_exists(#version)' : '#version = :v'
   if (update.version !== undefined) values[':v'] = update.version
   try {
-    await db.send(
+    await db().send(
       new UpdateCommand({
-        TableName: tableName,
+        TableName: table(),
         Key: keys.project(team, name),
         UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
         ConditionExpression: `attribute_exists(PK) AND attribute_not_exists(#deleting) AND ${current}`,
@@ -169,7 +132,7 @@ export async function listProjects(
       values: { ':contains': options.contains },
     }
   const { items, last } = await readRange(ranges.projects(team), count, after, read)
-  return { items: items.map(fromItem), last }
+  return { items: items.map(Project.decode), last }
 }
 
 /**
@@ -178,9 +141,9 @@ export async function listProjects(
  */
 export async function closeProject(team: string, name: string, at: string): Promise<boolean> {
   try {
-    await db.send(
+    await db().send(
       new UpdateCommand({
-        TableName: tableName,
+        TableName: table(),
         Key: keys.project(team, name),
         UpdateExpression: 'SET deleting = if_not_exists(deleting, :at)',
         ConditionExpression: 'attribute_exists(PK)',
@@ -195,11 +158,8 @@ export async function closeProject(team: string, name: string, at: string): Prom
 }
 
 /** What a project owns, by the `kind` its items carry: deleted with it. */
-const CHILD_KINDS: Record<string, DeletedEntity | undefined> = {
-  EnrollmentToken: 'EnrollmentToken',
-  Server: 'Server',
-  CloudAccount: 'CloudAccount',
-}
+const childKind = (kind: unknown): DeletedEntity | undefined =>
+  PROJECT_CHILDREN.find((child) => child === kind)
 
 /**
  * Deletes a closed project's enrollment tokens, servers and cloud accounts, a page
@@ -216,9 +176,9 @@ export async function deleteProjectChildren(
   let deleted = 0
   const children = projectChildren(team, project)
   const pages = paginateQuery(
-    { client: db },
+    { client: db() },
     {
-      TableName: tableName,
+      TableName: table(),
       KeyConditionExpression: 'PK = :pk AND SK < :before',
       ExpressionAttributeValues: { ':pk': children.PK, ':before': children.before },
       ProjectionExpression: 'PK, SK, id, secretHash, #kind',
@@ -228,7 +188,7 @@ export async function deleteProjectChildren(
   )
   for await (const page of pages) {
     const requests: WriteRequest[] = (page.Items ?? []).flatMap((item) => {
-      const entity = CHILD_KINDS[String(item.kind)]
+      const entity = childKind(item.kind)
       if (!entity) return []
       const key: Key = { PK: String(item.PK), SK: String(item.SK) }
       const secretHash = entity === 'Server' ? String(item.secretHash) : undefined
@@ -262,7 +222,7 @@ export async function deleteProjectRecord(
   const key = keys.project(team, name)
   const refused = await transact([
     {
-      Delete: { TableName: tableName, Key: key, ConditionExpression: 'attribute_exists(PK)' },
+      Delete: { TableName: table(), Key: key, ConditionExpression: 'attribute_exists(PK)' },
     },
     putTombstone(key, { entity: 'Project', team, project: name, deletedBy, deletedAt }),
   ])

@@ -1,8 +1,8 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import type { RateLimit } from './access-tokens.js'
-import { db, tableName } from './client.js'
+import { db, table } from './client.js'
+import { RateWindow } from './entities.js'
 import { isConditionFailed } from './errors.js'
-import { keys } from './keys.js'
 
 /** Where a request stands in its token's window (API.md, Rate limits; ASA's header names). */
 export interface RateVerdict {
@@ -30,17 +30,31 @@ export async function takeRequest(
   const seconds = Math.floor(now.getTime() / 1000)
   const window = Math.floor(seconds / rule.windowSeconds)
   const reset = (window + 1) * rule.windowSeconds
+  // Every declared attribute (kind and TTL included) is set; the count is added.
+  const {
+    PK,
+    SK,
+    used: _,
+    ...fields
+  } = RateWindow.item({
+    team: token.team,
+    username: token.username,
+    tokenId: token.id,
+    window,
+    windowSeconds: rule.windowSeconds,
+    used: 0,
+  })
+  const set = Object.entries(fields)
   try {
-    const { Attributes } = await db.send(
+    const { Attributes } = await db().send(
       new UpdateCommand({
-        TableName: tableName,
-        Key: keys.rateWindow(token.team, token.username, token.id, window),
-        UpdateExpression: 'SET #kind = :kind, #ttl = :ttl ADD used :one',
+        TableName: table(),
+        Key: { PK, SK },
+        UpdateExpression: `SET ${set.map((_, i) => `#a${i} = :a${i}`).join(', ')} ADD used :one`,
         ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
-        ExpressionAttributeNames: { '#kind': 'kind', '#ttl': 'ttl' },
+        ExpressionAttributeNames: Object.fromEntries(set.map(([name], i) => [`#a${i}`, name])),
         ExpressionAttributeValues: {
-          ':kind': 'RateWindow',
-          ':ttl': reset + 60,
+          ...Object.fromEntries(set.map(([, value], i) => [`:a${i}`, value])),
           ':one': 1,
           ':limit': rule.limit,
         },

@@ -1,59 +1,16 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
-import { db, tableName } from './client.js'
+import { db, table } from './client.js'
 import { type CloudAccountRecord, cloudAccountStillThere } from './cloud-accounts.js'
 import { projectOpen } from './enrollment-tokens.js'
+import { Server, UsedAwsSignature } from './entities.js'
+import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
 import { keys, ranges } from './keys.js'
 import { readRange } from './page.js'
 import { putTombstone } from './tombstones.js'
 import { transact } from './transact.js'
 
-export interface ServerRecord {
-  team: string
-  project: string
-  id: string
-  hostname: string
-  os: string | null
-  canonicalName: string | null
-  instanceDetails: Record<string, unknown> | null
-  /** The token it enrolled with; null when it proved a cloud identity instead. */
-  enrollmentTokenId: string | null
-  /** Secretless enrollment: the provider, account and instance that proved who it is. */
-  cloudProvider: 'aws' | null
-  cloudAccount: string | null
-  instanceId: string | null
-  /** The proven identity (an assumed-role ARN), for the enrollment event. */
-  cloudArn: string | null
-  registeredAt: string
-  lastSeen: string | null
-  /** SHA-256 of the server token's secret. */
-  secretHash: string
-}
-
-const str = (value: unknown) => (typeof value === 'string' ? value : null)
-
-function fromItem(item: Record<string, unknown>): ServerRecord {
-  return {
-    team: String(item.team),
-    project: String(item.project),
-    id: String(item.id),
-    hostname: String(item.hostname),
-    os: str(item.os),
-    canonicalName: str(item.canonicalName),
-    instanceDetails:
-      item.instanceDetails && typeof item.instanceDetails === 'object'
-        ? (item.instanceDetails as Record<string, unknown>)
-        : null,
-    enrollmentTokenId: str(item.enrollmentTokenId),
-    cloudProvider: item.cloudProvider === 'aws' ? 'aws' : null,
-    cloudAccount: str(item.cloudAccount),
-    instanceId: str(item.instanceId),
-    cloudArn: str(item.cloudArn),
-    registeredAt: String(item.registeredAt),
-    lastSeen: str(item.lastSeen),
-    secretHash: String(item.secretHash),
-  }
-}
+export type ServerRecord = RecordOf<typeof Server.attributes>
 
 /**
  * Enrolls a server with one transaction: the enrollment token's use is counted
@@ -73,7 +30,7 @@ export async function enrollServer(
   const refused = await transact([
     {
       Update: {
-        TableName: tableName,
+        TableName: table(),
         Key: keys.enrollmentToken(team, project, token.tokenId),
         UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :now',
         ConditionExpression:
@@ -90,12 +47,8 @@ export async function enrollServer(
 /** The new server's item: nulls left out, so the item holds only what it has. */
 const putNewServer = (server: ServerRecord) => ({
   Put: {
-    TableName: tableName,
-    Item: {
-      ...keys.server(server.team, server.project, server.id),
-      kind: 'Server',
-      ...Object.fromEntries(Object.entries(server).filter(([, value]) => value !== null)),
-    },
+    TableName: table(),
+    Item: Server.item(server),
     ConditionExpression: 'attribute_not_exists(PK)',
   },
 })
@@ -123,16 +76,15 @@ export async function enrollServerByAwsIdentity(
     putNewServer(server),
     {
       Put: {
-        TableName: tableName,
-        Item: {
-          ...keys.usedAwsSignature(proof.signatureHash),
-          kind: 'UsedAwsSignature',
+        TableName: table(),
+        Item: UsedAwsSignature.item({
+          signatureHash: proof.signatureHash,
           team,
           project,
           serverId: server.id,
           usedAt: now.toISOString(),
-          ttl: Math.ceil(proof.expiresAt.getTime() / 1000),
-        },
+          expiresAt: proof.expiresAt.toISOString(),
+        }),
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     },
@@ -145,21 +97,21 @@ export async function enrollServerByAwsIdentity(
 }
 
 export async function getServer(team: string, project: string, id: string) {
-  const { Item } = await db.send(
+  const { Item } = await db().send(
     new GetCommand({
-      TableName: tableName,
+      TableName: table(),
       Key: keys.server(team, project, id),
       ConsistentRead: true,
     }),
   )
-  return Item ? fromItem(Item) : undefined
+  return Item ? Server.decode(Item) : undefined
 }
 
 /** The revocation record of a deleted server's token, if it was deleted recently. */
 export async function getRevokedServerHash(team: string, project: string, id: string) {
-  const { Item } = await db.send(
+  const { Item } = await db().send(
     new GetCommand({
-      TableName: tableName,
+      TableName: table(),
       Key: keys.tombstone(keys.server(team, project, id)),
       ConsistentRead: true,
     }),
@@ -169,7 +121,7 @@ export async function getRevokedServerHash(team: string, project: string, id: st
 
 export async function listServers(team: string, project: string, count: number, after?: string) {
   const { items, last } = await readRange(ranges.servers(team, project), count, after)
-  return { items: items.map(fromItem), last }
+  return { items: items.map(Server.decode), last }
 }
 
 /** Records the agent's heartbeat if `secretHash` is the server's, in one conditional write. */
@@ -181,9 +133,9 @@ export async function touchServer(
   now: string,
 ): Promise<'touched' | 'wrong secret' | 'no such server'> {
   try {
-    await db.send(
+    await db().send(
       new UpdateCommand({
-        TableName: tableName,
+        TableName: table(),
         Key: keys.server(team, project, id),
         UpdateExpression: 'SET lastSeen = :now',
         ConditionExpression: 'secretHash = :hash',
@@ -213,7 +165,7 @@ export async function deleteServer(
   const key = keys.server(team, project, id)
   const refused = await transact([
     {
-      Delete: { TableName: tableName, Key: key, ConditionExpression: 'attribute_exists(PK)' },
+      Delete: { TableName: table(), Key: key, ConditionExpression: 'attribute_exists(PK)' },
     },
     putTombstone(key, {
       entity: 'Server',

@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
-import { db, tableName } from './client.js'
+import { db, table } from './client.js'
+import { SignInAttempts } from './entities.js'
 import { isConditionFailed } from './errors.js'
 import { keys } from './keys.js'
 
@@ -35,9 +36,9 @@ export async function takeAttempt(
   const cutoff = now - limit.windowMs
   for (let attempt = 0; ; attempt++) {
     try {
-      await db.send(
+      await db().send(
         new UpdateCommand({
-          TableName: tableName,
+          TableName: table(),
           Key,
           UpdateExpression: 'ADD attempts :one',
           ConditionExpression: 'windowStart > :cutoff AND attempts < :max',
@@ -52,16 +53,16 @@ export async function takeAttempt(
       if (windowStart !== undefined && windowStart > cutoff) return windowStart + limit.windowMs
     }
     try {
-      await db.send(
+      await db().send(
         new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...Key,
-            kind: 'SignInAttempts',
+          TableName: table(),
+          Item: SignInAttempts.item({
+            team,
+            username,
             attempts: 1,
             windowStart: now,
-            ttl: Math.ceil((now + limit.windowMs) / 1000),
-          },
+            windowEnd: now + limit.windowMs,
+          }),
           ConditionExpression: 'attribute_not_exists(PK) OR windowStart <= :cutoff',
           ExpressionAttributeValues: { ':cutoff': cutoff },
         }),
@@ -76,7 +77,7 @@ export async function takeAttempt(
 
 /** A successful sign-in gives the username its whole allowance back. */
 export async function clearAttempts(team: string, username: string): Promise<void> {
-  await db.send(
-    new DeleteCommand({ TableName: tableName, Key: keys.signInAttempts(team, username) }),
+  await db().send(
+    new DeleteCommand({ TableName: table(), Key: keys.signInAttempts(team, username) }),
   )
 }

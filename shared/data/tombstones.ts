@@ -1,36 +1,32 @@
-import { tableName } from './client.js'
-import { type Key, keys } from './keys.js'
+import { table } from './client.js'
+import { type DeletedEntity, Tombstone } from './entities.js'
+import type { RecordOf } from './entity.js'
+import type { Key } from './keys.js'
 import type { TransactItem } from './transact.js'
 
-export type DeletedEntity = 'Project' | 'EnrollmentToken' | 'Server' | 'CloudAccount'
+export type { DeletedEntity }
 
-export interface Deletion {
-  entity: DeletedEntity
-  team: string
+/** Who deleted what, and when (the deleted item's key is given beside it). */
+export type Deletion = Omit<
+  RecordOf<typeof Tombstone.attributes>,
+  'of' | 'project' | 'id' | 'secretHash'
+> & {
   project?: string
   id?: string
-  deletedBy: string
-  deletedAt: string
   /** For servers: the token's hash, so a revoked token is told apart from a forged one. */
   secretHash?: string
 }
 
-const DAY_SECONDS = 86_400
-/** Long enough for a stopped agent to come back and be told it was revoked. */
-const KEEP_DAYS: Record<DeletedEntity, number> = {
-  Project: 7,
-  EnrollmentToken: 7,
-  Server: 90,
-  CloudAccount: 7,
-}
-
-export function tombstoneItem(of: Key, deletion: Deletion) {
-  const ttl =
-    Math.ceil(Date.parse(deletion.deletedAt) / 1000) + KEEP_DAYS[deletion.entity] * DAY_SECONDS
-  return { ...keys.tombstone(of), kind: 'Tombstone', ...deletion, ttl }
-}
+export const tombstoneItem = (of: Key, deletion: Deletion) =>
+  Tombstone.item({
+    of,
+    ...deletion,
+    project: deletion.project ?? null,
+    id: deletion.id ?? null,
+    secretHash: deletion.secretHash ?? null,
+  })
 
 /** The transaction item that records a deletion beside the delete itself. */
 export const putTombstone = (of: Key, deletion: Deletion): TransactItem => ({
-  Put: { TableName: tableName, Item: tombstoneItem(of, deletion) },
+  Put: { TableName: table(), Item: tombstoneItem(of, deletion) },
 })

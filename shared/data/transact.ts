@@ -17,7 +17,7 @@ export async function transact(items: TransactItem[]): Promise<CancellationReaso
   const command = new TransactWriteCommand({ TransactItems: items })
   for (let attempt = 1; ; attempt++) {
     try {
-      await db.send(command)
+      await db().send(command)
       return undefined
     } catch (error) {
       const reasons = cancellationReasons(error)

@@ -1,20 +1,14 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
-import { db, tableName } from './client.js'
+import { db, table } from './client.js'
+import { Team, User } from './entities.js'
+import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
 import { keys } from './keys.js'
 import { type TransactItem, transact } from './transact.js'
 
-export type Role = 'admin' | 'member'
-
-export interface UserRecord {
-  team: string
-  username: string
-  role: Role
-  /** `scrypt$N$r$p$salt$hash`, absent for users who only use tokens. */
-  passwordHash?: string
-  mfaEnabled: boolean
-  createdAt: string
-}
+/** A user as the domain sees it (the token id counter stays in the data layer). */
+export type UserRecord = Omit<RecordOf<typeof User.attributes>, 'tokenSeq'>
+export type Role = UserRecord['role']
 
 export class AlreadyExists extends Error {
   constructor(readonly entity: 'Team' | 'User') {
@@ -30,20 +24,7 @@ export class NoSuchTeam extends Error {
   }
 }
 
-function userItem(user: UserRecord) {
-  const { team, username, role, passwordHash, mfaEnabled, createdAt } = user
-  return {
-    ...keys.user(team, username),
-    kind: 'User',
-    team,
-    username,
-    role,
-    passwordHash,
-    mfaEnabled,
-    createdAt,
-    tokenSeq: 0,
-  }
-}
+const userItem = (user: UserRecord) => User.item({ ...user, tokenSeq: 0 })
 
 /**
  * Puts a new user together with one other action (the team's creation, or a check
@@ -52,7 +33,7 @@ function userItem(user: UserRecord) {
 async function putUserWith(user: UserRecord, first: TransactItem, firstFailed: () => Error) {
   const put: TransactItem = {
     Put: {
-      TableName: tableName,
+      TableName: table(),
       Item: userItem(user),
       ConditionExpression: 'attribute_not_exists(PK)',
     },
@@ -62,19 +43,14 @@ async function putUserWith(user: UserRecord, first: TransactItem, firstFailed: (
   if (refused) throw new AlreadyExists('User')
 }
 
-const teamItem = (team: string, createdAt: string) => ({
-  ...keys.team(team),
-  kind: 'Team',
-  name: team,
-  createdAt,
-})
+const teamItem = (name: string, createdAt: string) => Team.item({ name, createdAt })
 
 /** Creates a team with no users yet (the admin CLI adds them). */
 export async function putTeam(team: string, createdAt: string): Promise<void> {
   try {
-    await db.send(
+    await db().send(
       new PutCommand({
-        TableName: tableName,
+        TableName: table(),
         Item: teamItem(team, createdAt),
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
@@ -90,7 +66,7 @@ export function putTeamWithUser(user: UserRecord): Promise<void> {
   const team = teamItem(user.team, user.createdAt)
   return putUserWith(
     user,
-    { Put: { TableName: tableName, Item: team, ConditionExpression: 'attribute_not_exists(PK)' } },
+    { Put: { TableName: table(), Item: team, ConditionExpression: 'attribute_not_exists(PK)' } },
     () => new AlreadyExists('Team'),
   )
 }
@@ -101,7 +77,7 @@ export function putUser(user: UserRecord): Promise<void> {
     user,
     {
       ConditionCheck: {
-        TableName: tableName,
+        TableName: table(),
         Key: keys.team(user.team),
         ConditionExpression: 'attribute_exists(PK)',
       },
@@ -111,19 +87,19 @@ export function putUser(user: UserRecord): Promise<void> {
 }
 
 export async function teamExists(team: string): Promise<boolean> {
-  const { Item } = await db.send(
-    new GetCommand({ TableName: tableName, Key: keys.team(team), ConsistentRead: true }),
+  const { Item } = await db().send(
+    new GetCommand({ TableName: table(), Key: keys.team(team), ConsistentRead: true }),
   )
   return Item !== undefined
 }
 
 export async function getUser(team: string, username: string): Promise<UserRecord | undefined> {
-  const { Item } = await db.send(
-    new GetCommand({ TableName: tableName, Key: keys.user(team, username), ConsistentRead: true }),
+  const { Item } = await db().send(
+    new GetCommand({ TableName: table(), Key: keys.user(team, username), ConsistentRead: true }),
   )
   if (!Item) return undefined
-  const { team: t, username: u, role, passwordHash, mfaEnabled, createdAt } = Item
-  return { team: t, username: u, role, passwordHash, mfaEnabled, createdAt }
+  const { tokenSeq: _, ...user } = User.decode(Item)
+  return user
 }
 
 /**
@@ -132,9 +108,9 @@ export async function getUser(team: string, username: string): Promise<UserRecor
  */
 export async function nextTokenId(team: string, username: string): Promise<number | undefined> {
   try {
-    const { Attributes } = await db.send(
+    const { Attributes } = await db().send(
       new UpdateCommand({
-        TableName: tableName,
+        TableName: table(),
         Key: keys.user(team, username),
         UpdateExpression: 'ADD tokenSeq :one',
         ConditionExpression: 'attribute_exists(PK)',
@@ -149,7 +125,11 @@ export async function nextTokenId(team: string, username: string): Promise<numbe
   }
 }
 
-export type UserChanges = Partial<Pick<UserRecord, 'role' | 'passwordHash' | 'mfaEnabled'>>
+export interface UserChanges {
+  role?: Role
+  passwordHash?: string
+  mfaEnabled?: boolean
+}
 
 /** Changes a user's role, password hash or MFA flag; false when there is no such user. */
 export async function updateUser(
@@ -160,9 +140,9 @@ export async function updateUser(
   const entries = Object.entries(changes).filter(([, value]) => value !== undefined)
   if (entries.length === 0) throw new Error('updateUser needs at least one change')
   try {
-    await db.send(
+    await db().send(
       new UpdateCommand({
-        TableName: tableName,
+        TableName: table(),
         Key: keys.user(team, username),
         UpdateExpression: `SET ${entries.map(([name]) => `#${name} = :${name}`).join(', ')}`,
         ConditionExpression: 'attribute_exists(PK)',

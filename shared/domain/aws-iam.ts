@@ -1,6 +1,6 @@
 import type { AwsIamClaim } from '../auth/caller.js'
 import { askSts, checkSignedRequest, type SignedRequest } from '../aws/sts.js'
-import { config } from '../config.js'
+import { config } from '../context.js'
 import { allCloudAccounts, type CloudAccountRecord } from '../data/cloud-accounts.js'
 import { serviceOffline, unauthenticated } from '../errors.js'
 import { log } from '../log.js'

@@ -33,7 +33,7 @@ const sealContext = (token: { team: string; project: string; id: string }) => ({
 async function view(record: EnrollmentTokenRecord): Promise<ServerEnrollmentToken> {
   return {
     id: record.id,
-    token: await sealer.unseal(record.sealed, sealContext(record)),
+    token: await sealer().unseal(record.sealed, sealContext(record)),
     description: record.description,
     created_by_user: record.createdBy,
     issued_at: record.issuedAt,
@@ -65,7 +65,7 @@ export async function createEnrollmentToken(
     uses: 0,
     lastUsedAt: null,
     secretHash: sha256(secret),
-    sealed: await sealer.seal(token, sealContext(ref)),
+    sealed: await sealer().seal(token, sealContext(ref)),
   }
   if (!(await putEnrollmentToken(record))) throw notFound('The project')
   return view(record)

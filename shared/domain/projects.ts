@@ -101,6 +101,10 @@ export async function createProject(
     createdAt: now.toISOString(),
     createdBy: caller.username,
     settings,
+    version: null,
+    deleting: null,
+    updatedAt: null,
+    updatedBy: null,
   }
   if (!(await putProject(project))) throw alreadyExists(`A project named "${input.name}" exists.`)
   return project
@@ -163,7 +167,7 @@ export async function updateProject(
       set,
       unset,
       id: projectId(current),
-      version: current.version,
+      version: current.version ?? undefined,
       updatedAt: now.toISOString(),
       updatedBy: caller.username,
     })

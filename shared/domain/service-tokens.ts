@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Scopes } from '../auth/scopes.js'
-import { config } from '../config.js'
+import { config } from '../context.js'
 import { getUser, type Role } from '../data/users.js'
 import { DomainError, unauthenticated } from '../errors.js'
 import { InvalidJws, signJws, verifyJws } from '../keys/jws.js'

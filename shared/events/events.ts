@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { unmarshall } from '@aws-sdk/util-dynamodb'
+import { ENTITIES, type EntityKind, kindOf, type RecordOfKind } from '../data/entities.js'
 import { PROJECT_DEFAULTS, PROJECT_SETTING_NAMES } from '../data/project-settings.js'
 
 /** The contract's event types (API.md, Events). */
@@ -55,140 +56,174 @@ export interface StreamRecord {
   }
 }
 
-type Item = Record<string, unknown>
-const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
-const orNull = (value: unknown) =>
-  typeof value === 'string' || typeof value === 'number' ? value : null
+type Event = Omit<DomainEvent, 'id'>
+const orNull = <T>(value: T | null | undefined) => value ?? null
 
 /** TTL deletions are made by DynamoDB itself, not by a caller. */
 const byTtl = (record: StreamRecord) =>
   record.userIdentity?.type === 'Service' &&
   record.userIdentity.principalId === 'dynamodb.amazonaws.com'
 
-function created(item: Item): Omit<DomainEvent, 'id'> | undefined {
-  const team = String(item.team)
-  switch (item.kind) {
-    case 'AccessToken':
-      return {
-        type: 'AccessTokenCreated',
-        time: String(item.dateCreated),
-        detail: {
-          team,
-          actor: String(item.username),
-          user: String(item.username),
-          token_id: Number(item.id),
-          token_name: String(item.name),
-          expires_at: orNull(item.expiresAt),
-        },
-      }
-    case 'Project':
-      return {
-        type: 'ProjectCreated',
-        time: String(item.createdAt),
-        detail: { team, project: String(item.name), actor: String(item.createdBy) },
-      }
-    case 'EnrollmentToken':
-      return {
-        type: 'EnrollmentTokenCreated',
-        time: String(item.issuedAt),
-        detail: {
-          team,
-          project: String(item.project),
-          actor: String(item.createdBy),
-          enrollment_token_id: String(item.id),
-          description: String(item.description),
-          expires_at: orNull(item.expiresAt),
-          max_uses: orNull(item.maxUses),
-        },
-      }
-    case 'Server': {
-      // Secretless enrollments name the proven AWS identity instead of a token.
-      const byToken = typeof item.enrollmentTokenId === 'string'
-      return {
-        type: 'ServerEnrolled',
-        time: String(item.registeredAt),
-        detail: {
-          team,
-          project: String(item.project),
-          actor: byToken
-            ? `enrollment_token:${String(item.enrollmentTokenId)}`
-            : `aws_iam:${String(item.cloudArn)}`,
-          server_id: String(item.id),
-          hostname: String(item.hostname),
-          method: byToken ? 'token' : 'aws_iam',
-          enrollment_token_id: orNull(item.enrollmentTokenId),
-          ...(!byToken && {
-            cloud_provider: orNull(item.cloudProvider),
-            cloud_account: orNull(item.cloudAccount),
-            instance_id: orNull(item.instanceId),
-          }),
-        },
-      }
-    }
-    case 'CloudAccount':
-      return {
-        type: 'CloudAccountAdded',
-        time: String(item.createdAt),
-        detail: {
-          team,
-          project: String(item.project),
-          actor: String(item.createdBy),
-          cloud_account_id: String(item.id),
-          provider: String(item.provider),
-          account_id: String(item.accountId),
-        },
-      }
-    case 'Tombstone':
-      return deleted(item)
-  }
-  return undefined
-}
-
-/** A deletion record: who deleted what, and when. */
-function deleted(item: Item): Omit<DomainEvent, 'id'> | undefined {
-  const base = {
-    team: String(item.team),
-    project: text(item.project),
-    actor: String(item.deletedBy),
-  }
-  const time = String(item.deletedAt)
-  switch (item.entity) {
-    case 'Project':
-      return { type: 'ProjectDeleted', time, detail: base }
-    case 'EnrollmentToken':
-      return {
-        type: 'EnrollmentTokenDeleted',
-        time,
-        detail: { ...base, enrollment_token_id: String(item.id) },
-      }
-    case 'Server':
-      return { type: 'ServerDeleted', time, detail: { ...base, server_id: String(item.id) } }
-    case 'CloudAccount':
-      return {
-        type: 'CloudAccountRemoved',
-        time,
-        detail: { ...base, cloud_account_id: String(item.id) },
-      }
-  }
-  return undefined
-}
-
-/** A setting's value in an item: what it stores, else ASA's default. */
-const setting = (item: Item | undefined, name: (typeof PROJECT_SETTING_NAMES)[number]) => {
-  const value = item?.[name]
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-    ? value
-    : PROJECT_DEFAULTS[name]
+/**
+ * What each entity publishes, by the change the stream shows. Method syntax on
+ * purpose: each kind's handlers take that kind's record (see `toEvent`).
+ */
+interface Publishes<K extends EntityKind> {
+  inserted?(now: RecordOfKind<K>): Event | undefined
+  modified?(now: RecordOfKind<K>, before: RecordOfKind<K> | undefined): Event | undefined
+  removed?(before: RecordOfKind<K>, record: StreamRecord): Event | undefined
 }
 
 /**
- * A settings change (PUT): who, when, and each changed setting's old and new value
- * as the project shows them (ASA's default where not set). Other writes to a project (its close before a
- * delete) leave `updatedAt` alone and publish nothing.
+ * Every kind, exhaustively: a new entity is a type error here until it says what it
+ * publishes (an empty entry: nothing). Creations are inserts; admins' deletions are
+ * the inserts of their deletion records (a REMOVE can't say who); personal tokens are
+ * only ever deleted by their owner or by expiry, so their REMOVE says enough; a
+ * project's settings change is a MODIFY that sets `updatedAt`. Everything else (use
+ * counts, lastUsed, heartbeats, a project's close) is quiet.
  */
-function updated(now: Item, before: Item | undefined): Omit<DomainEvent, 'id'> | undefined {
-  if (now.kind !== 'Project' || now.updatedAt === undefined) return undefined
-  if (now.updatedAt === before?.updatedAt) return undefined
+const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
+  Team: {},
+  User: {},
+  SignInAttempts: {},
+  AccessTokenName: {},
+  RateWindow: {},
+  UsedAwsSignature: {},
+  ServiceKeys: {},
+  AccessToken: {
+    inserted: (token) => ({
+      type: 'AccessTokenCreated',
+      time: token.dateCreated,
+      detail: {
+        team: token.team,
+        actor: token.username,
+        user: token.username,
+        token_id: token.id,
+        token_name: token.name,
+        expires_at: token.expiresAt,
+      },
+    }),
+    removed: (token, record) => {
+      const seconds = record.dynamodb?.ApproximateCreationDateTime
+      return {
+        type: 'AccessTokenDeleted',
+        time: seconds ? new Date(seconds * 1000).toISOString() : new Date().toISOString(),
+        detail: {
+          team: token.team,
+          actor: byTtl(record) ? 'expiry' : token.username,
+          user: token.username,
+          token_id: token.id,
+        },
+      }
+    },
+  },
+  Project: {
+    inserted: (project) => ({
+      type: 'ProjectCreated',
+      time: project.createdAt,
+      detail: { team: project.team, project: project.name, actor: project.createdBy },
+    }),
+    modified: updated,
+  },
+  EnrollmentToken: {
+    inserted: (token) => ({
+      type: 'EnrollmentTokenCreated',
+      time: token.issuedAt,
+      detail: {
+        team: token.team,
+        project: token.project,
+        actor: token.createdBy,
+        enrollment_token_id: token.id,
+        description: token.description,
+        expires_at: token.expiresAt,
+        max_uses: token.maxUses,
+      },
+    }),
+  },
+  Server: {
+    inserted: (server) => {
+      // Secretless enrollments name the proven AWS identity instead of a token.
+      const byToken = server.enrollmentTokenId !== null
+      return {
+        type: 'ServerEnrolled',
+        time: server.registeredAt,
+        detail: {
+          team: server.team,
+          project: server.project,
+          actor: byToken
+            ? `enrollment_token:${server.enrollmentTokenId}`
+            : `aws_iam:${orNull(server.cloudArn)}`,
+          server_id: server.id,
+          hostname: server.hostname,
+          method: byToken ? 'token' : 'aws_iam',
+          enrollment_token_id: server.enrollmentTokenId,
+          ...(!byToken && {
+            cloud_provider: server.cloudProvider,
+            cloud_account: server.cloudAccount,
+            instance_id: server.instanceId,
+          }),
+        },
+      }
+    },
+  },
+  CloudAccount: {
+    inserted: (account) => ({
+      type: 'CloudAccountAdded',
+      time: account.createdAt,
+      detail: {
+        team: account.team,
+        project: account.project,
+        actor: account.createdBy,
+        cloud_account_id: account.id,
+        provider: account.provider,
+        account_id: account.accountId,
+      },
+    }),
+  },
+  Tombstone: {
+    inserted: deleted,
+    // A deletion record written over an older one (a name deleted twice) is a new deletion.
+    modified: (now, before) => (now.deletedAt === before?.deletedAt ? undefined : deleted(now)),
+  },
+}
+
+/** A deletion record: who deleted what, and when. */
+function deleted(deletion: RecordOfKind<'Tombstone'>): Event {
+  const base = {
+    team: deletion.team,
+    project: deletion.project ?? undefined,
+    actor: deletion.deletedBy,
+  }
+  const time = deletion.deletedAt
+  const id = String(deletion.id)
+  switch (deletion.entity) {
+    case 'Project':
+      return { type: 'ProjectDeleted', time, detail: base }
+    case 'EnrollmentToken':
+      return { type: 'EnrollmentTokenDeleted', time, detail: { ...base, enrollment_token_id: id } }
+    case 'Server':
+      return { type: 'ServerDeleted', time, detail: { ...base, server_id: id } }
+    case 'CloudAccount':
+      return { type: 'CloudAccountRemoved', time, detail: { ...base, cloud_account_id: id } }
+  }
+}
+
+/** A setting's value as the project shows it: what it stores, else ASA's default. */
+const setting = (
+  project: RecordOfKind<'Project'> | undefined,
+  name: (typeof PROJECT_SETTING_NAMES)[number],
+) => project?.settings[name] ?? PROJECT_DEFAULTS[name]
+
+/**
+ * A settings change (PUT): who, when, and each changed setting's old and new value
+ * as the project shows them (ASA's default where not set). Other writes to a project
+ * (its close before a delete) leave `updatedAt` alone and publish nothing.
+ */
+function updated(
+  now: RecordOfKind<'Project'>,
+  before: RecordOfKind<'Project'> | undefined,
+): Event | undefined {
+  if (now.updatedAt === null || now.updatedAt === before?.updatedAt) return undefined
   const changes: Record<string, { from: DetailValue; to: DetailValue }> = {}
   for (const name of PROJECT_SETTING_NAMES) {
     const [from, to] = [setting(before, name), setting(now, name)]
@@ -196,61 +231,39 @@ function updated(now: Item, before: Item | undefined): Omit<DomainEvent, 'id'> |
   }
   return {
     type: 'ProjectUpdated',
-    time: String(now.updatedAt),
+    time: now.updatedAt,
     detail: {
-      team: String(now.team),
-      project: String(now.name),
+      team: now.team,
+      project: now.name,
       actor: String(now.updatedBy),
-      project_id: text(now.id),
+      project_id: now.id ?? undefined,
       changes,
     },
   }
 }
 
-/**
- * The event a stream record stands for, if any. Creations are inserts; admins'
- * deletions are the inserts of their deletion records (a REMOVE can't say who);
- * personal tokens are only ever deleted by their owner or by expiry, so their
- * REMOVE says enough; a project's settings change is a MODIFY that sets `updatedAt`.
- * Everything else (use counts, lastUsed, heartbeats, a project's close) is quiet.
- */
+/** The entity an image holds, decoded by its declaration; undefined for foreign items. */
+function decoded(raw: Record<string, AttributeValue> | undefined) {
+  if (!raw) return undefined
+  const item = unmarshall(raw)
+  const kind = kindOf(item)
+  return kind && { kind, record: ENTITIES[kind].decode(item) }
+}
+
+/** The event a stream record stands for, if any (see PUBLISHES). */
 export function toEvent(record: StreamRecord): DomainEvent | undefined {
-  const id = record.eventID ?? ''
-  const image = (which: 'NewImage' | 'OldImage') => {
-    const raw = record.dynamodb?.[which]
-    return raw ? (unmarshall(raw) as Item) : undefined
+  const now = decoded(record.dynamodb?.NewImage)
+  const before = decoded(record.dynamodb?.OldImage)
+  const subject = now ?? before
+  if (!subject) return undefined
+  // One kind's handlers, widened to take any record: the decode above matched them by kind.
+  const publishes: Publishes<EntityKind> = PUBLISHES[subject.kind]
+  let event: Event | undefined
+  if (record.eventName === 'INSERT' && now) event = publishes.inserted?.(now.record)
+  if (record.eventName === 'MODIFY' && now) {
+    const previous = before?.kind === now.kind ? before.record : undefined
+    event = publishes.modified?.(now.record, previous)
   }
-  if (record.eventName === 'INSERT') {
-    const item = image('NewImage')
-    const event = item && created(item)
-    return event && { id, ...event }
-  }
-  if (record.eventName === 'MODIFY') {
-    // A deletion record written over an older one (a name deleted twice) is a new deletion.
-    const [now, before] = [image('NewImage'), image('OldImage')]
-    if (now?.kind === 'Project') {
-      const event = updated(now, before)
-      return event && { id, ...event }
-    }
-    if (now?.kind !== 'Tombstone' || now.deletedAt === before?.deletedAt) return undefined
-    const event = deleted(now)
-    return event && { id, ...event }
-  }
-  if (record.eventName === 'REMOVE') {
-    const item = image('OldImage')
-    if (item?.kind !== 'AccessToken') return undefined
-    const seconds = record.dynamodb?.ApproximateCreationDateTime
-    return {
-      id,
-      type: 'AccessTokenDeleted',
-      time: seconds ? new Date(seconds * 1000).toISOString() : new Date().toISOString(),
-      detail: {
-        team: String(item.team),
-        actor: byTtl(record) ? 'expiry' : String(item.username),
-        user: String(item.username),
-        token_id: Number(item.id),
-      },
-    }
-  }
-  return undefined
+  if (record.eventName === 'REMOVE' && before) event = publishes.removed?.(before.record, record)
+  return event && { id: record.eventID ?? '', ...event }
 }

@@ -1,6 +1,6 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
 import type { AwsIamClaim, EnrollmentCaller, ServerClaim, UserCaller } from '../auth/caller.js'
-import { config } from '../config.js'
+import { config, context } from '../context.js'
 import type { AgentAuth, RouteSpec, UserAuth } from '../routes.js'
 import type { Middleware } from './event.js'
 import { authenticateUser } from './middleware/authenticate.js'
@@ -53,6 +53,10 @@ function stack<R extends RouteSpec>(
   authentication: Middleware,
   handle: Handle<R>,
 ): HttpHandler {
+  // A Lambda container builds its context (configuration, DynamoDB client) here, in
+  // its init phase, from its environment: a misconfigured function fails at cold
+  // start naming the variable. The local server and the tests install their own.
+  if (process.env.AWS_LAMBDA_FUNCTION_NAME) context()
   const handler = baseStack()
     .use(rejectDotSegments())
     .use(authentication)

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose'
-import { ConfigError, config } from '../config.js'
+import { type Config, ConfigError } from '../config.js'
+import { config } from '../context.js'
 import { getServiceKeys, putServiceKeys } from '../data/service-keys.js'
 import type { JwtSigner } from './jwt-keys.js'
 import { createKmsClient, kmsJwtKeys } from './kms-jwt-keys.js'
@@ -20,8 +21,7 @@ const missing = () =>
  * table before its first signature in each container, so every token it signs can be
  * verified from there; locally the key file holds both halves.
  */
-function signerFromConfig(): () => Promise<JwtSigner> {
-  const { jwt, region } = config()
+function signerFromConfig({ jwt, region }: Config): () => Promise<JwtSigner> {
   if (jwt.kmsKeyId) {
     const kms = kmsJwtKeys(createKmsClient(region), jwt.kmsKeyId, jwt.previousKmsKeyIds)
     let ready: Promise<JwtSigner> | undefined
@@ -46,17 +46,33 @@ function signerFromConfig(): () => Promise<JwtSigner> {
  * again when a token names a key they have not seen): no KMS client, no KMS call and
  * no `kms:GetPublicKey` in the functions that only verify.
  */
-function publicKeysFromConfig(): () => Promise<JWK[]> {
-  const { jwt } = config()
+function publicKeysFromConfig({ jwt }: Config): () => Promise<JWK[]> {
   if (jwt.kmsKeyId) return getServiceKeys
   if (jwt.keyFile) return fromFile(jwt.keyFile).publicKeys
   throw missing()
 }
 
+/** A value built from the process's configuration once, and again only if it changes. */
+function perConfig<T>(build: (config: Config) => T): () => T {
+  let built: { from: Config; value: T } | undefined
+  return () => {
+    const from = config()
+    if (built?.from !== from) built = { from, value: build(from) }
+    return built.value
+  }
+}
+
 /**
- * Chosen and checked once per cold start. Pure to the bundler: a function that
- * only verifies bundles no signer (so no KMS client), one that never touches
- * service tokens bundles neither.
+ * Chosen and checked once per process, on first use (a container's first request;
+ * the local server's start). A function that only verifies never calls the signer's
+ * builder, so it bundles no KMS client; one that never touches service tokens neither.
  */
-export const jwtSigner = /* @__PURE__ */ signerFromConfig()
-export const jwtPublicKeys = /* @__PURE__ */ publicKeysFromConfig()
+const signer = /* @__PURE__ */ perConfig(signerFromConfig)
+const publicKeys = /* @__PURE__ */ perConfig(publicKeysFromConfig)
+export const jwtSigner = (): Promise<JwtSigner> => signer()()
+/** Builds both sources now (reading a key file now): for a start that removes it after. */
+export function loadKeySources(): void {
+  signer()
+  publicKeys()
+}
+export const jwtPublicKeys = (): Promise<JWK[]> => publicKeys()()

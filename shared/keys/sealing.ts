@@ -1,11 +1,11 @@
-import { ConfigError, config } from '../config.js'
+import { type Config, ConfigError } from '../config.js'
+import { config } from '../context.js'
 import { createKmsClient } from './kms-jwt-keys.js'
 import { kmsSealer } from './kms-sealer.js'
 import { localSealer } from './local-sealer.js'
 import type { Sealer } from './sealer.js'
 
-function fromConfig(): Sealer {
-  const { sealing, region } = config()
+function fromConfig({ sealing, region }: Config): Sealer {
   if (sealing.kmsKeyId) return kmsSealer(createKmsClient(region), sealing.kmsKeyId)
   if (sealing.keyFile) return localSealer(sealing.keyFile)
   throw new ConfigError(
@@ -14,9 +14,15 @@ function fromConfig(): Sealer {
   )
 }
 
+let built: { from: Config; sealer: Sealer } | undefined
+
 /**
- * The sealer, chosen and checked once per cold start, only in functions that seal.
- * Pure to the bundler: a function that merely imports a module that imports this
- * one bundles no KMS client and checks no sealing configuration.
+ * The sealer, chosen and checked once per process on first use, only in functions
+ * that seal: a function that merely imports a module that imports this one bundles
+ * no KMS client and checks no sealing configuration.
  */
-export const sealer: Sealer = /* @__PURE__ */ fromConfig()
+export function sealer(): Sealer {
+  const from = config()
+  if (built?.from !== from) built = { from, sealer: fromConfig(from) }
+  return built.sealer
+}

@@ -1,5 +1,6 @@
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { setLogLevel } from '../../shared/log.js'
 import { startTestApp } from '../support/app.js'
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
@@ -15,7 +16,7 @@ beforeAll(async () => {
     output.push(String(chunk))
     return write(chunk, ...(rest as []))
   })
-  process.env.LOG_LEVEL = 'debug'
+  setLogLevel('debug')
   app = await startTestApp()
   issued.push(app.admin.token)
 })

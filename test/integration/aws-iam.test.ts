@@ -29,8 +29,7 @@ const servers = (project: string) => `${base}/${project}/servers`
 
 beforeAll(async () => {
   sts = await startStsStandIn([web, db, stranger, laptop])
-  process.env.LATCHKEY_STS_ENDPOINT = sts.url
-  app = await startTestApp('acme')
+  app = await startTestApp('acme', undefined, { env: { LATCHKEY_STS_ENDPOINT: sts.url } })
   admin = app.admin.token
   member = await app.addUser('acme', 'mia', 'member')
   for (const name of ['fleet', 'open', 'empty'])

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startTestApp } from '../support/app.js'
 import { latchkey, latchkeyInProcess as run } from '../support/cli.js'
 
@@ -15,7 +15,7 @@ let env: Record<string, string>
 
 beforeAll(async () => {
   app = await startTestApp('acme')
-  env = { DYNAMODB_ENDPOINT: String(process.env.DYNAMODB_ENDPOINT), TABLE_NAME: app.tableName }
+  env = { DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), TABLE_NAME: app.tableName }
 })
 afterAll(() => app?.close())
 

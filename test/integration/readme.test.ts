@@ -113,7 +113,7 @@ describe('the README', () => {
         `README line ${statement.line}: ${statement.text}\nexpected: ${statement.expected.join('\n')}\nactual:   ${actual}`,
       ).toBe(true)
     }
-  })
+  }, 180_000) // every block of a README that keeps growing, on a loaded shared machine
 
   it('left nothing in the repository, and the service stops cleanly and unlocks', async () => {
     expect(gitStatus()).toBe(before)

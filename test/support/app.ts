@@ -10,9 +10,9 @@ import { client } from './http.js'
 export async function startTestApp(
   team = 'acme',
   endpoint = inject('dynamoEndpoint'),
-  options: { stream?: boolean } = {},
+  options: { stream?: boolean; env?: NodeJS.ProcessEnv } = {},
 ) {
-  const app = await startApp({ endpoint, team, stream: options.stream })
+  const app = await startApp({ endpoint, team, stream: options.stream, env: options.env })
   const users = await import('../../shared/data/users.js')
   const tokens = await import('../../shared/domain/access-tokens.js')
 
@@ -26,6 +26,7 @@ export async function startTestApp(
       team: userTeam,
       username,
       role,
+      passwordHash: null,
       mfaEnabled: false,
       createdAt: new Date().toISOString(),
     }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { readConfig } from '../../shared/config.js'
 
 describe('config', () => {
@@ -18,6 +18,7 @@ describe('config', () => {
       tableName: 'latchkey',
       region: 'eu-west-1',
       dynamoEndpoint: undefined,
+      localCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       jwt: { keyFile: undefined, kmsKeyId: undefined, previousKmsKeyIds: [], issuer: 'latchkey' },
       sealing: { keyFile: undefined, kmsKeyId: undefined },
       baseUrl: undefined,
@@ -37,5 +38,27 @@ describe('config', () => {
       expect(() => readConfig({ ...base, LATCHKEY_STS_ENDPOINT: url })).toThrow(
         'LATCHKEY_STS_ENDPOINT must be a loopback URL',
       )
+  })
+
+  it('is read once per process: a second, different context is refused, the same one is not', async () => {
+    vi.resetModules()
+    const { createContext, installContext, context } = await import('../../shared/context.js')
+    const mine = createContext(
+      readConfig({ TABLE_NAME: 'mine', DYNAMODB_ENDPOINT: 'http://127.0.0.1:1' }),
+    )
+    expect(installContext(mine)).toBe(mine)
+    expect(installContext(mine)).toBe(mine)
+    expect(context().store.tableName).toBe('mine')
+    const other = createContext(readConfig({ TABLE_NAME: 'other', AWS_REGION: 'eu-west-1' }))
+    expect(() => installContext(other)).toThrow('a context is installed already')
+    expect(context()).toBe(mine)
+  })
+
+  it('falls back to the environment when nothing installed one (a Lambda container)', async () => {
+    vi.resetModules()
+    const { context } = await import('../../shared/context.js')
+    // The unit tier's environment (vitest.config.ts) names this table.
+    expect(context().store.tableName).toBe('latchkey-unit')
+    expect(context().config.region).toBe('eu-west-1')
   })
 })

@@ -6,12 +6,13 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { createLocalJWKSet, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as list } from '../../functions/tokens/list.js'
+import { config } from '../../shared/context.js'
 import { derToJose, kmsJwtKeys } from '../../shared/keys/kms-jwt-keys.js'
 import type { JwtKeyFile } from '../../shared/keys/local-jwt-keys.js'
 import { invoke } from '../support/invoke.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
-const keyFile = JSON.parse(readFileSync(process.env.JWT_KEY_FILE ?? '', 'utf8')) as JwtKeyFile
+const keyFile = JSON.parse(readFileSync(config().jwt.keyFile ?? '', 'utf8')) as JwtKeyFile
 const privateKey = createPrivateKey({ key: keyFile.current.privateKey as never, format: 'jwk' })
 const now = () => Math.floor(Date.now() / 1000)
 const claims = () => ({

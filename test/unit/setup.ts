@@ -2,18 +2,25 @@ import 'aws-sdk-client-mock-vitest/extend'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { readConfig } from '../../shared/config.js'
+import { createContext, installContext } from '../../shared/context.js'
 import { writeJwtKeyFile } from '../../shared/keys/local-jwt-keys.js'
 import { writeSealKeyFile } from '../../shared/keys/local-sealer.js'
 
-// Functions check their key configuration at load: give each test file a key file.
-if (!process.env.JWT_KEY_FILE) {
-  const keyFile = join(await mkdtemp(join(tmpdir(), 'latchkey-unit-keys-')), 'jwt-keys.json')
-  await writeJwtKeyFile(keyFile)
-  process.env.JWT_KEY_FILE = keyFile
-}
-
-if (!process.env.SEAL_KEY_FILE) {
-  const sealFile = join(await mkdtemp(join(tmpdir(), 'latchkey-unit-seal-')), 'seal-key.json')
-  await writeSealKeyFile(sealFile)
-  process.env.SEAL_KEY_FILE = sealFile
-}
+// Each test file's own context: the tier's environment (vitest.config.ts) plus key
+// files made for it. A file that resets modules to load a function afresh falls back
+// to the environment, as a Lambda container does.
+const folder = await mkdtemp(join(tmpdir(), 'latchkey-unit-keys-'))
+const keyFile = join(folder, 'jwt-keys.json')
+const sealFile = join(folder, 'seal-key.json')
+await writeJwtKeyFile(keyFile)
+await writeSealKeyFile(sealFile)
+installContext(
+  createContext(
+    readConfig({
+      ...process.env,
+      JWT_KEY_FILE: process.env.JWT_KEY_FILE || keyFile,
+      SEAL_KEY_FILE: process.env.SEAL_KEY_FILE || sealFile,
+    }),
+  ),
+)

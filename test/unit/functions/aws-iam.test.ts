@@ -141,6 +141,7 @@ describe('secretless enrollment: calls and exact inputs', () => {
         project: 'web',
         serverId,
         usedAt: expect.any(String),
+        expiresAt: new Date(signedAt + 15 * 60_000).toISOString(),
         ttl: signedAt / 1000 + 15 * 60,
       },
       ConditionExpression: 'attribute_not_exists(PK)',

@@ -57,7 +57,7 @@ async function storedEnrollmentToken(extra: Record<string, unknown> = {}) {
     issuedAt: '2026-11-01T00:00:00.000Z',
     uses: 0,
     secretHash: sha256(secret),
-    sealed: await sealer.seal(token, ref),
+    sealed: await sealer().seal(token, ref),
     ...extra,
   }
   return { token, secret, item }

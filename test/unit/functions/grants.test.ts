@@ -112,6 +112,7 @@ describe('the password grant: DynamoDB calls and exact inputs', () => {
         team: 'acme',
         username: 'pat',
         role: 'member',
+        passwordHash: null,
         mfaEnabled: false,
         createdAt: '',
       }),
