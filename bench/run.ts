@@ -297,7 +297,7 @@ async function measureAll(options: BenchOptions, timings: boolean) {
     },
     {
       request: 'POST .../servers (enrollment)',
-      budget: 2,
+      budget: 1,
       counts: await counted(() =>
         http('POST', `${project}/servers`, enrollmentToken.token, { hostname: 'bench-1' }),
       ),

@@ -83,7 +83,7 @@ export const authTableActions: Record<AuthKind, readonly TableAction[]> = {
   none: [],
   user: ['GetItem', 'UpdateItem'], // token lookup, lastUsed
   optional: ['GetItem', 'UpdateItem'],
-  enrollment: ['GetItem'], // the enrollment token
+  enrollment: [], // a claim: the enrollment's transaction proves it
   server: ['GetItem'], // the server, or its deletion record
 }
 

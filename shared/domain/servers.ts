@@ -1,6 +1,5 @@
 import type { AwsIamClaim, EnrollmentCaller, ServerClaim, UserCaller } from '../auth/caller.js'
 import type { SignedRequest } from '../aws/sts.js'
-import { getEnrollmentToken } from '../data/enrollment-tokens.js'
 import { ranges } from '../data/keys.js'
 import {
   deleteServer,
@@ -56,29 +55,21 @@ export interface ProjectRef {
 }
 
 /**
- * Verifies an enrollment token for the project in the path: malformed or foreign
- * tokens cost no I/O, others one GetItem. Unknown, deleted, expired, other-project
- * and used-up tokens are all the same 401. The transaction re-checks all of it.
+ * An enrollment token as a claim on the project in the path: its form and path are
+ * checked here (no call); its secret, expiry and remaining uses are proved by the
+ * enrollment's transaction, which re-checks them all, so the valid path is one call.
+ * Malformed, foreign, unknown, deleted, expired and used-up tokens are all the same 401.
  */
-export async function verifyEnrollmentToken(
-  presented: string,
-  path: ProjectRef,
-  now = new Date(),
-): Promise<EnrollmentCaller> {
+export function claimEnrollmentToken(presented: string, path: ProjectRef): EnrollmentCaller {
   const parsed = parseEnrollmentToken(presented)
   if (!parsed || parsed.team !== path.team || parsed.project !== path.project)
     throw unauthenticated()
-  const token = await getEnrollmentToken(parsed.team, parsed.project, parsed.id)
-  const secretHash = sha256(parsed.secret)
-  if (!token || !hashesMatch(token.secretHash, secretHash)) throw unauthenticated()
-  if (token.expiresAt && Date.parse(token.expiresAt) <= now.getTime()) throw unauthenticated()
-  if (token.maxUses !== null && token.uses >= token.maxUses) throw unauthenticated()
   return {
     kind: 'enrollment',
-    team: token.team,
-    project: token.project,
-    tokenId: token.id,
-    secretHash,
+    team: parsed.team,
+    project: parsed.project,
+    tokenId: parsed.id,
+    secretHash: sha256(parsed.secret),
   }
 }
 
@@ -128,7 +119,8 @@ export async function enroll(
   const noCloud = { cloudProvider: null, cloudAccount: null, instanceId: null, cloudArn: null }
   const origin = { enrollmentTokenId: caller.tokenId, ...noCloud }
   const { server, token } = newServer(caller, request, origin, now)
-  // Refused here means another enrollment took the last use, or the token went meanwhile.
+  // Refused: an unknown, deleted, expired or used-up token, a wrong secret, or a closing
+  // project; all one 401, as the route promises.
   if (!(await enrollServer(server, caller, now.toISOString()))) throw unauthenticated()
   putMetric('Enrollments')
   return { server: serverView(server), server_token: token }

@@ -5,7 +5,7 @@ import { UUID_PATTERN } from './uuid.js'
 /**
  * A server enrollment token, as ASA's agents read it: base64 of JSON with `s` (the
  * secret, 256 bits) and `u` (the service's base URL), plus `t`, `p` and `i` (team,
- * project, token id) so that verifying it is one GetItem by key.
+ *  project, token id) so that the enrollment transaction finds it by key.
  */
 export interface EnrollmentTokenRef {
   team: string

@@ -23,7 +23,7 @@ it('makes every request within its DynamoDB call budget', async () => {
     ['POST /tokens, password grant', 5],
     ['POST .../server_enrollment_tokens (JWT)', 1],
     ['GET .../server_enrollment_tokens/{id} (JWT)', 1],
-    ['POST .../servers (enrollment)', 2],
+    ['POST .../servers (enrollment)', 1],
     ['POST .../servers (secretless, aws_iam; + 1 STS call)', 2],
     ['POST .../servers/{id}/heartbeat', 1],
     ['GET .../server_enrollment_tokens (JWT)', 1],

@@ -68,9 +68,12 @@ describe('expiry', () => {
     )
     expect(created.expires_at).toBe(at(3600_000).toISOString())
     const path = { team: 'acme', project: 'p' }
-    const caller = await servers.verifyEnrollmentToken(created.token, path, at(3600_000 - 1))
+    // The enrollment's transaction is the check (no read before it).
+    const caller = servers.claimEnrollmentToken(created.token, path)
     expect(caller.tokenId).toBe(created.id)
-    await rejects401(servers.verifyEnrollmentToken(created.token, path, at(3600_000)))
+    await rejects401(servers.enroll(caller, { hostname: 'at-expiry' }, at(3600_000)))
+    const enrolled = await servers.enroll(caller, { hostname: 'just-before' }, at(3600_000 - 1))
+    expect(enrolled.server.enrollment_token_id).toBe(created.id)
   })
 })
 

@@ -1,5 +1,5 @@
 import { presentedCredential } from '../../auth/credentials.js'
-import { claimServer, verifyEnrollmentToken } from '../../domain/servers.js'
+import { claimEnrollmentToken, claimServer } from '../../domain/servers.js'
 import { unauthenticated } from '../../errors.js'
 import type { AgentAuth } from '../../routes.js'
 import type { LatchkeyEvent, Middleware } from '../event.js'
@@ -24,10 +24,10 @@ function offersAwsIdentity(event: LatchkeyEvent): boolean {
 }
 
 /**
- * Establishes `event.caller` on the agent routes: an enrollment token (one GetItem),
+ * Establishes `event.caller` on the agent routes, with no call: an enrollment token
+ * or a server's own token as a claim that the route's conditional write proves, or
  * a claim to a signed AWS identity in the body (proved by the route, before any
- * write), or a server's own token as a claim that the route's conditional write
- * proves (no call here). Either must be for the project (and server) in the path;
+ * write). Either must be for the project (and server) in the path;
  * every failure is the same 401. Kept apart from user authentication so agent
  * functions bundle no JWT verification and no signing-key client.
  */
@@ -45,7 +45,7 @@ export function authenticateAgent(kind: AgentAuth): Middleware {
       if (!credential) throw unauthenticated()
       event.caller =
         kind === 'enrollment'
-          ? await verifyEnrollmentToken(credential, { team, project })
+          ? claimEnrollmentToken(credential, { team, project })
           : claimServer(credential, { team, project, serverId })
     },
   }

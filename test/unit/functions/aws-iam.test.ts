@@ -231,7 +231,7 @@ describe('secretless enrollment: calls and exact inputs', () => {
     expect(logged.join('')).toContain('this signed request was used already')
   })
 
-  it('leaves token enrollment as it was: no STS call, the same two DynamoDB calls', async () => {
+  it('leaves token enrollment alone: no STS call, and a garbage token no DynamoDB call', async () => {
     ddb.on(GetCommand).resolves({})
     const reply = await invoke(enroll, {
       method: 'POST',

@@ -133,9 +133,8 @@ describe('enrollment: calls and exact inputs', () => {
       body: { hostname: 'web-01' },
     })
 
-  it('costs one GetItem and one transaction that counts the use, writes the server, checks the project', async () => {
+  it('costs one transaction that proves the token, counts the use, writes the server, checks the project', async () => {
     const stored = await storedEnrollmentToken({ maxUses: 5 })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
     ddb.on(TransactWriteCommand).resolves({})
     const metrics: string[] = []
     setMetricsWriter((line) => metrics.push(line))
@@ -145,12 +144,8 @@ describe('enrollment: calls and exact inputs', () => {
     expect(metrics.map((line) => JSON.parse(line))).toContainEqual(
       expect.objectContaining({ Enrollments: 1 }),
     )
-    expect(ddb.calls()).toHaveLength(2)
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
-      TableName: TABLE,
-      Key: { PK, SK: `SET#${TOKEN_ID}` },
-      ConsistentRead: true,
-    })
+    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb).not.toHaveReceivedCommand(GetCommand)
     const [use, server, project] =
       ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []
     expect(use?.Update).toMatchObject({
@@ -170,7 +165,6 @@ describe('enrollment: calls and exact inputs', () => {
 
   it('retries a transaction conflict with another enrollment, then succeeds', async () => {
     const stored = await storedEnrollmentToken()
-    ddb.on(GetCommand).resolves({ Item: stored.item })
     ddb
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled('TransactionConflict', 'None', 'None'))
@@ -179,27 +173,27 @@ describe('enrollment: calls and exact inputs', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2)
   })
 
-  it('answers 401 when the transaction finds the last use taken meanwhile', async () => {
+  it.each([
+    ['an unknown, wrong, expired or used-up token', ['ConditionalCheckFailed', 'None', 'None']],
+    ['a closing project', ['None', 'None', 'ConditionalCheckFailed']],
+  ])('answers the same 401 in that one call for %s', async (_, reasons) => {
     const stored = await storedEnrollmentToken()
-    ddb.on(GetCommand).resolves({ Item: stored.item })
-    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None'))
+    ddb.on(TransactWriteCommand).rejects(cancelled(...reasons))
     const reply = await post(stored.token)
     expect(reply.statusCode).toBe(401)
     expect(reply.json.code).toBe('authentication_error')
+    expect(ddb.calls()).toHaveLength(1) // a refusal is not retried: its cost is bounded
   })
 
-  it('refuses a used-up token before any write, and a garbage one with no call at all', async () => {
-    const stored = await storedEnrollmentToken({ maxUses: 1, uses: 1 })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
-    expect((await post(stored.token)).statusCode).toBe(401)
-    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
-    ddb.reset()
+  it('refuses garbage and a token for another project with no call at all', async () => {
     expect((await post('not-a-token')).statusCode).toBe(401)
+    const foreign = issueEnrollmentToken({ team: 'acme', project: 'other', id: TOKEN_ID }, 'x')
+    expect((await post(foreign.token)).statusCode).toBe(401)
     expect(ddb.calls()).toHaveLength(0)
   })
 
   it('answers 503 with Retry-After when DynamoDB throttles, never 500', async () => {
-    ddb.on(GetCommand).rejects(awsError('ProvisionedThroughputExceededException'))
+    ddb.on(TransactWriteCommand).rejects(awsError('ProvisionedThroughputExceededException'))
     const stored = await storedEnrollmentToken()
     const reply = await post(stored.token)
     expect(reply.statusCode).toBe(503)
