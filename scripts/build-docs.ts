@@ -1,5 +1,6 @@
 /**
- * Writes the README's route reference and `docs/openapi.json` from the route table
+ * Writes the README's route reference, its table of DynamoDB calls per request and
+ * `docs/openapi.json` from the route table
  * (and the schemas it names), so the docs can't drift from the routes the server, the
  * stack and the tests use. `--check` fails when either is stale (run by `npm test`).
  */
@@ -17,6 +18,9 @@ const END = '<!-- routes:end -->'
 const ENTITIES_BEGIN =
   '<!-- entities:begin (generated from shared/data/entities.ts by `npm run docs`) -->'
 const ENTITIES_END = '<!-- entities:end -->'
+const CALLS_BEGIN =
+  '<!-- calls:begin (generated from the calls of shared/routes.ts by `npm run docs`) -->'
+const CALLS_END = '<!-- calls:end -->'
 
 interface ObjectSchema {
   properties?: Record<string, unknown>
@@ -127,6 +131,22 @@ function routeReference(): string {
   ].join('\n')
 }
 
+/** Every row's declared calls, by path: the budgets the unit tests and the bench hold it to. */
+function callTable(): string {
+  const paths = (route: RouteSpec) =>
+    Object.entries(route.calls)
+      .map(([path, count]) => `${path}: **${count}**`)
+      .join(', ')
+  return [
+    '| method + path | calls per request, by path | grows with |',
+    '|---|---|---|',
+    ...routeList.map(
+      (route) =>
+        `| \`${route.method} ${route.path}\` | ${paths(route)} | ${route.callsGrow ?? '-'} |`,
+    ),
+  ].join('\n')
+}
+
 const readme = await readFile(README, 'utf8')
 /** The README with the text between two markers replaced. */
 function between(text: string, begin: string, end: string, content: string): string {
@@ -136,10 +156,15 @@ function between(text: string, begin: string, end: string, content: string): str
   return `${text.slice(0, from + begin.length)}\n${content}\n${text.slice(to)}`
 }
 const updated = between(
-  between(readme, BEGIN, END, routeReference()),
-  ENTITIES_BEGIN,
-  ENTITIES_END,
-  tableDesign(),
+  between(
+    between(readme, BEGIN, END, routeReference()),
+    ENTITIES_BEGIN,
+    ENTITIES_END,
+    tableDesign(),
+  ),
+  CALLS_BEGIN,
+  CALLS_END,
+  callTable(),
 )
 
 const { version } = JSON.parse(await readFile(PACKAGE, 'utf8')) as { version: string }

@@ -113,6 +113,27 @@ export interface ResponseSpec {
 
 export type CachePolicy = 'no-store' | 'public, max-age=300'
 
+/**
+ * A route's DynamoDB calls, per request, by path: the whole request's count, its
+ * authentication included (a service token's costs none, a personal token's one
+ * GetItem), for one page where it pages. Exact: the unit tests, the bench (which
+ * measures every path of every row) and the README's table read these.
+ */
+export type CallBudget = Readonly<Record<string, number>>
+
+/**
+ * What authentication adds on any route, beyond a path's count: a personal token's
+ * `lastUsed` write (at most once a minute per token, alongside the handler) and, for
+ * a token with a rate limit, its window's count (before the handler).
+ */
+export const personalTokenExtraCalls = { lastUsedDue: 1, rateLimited: 1 } as const
+
+/** Calls before any route's work: a malformed or bad-checksum token none, a forged one its GetItem. */
+export const refusedCredentialCalls = { garbage: 0, forged: 1 } as const
+
+/** The authorizer (users' own APIs): as verify's personal token, and none for a cached answer. */
+export const authorizerCalls = { first: 1, cached: 0 } as const
+
 export interface RouteSpec {
   method: HttpMethod
   path: string
@@ -149,6 +170,10 @@ export interface RouteSpec {
   keys?: readonly KeyUse[]
   /** Uses of the sealing key. */
   seal?: readonly SealUse[]
+  /** DynamoDB calls per request, by path (required: a new row states its cost). */
+  calls: CallBudget
+  /** What the calls grow with, when they do (pages, items). */
+  callsGrow?: string
 }
 
 export const listAccessTokens = {
@@ -161,6 +186,8 @@ export const listAccessTokens = {
   responses: { 200: { body: AccessTokenList, description: 'The tokens, ordered by id' } },
   errors: [],
   table: ['Query'],
+  calls: { 'personal token': 2, 'service token': 1 },
+  callsGrow: '1 Query per 1 MB page',
 } as const satisfies RouteSpec
 
 export const createAccessToken = {
@@ -177,6 +204,7 @@ export const createAccessToken = {
   cache: 'no-store',
   body: CreateAccessTokenBody,
   table: ['UpdateItem', 'PutItem'],
+  calls: { 'personal token': 3, 'service token': 2 },
 } as const satisfies RouteSpec
 
 export const deleteAllAccessTokens = {
@@ -189,6 +217,8 @@ export const deleteAllAccessTokens = {
   responses: { 204: { description: 'Deleted (also when there were none)' } },
   errors: [],
   table: ['Query', 'BatchWriteItem'],
+  calls: { 'personal token, its only token': 3 },
+  callsGrow: '1 Query per page, 1 BatchWriteItem per 25 items (a token and its name guard are 2)',
 } as const satisfies RouteSpec
 
 export const deleteAccessToken = {
@@ -202,6 +232,7 @@ export const deleteAccessToken = {
   errors: ['resource_does_not_exist'],
   params: AccessTokenPath,
   table: ['GetItem', 'DeleteItem'],
+  calls: { 'personal token': 3 },
 } as const satisfies RouteSpec
 
 export const createTokenByGrant = {
@@ -221,6 +252,8 @@ export const createTokenByGrant = {
   query: TokenGrantQuery,
   // the user and its sign-in failures; the token id; the token and its name guard
   table: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem'],
+  // a wrong password inside an open attempt window; opening one adds a PutItem
+  calls: { password: 5, 'wrong password': 2, 'personal token': 3 },
 } as const satisfies RouteSpec
 
 export const deleteTokenByGrant = {
@@ -234,6 +267,7 @@ export const deleteTokenByGrant = {
   errors: ['resource_does_not_exist'],
   params: AccessTokenPath,
   table: ['GetItem', 'DeleteItem'],
+  calls: { 'personal token': 3 },
 } as const satisfies RouteSpec
 
 export const createServiceToken = {
@@ -252,6 +286,7 @@ export const createServiceToken = {
   table: ['GetItem', 'UpdateItem', 'PutItem'],
   // signing; reading the public halves it publishes (verifiers read them from the table)
   keys: ['sign', 'publicKeys'],
+  calls: { ok: 2 },
 } as const satisfies RouteSpec
 
 export const jwks = {
@@ -264,6 +299,7 @@ export const jwks = {
   errors: [],
   cache: 'public, max-age=300',
   table: ['GetItem'], // the published keys (AWS); the key file locally
+  calls: { ok: 0 },
 } as const satisfies RouteSpec
 
 export const openApi = {
@@ -276,6 +312,7 @@ export const openApi = {
   errors: [],
   cache: 'public, max-age=300',
   table: [],
+  calls: { ok: 0 },
 } as const satisfies RouteSpec
 
 export const health = {
@@ -288,6 +325,7 @@ export const health = {
   errors: [],
   cache: 'no-store',
   table: [], // none: it must answer whatever the table's state
+  calls: { ok: 0 },
 } as const satisfies RouteSpec
 
 export const verifyToken = {
@@ -312,6 +350,13 @@ export const verifyToken = {
   body: VerifyTokenBody,
   // the token (personal, or server and its deletion record); its rate limit and lastUsed
   table: ['GetItem', 'UpdateItem'],
+  calls: {
+    garbage: 0,
+    'personal token': 1,
+    'service token': 0,
+    'server token': 1,
+    "deleted server's token": 2,
+  },
 } as const satisfies RouteSpec
 
 export const listProjects = {
@@ -335,6 +380,9 @@ export const listProjects = {
   params: TeamPath,
   query: ProjectListQuery,
   table: ['Query'],
+  // a personal token: its GetItem, the user's (scopes and role are the user's now), the Query
+  calls: { 'service token': 1, 'personal token': 3, "another team's": 0 },
+  callsGrow: '1 Query per page; `?contains=` at most 5',
 } as const satisfies RouteSpec
 
 export const createProject = {
@@ -350,6 +398,7 @@ export const createProject = {
   params: TeamPath,
   body: CreateProjectBody,
   table: ['PutItem'],
+  calls: { 'service token': 1, 'personal token': 3 },
 } as const satisfies RouteSpec
 
 export const getProject = {
@@ -364,6 +413,7 @@ export const getProject = {
   errors: ['resource_does_not_exist'],
   params: ProjectPath,
   table: ['GetItem'],
+  calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
 export const updateProject = {
@@ -380,6 +430,7 @@ export const updateProject = {
   body: UpdateProjectBody,
   // read the project; write the changed settings conditionally
   table: ['GetItem', 'UpdateItem'],
+  calls: { 'service token': 2, unchanged: 1 },
 } as const satisfies RouteSpec
 
 export const deleteProject = {
@@ -398,6 +449,8 @@ export const deleteProject = {
   params: ProjectPath,
   // close it; page through its children; batch-delete them with deletion records; the project
   table: ['UpdateItem', 'Query', 'BatchWriteItem', 'DeleteItem', 'PutItem'],
+  calls: { 'service token, no children': 3 },
+  callsGrow: '1 Query per page of children, 1 BatchWriteItem per 25 items',
 } as const satisfies RouteSpec
 
 export const listEnrollmentTokens = {
@@ -421,6 +474,8 @@ export const listEnrollmentTokens = {
   query: PageQuery,
   table: ['Query', 'GetItem'], // the page; the project, when the page is empty
   seal: ['open'],
+  calls: { 'service token': 1, 'empty page': 2 },
+  callsGrow: '1 Query per page',
 } as const satisfies RouteSpec
 
 export const createEnrollmentToken = {
@@ -438,6 +493,7 @@ export const createEnrollmentToken = {
   body: CreateEnrollmentTokenBody,
   table: ['PutItem', 'ConditionCheckItem'],
   seal: ['seal'],
+  calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
 export const getEnrollmentToken = {
@@ -456,6 +512,7 @@ export const getEnrollmentToken = {
   params: EnrollmentTokenPath,
   table: ['GetItem'],
   seal: ['open'],
+  calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
 export const deleteEnrollmentToken = {
@@ -470,6 +527,7 @@ export const deleteEnrollmentToken = {
   errors: ['resource_does_not_exist'],
   params: EnrollmentTokenPath,
   table: ['DeleteItem', 'PutItem'], // the token; its deletion record
+  calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
 export const enrollServer = {
@@ -490,6 +548,7 @@ export const enrollServer = {
   // the token's use, the server, the project open; secretless: the project's cloud
   // accounts, the signature's replay guard, the admitting account still there
   table: ['UpdateItem', 'PutItem', 'ConditionCheckItem', 'Query'],
+  calls: { token: 1, 'refused token': 1, garbage: 0, aws_iam: 2 },
 } as const satisfies RouteSpec
 
 export const listServers = {
@@ -507,6 +566,8 @@ export const listServers = {
   params: ProjectPath,
   query: PageQuery,
   table: ['Query', 'GetItem'],
+  calls: { 'service token': 1, 'empty page': 2 },
+  callsGrow: '1 Query per page',
 } as const satisfies RouteSpec
 
 export const getServer = {
@@ -521,6 +582,7 @@ export const getServer = {
   errors: ['resource_does_not_exist'],
   params: ServerPath,
   table: ['GetItem'],
+  calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
 export const deleteServer = {
@@ -535,6 +597,7 @@ export const deleteServer = {
   errors: ['resource_does_not_exist'],
   params: ServerPath,
   table: ['GetItem', 'DeleteItem', 'PutItem'],
+  calls: { 'service token': 2 },
 } as const satisfies RouteSpec
 
 export const heartbeat = {
@@ -547,6 +610,7 @@ export const heartbeat = {
   errors: ['server_authorization_revoked'],
   params: ServerPath,
   table: ['UpdateItem'],
+  calls: { ok: 1, 'deleted server': 2 },
 } as const satisfies RouteSpec
 
 export const listCloudAccounts = {
@@ -569,6 +633,8 @@ export const listCloudAccounts = {
   params: ProjectPath,
   query: PageQuery,
   table: ['Query', 'GetItem'], // the page; the project, when the page is empty
+  calls: { 'service token': 1, 'empty page': 2 },
+  callsGrow: '1 Query per page',
 } as const satisfies RouteSpec
 
 export const createCloudAccount = {
@@ -585,6 +651,7 @@ export const createCloudAccount = {
   params: ProjectPath,
   body: CreateCloudAccountBody,
   table: ['PutItem', 'ConditionCheckItem'],
+  calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
 export const deleteCloudAccount = {
@@ -599,6 +666,7 @@ export const deleteCloudAccount = {
   errors: ['resource_does_not_exist'],
   params: CloudAccountPath,
   table: ['DeleteItem', 'PutItem'], // the account; its deletion record
+  calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
 /** Every route by id (each row is also its own export, so a handler bundles only its row). */

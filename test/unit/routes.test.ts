@@ -21,6 +21,17 @@ describe('route table', () => {
     }
   })
 
+  it('declares its DynamoDB calls per path: at least one path, each a whole count', () => {
+    for (const route of routeList) {
+      const paths = Object.entries(route.calls)
+      expect(paths.length, route.id).toBeGreaterThan(0)
+      for (const [path, count] of paths) {
+        expect(path.trim(), route.id).not.toBe('')
+        expect(Number.isInteger(count) && count >= 0, `${route.id}: ${path}`).toBe(true)
+      }
+    }
+  })
+
   it('has no two rows for one method and path', () => {
     const keys = routeList.map((r) => `${r.method} ${r.path.replace(/\{[^}]+\}/g, '{}')}`)
     expect(new Set(keys).size).toBe(keys.length)

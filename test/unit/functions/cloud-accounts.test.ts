@@ -13,6 +13,7 @@ import { handler as deleteProject } from '../../../functions/projects/delete.js'
 import { keys, projectChildren } from '../../../shared/data/keys.js'
 import { admits, awsIdentity } from '../../../shared/domain/cloud-accounts.js'
 import { signJws } from '../../../shared/keys/jws.js'
+import { routes } from '../../../shared/routes.js'
 import { invoke } from '../../support/invoke.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
@@ -59,7 +60,7 @@ describe('cloud accounts: calls and exact inputs', () => {
       body: { provider: 'aws', account_id: ACCOUNT, role_arns: roleArns },
     })
     expect(reply.statusCode).toBe(201)
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.createCloudAccount.calls['service token'])
     const [check, put] =
       ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []
     expect(check?.ConditionCheck).toEqual({
@@ -154,7 +155,7 @@ describe('cloud accounts: calls and exact inputs', () => {
         },
       ],
     })
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.listCloudAccounts.calls['service token'])
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       TableName: TABLE,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
@@ -173,7 +174,7 @@ describe('cloud accounts: calls and exact inputs', () => {
       params: { ...params, cloudAccountId: ID },
     })
     expect(reply.statusCode).toBe(204)
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.deleteCloudAccount.calls['service token'])
     const [del, tombstone] =
       ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []
     expect(del?.Delete).toEqual({

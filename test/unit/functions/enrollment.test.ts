@@ -13,6 +13,7 @@ import { handler as heartbeat } from '../../../functions/servers/heartbeat.js'
 import { signJws } from '../../../shared/keys/jws.js'
 import { sealer } from '../../../shared/keys/sealing.js'
 import { setMetricsWriter } from '../../../shared/metrics.js'
+import { routes } from '../../../shared/routes.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueEnrollmentToken } from '../../../shared/tokens/enrollment-token.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
@@ -79,7 +80,7 @@ describe('enrollment tokens: calls and exact inputs', () => {
       body: { description: 'fleet', max_uses: 2 },
     })
     expect(reply.statusCode).toBe(201)
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.createEnrollmentToken.calls['service token'])
     const input = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input
     const [check, put] = input?.TransactItems ?? []
     expect(check?.ConditionCheck).toEqual({
@@ -119,7 +120,7 @@ describe('enrollment tokens: calls and exact inputs', () => {
     })
     expect(reply.statusCode).toBe(200)
     expect(reply.json.token).toBe(stored.token)
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.getEnrollmentToken.calls['service token'])
   })
 })
 
@@ -144,7 +145,7 @@ describe('enrollment: calls and exact inputs', () => {
     expect(metrics.map((line) => JSON.parse(line))).toContainEqual(
       expect.objectContaining({ Enrollments: 1 }),
     )
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.enrollServer.calls.token)
     expect(ddb).not.toHaveReceivedCommand(GetCommand)
     const [use, server, project] =
       ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []
@@ -182,14 +183,14 @@ describe('enrollment: calls and exact inputs', () => {
     const reply = await post(stored.token)
     expect(reply.statusCode).toBe(401)
     expect(reply.json.code).toBe('authentication_error')
-    expect(ddb.calls()).toHaveLength(1) // a refusal is not retried: its cost is bounded
+    expect(ddb.calls()).toHaveLength(routes.enrollServer.calls['refused token']) // a refusal is not retried: its cost is bounded
   })
 
   it('refuses garbage and a token for another project with no call at all', async () => {
     expect((await post('not-a-token')).statusCode).toBe(401)
     const foreign = issueEnrollmentToken({ team: 'acme', project: 'other', id: TOKEN_ID }, 'x')
     expect((await post(foreign.token)).statusCode).toBe(401)
-    expect(ddb.calls()).toHaveLength(0)
+    expect(ddb.calls()).toHaveLength(routes.enrollServer.calls.garbage)
   })
 
   it('answers 503 with Retry-After when DynamoDB throttles, never 500', async () => {
@@ -215,7 +216,7 @@ describe('heartbeat: calls and revocation', () => {
     const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
     ddb.on(UpdateCommand).resolves({})
     expect((await beat(token)).statusCode).toBe(204)
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.heartbeat.calls.ok)
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: serverKey,
       UpdateExpression: 'SET lastSeen = :now',
@@ -247,7 +248,7 @@ describe('heartbeat: calls and revocation', () => {
     const revoked = await beat(token)
     expect(revoked.statusCode).toBe(401)
     expect(revoked.json.code).toBe('server_authorization_revoked')
-    expect(ddb.calls()).toHaveLength(2) // the refused write, then the deletion record
+    expect(ddb.calls()).toHaveLength(routes.heartbeat.calls['deleted server']) // the refused write, then the deletion record
     const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
     const plain = await beat(forged)
     expect(plain.json.code).toBe('authentication_error')

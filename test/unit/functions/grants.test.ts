@@ -12,6 +12,7 @@ import { handler as grant } from '../../../functions/grants/create.js'
 import { DUMMY_HASH, hashPassword } from '../../../shared/auth/password.js'
 import { ATTEMPT_LIMIT, hashToCheck } from '../../../shared/domain/grants.js'
 import { setMetricsWriter } from '../../../shared/metrics.js'
+import { routes } from '../../../shared/routes.js'
 import { invoke } from '../../support/invoke.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
@@ -62,7 +63,7 @@ describe('the password grant: DynamoDB calls and exact inputs', () => {
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: USER_KEY, ConsistentRead: true })
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: ATTEMPTS_KEY })
     // attempt + user + token id + token transaction + clearing the attempts
-    expect(ddb.calls()).toHaveLength(5)
+    expect(ddb.calls()).toHaveLength(routes.createTokenByGrant.calls.password)
   })
 
   it('opens a new window with a conditional put when none is open', async () => {

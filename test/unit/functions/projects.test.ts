@@ -13,6 +13,7 @@ import { handler as remove } from '../../../functions/projects/delete.js'
 import { handler as list } from '../../../functions/projects/list.js'
 import { handler as update } from '../../../functions/projects/update.js'
 import { signJws } from '../../../shared/keys/jws.js'
+import { routes } from '../../../shared/routes.js'
 import { invoke } from '../../support/invoke.js'
 import { storedToken } from '../../support/tokens.js'
 
@@ -54,7 +55,7 @@ describe('project routes: DynamoDB calls and exact inputs', () => {
     })
     expect(reply.statusCode).toBe(200)
     expect(reply.json.list.map((p: { name: string }) => p.name)).toEqual(['a', 'b'])
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.listProjects.calls['service token'])
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       TableName: TABLE,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
@@ -99,7 +100,7 @@ describe('project routes: DynamoDB calls and exact inputs', () => {
       body: { name: 'web' },
     })
     expect(reply.statusCode).toBe(201)
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.createProject.calls['service token'])
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: TABLE,
       Item: expect.objectContaining({ PK: 'TEAM#acme', SK: 'PROJECT#web', kind: 'Project' }),
@@ -133,7 +134,7 @@ describe('project routes: DynamoDB calls and exact inputs', () => {
       body: { name: 'web' },
     })
     expect(reply.statusCode).toBe(404)
-    expect(ddb.calls()).toHaveLength(0)
+    expect(ddb.calls()).toHaveLength(routes.listProjects.calls["another team's"])
   })
 })
 
@@ -161,7 +162,7 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       body: { name: 'web', create_server_users: true, next_unix_uid: 60101, gateway_selector: '' },
     })
     expect(reply.statusCode).toBe(201)
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.createProject.calls['service token'])
     const input = ddb.commandCalls(PutCommand)[0]?.args[0].input
     expect(input).toEqual({
       TableName: TABLE,
@@ -193,7 +194,7 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       user_on_demand_period: 600,
     })
     expect(reply.statusCode).toBe(204)
-    expect(ddb.calls()).toHaveLength(2)
+    expect(ddb.calls()).toHaveLength(routes.updateProject.calls['service token'])
     expect(ddb).toHaveReceivedCommandWith(GetCommand, {
       TableName: TABLE,
       Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
@@ -268,7 +269,7 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       ssh_certificate_type: null,
     })
     expect(reply.statusCode).toBe(204)
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.updateProject.calls.unchanged)
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
   })
 
@@ -314,7 +315,7 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       params: { team: 'acme' },
     })
     expect(reply.statusCode).toBe(200)
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.listProjects.calls['service token'])
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as verify } from '../../../functions/tokens/verify.js'
 import { keys } from '../../../shared/data/keys.js'
 import { signJws } from '../../../shared/keys/jws.js'
+import { personalTokenExtraCalls, routes } from '../../../shared/routes.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
 import { invoke } from '../../support/invoke.js'
@@ -68,7 +69,7 @@ describe('verify: call budgets', () => {
     const reply = await check(token)
     expect(reply.statusCode).toBe(200)
     expect(reply.json).toEqual({ valid: false, code: 'NOT_FOUND' })
-    expect(ddb.calls()).toHaveLength(0)
+    expect(ddb.calls()).toHaveLength(routes.verifyToken.calls.garbage)
   })
 
   it('verifies a personal token with one strongly consistent GetItem, and shows who it is', async () => {
@@ -95,7 +96,7 @@ describe('verify: call budgets', () => {
       Key: stored.key,
       ConsistentRead: true,
     })
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.verifyToken.calls['personal token'])
     expect(reply.headers?.['cache-control']).toBe('no-store')
   })
 
@@ -116,7 +117,7 @@ describe('verify: call budgets', () => {
       token: { id: 'other', kind: 'service', user: 'bob', team: 'acme', scopes: ['orders:read'] },
     })
     expect(reply.json.token.expiresAt).toBe(new Date((nowSeconds + 3600) * 1000).toISOString())
-    expect(ddb.calls()).toHaveLength(0)
+    expect(ddb.calls()).toHaveLength(routes.verifyToken.calls['service token'])
   })
 
   it("verifies an enrolled server's token with one GetItem, naming its project and server", async () => {
@@ -140,7 +141,7 @@ describe('verify: call budgets', () => {
       token: { id, kind: 'server', name: 'web-01', project: 'fleet', server: id, user: null },
     })
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: keys.server('acme', 'fleet', id) })
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(routes.verifyToken.calls['server token'])
     const scoped = await check(token, ['orders:read'])
     expect(scoped.json.code).toBe('INSUFFICIENT_SCOPE')
   })
@@ -247,7 +248,9 @@ describe('verify: outcomes', () => {
       },
       ReturnValues: 'UPDATED_NEW',
     })
-    expect(ddb.calls()).toHaveLength(2)
+    expect(ddb.calls()).toHaveLength(
+      routes.verifyToken.calls['personal token'] + personalTokenExtraCalls.rateLimited,
+    )
   })
 
   it('answers RATE_LIMITED when the window is used up', async () => {

@@ -1,0 +1,374 @@
+/**
+ * Section "calls": the DynamoDB calls of every declared path of every route, counted
+ * on the service's own client, against the budget its row declares (shared/routes.ts).
+ * Deterministic, so `npm test` asserts it (test/integration/bench.test.ts).
+ */
+import {
+  authorizerCalls,
+  type CallBudget,
+  personalTokenExtraCalls,
+  type RouteId,
+  refusedCredentialCalls,
+  routes,
+} from '../shared/routes.js'
+import type { Bench } from './harness.js'
+
+export interface CallRow {
+  request: string
+  /** The row and path whose budget this is; none for the cross-route rows. */
+  route?: RouteId
+  path?: string
+  budget: number
+  counts: Record<string, number>
+  total: number
+}
+
+/** A path's declared count; an undeclared path is the bench's bug, said loudly. */
+function budget(route: RouteId, path: string): number {
+  const calls: CallBudget = routes[route].calls
+  const count = calls[path]
+  if (count === undefined) throw new Error(`routes.${route}.calls declares no path '${path}'`)
+  return count
+}
+
+export async function measureCalls(bench: Bench): Promise<CallRow[]> {
+  const { http, counted, nextName, token, serviceToken: jwt, project } = bench
+  const created = await http('POST', '/api/tokens', token, { name: nextName() })
+  const victim = await http('POST', '/api/tokens', token, { name: nextName() })
+  const victim2 = await http('POST', '/api/tokens', token, { name: nextName() })
+  const grant = (password: string) =>
+    http('POST', '/tokens', undefined, {
+      username: 'admin',
+      password,
+      accountName: 'acme',
+      tokenName: nextName(),
+    })
+  // Each token used once first, so no row but the first pays its once-a-minute lastUsed write.
+  const verify = (presented: string) =>
+    http('POST', '/v1/teams/acme/tokens/verify', jwt, { token: presented })
+  const limited = await http('POST', '/api/tokens', token, {
+    name: nextName(),
+    rateLimit: { limit: 1_000_000, windowSeconds: 86_400 },
+  })
+  await http('GET', '/api/tokens', limited.accessKey)
+  const orders = await http('POST', '/api/tokens', token, {
+    name: nextName(),
+    scopes: ['orders:read'],
+  })
+  await verify(orders.accessKey)
+  const enrollment = await http('POST', `${project}/server_enrollment_tokens`, jwt, {
+    description: 'calls',
+  })
+  const enrolled = await http('POST', `${project}/servers`, enrollment.token, { hostname: 'b-0' })
+  const doomed = await http('POST', `${project}/servers`, enrollment.token, { hostname: 'b-1' })
+  await http('DELETE', `${project}/servers/${doomed.server.id}`, jwt)
+  const usedUp = await http('POST', `${project}/server_enrollment_tokens`, jwt, {
+    description: 'used up',
+    max_uses: 1,
+  })
+  await http('POST', `${project}/servers`, usedUp.token, { hostname: 'b-2' })
+  const account = await http('POST', `${project}/cloud_accounts`, jwt, {
+    provider: 'aws',
+    account_id: '444455556666',
+  })
+  await http('POST', '/v1/teams/acme/projects', jwt, { name: 'empty' })
+  await http('POST', '/v1/teams/acme/projects', jwt, { name: 'doomed' })
+  const empty = '/v1/teams/acme/projects/empty'
+  const session = await http('POST', '/api/tokens', token, { name: nextName() })
+  await http('GET', '/api/tokens', session.accessKey)
+  const lone = await http('POST', '/api/tokens', token, { name: nextName() })
+  await http('GET', '/api/tokens', lone.accessKey)
+  const { putUser } = await import('../shared/data/users.js')
+  const { createAccessToken } = await import('../shared/domain/access-tokens.js')
+  await putUser({
+    team: 'acme',
+    username: 'solo',
+    role: 'member',
+    passwordHash: null,
+    mfaEnabled: false,
+    createdAt: new Date().toISOString(),
+  })
+  const solo = (await createAccessToken({ team: 'acme', username: 'solo' }, { name: 'only' }))
+    .accessKey
+  await http('GET', '/api/tokens', solo)
+  await grant('wrong password') // opens the attempt window: the row below is a failure inside it
+
+  type Case = { route: RouteId; path: string; run: () => Promise<unknown> } | Extra
+  type Extra = { request: string; budget: number; run: () => Promise<unknown> }
+  const pat = created.accessKey
+  const cases: Case[] = [
+    {
+      request: 'any route, garbage token',
+      budget: refusedCredentialCalls.garbage,
+      run: () => http('GET', '/api/tokens', 'garbage'),
+    },
+    {
+      request: 'any route, well-formed forged token',
+      budget: refusedCredentialCalls.forged,
+      run: () => http('GET', '/api/tokens', bench.forged),
+    },
+    {
+      request: 'GET /api/tokens, personal token first used this minute',
+      budget: budget('listAccessTokens', 'personal token') + personalTokenExtraCalls.lastUsedDue,
+      run: () => http('GET', '/api/tokens', pat),
+    },
+    {
+      request: 'GET /api/tokens, rate-limited personal token',
+      budget: budget('listAccessTokens', 'personal token') + personalTokenExtraCalls.rateLimited,
+      run: () => http('GET', '/api/tokens', limited.accessKey),
+    },
+    {
+      route: 'listAccessTokens',
+      path: 'personal token',
+      run: () => http('GET', '/api/tokens', pat),
+    },
+    {
+      route: 'listAccessTokens',
+      path: 'service token',
+      run: () => http('GET', '/api/tokens', jwt),
+    },
+    {
+      route: 'createAccessToken',
+      path: 'personal token',
+      run: () => http('POST', '/api/tokens', pat, { name: nextName() }),
+    },
+    {
+      route: 'createAccessToken',
+      path: 'service token',
+      run: () => http('POST', '/api/tokens', jwt, { name: nextName() }),
+    },
+    {
+      route: 'deleteAccessToken',
+      path: 'personal token',
+      run: () => http('DELETE', `/api/tokens/${victim.token.id}`, pat),
+    },
+    {
+      route: 'deleteTokenByGrant',
+      path: 'personal token',
+      run: () => http('DELETE', `/tokens/${victim2.token.id}`, pat),
+    },
+    {
+      route: 'deleteAllAccessTokens',
+      path: 'personal token, its only token',
+      run: () => http('DELETE', '/api/tokens/delete-all', solo),
+    },
+    {
+      route: 'createServiceToken',
+      path: 'ok',
+      run: () =>
+        http('POST', '/v1/teams/acme/service_token', undefined, { key_id: '1', key_secret: token }),
+    },
+    {
+      route: 'createTokenByGrant',
+      path: 'wrong password',
+      run: () => grant('wrong password'),
+    },
+    { route: 'createTokenByGrant', path: 'password', run: () => grant('bench password') },
+    {
+      route: 'createTokenByGrant',
+      path: 'personal token',
+      run: () => http('POST', '/tokens', pat, { tokenName: nextName() }),
+    },
+    { route: 'jwks', path: 'ok', run: () => http('GET', '/.well-known/jwks.json') },
+    { route: 'openApi', path: 'ok', run: () => http('GET', '/openapi.json') },
+    { route: 'health', path: 'ok', run: () => http('GET', '/healthz') },
+    { route: 'verifyToken', path: 'garbage', run: () => verify('garbage') },
+    { route: 'verifyToken', path: 'personal token', run: () => verify(pat) },
+    { route: 'verifyToken', path: 'service token', run: () => verify(jwt) },
+    { route: 'verifyToken', path: 'server token', run: () => verify(enrolled.server_token) },
+    {
+      route: 'verifyToken',
+      path: "deleted server's token",
+      run: () => verify(doomed.server_token),
+    },
+    {
+      route: 'listProjects',
+      path: 'service token',
+      run: () => http('GET', '/v1/teams/acme/projects', jwt),
+    },
+    {
+      route: 'listProjects',
+      path: 'personal token',
+      run: () => http('GET', '/v1/teams/acme/projects', pat),
+    },
+    {
+      route: 'listProjects',
+      path: "another team's",
+      run: () => http('GET', '/v1/teams/other/projects', jwt),
+    },
+    {
+      route: 'createProject',
+      path: 'service token',
+      run: () => http('POST', '/v1/teams/acme/projects', jwt, { name: 'bench-jwt' }),
+    },
+    {
+      route: 'createProject',
+      path: 'personal token',
+      run: () => http('POST', '/v1/teams/acme/projects', pat, { name: 'bench-pat' }),
+    },
+    { route: 'getProject', path: 'service token', run: () => http('GET', project, jwt) },
+    {
+      route: 'updateProject',
+      path: 'service token',
+      run: () => http('PUT', project, jwt, { name: 'bench', forward_traffic: true }),
+    },
+    {
+      route: 'updateProject',
+      path: 'unchanged',
+      run: () => http('PUT', project, jwt, { name: 'bench', forward_traffic: true }),
+    },
+    {
+      route: 'deleteProject',
+      path: 'service token, no children',
+      run: () => http('DELETE', '/v1/teams/acme/projects/doomed', jwt),
+    },
+    {
+      route: 'createEnrollmentToken',
+      path: 'service token',
+      run: () =>
+        http('POST', `${project}/server_enrollment_tokens`, jwt, { description: 'counted' }),
+    },
+    {
+      route: 'getEnrollmentToken',
+      path: 'service token',
+      run: () => http('GET', `${project}/server_enrollment_tokens/${enrollment.id}`, jwt),
+    },
+    {
+      route: 'listEnrollmentTokens',
+      path: 'service token',
+      run: () => http('GET', `${project}/server_enrollment_tokens`, jwt),
+    },
+    {
+      route: 'listEnrollmentTokens',
+      path: 'empty page',
+      run: () => http('GET', `${empty}/server_enrollment_tokens`, jwt),
+    },
+    {
+      route: 'enrollServer',
+      path: 'token',
+      run: () => http('POST', `${project}/servers`, enrollment.token, { hostname: 'b-3' }),
+    },
+    {
+      route: 'enrollServer',
+      path: 'refused token',
+      run: () => http('POST', `${project}/servers`, usedUp.token, { hostname: 'b-4' }),
+    },
+    {
+      route: 'enrollServer',
+      path: 'garbage',
+      run: () => http('POST', `${project}/servers`, 'garbage', { hostname: 'b-5' }),
+    },
+    {
+      route: 'enrollServer',
+      path: 'aws_iam',
+      run: async () => http('POST', `${project}/servers`, undefined, await bench.secretless()),
+    },
+    {
+      route: 'heartbeat',
+      path: 'ok',
+      run: () =>
+        http('POST', `${project}/servers/${enrolled.server.id}/heartbeat`, enrolled.server_token),
+    },
+    {
+      route: 'heartbeat',
+      path: 'deleted server',
+      run: () =>
+        http('POST', `${project}/servers/${doomed.server.id}/heartbeat`, doomed.server_token),
+    },
+    {
+      route: 'listServers',
+      path: 'service token',
+      run: () => http('GET', `${project}/servers`, jwt),
+    },
+    { route: 'listServers', path: 'empty page', run: () => http('GET', `${empty}/servers`, jwt) },
+    {
+      route: 'getServer',
+      path: 'service token',
+      run: () => http('GET', `${project}/servers/${enrolled.server.id}`, jwt),
+    },
+    {
+      route: 'deleteServer',
+      path: 'service token',
+      run: () => http('DELETE', `${project}/servers/${enrolled.server.id}`, jwt),
+    },
+    {
+      route: 'deleteEnrollmentToken',
+      path: 'service token',
+      run: () => http('DELETE', `${project}/server_enrollment_tokens/${enrollment.id}`, jwt),
+    },
+    {
+      route: 'listCloudAccounts',
+      path: 'service token',
+      run: () => http('GET', `${project}/cloud_accounts`, jwt),
+    },
+    {
+      route: 'listCloudAccounts',
+      path: 'empty page',
+      run: () => http('GET', `${empty}/cloud_accounts`, jwt),
+    },
+    {
+      route: 'createCloudAccount',
+      path: 'service token',
+      run: () =>
+        http('POST', `${project}/cloud_accounts`, jwt, {
+          provider: 'aws',
+          account_id: '777788889999',
+        }),
+    },
+    {
+      route: 'deleteCloudAccount',
+      path: 'service token',
+      run: () => http('DELETE', `${project}/cloud_accounts/${account.id}`, jwt),
+    },
+    {
+      request: 'GET /example/orders (authorizer), first call',
+      budget: authorizerCalls.first,
+      run: () => http('GET', '/example/orders', orders.accessKey),
+    },
+    {
+      request: 'GET /example/orders (authorizer), cached',
+      budget: authorizerCalls.cached,
+      run: () => http('GET', '/example/orders', orders.accessKey),
+    },
+  ]
+  const rows: CallRow[] = []
+  for (const item of cases) {
+    const counts = await counted(item.run)
+    const total = Object.values(counts).reduce((a, b) => a + b, 0)
+    if ('route' in item) {
+      const { method, path } = routes[item.route]
+      rows.push({
+        request: `${method} ${path}, ${item.path}`,
+        route: item.route,
+        path: item.path,
+        budget: budget(item.route, item.path),
+        counts,
+        total,
+      })
+    } else rows.push({ request: item.request, budget: item.budget, counts, total })
+  }
+  return rows
+}
+
+/** Declared paths the section does not measure: each must have a row above. */
+export function unmeasured(rows: CallRow[]): string[] {
+  const measured = new Set(rows.map((row) => `${row.route}: ${row.path}`))
+  return Object.entries(routes).flatMap(([id, route]) =>
+    Object.keys(route.calls)
+      .map((path) => `${id}: ${path}`)
+      .filter((key) => !measured.has(key)),
+  )
+}
+
+export function printCalls(report: Console, rows: CallRow[]) {
+  report.log('\nDynamoDB calls per request, against the budgets declared in shared/routes.ts')
+  report.table(
+    rows.map((r) => ({
+      request: r.request,
+      calls: JSON.stringify(r.counts),
+      total: r.total,
+      budget: r.budget,
+      ok: r.total === r.budget,
+    })),
+  )
+}

@@ -1,0 +1,136 @@
+/**
+ * Section "cold start": every function bundled with the CDK stack's own esbuild
+ * settings (its `.mjs.map` beside it), imported in a fresh node as Lambda would, and
+ * measured as the CPU time (user + system) of that whole process: stable on a
+ * shared machine where wall time is not. Each bundle in two configurations, run
+ * alternately: as deployed (NODE_OPTIONS=--enable-source-maps, which parses the map
+ * at load) and without the flag; against `node -e 0` and the SDK floor (a bundle of
+ * nothing but the DynamoDB DocumentClient).
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdir, rm } from 'node:fs/promises'
+import { streamHandler } from '../infra/constructs/events.js'
+import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
+import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
+import { fallbackHandler, routeList } from '../shared/routes.js'
+import { bundleFunction } from './bundles.js'
+import { round, type Spread, show, spread } from './stats.js'
+
+const root = new URL('..', import.meta.url).pathname
+const outDir = `${root}bench/out`
+const keyFile = `${outDir}/jwt-keys.json`
+const sealFile = `${outDir}/seal-key.json`
+
+/** The authorizer's row in the results. */
+export const AUTHORIZER = 'authorizer (latchkey/cdk)'
+
+/** What the stack sets on every function (infra/constructs/function.ts). */
+const DEPLOYED_FLAGS = ['--enable-source-maps']
+
+/** Prints the process's own CPU time (µs) once the module has loaded. */
+const probe = (file?: string) =>
+  `${file ? `await import(${JSON.stringify(file)});` : ''}const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system))`
+
+function cpuMs(flags: string[], file?: string): number {
+  const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', probe(file)], {
+    env: {
+      PATH: process.env.PATH,
+      TABLE_NAME: 'bench',
+      AWS_REGION: 'eu-west-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      JWT_KEY_FILE: keyFile,
+      SEAL_KEY_FILE: sealFile,
+      EVENT_BUS_NAME: 'bench',
+      LATCHKEY_TEAM: 'bench', // the authorizer's
+    },
+  })
+  return Number(out.toString()) / 1000
+}
+
+export interface ColdRow {
+  handler: string
+  bytes: number
+  mapBytes: number
+  /** CPU ms of the whole process, as deployed (source maps on) and without the flag. */
+  deployedCpuMs: Spread
+  noMapsCpuMs: Spread
+  /** Medians against the SDK floor's (without maps). */
+  deployedVsFloor: number
+  noMapsVsFloor: number
+}
+
+export interface ColdResult {
+  runs: number
+  bareNodeCpuMs: Spread
+  sdkFloor: { bytes: number; cpuMs: Spread }
+  bundles: ColdRow[]
+}
+
+export async function measureColdStart(runs: number): Promise<ColdResult> {
+  await mkdir(outDir, { recursive: true })
+  await writeJwtKeyFile(keyFile)
+  await rm(sealFile, { force: true })
+  await writeSealKeyFile(sealFile)
+  const handlers = [
+    ...new Set([...routeList.map((r) => r.handler), fallbackHandler, streamHandler]),
+  ]
+  const times = (flags: string[], file?: string) =>
+    spread(
+      Array.from({ length: runs }, () => cpuMs(flags, file)),
+      1,
+    )
+  const bareNodeCpuMs = times([])
+  const floorFile = `${outDir}/sdk-floor.mjs`
+  const floor = await bundleFunction(`${root}bench/floor.ts`, floorFile)
+  const floorCpu = times([], floorFile)
+  const entries = [
+    ...handlers.map((handler) => [handler, `functions/${handler}.ts`] as const),
+    // Not a route of ours: the authorizer users put in front of their own APIs.
+    [AUTHORIZER, 'authorizer/handler.ts'] as const,
+  ]
+  const bundles: ColdRow[] = []
+  for (const [handler, entry] of entries) {
+    const outfile = `${outDir}/${handler.replace('/', '-').replace(/[^\w.-]+/g, '_')}.mjs`
+    const { bytes, mapBytes } = await bundleFunction(`${root}${entry}`, outfile)
+    // Alternated, so drift on a shared machine falls on both configurations alike.
+    const deployed: number[] = []
+    const bare: number[] = []
+    for (let i = 0; i < runs; i++) {
+      deployed.push(cpuMs(DEPLOYED_FLAGS, outfile))
+      bare.push(cpuMs([], outfile))
+    }
+    const deployedCpuMs = spread(deployed, 1)
+    const noMapsCpuMs = spread(bare, 1)
+    bundles.push({
+      handler,
+      bytes,
+      mapBytes,
+      deployedCpuMs,
+      noMapsCpuMs,
+      deployedVsFloor: round(deployedCpuMs.median / floorCpu.median),
+      noMapsVsFloor: round(noMapsCpuMs.median / floorCpu.median),
+    })
+  }
+  return { runs, bareNodeCpuMs, sdkFloor: { bytes: floor.bytes, cpuMs: floorCpu }, bundles }
+}
+
+export function printColdStart(report: Console, result: ColdResult) {
+  report.log(
+    `\nCold start: CPU ms (user+system) of a fresh node importing each bundle, median (min-max) of ${result.runs}; bare node ${show(result.bareNodeCpuMs)}, SDK floor ${show(result.sdkFloor.cpuMs)} (${round(result.sdkFloor.bytes / 1024, 1)} KB)`,
+  )
+  report.table(
+    result.bundles.map((b) => ({
+      handler: b.handler,
+      kb: round(b.bytes / 1024, 1),
+      'map kb': round(b.mapBytes / 1024, 1),
+      'deployed (maps on)': show(b.deployedCpuMs),
+      'maps off': show(b.noMapsCpuMs),
+      'x floor (on)': b.deployedVsFloor,
+      'x floor (off)': b.noMapsVsFloor,
+    })),
+  )
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printColdStart(console, await measureColdStart(Number(process.argv[2] ?? 5)))
+}

@@ -1,0 +1,188 @@
+/**
+ * What every bench section shares: the sizes, one DynamoDB Local, the real local
+ * server in this process with a team, a project, tokens of every kind and a counter
+ * of the service's DynamoDB calls, a keep-alive HTTP client, and the machine's state.
+ */
+import { createWriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { cpus, loadavg } from 'node:os'
+import { hashPassword } from '../shared/auth/password.js'
+import { setLogLevel } from '../shared/log.js'
+import { setMetricsWriter } from '../shared/metrics.js'
+import { issuePersonalToken } from '../shared/tokens/personal-token.js'
+import { instanceRole, signCallerIdentity, startStsStandIn } from '../test/support/sts.js'
+import { httpClient } from './http-floor.js'
+
+export interface BenchOptions {
+  quick: boolean
+  /** An already running DynamoDB; otherwise an in-memory DynamoDB Local is started. */
+  endpoint?: string
+}
+
+export const sizes = (quick: boolean) =>
+  quick
+    ? {
+        requests: 40,
+        rounds: 2,
+        inFlight: [1, 16, 64],
+        distinctJwts: 1500,
+        scale: [50, 100],
+        scaleRuns: 3,
+        coldRuns: 5,
+        hashes: 2,
+        verifies: 2000,
+        events: 3,
+      }
+    : {
+        requests: 600,
+        rounds: 5,
+        inFlight: [1, 16, 64],
+        distinctJwts: 1500,
+        scale: [1000, 5000, 10000],
+        scaleRuns: 5,
+        coldRuns: 30,
+        hashes: 10,
+        verifies: 50000,
+        events: 50,
+      }
+
+export type Sizes = ReturnType<typeof sizes>
+
+/** The machine, with its load: every figure is read against it. */
+export const machine = () => ({
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+  date: new Date().toISOString(),
+})
+
+/**
+ * The service logs as deployed (LOG_LEVEL info: one access-log line a request, and
+ * EMF metric lines as on Lambda), into a file, so its lines pay their JSON and their
+ * asynchronous write as on Lambda without burying the bench's tables. The tables are
+ * printed through `report`, on the real stdout.
+ */
+export async function logAsDeployed() {
+  setLogLevel('info')
+  setMetricsWriter((line) => process.stdout.write(`${line}\n`))
+  await mkdir('bench/out', { recursive: true })
+  const file = createWriteStream('bench/out/service.log')
+  const real = process.stdout.write.bind(process.stdout)
+  process.stdout.write = ((chunk: string | Uint8Array) => file.write(chunk)) as typeof real
+  return {
+    report: new console.Console({ stdout: createWriteStream('', { fd: 1 }) }),
+    restore: () => {
+      process.stdout.write = real
+      file.end()
+    },
+  }
+}
+
+export type Bench = Awaited<ReturnType<typeof startBench>>
+
+/** DynamoDB Local (unless given), the STS stand-in, the local server and its fixtures. */
+export async function startBench(options: BenchOptions) {
+  const { launchDynamoDbLocal } = await import('../local/dynamodb.js')
+  const dynamodb = options.endpoint ? undefined : await launchDynamoDbLocal()
+  // Secretless enrollment asks STS: here a local stand-in that checks signatures as STS does.
+  const role = instanceRole('111122223333', 'bench-agent', 'i-0123456789abcdef0')
+  const sts = await startStsStandIn([role])
+  const { startApp } = await import('../local/harness.js')
+  // No stream on the bench table: DynamoDB Local slows as stream records pile up
+  // (AWS does not), which would tilt whichever side of a comparison runs later.
+  const app = await startApp({
+    env: { LATCHKEY_STS_ENDPOINT: sts.url },
+    endpoint: options.endpoint ?? dynamodb?.endpoint ?? '',
+    stream: false,
+  })
+
+  // Every DynamoDB call the service makes passes this counter, by operation.
+  const counts = new Map<string, number>()
+  app.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName).replace(/Command$/, '')
+      counts.set(name, (counts.get(name) ?? 0) + 1)
+      return next(args)
+    },
+    { step: 'initialize', name: 'benchCallCounter' },
+  )
+  const counted = async (request: () => Promise<unknown>) => {
+    await settle()
+    counts.clear()
+    await request()
+    await settle() // a lastUsed write runs alongside the handler: let it land in the count
+    return Object.fromEntries([...counts].sort())
+  }
+  /** fetch, as a client would; a 5xx is the bench's failure. */
+  const http = async (method: string, path: string, token?: string, body?: unknown) => {
+    const response = await fetch(new URL(path, app.url), {
+      method,
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await response.text()
+    if (response.status >= 500) throw new Error(`${method} ${path}: ${response.status} ${text}`)
+    return text ? JSON.parse(text) : undefined
+  }
+  let names = 0
+  const nextName = () => `bench ${names++}`
+  const token: string = app.admin.token
+  const service = await http('POST', '/v1/teams/acme/service_token', undefined, {
+    key_id: '1',
+    key_secret: token,
+  })
+  const serviceToken: string = service.bearer_token
+  await http('POST', '/v1/teams/acme/projects', serviceToken, { name: 'bench' })
+  const project = '/v1/teams/acme/projects/bench'
+  const { updateUser } = await import('../shared/data/users.js')
+  await updateUser('acme', 'admin', { passwordHash: await hashPassword('bench password') })
+  const enrollmentToken = await http('POST', `${project}/server_enrollment_tokens`, serviceToken, {
+    description: 'bench',
+  })
+  await http('POST', `${project}/cloud_accounts`, serviceToken, {
+    provider: 'aws',
+    account_id: role.account,
+  })
+  // Distinct signatures (the same request signed twice in a second is one signature):
+  // dates a second apart from 7 minutes ago, all inside STS's 15-minute window.
+  const signingStart = Date.now() - 7 * 60 * 1000
+  let signatures = 0
+  const signedIdentity = () =>
+    signCallerIdentity(role, {
+      project: 'acme/bench',
+      signingDate: new Date(signingStart + 1000 * signatures++),
+    })
+  const load = httpClient(app.url)
+  return {
+    app,
+    db: app.db,
+    tableName: app.tableName,
+    sts,
+    http,
+    load,
+    counted,
+    nextName,
+    /** The bootstrap admin's personal token (used: its lastUsed is fresh). */
+    token,
+    serviceToken,
+    project,
+    enrollmentToken: enrollmentToken as { id: string; token: string },
+    /** A well-formed personal token with a right checksum that was never issued. */
+    forged: issuePersonalToken({ team: 'acme', username: 'admin', id: 1 }).token,
+    signedIdentity,
+    secretless: async () => ({ hostname: 'bench-iam', aws_iam: await signedIdentity() }),
+    close: async () => {
+      load.close()
+      await app.close()
+      await sts.close()
+      await dynamodb?.stop()
+    },
+  }
+}
+
+/** Lets writes made alongside a handler (lastUsed) finish before a count starts or ends. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20))

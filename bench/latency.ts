@@ -1,0 +1,393 @@
+/**
+ * Section "latency": the hot paths against the floor they cannot beat, at 1, 16 and
+ * 64 requests in flight. (a) the raw SDK calls the request needs at minimum, written
+ * here by hand (keys as the README's table design gives them, no service code); (b)
+ * the handler invoked in process; (c) the full HTTP path through the local server;
+ * (d) the same raw calls behind a bare node:http server. Each JWT path twice: one
+ * token (the verified-token memory answers) and 1,500 distinct tokens in rotation
+ * (more than the memory holds, so every request verifies its ES256 signature).
+ */
+import { randomUUID } from 'node:crypto'
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import type { HttpResult } from '../shared/http/response.js'
+import type { Bench, Sizes } from './harness.js'
+import { startHttpFloor } from './http-floor.js'
+import { measure, type Rounds, round, rounds, show, type Timing } from './stats.js'
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
+type Task = () => Promise<unknown>
+
+export interface LatencyRow {
+  route: string
+  inFlight: number
+  raw: Rounds
+  handler: Rounds
+  http: Rounds
+  httpFloor: Rounds
+  /** Ratios of the medians: p50 (b)/(a), (c)/(a), (c)/(d); p99 (c)/(a); CPU per request (c)/(d). */
+  ratios: {
+    p50HandlerRaw: number
+    p50HttpRaw: number
+    p50HttpFloor: number
+    p99HttpRaw: number
+    cpuHttpFloor: number
+  }
+}
+
+const pad = (id: number) => String(id).padStart(16, '0')
+
+export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow[]> {
+  const { db, tableName: TableName, load, token, serviceToken, project, nextName } = bench
+  const { toLambdaEvent } = await import('../local/event.js')
+  const handlers = {
+    list: (await import('../functions/tokens/list.js')).handler as Handler,
+    create: (await import('../functions/tokens/create.js')).handler as Handler,
+    projects: (await import('../functions/projects/list.js')).handler as Handler,
+    enroll: (await import('../functions/servers/enroll.js')).handler as Handler,
+  }
+  // Distinct service tokens, signed as the exchange signs them (same key, claims, hour).
+  const { signJws } = await import('../shared/keys/jws.js')
+  const { config } = await import('../shared/context.js')
+  const iat = Math.floor(Date.now() / 1000)
+  const jwts = await Promise.all(
+    Array.from({ length: n.distinctJwts }, () =>
+      signJws('JWT', {
+        iss: config().jwt.issuer,
+        sub: 'admin',
+        team: 'acme',
+        role: 'admin',
+        jti: randomUUID(),
+        iat,
+        exp: iat + 3600,
+      }),
+    ),
+  )
+  let turn = 0
+  const rotating = () => jwts[turn++ % jwts.length] ?? serviceToken
+
+  const userPk = 'TEAM#acme#USER#admin'
+  const ownKey = { PK: userPk, SK: `PAT#${pad(1)}` }
+  const found = await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
+  if (!found.Item) throw new Error('the raw floor reads no token: the key pattern changed')
+  const rawList = async () => {
+    await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
+    return db.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': userPk, ':p': 'PAT#' },
+        ConsistentRead: true,
+      }),
+    )
+  }
+  const rawCreate = async () => {
+    await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
+    const { Attributes } = await db.send(
+      new UpdateCommand({
+        TableName,
+        Key: { PK: 'TEAM#acme', SK: 'USER#admin' },
+        UpdateExpression: 'ADD tokenSeq :one',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    )
+    const id = Number(Attributes?.tokenSeq)
+    const name = nextName()
+    return db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName,
+              Item: { PK: userPk, SK: `PAT#${pad(id)}`, id, name },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+          {
+            Put: {
+              TableName,
+              Item: { PK: userPk, SK: `PATNAME#${name}`, tokenId: id },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+        ],
+      }),
+    )
+  }
+  const rawProjects = () =>
+    db.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': 'TEAM#acme', ':p': 'PROJECT#' },
+        Limit: 101,
+        ConsistentRead: true,
+      }),
+    )
+  const projectPk = 'TEAM#acme#PROJECT#bench'
+  const rawEnroll = () => {
+    const now = new Date().toISOString()
+    return db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName,
+              Key: { PK: projectPk, SK: 'SET#raw-floor' },
+              UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :now',
+              ConditionExpression: 'secretHash = :hash',
+              ExpressionAttributeValues: { ':one': 1, ':now': now, ':hash': 'h' },
+            },
+          },
+          {
+            Put: {
+              TableName,
+              Item: {
+                PK: projectPk,
+                SK: `SERVER#${randomUUID()}`,
+                hostname: 'raw',
+                secretHash: 'h',
+              },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+          {
+            ConditionCheck: {
+              TableName,
+              Key: { PK: 'TEAM#acme', SK: 'PROJECT#bench' },
+              ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deleting)',
+            },
+          },
+        ],
+      }),
+    )
+  }
+  // The raw floor's own enrollment token: the same item shape the transaction checks.
+  await db.send(
+    new UpdateCommand({
+      TableName,
+      Key: { PK: projectPk, SK: 'SET#raw-floor' },
+      UpdateExpression: 'SET uses = :zero, secretHash = :hash',
+      ExpressionAttributeValues: { ':zero': 0, ':hash': 'h' },
+    }),
+  )
+
+  const invoke =
+    (
+      handler: Handler,
+      method: string,
+      path: string,
+      route: { key: string; params?: Record<string, string> },
+      credential: () => string,
+      body?: () => unknown,
+    ): Task =>
+    () => {
+      const payload = body?.()
+      const raw = payload === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(payload))
+      const headers = {
+        authorization: `Bearer ${credential()}`,
+        'content-type': 'application/json',
+      }
+      const event = toLambdaEvent(
+        { method, url: path, headers, body: raw, sourceIp: '127.0.0.1', requestId: 'bench' },
+        route.key,
+        route.params,
+      )
+      return handler(event, {} as Context).then((result) => {
+        if (result.statusCode >= 300) throw new Error(`${method} ${path}: ${result.statusCode}`)
+      })
+    }
+  const enrollmentToken = bench.enrollmentToken.token
+  const servers = `${project}/servers`
+  const routes: { label: string; a: Task; b: Task; c: Task }[] = [
+    {
+      label: 'GET /api/tokens (personal token)',
+      a: rawList,
+      b: invoke(handlers.list, 'GET', '/api/tokens', { key: 'GET /api/tokens' }, () => token),
+      c: () => load.send('GET', '/api/tokens', token),
+    },
+    {
+      label: 'GET /v1/teams/{team}/projects (JWT, one token: remembered)',
+      a: rawProjects,
+      b: invoke(
+        handlers.projects,
+        'GET',
+        '/v1/teams/acme/projects',
+        { key: 'GET /v1/teams/{team}/projects', params: { team: 'acme' } },
+        () => serviceToken,
+      ),
+      c: () => load.send('GET', '/v1/teams/acme/projects', serviceToken),
+    },
+    {
+      label: `GET /v1/teams/{team}/projects (JWT, ${n.distinctJwts} in rotation: verified)`,
+      a: rawProjects,
+      b: invoke(
+        handlers.projects,
+        'GET',
+        '/v1/teams/acme/projects',
+        { key: 'GET /v1/teams/{team}/projects', params: { team: 'acme' } },
+        rotating,
+      ),
+      c: () => load.send('GET', '/v1/teams/acme/projects', rotating()),
+    },
+    {
+      label: 'POST /api/tokens (personal token)',
+      a: rawCreate,
+      b: invoke(
+        handlers.create,
+        'POST',
+        '/api/tokens',
+        { key: 'POST /api/tokens' },
+        () => token,
+        () => ({ name: nextName() }),
+      ),
+      c: () => load.send('POST', '/api/tokens', token, { name: nextName() }),
+    },
+    {
+      label: 'POST .../servers (enrollment token)',
+      a: rawEnroll,
+      b: invoke(
+        handlers.enroll,
+        'POST',
+        servers,
+        {
+          key: 'POST /v1/teams/{team}/projects/{project}/servers',
+          params: { team: 'acme', project: 'bench' },
+        },
+        () => enrollmentToken,
+        () => ({ hostname: 'bench' }),
+      ),
+      c: () => load.send('POST', servers, enrollmentToken, { hostname: 'bench' }),
+    },
+  ]
+
+  const rows: LatencyRow[] = []
+  for (const { label, a, b, c } of routes) {
+    const floor = await startHttpFloor(a)
+    const d = floor.task
+    for (const inFlight of n.inFlight) {
+      // Warm every path, then measure them in turn, round after round: on shared
+      // cores one unlucky run otherwise decides a row, so every row shows its spread.
+      for (const task of [a, b, c, d]) await measure(task, Math.ceil(n.requests / 4), inFlight)
+      const runs: Timing[][] = [[], [], [], []]
+      for (let pass = 0; pass < n.rounds; pass++) {
+        for (const [i, task] of [a, b, c, d].entries())
+          runs[i]?.push(await measure(task, n.requests, inFlight))
+      }
+      const [raw, handler, http, httpFloor] = runs.map(rounds) as [Rounds, Rounds, Rounds, Rounds]
+      const r = (x: number, y: number) => round(x / y)
+      rows.push({
+        route: label,
+        inFlight,
+        raw,
+        handler,
+        http,
+        httpFloor,
+        ratios: {
+          p50HandlerRaw: r(handler.p50.median, raw.p50.median),
+          p50HttpRaw: r(http.p50.median, raw.p50.median),
+          p50HttpFloor: r(http.p50.median, httpFloor.p50.median),
+          p99HttpRaw: r(http.p99.median, raw.p99.median),
+          cpuHttpFloor: r(http.cpuUs.median, httpFloor.cpuUs.median),
+        },
+      })
+    }
+    await floor.close()
+  }
+  return rows
+}
+
+export function printLatency(report: Console, rows: LatencyRow[]) {
+  report.log(
+    '\nHot path: (a) raw SDK floor, (b) handler in process, (c) HTTP via the local server, (d) the raw calls behind a bare node:http server. ms, median (min-max) of rounds; CPU µs per request of this process',
+  )
+  report.table(
+    rows.map((r) => ({
+      route: r.route,
+      n: r.inFlight,
+      'a p50': show(r.raw.p50),
+      'a p99': show(r.raw.p99),
+      'b p50': show(r.handler.p50),
+      'c p50': show(r.http.p50),
+      'c p99': show(r.http.p99),
+      'c rps': show(r.http.rps),
+      'd p50': show(r.httpFloor.p50),
+      'c cpu': show(r.http.cpuUs),
+      'd cpu': show(r.httpFloor.cpuUs),
+      'c/a p50': r.ratios.p50HttpRaw,
+      'c/d p50': r.ratios.p50HttpFloor,
+      'c/a p99': r.ratios.p99HttpRaw,
+      'c/d cpu': r.ratios.cpuHttpFloor,
+    })),
+  )
+}
+
+export interface EnrollmentPaths {
+  byToken: Rounds
+  awsIam: Rounds
+  stsStandIn: Rounds
+}
+
+/**
+ * Enrollment by token and secretless, sequential over HTTP, and the STS stand-in's
+ * own round trip (on AWS the real STS, a call to a regional endpoint).
+ */
+export async function measureEnrollmentPaths(bench: Bench, n: Sizes): Promise<EnrollmentPaths> {
+  const { load, project, sts } = bench
+  const count = Math.ceil(n.requests / 4)
+  const runs: Timing[][] = [[], [], []]
+  for (let pass = 0; pass < n.rounds; pass++) {
+    runs[0]?.push(
+      await measure(
+        () =>
+          load.send('POST', `${project}/servers`, bench.enrollmentToken.token, { hostname: 'tok' }),
+        count,
+        1,
+      ),
+    )
+    // Signed ahead, so signing (the agent's work) is not timed.
+    const bodies = await Promise.all(Array.from({ length: count }, bench.secretless))
+    runs[1]?.push(
+      await measure(
+        () => load.send('POST', `${project}/servers`, undefined, bodies.pop()),
+        count,
+        1,
+      ),
+    )
+    const direct = await Promise.all(Array.from({ length: count }, bench.signedIdentity))
+    runs[2]?.push(
+      await measure(
+        async () => {
+          const request = direct.pop()
+          const response = await fetch(`${sts.url}/`, {
+            method: 'POST',
+            headers: request?.headers,
+            body: request?.body,
+          })
+          if (response.status !== 200) throw new Error(`STS stand-in: ${response.status}`)
+          await response.text()
+        },
+        count,
+        1,
+      ),
+    )
+  }
+  const [byToken, awsIam, stsStandIn] = runs.map(rounds) as [Rounds, Rounds, Rounds]
+  return { byToken, awsIam, stsStandIn }
+}
+
+export function printEnrollmentPaths(report: Console, result: EnrollmentPaths) {
+  report.log('\nEnrollment over HTTP, sequential, ms: by token vs secretless (aws_iam)')
+  const row = (path: string, r: Rounds) => ({ path, p50: show(r.p50), p99: show(r.p99) })
+  report.table([
+    row('by enrollment token (1 TransactWriteItems)', result.byToken),
+    row('secretless (Query + STS + TransactWriteItems)', result.awsIam),
+    row('the STS stand-in alone (SigV4 check in JS)', result.stsStandIn),
+  ])
+}
