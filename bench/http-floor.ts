@@ -48,15 +48,22 @@ export async function startHttpFloor(raw: () => Promise<unknown>) {
   const server = createServer((req, res) => {
     req.resume()
     req.on('end', async () => {
-      const result = await raw()
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(result))
+      try {
+        const result = await raw()
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(result))
+      } catch (error) {
+        // The floor's failure is the bench's: the load client reports it, nothing crashes.
+        res.writeHead(500, { 'content-type': 'text/plain' })
+        res.end(String(error))
+      }
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   const client = httpClient(`http://127.0.0.1:${port}`)
   return {
+    url: `http://127.0.0.1:${port}`,
     task: () => client.send('GET', '/'),
     close: async () => {
       client.close()

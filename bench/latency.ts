@@ -7,6 +7,7 @@
  * token (the verified-token memory answers) and 1,500 distinct tokens in rotation
  * (more than the memory holds, so every request verifies its ES256 signature).
  */
+import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import {
   GetCommand,
@@ -18,10 +19,45 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import type { HttpResult } from '../shared/http/response.js'
 import type { Bench, Sizes } from './harness.js'
 import { startHttpFloor } from './http-floor.js'
+import type { Load } from './load-client.js'
 import { measure, type Rounds, round, rounds, show, type Timing } from './stats.js'
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
 type Task = () => Promise<unknown>
+/** Runs a load and times it: in this process (a, b) or from the load client's (c, d). */
+type Run = (count: number, inFlight: number) => Promise<Timing>
+type Remote = Omit<Load, 'id' | 'count' | 'inFlight' | 'base'>
+
+/**
+ * The load client in its own process. Latency is what it sees; CPU per request is
+ * this process's (the service's, or the bare floor server's) over the same load.
+ */
+function startLoadClient() {
+  const child = fork(new URL('./load-client.ts', import.meta.url).pathname, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  let next = 0
+  const waiting = new Map<number, (reply: { timing?: Timing; error?: string }) => void>()
+  child.on('message', (reply: { id: number; timing?: Timing; error?: string }) => {
+    waiting.get(reply.id)?.(reply)
+    waiting.delete(reply.id)
+  })
+  const run =
+    (base: string, load: Remote): Run =>
+    async (count, inFlight) => {
+      const id = next++
+      const cpu = process.cpuUsage()
+      const reply = await new Promise<{ timing?: Timing; error?: string }>((resolve) => {
+        waiting.set(id, resolve)
+        child.send({ ...load, id, base, count, inFlight } satisfies Load)
+      })
+      const used = process.cpuUsage(cpu)
+      if (!reply.timing) throw new Error(`load client: ${reply.error}`)
+      return { ...reply.timing, cpuUs: Math.round((used.user + used.system) / count) }
+    }
+  return { run, close: () => child.disconnect() }
+}
 
 export interface LatencyRow {
   route: string
@@ -30,12 +66,13 @@ export interface LatencyRow {
   handler: Rounds
   http: Rounds
   httpFloor: Rounds
-  /** Ratios of the medians: p50 (b)/(a), (c)/(a), (c)/(d); p99 (c)/(a); CPU per request (c)/(d). */
+  /** Ratios of the medians: p50 (b)/(a), (c)/(a), (c)/(d); p99 (c)/(a); CPU per request (c)/(a), (c)/(d). */
   ratios: {
     p50HandlerRaw: number
     p50HttpRaw: number
     p50HttpFloor: number
     p99HttpRaw: number
+    cpuHttpRaw: number
     cpuHttpFloor: number
   }
 }
@@ -43,7 +80,7 @@ export interface LatencyRow {
 const pad = (id: number) => String(id).padStart(16, '0')
 
 export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow[]> {
-  const { db, tableName: TableName, load, token, serviceToken, project, nextName } = bench
+  const { db, tableName: TableName, token, serviceToken, project, nextName } = bench
   const { toLambdaEvent } = await import('../local/event.js')
   const handlers = {
     list: (await import('../functions/tokens/list.js')).handler as Handler,
@@ -70,6 +107,11 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
   )
   let turn = 0
   const rotating = () => jwts[turn++ % jwts.length] ?? serviceToken
+  const client = startLoadClient()
+  const local =
+    (task: Task): Run =>
+    (count, inFlight) =>
+      measure(task, count, inFlight)
 
   const userPk = 'TEAM#acme#USER#admin'
   const ownKey = { PK: userPk, SK: `PAT#${pad(1)}` }
@@ -205,12 +247,12 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
     }
   const enrollmentToken = bench.enrollmentToken.token
   const servers = `${project}/servers`
-  const routes: { label: string; a: Task; b: Task; c: Task }[] = [
+  const routes: { label: string; a: Task; b: Task; c: Remote }[] = [
     {
       label: 'GET /api/tokens (personal token)',
       a: rawList,
       b: invoke(handlers.list, 'GET', '/api/tokens', { key: 'GET /api/tokens' }, () => token),
-      c: () => load.send('GET', '/api/tokens', token),
+      c: { method: 'GET', path: '/api/tokens', tokens: [token] },
     },
     {
       label: 'GET /v1/teams/{team}/projects (JWT, one token: remembered)',
@@ -222,7 +264,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
         { key: 'GET /v1/teams/{team}/projects', params: { team: 'acme' } },
         () => serviceToken,
       ),
-      c: () => load.send('GET', '/v1/teams/acme/projects', serviceToken),
+      c: { method: 'GET', path: '/v1/teams/acme/projects', tokens: [serviceToken] },
     },
     {
       label: `GET /v1/teams/{team}/projects (JWT, ${n.distinctJwts} in rotation: verified)`,
@@ -234,7 +276,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
         { key: 'GET /v1/teams/{team}/projects', params: { team: 'acme' } },
         rotating,
       ),
-      c: () => load.send('GET', '/v1/teams/acme/projects', rotating()),
+      c: { method: 'GET', path: '/v1/teams/acme/projects', tokens: jwts },
     },
     {
       label: 'POST /api/tokens (personal token)',
@@ -247,7 +289,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
         () => token,
         () => ({ name: nextName() }),
       ),
-      c: () => load.send('POST', '/api/tokens', token, { name: nextName() }),
+      c: { method: 'POST', path: '/api/tokens', tokens: [token], body: 'name' },
     },
     {
       label: 'POST .../servers (enrollment token)',
@@ -263,22 +305,28 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
         () => enrollmentToken,
         () => ({ hostname: 'bench' }),
       ),
-      c: () => load.send('POST', servers, enrollmentToken, { hostname: 'bench' }),
+      c: { method: 'POST', path: servers, tokens: [enrollmentToken], body: 'hostname' },
     },
   ]
 
   const rows: LatencyRow[] = []
   for (const { label, a, b, c } of routes) {
     const floor = await startHttpFloor(a)
-    const d = floor.task
+    const paths: Run[] = [
+      local(a),
+      local(b),
+      client.run(bench.app.url, c),
+      client.run(floor.url, { method: 'GET', path: '/', tokens: [''] }),
+    ]
     for (const inFlight of n.inFlight) {
+      // At least 4 requests per worker, or p99 is only the first wave of a burst.
+      const count = Math.max(n.requests, 4 * inFlight)
       // Warm every path, then measure them in turn, round after round: on shared
       // cores one unlucky run otherwise decides a row, so every row shows its spread.
-      for (const task of [a, b, c, d]) await measure(task, Math.ceil(n.requests / 4), inFlight)
+      for (const path of paths) await path(Math.ceil(count / 4), inFlight)
       const runs: Timing[][] = [[], [], [], []]
       for (let pass = 0; pass < n.rounds; pass++) {
-        for (const [i, task] of [a, b, c, d].entries())
-          runs[i]?.push(await measure(task, n.requests, inFlight))
+        for (const [i, path] of paths.entries()) runs[i]?.push(await path(count, inFlight))
       }
       const [raw, handler, http, httpFloor] = runs.map(rounds) as [Rounds, Rounds, Rounds, Rounds]
       const r = (x: number, y: number) => round(x / y)
@@ -294,18 +342,20 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
           p50HttpRaw: r(http.p50.median, raw.p50.median),
           p50HttpFloor: r(http.p50.median, httpFloor.p50.median),
           p99HttpRaw: r(http.p99.median, raw.p99.median),
+          cpuHttpRaw: r(http.cpuUs.median, raw.cpuUs.median),
           cpuHttpFloor: r(http.cpuUs.median, httpFloor.cpuUs.median),
         },
       })
     }
     await floor.close()
   }
+  client.close()
   return rows
 }
 
 export function printLatency(report: Console, rows: LatencyRow[]) {
   report.log(
-    '\nHot path: (a) raw SDK floor, (b) handler in process, (c) HTTP via the local server, (d) the raw calls behind a bare node:http server. ms, median (min-max) of rounds; CPU µs per request of this process',
+    '\nHot path: (a) raw SDK floor, (b) handler in process, (c) HTTP via the local server, (d) the raw calls behind a bare node:http server. ms, median (min-max) of rounds; CPU µs per request of the service process (the load client runs in its own)',
   )
   report.table(
     rows.map((r) => ({
@@ -323,6 +373,7 @@ export function printLatency(report: Console, rows: LatencyRow[]) {
       'c/a p50': r.ratios.p50HttpRaw,
       'c/d p50': r.ratios.p50HttpFloor,
       'c/a p99': r.ratios.p99HttpRaw,
+      'c/a cpu': r.ratios.cpuHttpRaw,
       'c/d cpu': r.ratios.cpuHttpFloor,
     })),
   )
