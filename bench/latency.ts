@@ -9,6 +9,7 @@
  */
 import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import {
   GetCommand,
   QueryCommand,
@@ -20,12 +21,57 @@ import type { HttpResult } from '../shared/http/response.js'
 import type { Bench, Sizes } from './harness.js'
 import { startHttpFloor } from './http-floor.js'
 import type { Load } from './load-client.js'
-import { measure, type Rounds, round, rounds, show, type Timing } from './stats.js'
+import {
+  measure,
+  type Rounds,
+  round,
+  rounds,
+  type Spread,
+  show,
+  spread,
+  type Timing,
+} from './stats.js'
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
 type Task = () => Promise<unknown>
 /** Runs a load and times it: in this process (a, b) or from the load client's (c, d). */
 type Run = (count: number, inFlight: number) => Promise<Timing>
+
+/** Where a tail can come from in the service's process: its event loop's delay, and GC. */
+export interface Diagnosis {
+  /** Event-loop delay over the round, ms: its p99 and its worst. */
+  loopP99Ms: number
+  loopMaxMs: number
+  /** Garbage collection pauses over the round, ms per 1,000 requests. */
+  gcMsPer1000: number
+}
+
+let gcMs = 0
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration
+}).observe({ entryTypes: ['gc'] })
+
+/** Runs one round with the service process's event loop and GC watched. */
+async function diagnosed(
+  run: Run,
+  count: number,
+  inFlight: number,
+): Promise<Timing & { diagnosis: Diagnosis }> {
+  const loop = monitorEventLoopDelay({ resolution: 1 })
+  const gcBefore = gcMs
+  loop.enable()
+  const timing = await run(count, inFlight)
+  loop.disable()
+  const ms = (ns: number) => round(ns / 1e6)
+  return {
+    ...timing,
+    diagnosis: {
+      loopP99Ms: ms(loop.percentile(99)),
+      loopMaxMs: ms(loop.max),
+      gcMsPer1000: round(((gcMs - gcBefore) / count) * 1000),
+    },
+  }
+}
 type Remote = Omit<Load, 'id' | 'count' | 'inFlight' | 'base'>
 
 /**
@@ -66,6 +112,8 @@ export interface LatencyRow {
   handler: Rounds
   http: Rounds
   httpFloor: Rounds
+  /** The service process during (a) and (c): event-loop delay and GC, spread over rounds. */
+  serviceProcess: Record<'raw' | 'http', Record<keyof Diagnosis, Spread>>
   /** Ratios of the medians: p50 (b)/(a), (c)/(a), (c)/(d); p99 (c)/(a); CPU per request (c)/(a), (c)/(d). */
   ratios: {
     p50HandlerRaw: number
@@ -325,8 +373,21 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
       // cores one unlucky run otherwise decides a row, so every row shows its spread.
       for (const path of paths) await path(Math.ceil(count / 4), inFlight)
       const runs: Timing[][] = [[], [], [], []]
+      const diagnoses: Diagnosis[][] = [[], [], [], []]
       for (let pass = 0; pass < n.rounds; pass++) {
-        for (const [i, path] of paths.entries()) runs[i]?.push(await path(count, inFlight))
+        for (const [i, path] of paths.entries()) {
+          const { diagnosis, ...timing } = await diagnosed(path, count, inFlight)
+          runs[i]?.push(timing)
+          diagnoses[i]?.push(diagnosis)
+        }
+      }
+      const watched = (i: number) => {
+        const of = (key: keyof Diagnosis) => spread((diagnoses[i] ?? []).map((d) => d[key]))
+        return {
+          loopP99Ms: of('loopP99Ms'),
+          loopMaxMs: of('loopMaxMs'),
+          gcMsPer1000: of('gcMsPer1000'),
+        }
       }
       const [raw, handler, http, httpFloor] = runs.map(rounds) as [Rounds, Rounds, Rounds, Rounds]
       const r = (x: number, y: number) => round(x / y)
@@ -337,6 +398,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
         handler,
         http,
         httpFloor,
+        serviceProcess: { raw: watched(0), http: watched(2) },
         ratios: {
           p50HandlerRaw: r(handler.p50.median, raw.p50.median),
           p50HttpRaw: r(http.p50.median, raw.p50.median),
@@ -375,6 +437,10 @@ export function printLatency(report: Console, rows: LatencyRow[]) {
       'c/a p99': r.ratios.p99HttpRaw,
       'c/a cpu': r.ratios.cpuHttpRaw,
       'c/d cpu': r.ratios.cpuHttpFloor,
+      'c loop p99': show(r.serviceProcess.http.loopP99Ms),
+      'c loop max': show(r.serviceProcess.http.loopMaxMs),
+      'c gc/1000': show(r.serviceProcess.http.gcMsPer1000),
+      'a loop p99': show(r.serviceProcess.raw.loopP99Ms),
     })),
   )
 }

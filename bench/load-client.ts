@@ -20,12 +20,12 @@ export interface Load {
   inFlight: number
 }
 
-const clients = new Map<string, ReturnType<typeof httpClient>>()
 let sent = 0
 
 process.on('message', async (load: Load) => {
-  const client = clients.get(load.base) ?? httpClient(load.base)
-  clients.set(load.base, client)
+  // Fresh connections for every load: an idle keep-alive socket may be closed by the
+  // server (5 s) just as a later round reuses it, which is the bench's race, not the service's.
+  const client = httpClient(load.base)
   let turn = 0
   const body = () =>
     load.body === 'name'
@@ -42,10 +42,9 @@ process.on('message', async (load: Load) => {
     process.send?.({ id: load.id, timing })
   } catch (error) {
     process.send?.({ id: load.id, error: String(error) })
+  } finally {
+    client.close()
   }
 })
 
-process.on('disconnect', () => {
-  for (const client of clients.values()) client.close()
-  process.exit(0)
-})
+process.on('disconnect', () => process.exit(0))
