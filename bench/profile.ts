@@ -10,8 +10,6 @@ import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import type { Load } from './load-client.js'
 
-process.env.LOG_LEVEL ??= 'info'
-process.env.LATCHKEY_METRICS ??= 'emf'
 const [path = '/v1/teams/acme/projects', requests = '3000', inFlight = '16'] = process.argv.slice(2)
 const { logAsDeployed, machine, startBench } = await import('./harness.js')
 const output = await logAsDeployed()
