@@ -1,9 +1,15 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
 import { keys } from '../shared/data/keys.js'
 
 /**
  * Writes `count` tokens (with their name guards) for one user straight into the
  * table: creating thousands through the API would measure the API, not the case.
+ * The user's id counter is moved past them, as creating them would have (else the
+ * next token made would take an id a delete-all has already revoked).
  */
 export async function seedAccessTokens(
   db: DynamoDBDocumentClient,
@@ -47,4 +53,17 @@ export async function seedAccessTokens(
     }
   }
   await Promise.all(Array.from({ length: 8 }, worker))
+  await db
+    .send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.user(team, username),
+        UpdateExpression: 'SET tokenSeq = :last',
+        ConditionExpression: 'attribute_exists(PK) AND tokenSeq < :last',
+        ExpressionAttributeValues: { ':last': firstId + count - 1 },
+      }),
+    )
+    .catch((error: Error) => {
+      if (error.name !== 'ConditionalCheckFailedException') throw error
+    })
 }

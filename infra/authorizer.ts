@@ -67,8 +67,9 @@ export class LatchkeyAuthorizer extends Construct {
         ...(props.queryParameter && { LATCHKEY_TOKEN_QUERY: props.queryParameter }),
       },
     })
-    // Least privilege: the token lookup, and its lastUsed and rate-limit writes.
-    this.function.allowTableActions(props.table, ['GetItem', 'UpdateItem'])
+    // Least privilege: the token lookup (a personal token with its revocation mark), and
+    // its lastUsed and rate-limit writes.
+    this.function.allowTableActions(props.table, ['BatchGetItem', 'GetItem', 'UpdateItem'])
     // The cache must be per token and per route: a token may hold one route's scope only.
     const identitySource = props.queryParameter
       ? []

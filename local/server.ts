@@ -127,7 +127,9 @@ export async function startServer(options: {
           `${method} ${path}`,
           undefined,
         )
-        const result = await withGrants(['GetItem', 'UpdateItem'], () => example(event))
+        const result = await withGrants(['BatchGetItem', 'GetItem', 'UpdateItem'], () =>
+          example(event),
+        )
         send(res, { ...result, headers: { ...result.headers, 'x-request-id': requestId } })
         return
       }

@@ -8,6 +8,7 @@ import {
   GetShardIteratorCommand,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams'
+import { sweepRecords } from '../shared/domain/sweeps.js'
 import type { StreamRecord } from '../shared/events/events.js'
 import { type EventSink, publishRecords } from '../shared/events/publish.js'
 import { describeError, log } from '../shared/log.js'
@@ -126,6 +127,7 @@ export async function startStreamPoller(options: {
       if (Records.length > 0) {
         const readAt = Date.now()
         const records = Records.map((record) => asLambdaRecord(record, readAt))
+        await sweepRecords(records) // a failed step: the same records again next tick
         const { batchItemFailures } = await publishRecords(records, options.sink)
         if (batchItemFailures.length > 0) return // same iterator again next tick
         const last = Records.at(-1)?.dynamodb?.SequenceNumber

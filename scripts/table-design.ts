@@ -36,6 +36,8 @@ const ABOUT: Record<EntityKind, string> = {
   SignInAttempts: 'password attempts for a username, known or not, in the current window',
   AccessToken: "a personal access token (its secret's hash, never the secret)",
   AccessTokenName: "a guard making a token's name unique per user, gone with its token",
+  TokenRevocation:
+    "a user's delete-all mark: every token with an id up to revokedThrough is revoked, the stream deletes them after",
   RateWindow: "one fixed window's request count of a rate-limited token",
   EnrollmentToken: 'a server enrollment token (its hash, and the whole token sealed)',
   Server: "an enrolled server (its token's hash)",

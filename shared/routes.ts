@@ -71,6 +71,7 @@ export type BodyType = 'json' | 'form'
 /** DynamoDB actions, as IAM names them; the CDK stack grants each function exactly these. */
 export type TableAction =
   | 'GetItem'
+  | 'BatchGetItem'
   | 'Query'
   | 'PutItem'
   | 'UpdateItem'
@@ -81,8 +82,10 @@ export type TableAction =
 /** What authenticating each kind of caller costs in table access. */
 export const authTableActions: Record<AuthKind, readonly TableAction[]> = {
   none: [],
-  user: ['GetItem', 'UpdateItem'], // token lookup, lastUsed
-  optional: ['GetItem', 'UpdateItem'],
+  // A personal token and its revocation mark (one BatchGetItem), the published service
+  // keys (AWS), lastUsed.
+  user: ['BatchGetItem', 'GetItem', 'UpdateItem'],
+  optional: ['BatchGetItem', 'GetItem', 'UpdateItem'],
   enrollment: [], // a claim: the enrollment's transaction proves it
   server: ['GetItem'], // the server, or its deletion record
 }
@@ -164,6 +167,12 @@ export interface RouteSpec {
   optionalBody?: boolean
   /** Body encodings accepted; JSON when not given. */
   bodyTypes?: readonly BodyType[]
+  /**
+   * `ownTokens`: a personal token is looked up with the first page of its owner's
+   * tokens (one Query instead of the lookup's BatchGetItem), which the handler lists
+   * from. Authentication decides exactly as otherwise, on the same item.
+   */
+  authReads?: 'ownTokens'
   /** Table actions the handler needs beyond authentication (least privilege on AWS). */
   table: readonly TableAction[]
   /** Uses of the service-token key beyond authentication. */
@@ -185,8 +194,9 @@ export const listAccessTokens = {
   summary: "Lists the caller's personal access tokens, by id.",
   responses: { 200: { body: AccessTokenList, description: 'The tokens, ordered by id' } },
   errors: [],
+  authReads: 'ownTokens', // with a personal token, one Query authenticates and lists
   table: ['Query'],
-  calls: { 'personal token': 2, 'service token': 1 },
+  calls: { 'personal token': 1, 'service token': 1 },
   callsGrow: '1 Query per 1 MB page',
 } as const satisfies RouteSpec
 
@@ -203,7 +213,8 @@ export const createAccessToken = {
   errors: ['resource_already_exists'],
   cache: 'no-store',
   body: CreateAccessTokenBody,
-  table: ['UpdateItem', 'PutItem'],
+  // The id, the token and its name guard with a check of the revocation mark.
+  table: ['UpdateItem', 'PutItem', 'ConditionCheckItem'],
   calls: { 'personal token': 3, 'service token': 2 },
 } as const satisfies RouteSpec
 
@@ -213,12 +224,12 @@ export const deleteAllAccessTokens = {
   handler: 'tokens/delete-all',
   auth: 'user',
   scope: 'tokens:write',
-  summary: 'Deletes every personal access token of the caller, the one in use included.',
+  summary:
+    'Deletes every personal access token of the caller, the one in use included: all stop working at once.',
   responses: { 204: { description: 'Deleted (also when there were none)' } },
   errors: [],
-  table: ['Query', 'BatchWriteItem'],
+  table: ['Query', 'UpdateItem'], // the highest id, the revocation mark
   calls: { 'personal token, its only token': 3 },
-  callsGrow: '1 Query per page, 1 BatchWriteItem per 25 items (a token and its name guard are 2)',
 } as const satisfies RouteSpec
 
 export const deleteAccessToken = {
@@ -250,8 +261,9 @@ export const createTokenByGrant = {
   optionalBody: true,
   bodyTypes: ['json', 'form'],
   query: TokenGrantQuery,
-  // the user and its sign-in failures; the token id; the token and its name guard
-  table: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem'],
+  // the user and its sign-in failures; the token id; the token and its name guard, checked
+  // against the revocation mark
+  table: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem', 'ConditionCheckItem'],
   // a wrong password inside an open attempt window; opening one adds a PutItem
   calls: { password: 5, 'wrong password': 2, 'personal token': 3 },
 } as const satisfies RouteSpec
@@ -282,8 +294,9 @@ export const createServiceToken = {
   cache: 'no-store',
   params: TeamPath,
   body: CreateServiceTokenBody,
-  // the personal token, its lastUsed, the user's role; publishing the verification keys
-  table: ['GetItem', 'UpdateItem', 'PutItem'],
+  // the personal token and its revocation mark, its lastUsed, the user's role; publishing
+  // the verification keys
+  table: ['BatchGetItem', 'GetItem', 'UpdateItem', 'PutItem'],
   // signing; reading the public halves it publishes (verifiers read them from the table)
   keys: ['sign', 'publicKeys'],
   calls: { ok: 2 },

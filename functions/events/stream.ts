@@ -1,5 +1,6 @@
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda'
 import { ConfigError, readConfig } from '../../shared/config.js'
+import { sweepRecords } from '../../shared/domain/sweeps.js'
 import { createEventBridgeClient, eventBridgeSink } from '../../shared/events/eventbridge-sink.js'
 import type { StreamRecord } from '../../shared/events/events.js'
 import { publishRecords } from '../../shared/events/publish.js'
@@ -23,16 +24,19 @@ export function iteratorAgeMs(records: StreamRecord[], now = Date.now()): number
 /**
  * The table's change stream in, the contract's events out (not an HTTP route). It
  * answers a partial batch response, so one failure doesn't replay the whole batch.
+ * First it runs the deletes a delete-all left to do (sweeps.ts): a failed step fails
+ * the batch, which the stream hands again (steps are idempotent).
  */
 export const handler = (event: DynamoDBStreamEvent, context?: Context) =>
   withLogContext(
     { functionName: context?.functionName, awsRequestId: context?.awsRequestId },
-    () => {
+    async () => {
       const records = event.Records as StreamRecord[]
       if (records.length > 0)
         putMetrics([
           { name: 'StreamIteratorAge', value: iteratorAgeMs(records), unit: 'Milliseconds' },
         ])
+      await sweepRecords(records)
       return publishRecords(records, sink)
     },
   )

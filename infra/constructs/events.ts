@@ -15,6 +15,9 @@ export interface LatchkeyEventsProps {
   tracing?: boolean
 }
 
+/** What the stream function does to the table: a delete-all's sweep steps. */
+export const SWEEP_ACTIONS = ['Query', 'DeleteItem', 'BatchWriteItem', 'UpdateItem'] as const
+
 /** The stream function's module under functions/ (not an HTTP route). */
 export const streamHandler = 'events/stream'
 
@@ -46,6 +49,8 @@ export class LatchkeyEvents extends Construct {
     this.handler.addToRolePolicy(
       new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
     )
+    // The deletes a delete-all leaves to the stream (shared/domain/sweeps.ts), and no more.
+    props.table.grant(this.handler, ...SWEEP_ACTIONS.map((action) => `dynamodb:${action}`))
     this.handler.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,

@@ -62,12 +62,12 @@ export const SIZING: Record<string, Sizing> = {
   // scrypt (N=2^15, r=8: 32 MB, 65-71 ms on one full core) on every password grant,
   // found or not: 1024 MB (about 0.6 vCPU) keeps it near 120 ms.
   'grants/create': { memoryMb: 1024, timeoutSeconds: 6 },
-  // Page by page inside the request today: 10,000 tokens take 1.7 s locally, 50,000
-  // about 24 s. Up to API Gateway's limit until deletion moves off the request path.
-  'tokens/delete-all': { memoryMb: 512, timeoutSeconds: 29 },
+  // Delete-all is a revocation mark now (constant time: the default suffices). Project
+  // delete still goes page by page inside the request (20,000 servers: 15 s locally).
   'projects/delete': { memoryMb: 512, timeoutSeconds: 29 },
   // A batch of 100 records: at most 10 PutEvents calls, each tried 3 times with
-  // backoff; measured 2-4 ms a call locally, so 30 s is ample and bounds a stuck batch.
+  // backoff (2-4 ms a call locally), and at most one delete-all sweep step per record
+  // that asks for one (1,000 tokens: about 3 s on DynamoDB Local), so 30 s is ample.
   'events/stream': { memoryMb: 512, timeoutSeconds: 30 },
 }
 

@@ -1,3 +1,4 @@
+import type { TokenPage } from '../data/access-tokens.js'
 import type { Role } from '../data/users.js'
 import type { Scopes } from './scopes.js'
 
@@ -15,6 +16,8 @@ export interface UserCaller {
     | { type: 'service_token'; jti: string; role: Role }
   /** What the credential may do (scopes.ts); null: everything the role allows. */
   scopes: Scopes
+  /** The first page of the caller's own tokens, read to authenticate (routes' `authReads`). */
+  ownTokens?: TokenPage
 }
 
 /** An agent presenting a server enrollment token for the project in the path. */

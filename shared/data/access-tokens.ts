@@ -1,15 +1,24 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
-import { deleteKeys } from './batch.js'
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { deleteKeys, getKeys } from './batch.js'
 import { db, table } from './client.js'
 import { AccessToken, AccessTokenName, type RateLimit } from './entities.js'
 import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
 import { type Key, keys, ranges } from './keys.js'
 import { rangePages } from './page.js'
+import { revokedThroughOf } from './token-revocation.js'
 import { transact } from './transact.js'
 
 export type AccessTokenRecord = RecordOf<typeof AccessToken.attributes>
 export type { RateLimit }
+
+/** The token's id was revoked (by a delete-all) before the token could be written. */
+export class IdRevoked extends Error {
+  constructor(readonly id: number) {
+    super(`token id ${id} is revoked`)
+    this.name = 'IdRevoked'
+  }
+}
 
 export class NameTaken extends Error {
   constructor(readonly tokenName: string) {
@@ -21,9 +30,12 @@ export class NameTaken extends Error {
 /**
  * Writes the token and its name guard in one transaction: both or neither, and a
  * taken name fails the whole write. Concurrent transactions on the same guard may be
- * cancelled as conflicts; those are retried, and then see the winner's guard.
+ * cancelled as conflicts; those are retried, and then see the winner's guard. The
+ * user's revocation mark is checked too, so no token revoked by a delete-all can be
+ * written after it (IdRevoked: take a new id). A name whose guard is left by a
+ * revoked token not yet swept is taken over (that costs a read of the mark).
  */
-export async function putAccessToken(token: AccessTokenRecord): Promise<void> {
+export async function putAccessToken(token: AccessTokenRecord, revokedThrough = 0): Promise<void> {
   const refused = await transact([
     {
       Put: {
@@ -42,12 +54,50 @@ export async function putAccessToken(token: AccessTokenRecord): Promise<void> {
           tokenId: token.id,
           expiresAt: token.expiresAt,
         }),
-        ConditionExpression: 'attribute_not_exists(PK)',
+        // A guard may be replaced only if its token is revoked (tokenId 0 never is).
+        ConditionExpression: 'attribute_not_exists(PK) OR tokenId <= :revoked',
+        ExpressionAttributeValues: { ':revoked': revokedThrough },
+      },
+    },
+    {
+      ConditionCheck: {
+        TableName: table(),
+        Key: keys.tokenRevocation(token.team, token.username),
+        ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
+        ExpressionAttributeValues: { ':id': token.id },
       },
     },
   ])
-  if (refused?.[1] === 'ConditionalCheckFailed') throw new NameTaken(token.name)
+  if (refused?.[2] === 'ConditionalCheckFailed') throw new IdRevoked(token.id)
+  if (refused?.[1] === 'ConditionalCheckFailed') {
+    const mark = await getRevokedThrough(token.team, token.username)
+    if (mark > revokedThrough) return putAccessToken(token, mark) // the guard may be stale
+    throw new NameTaken(token.name)
+  }
   if (refused) throw new Error(`token ${token.id} was already written`) // ids come from a counter
+}
+
+/** The user's revocation mark: the highest token id a delete-all revoked (0: none). */
+async function getRevokedThrough(team: string, username: string): Promise<number> {
+  const { Item } = await db().send(
+    new GetCommand({
+      TableName: table(),
+      Key: keys.tokenRevocation(team, username),
+      ConsistentRead: true,
+    }),
+  )
+  return revokedThroughOf(Item)
+}
+
+/**
+ * The tokens among a user's `PAT#` items, in their order, without those a delete-all
+ * revoked (the mark is among the items when there is one).
+ */
+export function liveTokens(items: Record<string, unknown>[]): AccessTokenRecord[] {
+  const mark = revokedThroughOf(items.find((item) => item.kind === 'TokenRevocation'))
+  return items
+    .filter((item) => item.kind === 'AccessToken' && Number(item.id) > mark)
+    .map((item) => AccessToken.decode(item))
 }
 
 export async function getAccessToken(
@@ -55,26 +105,69 @@ export async function getAccessToken(
   username: string,
   id: number,
 ): Promise<AccessTokenRecord | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({
+  // The token and the user's revocation mark, together: one strongly consistent call.
+  return liveTokens(
+    await getKeys([keys.tokenRevocation(team, username), keys.accessToken(team, username, id)]),
+  )[0]
+}
+
+/** Items of a user's `PAT#` range read so far (the mark first, then tokens by id). */
+export interface TokenPage {
+  items: Record<string, unknown>[]
+  /** The sort key of the last item read, when more may follow. */
+  next?: string
+}
+
+/**
+ * Items in the Query that authenticates a listing: enough for nearly every user's
+ * tokens, few enough that a forged token naming a hoarder costs little (~13 RCU at most).
+ */
+export const TOKEN_PAGE_ITEMS = 50
+
+/** The first items of a user's `PAT#` range: one strongly consistent Query. */
+export async function readTokenPage(
+  team: string,
+  username: string,
+  limit = TOKEN_PAGE_ITEMS,
+): Promise<TokenPage> {
+  const range = ranges.accessTokens(team, username)
+  const { Items = [], LastEvaluatedKey } = await db().send(
+    new QueryCommand({
       TableName: table(),
-      Key: keys.accessToken(team, username, id),
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': range.PK, ':prefix': range.prefix },
+      Limit: limit,
       ConsistentRead: true,
     }),
   )
-  return Item ? AccessToken.decode(Item) : undefined
+  return { items: Items, next: LastEvaluatedKey ? String(LastEvaluatedKey.SK) : undefined }
 }
 
-/** All of a user's tokens in id order: one strongly consistent Query per 1 MB page. */
+/** Whether a page holds the item under this sort key, if there is one at all. */
+export const pageCovers = (page: TokenPage, sortKey: string) =>
+  page.next === undefined || sortKey <= page.next
+
+/**
+ * All of a user's live tokens in id order: a first page of up to 50 items (which
+ * starts with the revocation mark, if any; authentication may have read it already),
+ * then one strongly consistent Query per 1 MB page from past the mark, so tokens a
+ * delete-all revoked are not read even while the stream has yet to delete them.
+ */
 export async function listAccessTokens(
   team: string,
   username: string,
+  first?: TokenPage,
 ): Promise<AccessTokenRecord[]> {
-  const tokens: AccessTokenRecord[] = []
-  for await (const page of rangePages(ranges.accessTokens(team, username))) {
-    for (const item of page.Items ?? []) tokens.push(AccessToken.decode(item))
+  const page = first ?? (await readTokenPage(team, username))
+  const items = [...page.items]
+  if (page.next !== undefined) {
+    const mark = revokedThroughOf(items.find((item) => item.kind === 'TokenRevocation'))
+    const pastMark = mark > 0 ? keys.accessToken(team, username, mark).SK : ''
+    const after = page.next > pastMark ? page.next : pastMark
+    for await (const rest of rangePages(ranges.accessTokens(team, username), undefined, after))
+      items.push(...(rest.Items ?? []))
   }
-  return tokens
+  return liveTokens(items)
 }
 
 /** Deletes a token and its name guard together; false when there was no such token. */

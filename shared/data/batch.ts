@@ -1,4 +1,8 @@
-import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb'
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb'
 import { serviceOffline } from '../errors.js'
 import { log } from '../log.js'
 import { db, table } from './client.js'
@@ -50,3 +54,27 @@ export async function writeAll(requests: WriteRequest[]): Promise<void> {
 /** Deletes any number of items by key. */
 export const deleteKeys = (itemKeys: Key[]) =>
   writeAll(itemKeys.map((Key) => ({ DeleteRequest: { Key } })))
+
+/**
+ * Reads a few items (at most 100) by key in one strongly consistent BatchGetItem,
+ * retrying any the table leaves unprocessed. Items come back in no particular order.
+ */
+export async function getKeys(itemKeys: Key[]): Promise<Record<string, unknown>[]> {
+  const found: Record<string, unknown>[] = []
+  let pending: Record<string, unknown>[] = itemKeys.map((key) => ({ PK: key.PK, SK: key.SK }))
+  for (let attempt = 1; ; attempt++) {
+    const { Responses, UnprocessedKeys } = await db().send(
+      new BatchGetCommand({
+        RequestItems: { [table()]: { Keys: pending, ConsistentRead: true } },
+      }),
+    )
+    found.push(...(Responses?.[table()] ?? []))
+    pending = UnprocessedKeys?.[table()]?.Keys ?? []
+    if (pending.length === 0) return found
+    if (attempt === MAX_ATTEMPTS) {
+      log('warn', 'batch reads unprocessed', { remaining: pending.length, attempts: attempt })
+      throw serviceOffline()
+    }
+    await sleep(Math.random() * BASE_DELAY_MS * 2 ** attempt)
+  }
+}

@@ -160,6 +160,23 @@ export const AccessTokenName = /* @__PURE__ */ entity({
   ttl: (guard) => (guard.expiresAt ? epochSeconds(guard.expiresAt) : undefined),
 })
 
+/**
+ * A user's delete-all: every token with an id up to `revokedThrough` is revoked at
+ * once; the change stream deletes them afterwards, a step per touch of `sweepRound`
+ * (shared/data/token-revocation.ts). Sorts first among the user's `PAT#` items.
+ */
+export const TokenRevocation = /* @__PURE__ */ entity({
+  kind: 'TokenRevocation',
+  key: (mark) => keys.tokenRevocation(mark.team, mark.username),
+  attributes: {
+    team: attr.text,
+    username: attr.text,
+    revokedThrough: attr.number,
+    revokedAt: attr.text,
+    sweepRound: attr.count,
+  },
+})
+
 export const RateWindow = /* @__PURE__ */ entity({
   kind: 'RateWindow',
   key: (window) => keys.rateWindow(window.team, window.username, window.tokenId, window.window),
@@ -316,6 +333,7 @@ export const ENTITIES = {
   SignInAttempts,
   AccessToken,
   AccessTokenName,
+  TokenRevocation,
   RateWindow,
   EnrollmentToken,
   Server,

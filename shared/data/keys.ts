@@ -61,6 +61,15 @@ export const keys = {
     PK: userPk(team, username),
     SK: `RATE#${String(id).padStart(ID_DIGITS, '0')}#${window}`,
   }),
+  /**
+   * A user's delete-all mark: every token with an id up to its `revokedThrough` is
+   * revoked. It sorts first among the `PAT#` items, so the Query that lists the tokens
+   * reads it too, and a token lookup reads it beside the token (one BatchGetItem).
+   */
+  tokenRevocation: (team: string, username: string): Key => ({
+    PK: userPk(team, username),
+    SK: 'PAT#',
+  }),
   accessTokenName: (team: string, username: string, name: string): Key => ({
     PK: userPk(team, username),
     SK: `PATNAME#${name}`,
@@ -89,6 +98,7 @@ export const ranges = {
     PK: projectPk(team, project),
     prefix: 'CLOUDACCOUNT#',
   }),
+  /** The tokens, after their revocation mark (which has the bare prefix as its key). */
   accessTokens: (team: string, username: string) => ({
     PK: userPk(team, username),
     prefix: 'PAT#',

@@ -86,10 +86,13 @@ export async function readRange(
   return start ? { items, last: String(start.SK) } : { items }
 }
 
-/** Every page of a range, strongly consistent, optionally projected: for whole-range work. */
-export const rangePages = (range: Range, projection?: string) =>
+/**
+ * Every page of a range (after the sort key `after`, when given), strongly consistent,
+ * optionally projected: for whole-range work.
+ */
+export const rangePages = (range: Range, projection?: string, after?: string) =>
   paginateQuery(
-    { client: db() },
+    { client: db(), startingToken: after === undefined ? undefined : { PK: range.PK, SK: after } },
     {
       TableName: table(),
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',

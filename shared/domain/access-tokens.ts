@@ -3,15 +3,21 @@ import { beyondRole, needsAdmin, notHeld, type Scopes } from '../auth/scopes.js'
 import {
   type AccessTokenRecord,
   deleteAccessToken,
-  deleteAllAccessTokens,
   getAccessToken,
+  IdRevoked,
   listAccessTokens,
+  liveTokens,
   NameTaken,
+  pageCovers,
   putAccessToken,
   type RateLimit,
+  readTokenPage,
+  type TokenPage,
   touchAccessToken,
 } from '../data/access-tokens.js'
+import { keys } from '../data/keys.js'
 import { type RateVerdict, takeRequest } from '../data/rate-limits.js'
+import { revokeAllAccessTokens } from '../data/token-revocation.js'
 import { getUser, nextTokenId, type Role } from '../data/users.js'
 import { alreadyExists, forbidden, notFound, unauthenticated } from '../errors.js'
 import type { AccessToken } from '../schemas/views.js'
@@ -91,9 +97,22 @@ async function scopesFor(maker: Maker, requested: string[] | undefined): Promise
   return scopes
 }
 
+/** Ids a create may take: only a delete-all landing between taking one and writing costs another. */
+const ID_ATTEMPTS = 3
+
 /** Creates a token; the returned `accessKey` is the only time the secret exists in clear. */
 export async function createAccessToken(owner: Maker, request: NewAccessToken, now = new Date()) {
   const scopes = await scopesFor(owner, request.scopes)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeAccessToken(owner, scopes, request, now)
+    } catch (error) {
+      if (!(error instanceof IdRevoked) || attempt === ID_ATTEMPTS) throw error
+    }
+  }
+}
+
+async function writeAccessToken(owner: Owner, scopes: Scopes, request: NewAccessToken, now: Date) {
   const id = await nextTokenId(owner.team, owner.username)
   // The caller authenticated a moment ago; a missing user means it was deleted since.
   if (id === undefined) throw unauthenticated()
@@ -127,14 +146,21 @@ export async function createAccessToken(owner: Maker, request: NewAccessToken, n
   return { accessKey, token: record }
 }
 
-export const listOwnAccessTokens = (owner: Owner) => listAccessTokens(owner.team, owner.username)
+/** The owner's tokens; a caller authenticated by a listing read goes on from that page. */
+export const listOwnAccessTokens = (owner: Owner & { ownTokens?: TokenPage }) =>
+  listAccessTokens(owner.team, owner.username, owner.ownTokens)
 
 export async function deleteOwnAccessToken(owner: Owner, id: number): Promise<void> {
   if (!(await deleteAccessToken(owner.team, owner.username, id))) throw notFound('The token')
 }
 
-export const deleteAllOwnAccessTokens = (owner: Owner) =>
-  deleteAllAccessTokens(owner.team, owner.username)
+/**
+ * Revokes every token of the owner at once (the one in use too): constant time on the
+ * request path. The items themselves are deleted from the change stream afterwards,
+ * each with its `AccessTokenDeleted` (shared/domain/sweeps.ts).
+ */
+export const deleteAllOwnAccessTokens = (owner: Owner, now = new Date()) =>
+  revokeAllAccessTokens(owner.team, owner.username, now)
 
 export interface VerifiedAccessToken {
   token: AccessTokenRecord
@@ -142,6 +168,8 @@ export interface VerifiedAccessToken {
   recorded: Promise<void>
   /** This request's place in the token's rate limit; undefined for a token without one. */
   rate?: RateVerdict
+  /** The first page of the owner's tokens, when it was read to find this one. */
+  ownTokens?: TokenPage
 }
 
 /** Why a presented personal token is refused (verify says which; the service says 401). */
@@ -149,22 +177,46 @@ export type Refusal = 'NOT_FOUND' | 'EXPIRED'
 
 /**
  * Looks a personal token up: malformed input costs no I/O, a well-formed one exactly
- * one strongly consistent GetItem. `team` (verify's) makes the lookup in that team's
- * partition whatever team the token names, so another team's token is read where it
- * cannot be, and refused exactly like an unknown one, with the same call.
+ * one strongly consistent call (the token and the revocation mark of its user). `team`
+ * (verify's) makes the lookup in that team's partition whatever team the token names,
+ * so another team's token is read where it cannot be, and refused exactly like an
+ * unknown one, with the same call.
  */
 export async function findAccessToken(
   presented: string,
   now: Date,
   team?: string,
 ): Promise<AccessTokenRecord | Refusal> {
+  const found = await find(presented, now, team, false)
+  return typeof found === 'string' ? found : found.token
+}
+
+/**
+ * The one place a personal token is judged. `listing`: read it within the first page
+ * of its owner's tokens (one Query, kept for the listing) instead of on its own.
+ */
+async function find(
+  presented: string,
+  now: Date,
+  team: string | undefined,
+  listing: boolean,
+): Promise<{ token: AccessTokenRecord; page?: TokenPage } | Refusal> {
   const parsed = parsePersonalToken(presented)
   if (!parsed) return 'NOT_FOUND'
-  const token = await getAccessToken(team ?? parsed.team, parsed.username, parsed.id)
+  const { token, page } = await lookUp(team ?? parsed.team, parsed.username, parsed.id, listing)
   if (!token || token.team !== parsed.team) return 'NOT_FOUND'
   if (!hashesMatch(token.secretHash, sha256(parsed.secret))) return 'NOT_FOUND'
   if (token.expiresAt && Date.parse(token.expiresAt) <= now.getTime()) return 'EXPIRED'
-  return token
+  return { token, page }
+}
+
+async function lookUp(team: string, username: string, id: number, listing: boolean) {
+  if (!listing) return { token: await getAccessToken(team, username, id) }
+  const page = await readTokenPage(team, username)
+  // Beyond the first page (a user with many tokens): the token on its own, then.
+  if (!pageCovers(page, keys.accessToken(team, username, id).SK))
+    return { token: await getAccessToken(team, username, id), page }
+  return { token: liveTokens(page.items).find((token) => token.id === id), page }
 }
 
 /**
@@ -199,10 +251,12 @@ export async function verifyAccessToken(
   presented: string,
   now = new Date(),
   onTouchError: (error: unknown) => void = () => {},
+  listing = false,
 ): Promise<VerifiedAccessToken> {
-  const token = await findAccessToken(presented, now)
-  if (typeof token === 'string') throw unauthenticated()
-  return useAccessToken(token, now, onTouchError)
+  const found = await find(presented, now, undefined, listing)
+  if (typeof found === 'string') throw unauthenticated()
+  const verified = await useAccessToken(found.token, now, onTouchError)
+  return found.page ? { ...verified, ownTokens: found.page } : verified
 }
 
 /** 429 for a request over its token's rate limit, once the lastUsed write has settled. */

@@ -87,6 +87,8 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
   User: {},
   SignInAttempts: {},
   AccessTokenName: {},
+  // Quiet itself: each token the stream then deletes publishes its AccessTokenDeleted.
+  TokenRevocation: {},
   RateWindow: {},
   UsedAwsSignature: {},
   ServiceKeys: {},

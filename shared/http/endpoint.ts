@@ -83,7 +83,7 @@ function stack<R extends RouteSpec>(
 
 /** An endpoint people call with a personal or service token. */
 export const endpoint = <R extends RouteSpec & { auth: UserAuth }>(route: R, handle: Handle<R>) =>
-  stack(route, authenticateUser(route.auth), handle)
+  stack(route, authenticateUser(route.auth, route.authReads), handle)
 
 /** Authentication for routes that take no credential: none (and no verifier bundled). */
 const anyone: Middleware = { name: 'authenticate', before: () => undefined }

@@ -245,31 +245,74 @@ describe('DELETE /api/tokens/{tokenId}', () => {
 })
 
 describe('DELETE /api/tokens/delete-all', () => {
-  it('deletes every token of the caller, the one in use included, and only theirs', async () => {
+  it('revokes every token of the caller at once, the one in use included, and only theirs', async () => {
     const bystander = await app.addUser('acme', 'bystander')
     issued.push(bystander)
     const user = await app.addUser('acme', 'cleaner')
     issued.push(user)
-    for (const name of ['a', 'b', 'c']) await create(user, { name })
+    const made: string[] = []
+    for (const name of ['a', 'b', 'c']) made.push((await create(user, { name })).body.accessKey)
+    // A service JWT minted before: documented to live out its hour (no database read).
+    const listed = await app.api('GET', '/api/tokens', { token: user })
+    const a = listed.body.tokens.find((t: { name: string }) => t.name === 'a')
+    const minted = await app.api('POST', '/v1/teams/acme/service_token', {
+      body: { key_id: String(a.id), key_secret: made[0] },
+    })
+    expect(minted.status).toBe(200)
+
     const reply = await app.api('DELETE', '/api/tokens/delete-all', { token: user })
     expect(reply.status).toBe(204)
-    expect((await app.api('GET', '/api/tokens', { token: user })).status).toBe(401)
+    for (const token of [user, ...made])
+      expect((await app.api('GET', '/api/tokens', { token })).status).toBe(401)
     expect((await app.api('GET', '/api/tokens', { token: bystander })).status).toBe(200)
-    // Names are free again: the guards went with the tokens.
-    const items = await app.db.send(
-      new ScanCommand({
-        TableName: app.tableName,
-        FilterExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': 'TEAM#acme#USER#cleaner' },
-      }),
-    )
-    expect(items.Items).toEqual([])
+    // Nor can a revoked token be exchanged for a service JWT.
+    const exchange = await app.api('POST', '/v1/teams/acme/service_token', {
+      body: { key_id: String(a.id), key_secret: made[0] },
+    })
+    expect(exchange.status).toBe(401)
+
+    // A token made afterwards works, and may take a revoked token's name (the items
+    // themselves go later, from the change stream: delete-all-async.test.ts).
+    const jwt = minted.body.bearer_token
+    const again = await create(jwt, { name: 'a' })
+    expect(again.status).toBe(200)
+    const after = await app.api('GET', '/api/tokens', { token: again.body.accessKey })
+    expect(after.status).toBe(200)
+    expect(after.body.tokens.map((t: { name: string }) => t.name)).toEqual(['a'])
+    // Its id is above the mark; the revoked ones stay refused.
+    expect(after.body.tokens[0].id).toBeGreaterThan(a.id)
+    expect((await app.api('GET', '/api/tokens', { token: made[1] ?? '' })).status).toBe(401)
   })
 
   it('answers 401 once the caller has no tokens left (its own went first)', async () => {
     const user = await app.addUser('acme', 'twice')
     expect((await app.api('DELETE', '/api/tokens/delete-all', { token: user })).status).toBe(204)
     expect((await app.api('DELETE', '/api/tokens/delete-all', { token: user })).status).toBe(401)
+  })
+
+  it('writes one revocation mark at the highest token id, and nothing else', async () => {
+    const user = await app.addUser('acme', 'constant')
+    const mark = await app.db.send(
+      new GetCommand({
+        TableName: app.tableName,
+        Key: { PK: 'TEAM#acme#USER#constant', SK: 'PAT#' },
+      }),
+    )
+    expect(mark.Item).toBeUndefined()
+    expect((await app.api('DELETE', '/api/tokens/delete-all', { token: user })).status).toBe(204)
+    const written = await app.db.send(
+      new GetCommand({
+        TableName: app.tableName,
+        Key: { PK: 'TEAM#acme#USER#constant', SK: 'PAT#' },
+      }),
+    )
+    expect(written.Item).toMatchObject({
+      kind: 'TokenRevocation',
+      team: 'acme',
+      username: 'constant',
+      revokedThrough: 1,
+      sweepRound: 0,
+    })
   })
 })
 

@@ -1,3 +1,4 @@
+import type { BatchGetCommandInput } from '@aws-sdk/lib-dynamodb'
 import { keys } from '../../shared/data/keys.js'
 import { sha256 } from '../../shared/tokens/crypto.js'
 import { issuePersonalToken } from '../../shared/tokens/personal-token.js'
@@ -34,3 +35,17 @@ export function storedToken(
   }
   return { token, secret, item, key: keys.accessToken(team, username, id) }
 }
+
+/**
+ * Answers a mocked token lookup (one BatchGetItem: the token and its user's revocation
+ * mark) from `items`: each key asked for gets the item stored under it, if any.
+ */
+export const tokenLookup =
+  (...items: Record<string, unknown>[]) =>
+  (input: BatchGetCommandInput) => {
+    const [table, request] = Object.entries(input.RequestItems ?? {})[0] ?? []
+    const found = (request?.Keys ?? []).flatMap((key) =>
+      items.filter((item) => item.PK === key.PK && item.SK === key.SK),
+    )
+    return { Responses: table ? { [table]: found } : {} }
+  }

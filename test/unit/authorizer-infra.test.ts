@@ -38,7 +38,7 @@ describe('the authorizer construct and the example stack', () => {
     })
   }, 60_000)
 
-  it('lets the authorizer only GetItem and UpdateItem on the table, with no KMS use', () => {
+  it('lets the authorizer only BatchGetItem, GetItem and UpdateItem on the table, with no KMS use', () => {
     const stack = new Stack(noBundling(), 'Least')
     const table = Table.fromTableName(stack, 'T', 'latchkey-table')
     const authorizer = new LatchkeyAuthorizer(stack, 'Auth', {
@@ -60,6 +60,7 @@ describe('the authorizer construct and the example stack', () => {
       ),
     )
     expect(actions.sort()).toEqual([
+      'dynamodb:BatchGetItem', // a personal token with its revocation mark
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream',

@@ -1,8 +1,8 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { storedToken } from '../support/tokens.js'
+import { storedToken, tokenLookup } from '../support/tokens.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const NOW = new Date('2026-11-22T10:00:00.000Z')
@@ -42,7 +42,7 @@ const event = (token: string | undefined, routeKey = 'GET /orders') =>
 describe('the authorizer Lambda (payload 2.0, simple responses)', () => {
   it('allows a token holding the route scope, with its identity as context, after one GetItem', async () => {
     const stored = storedToken({ lastUsed: NOW.toISOString(), scopes: ['orders:read'] })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     expect(await handler(event(stored.token))).toEqual({
       isAuthorized: true,
       context: {
@@ -67,13 +67,13 @@ describe('the authorizer Lambda (payload 2.0, simple responses)', () => {
 
   it('denies (API Gateway answers 403) a token lacking the route scope', async () => {
     const stored = storedToken({ id: 8, lastUsed: NOW.toISOString(), scopes: ['orders:write'] })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     expect(await handler(event(stored.token))).toEqual({ isAuthorized: false, context: {} })
   })
 
   it('needs no scope on a route it was not told about', async () => {
     const stored = storedToken({ id: 9, lastUsed: NOW.toISOString(), scopes: [] })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     expect((await handler(event(stored.token, 'GET /health'))).isAuthorized).toBe(true)
   })
 })

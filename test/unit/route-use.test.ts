@@ -10,6 +10,7 @@ describe('unproved route claims', () => {
   it('names a granted action the route never used, and a declared status never produced', () => {
     const problems = unprovedRouteClaims(
       [
+        { route: key, action: 'BatchGetItem' },
         { route: key, action: 'GetItem' },
         { route: key, action: 'UpdateItem' },
         { route: key, action: 'Query' },
@@ -30,8 +31,10 @@ describe('unproved route claims', () => {
       [
         { route: key, action: 'GetItem' },
         { route: key, action: 'Query' },
+        { route: 'POST /api/tokens', action: 'BatchGetItem' }, // the token lookup, there only
         { route: 'POST /api/tokens', action: 'UpdateItem' }, // lastUsed, due there only
         { route: 'POST /api/tokens', action: 'PutItem' },
+        { route: 'POST /api/tokens', action: 'ConditionCheckItem' },
       ],
       [routes.listAccessTokens, create],
     ).filter((problem) => problem.includes('dynamodb'))

@@ -4,7 +4,7 @@ import { enforceRate, verifyAccessToken } from '../../domain/access-tokens.js'
 import { verifyServiceToken } from '../../domain/service-tokens.js'
 import { unauthenticated } from '../../errors.js'
 import { describeError, log } from '../../log.js'
-import type { UserAuth } from '../../routes.js'
+import type { RouteSpec, UserAuth } from '../../routes.js'
 import type { Middleware } from '../event.js'
 
 /** A rate-limited token's place in its window, on every answer (ASA's header names). */
@@ -19,12 +19,14 @@ const looksLikeJwt = (credential: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(cre
 
 /**
  * Establishes `event.caller` for routes that need one: from a personal access token
- * (one GetItem) or a service bearer token (no database call). Every failure is the
+ * (one BatchGetItem: the token and its revocation mark; or, for a route that lists the
+ * caller's tokens, one Query of their first page) or a service bearer token (no
+ * database call). Every failure is the
  * same 401. The `lastUsed` write runs alongside the handler and is awaited before the
  * response leaves, so Lambda never freezes with it in flight. (Agent routes have
  * their own: authenticate-agent.ts.)
  */
-export function authenticateUser(kind: UserAuth): Middleware {
+export function authenticateUser(kind: UserAuth, reads?: RouteSpec['authReads']): Middleware {
   const settle: Middleware['after'] = async ({ internal }) => {
     await internal.recorded
   }
@@ -47,8 +49,11 @@ export function authenticateUser(kind: UserAuth): Middleware {
       }
       const requestId = event.requestContext.requestId
       const now = new Date()
-      const verified = await verifyAccessToken(credential, now, (error) =>
-        log('warn', 'lastUsed not recorded', { requestId, ...describeError(error) }),
+      const verified = await verifyAccessToken(
+        credential,
+        now,
+        (error) => log('warn', 'lastUsed not recorded', { requestId, ...describeError(error) }),
+        reads === 'ownTokens',
       )
       internal.recorded = verified.recorded
       if (verified.rate) event.responseHeaders = rateLimitHeaders(verified.rate)
@@ -60,6 +65,7 @@ export function authenticateUser(kind: UserAuth): Middleware {
         username,
         credential: { type: 'personal_token', tokenId: id },
         scopes,
+        ...(verified.ownTokens && { ownTokens: verified.ownTokens }),
       }
     },
     after: settle,

@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -12,8 +13,9 @@ import { handler as create } from '../../../functions/tokens/create.js'
 import { handler as remove } from '../../../functions/tokens/delete.js'
 import { handler as removeAll } from '../../../functions/tokens/delete-all.js'
 import { handler as list } from '../../../functions/tokens/list.js'
+import { keys } from '../../../shared/data/keys.js'
 import { invoke } from '../../support/invoke.js'
-import { storedToken } from '../../support/tokens.js'
+import { storedToken, tokenLookup } from '../../support/tokens.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
@@ -56,28 +58,115 @@ describe('authentication cost', () => {
     },
   )
 
-  it('verifies a token with exactly one strongly consistent GetItem', async () => {
+  it("authenticates and lists in one strongly consistent Query of the caller's partition", async () => {
     const stored = storedToken({ lastUsed: new Date(NOW.getTime() - 10_000).toISOString() })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
-    ddb.on(QueryCommand).resolves({ Items: [stored.item] })
+    const other = storedToken({ id: 9 })
+    ddb.on(QueryCommand).resolves({ Items: [stored.item, other.item] })
     const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
     expect(reply.statusCode).toBe(200)
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1)
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+    expect(reply.json.tokens.map((token: { id: number }) => token.id)).toEqual([7, 9])
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       TableName: TABLE,
-      Key: stored.key,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'TEAM#acme#USER#alice', ':prefix': 'PAT#' },
+      Limit: 50,
       ConsistentRead: true,
     })
-    // lastUsed was 10 s ago: no write this time; the list itself is one Query.
-    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0)
-    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1)
-    expect(allCalls()).toBe(2)
+    // lastUsed was 10 s ago: no write this time.
+    expect(allCalls()).toBe(1)
+  })
+
+  it('judges the token in that page as anywhere: a wrong secret or a revoked token is the 401', async () => {
+    const stored = storedToken({ lastUsed: NOW.toISOString() })
+    const forged = storedToken() // same key, another secret
+    ddb.on(QueryCommand).resolves({ Items: [stored.item] })
+    const wrong = await invoke(list, { method: 'GET', url: '/api/tokens', token: forged.token })
+    expect(wrong.statusCode).toBe(401)
+    const mark = {
+      PK: 'TEAM#acme#USER#alice',
+      SK: 'PAT#',
+      kind: 'TokenRevocation',
+      revokedThrough: 7,
+    }
+    ddb.on(QueryCommand).resolves({ Items: [mark, stored.item] })
+    const revoked = await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
+    expect(revoked.statusCode).toBe(401)
+    expect(revoked.body).toBe(wrong.body)
+  })
+
+  it('reads a token beyond the first page on its own, then lists on from that page', async () => {
+    const stored = storedToken({ id: 900, lastUsed: NOW.toISOString() })
+    const early = storedToken({ id: 2 })
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [early.item], LastEvaluatedKey: early.key })
+      .resolves({ Items: [stored.item] })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
+    const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json.tokens.map((token: { id: number }) => token.id)).toEqual([2, 900])
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1)
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(early.key)
+  })
+
+  it('lists on from past the revocation mark: revoked tokens not yet swept are not read', async () => {
+    const stored = storedToken({ id: 901, lastUsed: NOW.toISOString() })
+    const mark = { PK: stored.key.PK, SK: 'PAT#', kind: 'TokenRevocation', revokedThrough: 900 }
+    const revoked = storedToken({ id: 2 })
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [mark, revoked.item], LastEvaluatedKey: revoked.key })
+      .resolves({ Items: [stored.item] })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(mark, stored.item))
+    const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json.tokens.map((token: { id: number }) => token.id)).toEqual([901])
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(
+      keys.accessToken('acme', 'alice', 900),
+    )
+  })
+
+  it('verifies a token with one strongly consistent BatchGetItem of the token and its mark', async () => {
+    const stored = storedToken({ lastUsed: NOW.toISOString() })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
+    ddb.on(QueryCommand).resolves({ Items: [] })
+    const reply = await invoke(removeAll, {
+      method: 'DELETE',
+      url: '/api/tokens/delete-all',
+      token: stored.token,
+    })
+    expect(reply.statusCode).toBe(204)
+    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [TABLE]: {
+          Keys: [{ PK: 'TEAM#acme#USER#alice', SK: 'PAT#' }, stored.key],
+          ConsistentRead: true,
+        },
+      },
+    })
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1)
+  })
+
+  it("refuses a token at or below its user's revocation mark, and takes one above it", async () => {
+    const stored = storedToken({ lastUsed: NOW.toISOString() })
+    const mark = (revokedThrough: number) => ({
+      PK: 'TEAM#acme#USER#alice',
+      SK: 'PAT#',
+      kind: 'TokenRevocation',
+      revokedThrough,
+    })
+    ddb.on(QueryCommand).resolves({ Items: [] })
+    const call = () =>
+      invoke(removeAll, { method: 'DELETE', url: '/api/tokens/delete-all', token: stored.token })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(mark(7), stored.item))
+    expect((await call()).statusCode).toBe(401)
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(mark(6), stored.item))
+    expect((await call()).statusCode).toBe(204)
   })
 
   it('records lastUsed once the minute has passed, conditionally', async () => {
     const stored = storedToken({ lastUsed: new Date(NOW.getTime() - 61_000).toISOString() })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
-    ddb.on(QueryCommand).resolves({ Items: [] })
+    ddb.on(QueryCommand).resolves({ Items: [stored.item] })
     await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: TABLE,
@@ -94,16 +183,15 @@ describe('authentication cost', () => {
 
   it('answers normally when the lastUsed write loses its race', async () => {
     const stored = storedToken()
-    ddb.on(GetCommand).resolves({ Item: stored.item })
     ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
-    ddb.on(QueryCommand).resolves({ Items: [] })
+    ddb.on(QueryCommand).resolves({ Items: [stored.item] })
     const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
     expect(reply.statusCode).toBe(200)
   })
 
   it('rejects a token past its expiresAt, and a wrong secret, with the same 401', async () => {
     const expired = storedToken({ expiresAt: new Date(NOW.getTime() - 1).toISOString() })
-    ddb.on(GetCommand).resolves({ Item: expired.item })
+    ddb.on(QueryCommand).resolves({ Items: [expired.item] })
     const late = await invoke(list, { method: 'GET', url: '/api/tokens', token: expired.token })
     const forged = storedToken() // same key, another secret
     const wrong = await invoke(list, { method: 'GET', url: '/api/tokens', token: forged.token })
@@ -117,7 +205,7 @@ describe('POST /api/tokens', () => {
   /** A caller whose token was used just now (no lastUsed write), getting token id `id`. */
   const creatingAs = (id: number) => {
     const caller = storedToken({ lastUsed: NOW.toISOString() })
-    ddb.on(GetCommand).resolves({ Item: caller.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: id } })
     return caller
   }
@@ -183,7 +271,16 @@ describe('POST /api/tokens', () => {
             expiresAt,
             ttl: Date.parse(expiresAt) / 1000,
           },
-          ConditionExpression: 'attribute_not_exists(PK)',
+          ConditionExpression: 'attribute_not_exists(PK) OR tokenId <= :revoked',
+          ExpressionAttributeValues: { ':revoked': 0 },
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: TABLE,
+          Key: { PK: 'TEAM#acme#USER#alice', SK: 'PAT#' },
+          ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
+          ExpressionAttributeValues: { ':id': 8 },
         },
       },
     ])
@@ -196,10 +293,42 @@ describe('POST /api/tokens', () => {
 
   it('answers 409 when the name guard exists', async () => {
     const caller = creatingAs(9)
-    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'))
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed', 'None'))
+    ddb.on(GetCommand).resolves({}) // no revocation mark: the guard is a live token's
     const reply = await postAs(caller)
     expect(reply.statusCode).toBe(409)
     expect(reply.json.code).toBe('resource_already_exists')
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
+  })
+
+  it('takes over the name of a revoked token whose guard is not swept yet', async () => {
+    const caller = creatingAs(9)
+    ddb.on(GetCommand).resolves({ Item: { revokedThrough: 5 } })
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'ConditionalCheckFailed', 'None'))
+      .resolves({})
+    const reply = await postAs(caller)
+    expect(reply.statusCode).toBe(200)
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TABLE,
+      Key: { PK: 'TEAM#acme#USER#alice', SK: 'PAT#' },
+      ConsistentRead: true,
+    })
+    const second = ddb.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems?.[1]?.Put
+    expect(second?.ExpressionAttributeValues).toEqual({ ':revoked': 5 })
+  })
+
+  it('takes a new id when a delete-all revoked the one it took meanwhile', async () => {
+    const caller = creatingAs(9)
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'None', 'ConditionalCheckFailed'))
+      .resolves({})
+    const reply = await postAs(caller)
+    expect(reply.statusCode).toBe(200)
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2) // two ids taken
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2)
   })
 
   it('retries a transaction cancelled by a conflict', async () => {
@@ -228,7 +357,7 @@ describe('POST /api/tokens', () => {
   })
 
   it('answers 503 when the credential check itself is throttled', async () => {
-    ddb.on(GetCommand).rejects(awsError('ThrottlingException'))
+    ddb.on(QueryCommand).rejects(awsError('ThrottlingException'))
     const reply = await invoke(list, {
       method: 'GET',
       url: '/api/tokens',
@@ -239,7 +368,7 @@ describe('POST /api/tokens', () => {
   })
 
   it('answers an unexpected failure with 500 and the request id, logging the stack only', async () => {
-    ddb.on(GetCommand).rejects(new TypeError('boom in the data layer'))
+    ddb.on(QueryCommand).rejects(new TypeError('boom in the data layer'))
     const reply = await invoke(list, {
       method: 'GET',
       url: '/api/tokens',
@@ -266,8 +395,7 @@ describe('DELETE /api/tokens/{tokenId}', () => {
   it('reads the token, then deletes it and its name guard in one transaction', async () => {
     const caller = storedToken({ lastUsed: NOW.toISOString() })
     const target = storedToken({ id: 3 })
-    ddb.on(GetCommand, { Key: caller.key }).resolves({ Item: caller.item })
-    ddb.on(GetCommand, { Key: target.key }).resolves({ Item: target.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item, target.item))
     ddb.on(TransactWriteCommand).resolves({})
     const reply = await invoke(remove, {
       method: 'DELETE',
@@ -295,7 +423,7 @@ describe('DELETE /api/tokens/{tokenId}', () => {
   it("looks only in the caller's own partition", async () => {
     const caller = storedToken({ lastUsed: NOW.toISOString() })
     ddb.on(GetCommand).resolves({})
-    ddb.on(GetCommand, { Key: caller.key }).resolves({ Item: caller.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     const reply = await invoke(remove, {
       method: 'DELETE',
       url: '/api/tokens/3',
@@ -303,66 +431,74 @@ describe('DELETE /api/tokens/{tokenId}', () => {
       params: { tokenId: '3' },
     })
     expect(reply.statusCode).toBe(404)
-    const keysRead = ddb.commandCalls(GetCommand).map((call) => call.args[0].input.Key?.PK)
-    expect(keysRead).toEqual(['TEAM#acme#USER#alice', 'TEAM#acme#USER#alice'])
+    const keysRead = ddb
+      .commandCalls(BatchGetCommand)
+      .flatMap((call) => call.args[0].input.RequestItems?.[TABLE]?.Keys?.map((key) => key.PK))
+    expect(new Set(keysRead)).toEqual(new Set(['TEAM#acme#USER#alice']))
+    expect(keysRead).toHaveLength(4) // the caller's token and mark; the target and the mark
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0)
   })
 })
 
 describe('DELETE /api/tokens/delete-all', () => {
-  const keysFor = (from: number, count: number) =>
-    Array.from({ length: count }, (_, i) => ({ PK: 'TEAM#acme#USER#alice', SK: `PAT#${from + i}` }))
+  const caller = storedToken({ lastUsed: NOW.toISOString() })
+  const deleteAll = () =>
+    invoke(removeAll, { method: 'DELETE', url: '/api/tokens/delete-all', token: caller.token })
 
-  it('pages through the partition and deletes in batches of 25, retrying unprocessed items', async () => {
-    const caller = storedToken({ lastUsed: NOW.toISOString() })
-    ddb.on(GetCommand).resolves({ Item: caller.item })
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce({ Items: keysFor(0, 60), LastEvaluatedKey: { PK: 'x', SK: 'y' } })
-      .resolvesOnce({ Items: keysFor(60, 10) })
-    const leftover = [{ DeleteRequest: { Key: { PK: 'TEAM#acme#USER#alice', SK: 'PAT#3' } } }]
-    ddb
-      .on(BatchWriteCommand)
-      .resolvesOnce({ UnprocessedItems: { [TABLE]: leftover } })
-      .resolves({ UnprocessedItems: {} })
-    const reply = await invoke(removeAll, {
-      method: 'DELETE',
-      url: '/api/tokens/delete-all',
-      token: caller.token,
-    })
+  it('reads the highest token id and writes the revocation mark: two calls after the lookup', async () => {
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
+    ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 70_000 }] })
+    ddb.on(UpdateCommand).resolves({})
+    const reply = await deleteAll()
     expect(reply.statusCode).toBe(204)
-    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2)
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       TableName: TABLE,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': 'TEAM#acme#USER#alice', ':prefix': 'PAT' },
-      ProjectionExpression: 'PK, SK',
+      ExpressionAttributeValues: { ':pk': 'TEAM#acme#USER#alice', ':prefix': 'PAT#' },
+      ScanIndexForward: false,
+      Limit: 1,
+      ProjectionExpression: 'kind, id',
       ConsistentRead: true,
     })
-    const sizes = ddb
-      .commandCalls(BatchWriteCommand)
-      .map((call) => call.args[0].input.RequestItems?.[TABLE]?.length)
-    // 60 → 25 + 25 + 10, one retry of the unprocessed item, then 10.
-    expect(sizes.sort((a = 0, b = 0) => a - b)).toEqual([1, 10, 10, 25, 25])
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: { PK: 'TEAM#acme#USER#alice', SK: 'PAT#' },
+      UpdateExpression:
+        'SET #kind = :kind, #team = :team, #username = :username, revokedThrough = :id, revokedAt = :now, sweepRound = :zero',
+      ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
+      ExpressionAttributeNames: { '#kind': 'kind', '#team': 'team', '#username': 'username' },
+      ExpressionAttributeValues: {
+        ':kind': 'TokenRevocation',
+        ':team': 'acme',
+        ':username': 'alice',
+        ':id': 70_000,
+        ':now': NOW.toISOString(),
+        ':zero': 0,
+      },
+    })
+    expect(allCalls()).toBe(3)
+    expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 0) // the deletes come later
   })
 
-  it('answers 503 when items stay unprocessed', async () => {
-    vi.useFakeTimers() // the backoff between attempts runs on fake time
-    const caller = storedToken({ lastUsed: new Date().toISOString() })
-    ddb.on(GetCommand).resolves({ Item: caller.item })
-    ddb.on(QueryCommand).resolves({ Items: keysFor(0, 1) })
-    ddb.on(BatchWriteCommand).resolves({
-      UnprocessedItems: { [TABLE]: [{ DeleteRequest: { Key: { PK: 'p', SK: 's' } } }] },
-    })
-    const pending = invoke(removeAll, {
-      method: 'DELETE',
-      url: '/api/tokens/delete-all',
-      token: caller.token,
-    })
-    await vi.runAllTimersAsync()
-    const reply = await pending
-    expect(reply.statusCode).toBe(503)
-    expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 8)
+  it('is done when a later delete-all already raised the mark (its condition fails)', async () => {
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
+    ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 7 }] })
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+    expect((await deleteAll()).statusCode).toBe(204)
+  })
+
+  it('writes nothing when only the mark is left', async () => {
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
+    ddb.on(QueryCommand).resolves({ Items: [{ kind: 'TokenRevocation' }] })
+    expect((await deleteAll()).statusCode).toBe(204)
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0)
+  })
+
+  it('answers 503 when the mark cannot be written', async () => {
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
+    ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 7 }] })
+    ddb.on(UpdateCommand).rejects(awsError('ProvisionedThroughputExceededException'))
+    expect((await deleteAll()).statusCode).toBe(503)
   })
 })
 
@@ -411,9 +547,9 @@ describe('least privilege', () => {
     async (id, handler, request) => {
       const { routes, tableActionsOf } = await import('../../../shared/routes.js')
       const stale = storedToken() // never used: its lastUsed write is due
-      ddb.on(GetCommand).resolves({ Item: stale.item })
+      ddb.on(BatchGetCommand).callsFake(tokenLookup(stale.item))
       ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 8 } })
-      ddb.on(QueryCommand).resolves({ Items: [stale.key] })
+      ddb.on(QueryCommand).resolves({ Items: [stale.item] })
       ddb.on(TransactWriteCommand).resolves({})
       ddb.on(BatchWriteCommand).resolves({})
       const reply = await invoke(handler, { ...request, token: stale.token })

@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -15,7 +16,7 @@ import { handler as update } from '../../../functions/projects/update.js'
 import { signJws } from '../../../shared/keys/jws.js'
 import { routes } from '../../../shared/routes.js'
 import { invoke } from '../../support/invoke.js'
-import { storedToken } from '../../support/tokens.js'
+import { storedToken, tokenLookup } from '../../support/tokens.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
@@ -110,7 +111,7 @@ describe('project routes: DynamoDB calls and exact inputs', () => {
 
   it("reads a personal token user's role (one GetItem) before an admin action", async () => {
     const stored = storedToken({ lastUsed: new Date().toISOString() })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     ddb
       .on(GetCommand, { Key: { PK: 'TEAM#acme', SK: 'USER#alice' } })
       .resolves({ Item: { team: 'acme', username: 'alice', role: 'member' } })
@@ -121,7 +122,8 @@ describe('project routes: DynamoDB calls and exact inputs', () => {
       params: { team: 'acme', project: 'web' },
     })
     expect(reply.statusCode).toBe(403)
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2)
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1) // the token and its mark
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1) // the role
     expect(ddb).not.toHaveReceivedCommand(DeleteCommand)
   })
 

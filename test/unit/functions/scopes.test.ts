@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -12,7 +13,7 @@ import { handler as listProjects } from '../../../functions/projects/list.js'
 import { handler as create } from '../../../functions/tokens/create.js'
 import { handler as list } from '../../../functions/tokens/list.js'
 import { invoke } from '../../support/invoke.js'
-import { storedToken } from '../../support/tokens.js'
+import { storedToken, tokenLookup } from '../../support/tokens.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const NOW = new Date('2026-11-22T10:00:00.000Z')
@@ -32,7 +33,7 @@ afterEach(() => {
 /** A caller (used just now: no lastUsed write) whose next token id is 8. */
 function callerWith(options: { scopes?: string[]; role?: 'admin' | 'member' } = {}) {
   const caller = storedToken({ lastUsed: NOW.toISOString(), scopes: options.scopes })
-  ddb.on(GetCommand, { Key: caller.key }).resolves({ Item: caller.item })
+  ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
   ddb.on(GetCommand, { Key: member }).resolves({
     Item: { ...member, team: 'acme', username: 'alice', role: options.role ?? 'member' },
   })
@@ -66,7 +67,8 @@ describe('scopes on new tokens', () => {
       meta,
       rateLimit: { limit: 50, windowSeconds: 60 },
     })
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1) // the caller's token only
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0) // no role read
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1) // the caller's token (and mark)
   })
 
   it('refuses a member an admin-only scope with 403 naming it, after one role read and no write', async () => {
@@ -167,7 +169,7 @@ describe('scopes on new tokens', () => {
 describe('scopes on routes', () => {
   it('answers 403 naming the scope a route needs, before any work', async () => {
     const caller = storedToken({ lastUsed: NOW.toISOString(), scopes: ['tokens:write'] })
-    ddb.on(GetCommand).resolves({ Item: caller.item })
+    ddb.on(QueryCommand).resolves({ Items: [caller.item] })
     const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token: caller.token })
     expect(reply.statusCode).toBe(403)
     expect(reply.json).toEqual({
@@ -175,13 +177,12 @@ describe('scopes on routes', () => {
       message: 'This token lacks the scope tokens:read, which this route needs.',
       errors: [],
     })
-    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0)
-    expect(ddb.calls()).toHaveLength(1)
+    expect(ddb.calls()).toHaveLength(1) // the Query that authenticates, and nothing after
   })
 
   it("answers another team's scoped token with the tenancy 404, not the scope it lacks", async () => {
     const caller = storedToken({ lastUsed: NOW.toISOString(), scopes: ['orders:read'] })
-    ddb.on(GetCommand).resolves({ Item: caller.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     const reply = await invoke(listProjects, {
       method: 'GET',
       url: '/v1/teams/other/projects',
@@ -195,11 +196,10 @@ describe('scopes on routes', () => {
 
   it('lets a token holding the scope through, with the usual calls', async () => {
     const caller = storedToken({ lastUsed: NOW.toISOString(), scopes: ['tokens:read'] })
-    ddb.on(GetCommand).resolves({ Item: caller.item })
     ddb.on(QueryCommand).resolves({ Items: [caller.item] })
     const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token: caller.token })
     expect(reply.statusCode).toBe(200)
     expect(reply.json.tokens[0].scopes).toEqual(['tokens:read'])
-    expect(ddb.calls()).toHaveLength(2)
+    expect(ddb.calls()).toHaveLength(1)
   })
 })

@@ -1,4 +1,9 @@
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as verify } from '../../../functions/tokens/verify.js'
@@ -8,7 +13,7 @@ import { personalTokenExtraCalls, routes } from '../../../shared/routes.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
 import { invoke } from '../../support/invoke.js'
-import { storedToken } from '../../support/tokens.js'
+import { storedToken, tokenLookup } from '../../support/tokens.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
@@ -72,10 +77,10 @@ describe('verify: call budgets', () => {
     expect(ddb.calls()).toHaveLength(routes.verifyToken.calls.garbage)
   })
 
-  it('verifies a personal token with one strongly consistent GetItem, and shows who it is', async () => {
+  it('verifies a personal token with one strongly consistent BatchGetItem (it and its mark), and shows who it is', async () => {
     const meta = { customer: 'c-1' }
     const stored = storedToken({ lastUsed: NOW.toISOString(), scopes: ['orders:read'], meta })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     const reply = await check(stored.token, ['orders:read'])
     expect(reply.json).toEqual({
       valid: true,
@@ -91,10 +96,10 @@ describe('verify: call budgets', () => {
         expiresAt: null,
       },
     })
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
-      TableName: TABLE,
-      Key: stored.key,
-      ConsistentRead: true,
+    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [TABLE]: { Keys: [{ PK: stored.key.PK, SK: 'PAT#' }, stored.key], ConsistentRead: true },
+      },
     })
     expect(ddb.calls()).toHaveLength(routes.verifyToken.calls['personal token'])
     expect(reply.headers?.['cache-control']).toBe('no-store')
@@ -102,9 +107,9 @@ describe('verify: call budgets', () => {
 
   it('adds the lastUsed write once a minute', async () => {
     const stored = storedToken({ lastUsed: new Date(NOW.getTime() - 61_000).toISOString() })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     await check(stored.token)
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1)
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1)
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1)
   })
 
@@ -162,11 +167,11 @@ describe('verify: call budgets', () => {
 describe('verify: outcomes', () => {
   it('answers EXPIRED for a genuine expired token, revealing nothing else', async () => {
     const stored = storedToken({ expiresAt: new Date(NOW.getTime() - 1).toISOString() })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     expect((await check(stored.token)).json).toEqual({ valid: false, code: 'EXPIRED' })
     const forged = storedToken({ expiresAt: new Date(NOW.getTime() - 1).toISOString() })
     // The same key with another secret: not EXPIRED, since it is not the token.
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     expect((await check(forged.token)).json).toEqual({ valid: false, code: 'NOT_FOUND' })
   })
 
@@ -174,10 +179,12 @@ describe('verify: outcomes', () => {
     const foreign = storedToken({ team: 'globex', username: 'alice', id: 7 })
     // Even if the verifying team has a token at the same user and id, it is not this one.
     const local = storedToken({ team: 'acme', username: 'alice', id: 7 })
-    ddb.on(GetCommand).resolves({ Item: local.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(local.item))
     const reply = await check(foreign.token)
     expect(reply.json).toEqual({ valid: false, code: 'NOT_FOUND' })
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: keys.accessToken('acme', 'alice', 7) })
+    const asked = ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[TABLE]?.Keys
+    expect(asked).toContainEqual(keys.accessToken('acme', 'alice', 7))
+    expect(asked).toContainEqual({ PK: 'TEAM#acme#USER#alice', SK: 'PAT#' })
     expect(ddb.calls()).toHaveLength(1)
     const foreignJwt = await jwtFor({ team: 'globex' })
     expect((await check(foreignJwt)).json).toEqual({ valid: false, code: 'NOT_FOUND' })
@@ -189,7 +196,7 @@ describe('verify: outcomes', () => {
       scopes: ['orders:read'],
       rateLimit: { limit: 5, windowSeconds: 60 },
     })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     const reply = await check(stored.token, ['orders:read', 'orders:write'])
     expect(reply.json).toMatchObject({ valid: false, code: 'INSUFFICIENT_SCOPE' })
     expect(reply.json.token.id).toBe('7')
@@ -198,12 +205,13 @@ describe('verify: outcomes', () => {
 
   it("holds no user scope for a token made without scopes, and reads the role for an admin's", async () => {
     const stored = storedToken({ lastUsed: NOW.toISOString() })
-    ddb.on(GetCommand, { Key: stored.key }).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     ddb.on(GetCommand, { Key: keys.user('acme', 'alice') }).resolves({ Item: { role: 'member' } })
     expect((await check(stored.token, ['orders:read'])).json.code).toBe('INSUFFICIENT_SCOPE')
     expect((await check(stored.token, ['projects:read'])).json.code).toBe('VALID')
     expect((await check(stored.token, ['projects:write'])).json.code).toBe('INSUFFICIENT_SCOPE')
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 4) // 3 tokens + 1 role
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 3) // 3 token lookups
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1) // 1 role
   })
 
   it('counts the verified token against its rate limit with one conditional UpdateItem', async () => {
@@ -211,7 +219,7 @@ describe('verify: outcomes', () => {
       lastUsed: NOW.toISOString(),
       rateLimit: { limit: 5, windowSeconds: 60 },
     })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     ddb.on(UpdateCommand).resolves({ Attributes: { used: 2 } })
     const window = Math.floor(nowSeconds / 60)
     const reply = await check(stored.token)
@@ -258,7 +266,7 @@ describe('verify: outcomes', () => {
       lastUsed: NOW.toISOString(),
       rateLimit: { limit: 5, windowSeconds: 60 },
     })
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
     ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
     const reply = await check(stored.token)
     expect(reply.json).toMatchObject({
