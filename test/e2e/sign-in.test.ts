@@ -208,3 +208,127 @@ describe('signing in', () => {
     await page.close()
   })
 })
+
+/** The claims of a JWT the page sent (it is the test's to read, as the page reads its own). */
+const claimsOf = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as {
+    sub: string
+    role: string
+    scopes?: string[]
+  }
+
+/** The service tokens a page sends, in order. */
+function serviceTokens(page: Page): string[] {
+  const sent: string[] = []
+  page.on('request', (request) => {
+    const jwt = request.headers().authorization?.replace(/^Bearer /, '')
+    if (jwt && jwt.split('.').length === 3 && !sent.includes(jwt)) sent.push(jwt)
+  })
+  return sent
+}
+
+const MEMBER = ['tokens:read', 'tokens:write', 'projects:read', 'enrollment:read', 'servers:read']
+const ADMIN = [...MEMBER, 'projects:write', 'enrollment:write', 'servers:write']
+
+describe('the console session', () => {
+  it("holds exactly the console's scopes its user's role allows: an admin's all eight, never tokens:verify", async () => {
+    const { page } = await fresh()
+    const sent = serviceTokens(page)
+    await signIn(page, app.url, { ...app.admin, team: 'acme', username: 'admin' })
+    await page.getByRole('row', { name: /initial admin token/ }).waitFor()
+    expect(sent).toHaveLength(1)
+    const claims = claimsOf(sent[0] ?? '')
+    expect(claims).toMatchObject({ sub: 'admin', role: 'admin' })
+    expect(claims.scopes).toEqual(ADMIN)
+    // The session's token can't verify tokens, which the console never does.
+    const verify = await app.api('POST', '/v1/teams/acme/tokens/verify', {
+      token: sent[0],
+      body: { token: app.admin.token },
+    })
+    expect(verify.status).toBe(403)
+    expect(verify.body.message).toBe(
+      'This token lacks the scope tokens:verify, which this route needs.',
+    )
+    await page.close()
+  })
+
+  it("holds a member's five (the admin scopes are refused, then left out), and no token is left", async () => {
+    const meg = await app.addPerson('meg', 'member')
+    const { page } = await fresh()
+    const sent = serviceTokens(page)
+    await signIn(page, app.url, meg)
+    await page.getByRole('row', { name: /laptop/ }).waitFor()
+    expect(sent).toHaveLength(1)
+    expect(claimsOf(sent[0] ?? '')).toMatchObject({ sub: 'meg', role: 'member', scopes: MEMBER })
+    const left = await app.api('GET', '/api/tokens', { token: meg.token })
+    expect(left.body.tokens.map((t: { name: string }) => t.name)).toEqual(['laptop'])
+    await page.close()
+  })
+
+  it("from a pasted scoped token, holds only the console's scopes that token holds; the rest is refused in words", async () => {
+    const sam = await app.addPerson('sam', 'admin')
+    const pasted = await app.api('POST', '/api/tokens', {
+      token: sam.token,
+      body: {
+        name: 'narrow',
+        scopes: ['tokens:read', 'tokens:write', 'projects:read', 'billing:read'],
+      },
+    })
+    expect(pasted.status).toBe(200)
+    await app.api('POST', '/v1/teams/acme/projects', {
+      token: sam.token,
+      body: { name: 'narrow-web' },
+    })
+    const { page, problems } = await fresh()
+    const sent = serviceTokens(page)
+    await page.goto(app.url)
+    await page.getByLabel('Personal access token').fill(pasted.body.accessKey)
+    await page.getByRole('button', { name: 'Sign in with token' }).click()
+    await page.getByRole('row', { name: /narrow/ }).waitFor()
+    expect(claimsOf(sent.at(-1) ?? '').scopes).toEqual([
+      'tokens:read',
+      'tokens:write',
+      'projects:read',
+    ])
+    // Outside the session's scopes: the project's enrollment tokens and servers.
+    await page.goto(`${app.url}/#/projects/narrow-web`)
+    await page.getByRole('heading', { name: 'Project narrow-web', level: 1 }).waitFor()
+    await page
+      .getByText('This token lacks the scope enrollment:read, which this route needs.')
+      .waitFor()
+    await page
+      .getByText('This token lacks the scope servers:read, which this route needs.')
+      .waitFor()
+    // Nor can it make what it does not hold, though its user is an admin.
+    await page.goto(`${app.url}/#/projects`)
+    const create = page.getByRole('form', { name: 'Create a project' })
+    await create.getByLabel('Name').fill('more')
+    await create.getByRole('button', { name: 'Create project' }).click()
+    await create
+      .getByRole('alert')
+      .getByText('This token lacks the scope projects:write, which this route needs.')
+      .waitFor()
+    const left = await app.api('GET', '/api/tokens', { token: sam.token })
+    expect(left.body.tokens.map((t: { name: string }) => t.name)).toEqual(['laptop', 'narrow'])
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('refuses a pasted token that cannot make tokens, in words', async () => {
+    const ron = await app.addPerson('ron', 'member')
+    const pasted = await app.api('POST', '/api/tokens', {
+      token: ron.token,
+      body: { name: 'read only', scopes: ['tokens:read'] },
+    })
+    const { page } = await fresh()
+    await page.goto(app.url)
+    await page.getByLabel('Personal access token').fill(pasted.body.accessKey)
+    await page.getByRole('button', { name: 'Sign in with token' }).click()
+    await page
+      .getByRole('form', { name: 'Sign in with a token' })
+      .getByRole('alert')
+      .getByText('This token lacks the scope tokens:write, which this route needs.')
+      .waitFor()
+    await page.close()
+  })
+})

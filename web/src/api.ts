@@ -47,16 +47,20 @@ type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest
   ? N | ParamNames<Rest>
   : never
 type Params<K extends RouteId> = Record<ParamNames<(typeof ROUTES)[K][1]>, string>
-/** A body's shape from its row's schema (flat objects of scalars, as every body is). */
+/** A body's shape from its row's schema (objects of scalars, arrays and nested objects). */
 type Scalar<P> = P extends { type: 'string' }
   ? string
   : P extends { type: 'integer' | 'number' }
     ? number
     : P extends { type: 'boolean' }
       ? boolean
-      : P extends { type: 'object' }
-        ? Record<string, unknown>
-        : never
+      : P extends { type: 'array'; items: infer I }
+        ? readonly Scalar<I>[]
+        : P extends { type: 'object'; properties: object }
+          ? Shape<P>
+          : P extends { type: 'object' }
+            ? Record<string, unknown>
+            : never
 type Shape<S> = S extends { properties: infer P }
   ? (S extends { required: readonly (infer R extends string)[] } ? R : never) extends infer R
     ? { [N in keyof P & R]: Scalar<P[N]> } & { [N in Exclude<keyof P, R>]?: Scalar<P[N]> }

@@ -70,12 +70,83 @@ export interface Field {
   required?: boolean
   hint?: string
   attrs?: Attrs
+  /** A text area instead of a one-line input. */
+  multiline?: boolean
+  /** A group of checkboxes instead of an input; its value is the checked ones, space-separated. */
+  choices?: readonly string[]
+}
+
+/** One field as the form handles it, whatever its control. */
+interface Control {
+  label: string
+  value(): string
+  focus(): void
+  invalid(on: boolean): void
+  error: HTMLElement
+}
+
+function control(field: Field): { element: HTMLElement; control: Control } {
+  const id = uid(field.name)
+  const errorId = `${id}-error`
+  const hintId = field.hint ? `${id}-hint` : undefined
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ')
+  const error = h('span', { id: errorId, class: 'field-error' })
+  const hint = hintId && h('span', { id: hintId, class: 'hint' }, field.hint)
+  if (field.choices) {
+    const boxes = field.choices.map((choice) =>
+      h('input', { type: 'checkbox', name: field.name, value: choice, id: uid(field.name) }),
+    )
+    const group = h(
+      'fieldset',
+      { class: 'choices', 'aria-describedby': describedBy },
+      h('legend', null, field.label),
+      boxes.map((box) => h('label', { class: 'choice' }, box, h('code', null, box.value))),
+      hint,
+      error,
+    )
+    return {
+      element: group,
+      control: {
+        label: field.label,
+        value: () =>
+          boxes
+            .filter((box) => box.checked)
+            .map((box) => box.value)
+            .join(' '),
+        focus: () => boxes[0]?.focus(),
+        invalid: (on) => group.classList.toggle('invalid', on),
+        error,
+      },
+    }
+  }
+  const attrs = {
+    id,
+    name: field.name,
+    required: field.required ?? false,
+    'aria-describedby': describedBy,
+    ...field.attrs,
+  }
+  const input = field.multiline
+    ? h('textarea', { rows: 3, ...attrs })
+    : h('input', { type: field.type ?? 'text', ...attrs })
+  return {
+    element: h('div', { class: 'field' }, h('label', { for: id }, field.label), input, hint, error),
+    control: {
+      label: field.label,
+      value: () => input.value.trim(),
+      focus: () => input.focus(),
+      invalid: (on) =>
+        on ? input.setAttribute('aria-invalid', 'true') : input.removeAttribute('aria-invalid'),
+      error,
+    },
+  }
 }
 
 /**
  * A form whose fields each carry their own error line: the API's field errors
- * (`errors[].description` names the field) land under their field, anything else
- * under the form. Submitting disables it until the call settles.
+ * (`errors[].description` names the field, or a part of it: `rateLimit.limit`) land
+ * under their field, anything else under the form, or under the field `locate` names
+ * for it. Submitting disables it until the call settles.
  */
 export function form(options: {
   label: string
@@ -83,30 +154,14 @@ export function form(options: {
   submit: string
   onSubmit: (values: Record<string, string>) => Promise<void>
   className?: string
+  /** The field an error without field errors is about (a refused scope, say). */
+  locate?: (error: ApiError) => string | undefined
 }) {
-  const inputs = new Map<string, { input: HTMLInputElement; error: HTMLElement }>()
+  const controls = new Map<string, Control>()
   const rows = options.fields.map((field) => {
-    const id = uid(field.name)
-    const errorId = `${id}-error`
-    const hintId = field.hint ? `${id}-hint` : undefined
-    const input = h('input', {
-      id,
-      name: field.name,
-      type: field.type ?? 'text',
-      required: field.required ?? false,
-      'aria-describedby': [hintId, errorId].filter(Boolean).join(' '),
-      ...field.attrs,
-    })
-    const error = h('span', { id: errorId, class: 'field-error' })
-    inputs.set(field.name, { input, error })
-    return h(
-      'div',
-      { class: 'field' },
-      h('label', { for: id }, field.label),
-      input,
-      hintId && h('span', { id: hintId, class: 'hint' }, field.hint),
-      error,
-    )
+    const made = control(field)
+    controls.set(field.name, made.control)
+    return made.element
   })
   const general = errorSlot(uid('form-error'))
   const button = h('button', { type: 'submit' }, options.submit)
@@ -119,20 +174,23 @@ export function form(options: {
   )
   const clear = () => {
     general.clear()
-    for (const { input, error } of inputs.values()) {
-      error.textContent = ''
-      input.removeAttribute('aria-invalid')
+    for (const entry of controls.values()) {
+      entry.error.textContent = ''
+      entry.invalid(false)
     }
   }
+  /** The field an error's description names: itself, or the field it is a part of. */
+  const fieldOf = (description: string) =>
+    [...controls.keys()].find((name) => description === name || description.startsWith(`${name}.`))
   element.addEventListener('submit', async (event) => {
     event.preventDefault()
     clear()
     const values: Record<string, string> = {}
-    for (const [name, { input }] of inputs) values[name] = input.value.trim()
+    for (const [name, entry] of controls) values[name] = entry.value()
     const missing = options.fields.filter((f) => f.required && !values[f.name])
     if (missing.length > 0) {
       for (const field of missing) fieldError(field.name, `${field.label} is required.`)
-      inputs.get(missing[0]?.name ?? '')?.input.focus()
+      controls.get(missing[0]?.name ?? '')?.focus()
       return
     }
     button.disabled = true
@@ -140,23 +198,33 @@ export function form(options: {
     try {
       await options.onSubmit(values)
     } catch (error) {
-      const fields = error instanceof ApiError ? error.fields : []
-      const placed = fields.filter((f) => inputs.has(f.description))
-      for (const f of placed)
-        fieldError(f.description, `${capitalise(f.description)} ${f.message}.`)
+      const placed: string[] = []
+      if (error instanceof ApiError) {
+        for (const f of error.fields) {
+          const name = fieldOf(f.description)
+          if (!name) continue
+          placed.push(name)
+          const part = f.description === name ? '' : ` (${f.description.slice(name.length + 1)})`
+          fieldError(name, `${controls.get(name)?.label}${part} ${f.message}.`)
+        }
+        const about = error.fields.length === 0 ? options.locate?.(error) : undefined
+        if (about && controls.has(about)) {
+          placed.push(about)
+          fieldError(about, describe(error))
+        }
+      }
       general.show(error)
-      const first = placed[0] && inputs.get(placed[0].description)
-      first?.input.focus()
+      if (placed[0]) controls.get(placed[0])?.focus()
     } finally {
       button.disabled = false
       element.removeAttribute('aria-busy')
     }
   })
   function fieldError(name: string, message: string) {
-    const entry = inputs.get(name)
+    const entry = controls.get(name)
     if (!entry) return
     entry.error.textContent = message
-    entry.input.setAttribute('aria-invalid', 'true')
+    entry.invalid(true)
   }
   return {
     element,
@@ -164,11 +232,9 @@ export function form(options: {
       element.reset()
       clear()
     },
-    input: (name: string) => inputs.get(name)?.input,
+    focus: (name: string) => controls.get(name)?.focus(),
   }
 }
-
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
 
 /**
  * Asks before something irreversible, in a modal dialog (focus stays inside it, Esc

@@ -73,7 +73,7 @@ async function render(): Promise<void> {
     if (hash === '#/projects') page = projectsPage(now)
     else if (project?.[1]) page = projectPage(now, decodeURIComponent(project[1]))
     else if (hash === '#/team') page = teamPage(now)
-    else page = tokensPage()
+    else page = tokensPage(now)
   }
   document.title = `${page.title} · Latchkey`
   main.replaceChildren(page.content)

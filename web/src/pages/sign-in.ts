@@ -50,7 +50,7 @@ export function signInPage(done: () => void) {
       } catch (error) {
         // Multi-factor users can't use a password here: send them to the token form.
         if (error instanceof ApiError && error.code === 'mfa_required') {
-          byToken.input('token')?.focus()
+          byToken.focus('token')
           throw new ApiError(
             error.status,
             error.code,

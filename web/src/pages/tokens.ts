@@ -1,8 +1,70 @@
-import { type AccessToken, call } from '../api.js'
+import { type AccessToken, ApiError, call } from '../api.js'
 import { confirmDialog, copyButton, errorSlot, form, h, time, uid } from '../dom.js'
+import type { Session } from '../session.js'
+
+/** A scope as the API takes it (API.md, Scopes). */
+const SCOPE = /^[a-z0-9][a-z0-9_.:/-]{0,99}$/
+
+/** A mistake in the form, found before asking the API, in the API's error shape. */
+const invalid = (field: string, message: string) =>
+  new ApiError(400, 'invalid_request', 'Some fields are not valid; see above.', [
+    { description: field, message },
+  ])
+
+/** The create form's extensions, checked as far as the console can before the API does. */
+function extensions(values: Record<string, string>) {
+  const chosen = (values.scopes ?? '').split(' ').filter(Boolean)
+  const other = (values.otherScopes ?? '').split(/[\s,]+/).filter(Boolean)
+  const bad = other.find((scope) => !SCOPE.test(scope))
+  if (bad)
+    throw invalid(
+      'otherScopes',
+      `has "${bad}", which is not a scope: 1 to 100 lowercase letters, digits, '_', '.', ':', '/' or '-'`,
+    )
+  const scopes = [...chosen, ...other]
+  let meta: Record<string, unknown> | undefined
+  if (values.meta) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(values.meta)
+    } catch (error) {
+      throw invalid(
+        'meta',
+        `is not JSON (${error instanceof Error ? error.message : 'unreadable'})`,
+      )
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw invalid('meta', 'must be a JSON object, like {"team": "billing"}')
+    meta = parsed as Record<string, unknown>
+  }
+  const limit = values['rateLimit.limit']
+  const window = values['rateLimit.windowSeconds']
+  if (Boolean(limit) !== Boolean(window))
+    throw invalid(
+      limit ? 'rateLimit.windowSeconds' : 'rateLimit.limit',
+      'is needed too: a rate limit is a number of requests per a number of seconds',
+    )
+  return {
+    ...(scopes.length > 0 && { scopes }),
+    ...(meta && { meta }),
+    ...(limit && window && { rateLimit: { limit: Number(limit), windowSeconds: Number(window) } }),
+  }
+}
+
+const scopesText = (scopes: readonly string[] | null | undefined) =>
+  scopes === null || scopes === undefined
+    ? 'all its user’s role allows'
+    : scopes.length === 0
+      ? 'none'
+      : scopes
+          .map((scope) => h('code', null, scope))
+          .flatMap((code, i) => (i ? [' ', code] : [code]))
+
+const rateText = (token: AccessToken) =>
+  token.rateLimit ? `${token.rateLimit.limit} per ${token.rateLimit.windowSeconds} s` : 'none'
 
 /** My tokens: list, create (the secret shown once), delete one, delete all. */
-export function tokensPage() {
+export function tokensPage(now: Session) {
   const listError = errorSlot(uid('tokens-error'))
   const body = h('tbody')
   const table = h(
@@ -15,8 +77,8 @@ export function tokensPage() {
       h(
         'tr',
         null,
-        ['Name', 'Created', 'Last used', 'Expires', 'Actions'].map((label) =>
-          h('th', { scope: 'col' }, label),
+        ['Name', 'Scopes', 'Rate limit', 'Created', 'Last used', 'Expires', 'Actions'].map(
+          (label) => h('th', { scope: 'col' }, label),
         ),
       ),
     ),
@@ -29,7 +91,7 @@ export function tokensPage() {
   const create = form({
     label: 'Create a token',
     submit: 'Create token',
-    className: 'inline',
+    className: 'grid',
     fields: [
       { name: 'name', label: 'Name', required: true, attrs: { maxlength: 50 } },
       {
@@ -39,11 +101,55 @@ export function tokensPage() {
         hint: 'Empty: never.',
         attrs: { min: 1, max: 3650, inputmode: 'numeric' },
       },
+      {
+        name: 'scopes',
+        label: 'Scopes',
+        choices: now.scopes,
+        hint: 'None chosen: the scopes of this console session (all of these).',
+      },
+      {
+        name: 'otherScopes',
+        label: 'Other scopes',
+        hint:
+          'Your own APIs’ scopes (or tokens:verify), separated by spaces. This console session ' +
+          'gives only the scopes it holds (those above): make a token with others with a token ' +
+          'that holds them, by the API or the CLI.',
+        attrs: { autocapitalize: 'none', spellcheck: 'false', placeholder: 'billing:read' },
+      },
+      {
+        name: 'meta',
+        label: 'Meta (JSON object)',
+        multiline: true,
+        hint: 'Optional; at most 1 KB. Verify hands it back with the token.',
+        attrs: { spellcheck: 'false', placeholder: '{"service": "billing"}' },
+      },
+      {
+        name: 'rateLimit.limit',
+        label: 'Rate limit: requests',
+        type: 'number',
+        hint: 'Empty: no limit.',
+        attrs: { min: 1, max: 1000000, inputmode: 'numeric' },
+      },
+      {
+        name: 'rateLimit.windowSeconds',
+        label: 'Rate limit: per seconds',
+        type: 'number',
+        attrs: { min: 1, max: 86400, inputmode: 'numeric' },
+      },
     ],
-    onSubmit: async ({ name = '', expiresInDays }) => {
-      const days = expiresInDays ? Number(expiresInDays) : undefined
+    // A refused scope (403 naming it) is about the scopes asked for.
+    locate: (error) =>
+      error.code === 'forbidden_error' && /\bscope\b/.test(error.message)
+        ? 'otherScopes'
+        : undefined,
+    onSubmit: async (values) => {
+      const days = values.expiresInDays ? Number(values.expiresInDays) : undefined
       const { body: made } = await call('createAccessToken', {
-        body: { name, ...(days !== undefined && { expiresInDays: days }) },
+        body: {
+          name: values.name ?? '',
+          ...(days !== undefined && { expiresInDays: days }),
+          ...extensions(values),
+        },
       })
       create.reset()
       showSecret(made.token.name, made.accessKey)
@@ -105,10 +211,18 @@ export function tokensPage() {
       },
       'Delete',
     )
+    const meta = token.meta && Object.keys(token.meta).length > 0 && JSON.stringify(token.meta)
     return h(
       'tr',
       null,
-      h('th', { scope: 'row' }, token.name),
+      h(
+        'th',
+        { scope: 'row' },
+        token.name,
+        meta && h('span', { class: 'meta' }, 'meta ', h('code', null, meta)),
+      ),
+      h('td', null, scopesText(token.scopes)),
+      h('td', null, rateText(token)),
       h('td', null, time(token.dateCreated)),
       h('td', null, time(token.lastUsed)),
       h('td', null, time(token.expiresAt)),
