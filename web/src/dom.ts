@@ -72,6 +72,10 @@ export interface Field {
   attrs?: Attrs
   /** A text area instead of a one-line input. */
   multiline?: boolean
+  /** Takes a whole row in a grid form. */
+  wide?: boolean
+  /** Among the fields shown on asking (the form's `more`), not at first. */
+  more?: boolean
   /** A group of checkboxes instead of an input; its value is the checked ones, space-separated. */
   choices?: readonly string[]
 }
@@ -130,7 +134,14 @@ function control(field: Field): { element: HTMLElement; control: Control } {
     ? h('textarea', { rows: 3, ...attrs })
     : h('input', { type: field.type ?? 'text', ...attrs })
   return {
-    element: h('div', { class: 'field' }, h('label', { for: id }, field.label), input, hint, error),
+    element: h(
+      'div',
+      { class: field.wide ? 'field wide' : 'field' },
+      h('label', { for: id }, field.label),
+      input,
+      hint,
+      error,
+    ),
     control: {
       label: field.label,
       value: () => input.value.trim(),
@@ -156,19 +167,28 @@ export function form(options: {
   className?: string
   /** The field an error without field errors is about (a refused scope, say). */
   locate?: (error: ApiError) => string | undefined
+  /** The summary of the fields marked `more`, shown on asking. */
+  more?: string
 }) {
   const controls = new Map<string, Control>()
-  const rows = options.fields.map((field) => {
-    const made = control(field)
-    controls.set(field.name, made.control)
-    return made.element
+  const made = options.fields.map((field) => {
+    const { element, control: entry } = control(field)
+    controls.set(field.name, entry)
+    return { field, element }
   })
+  const rows = made.filter((m) => !m.field.more).map((m) => m.element)
+  const extra = made.filter((m) => m.field.more).map((m) => m.element)
+  const more =
+    extra.length > 0
+      ? h('details', { class: 'more' }, h('summary', null, options.more ?? 'More'), ...extra)
+      : undefined
   const general = errorSlot(uid('form-error'))
   const button = h('button', { type: 'submit' }, options.submit)
   const element = h(
     'form',
     { 'aria-label': options.label, class: options.className ?? 'stack', novalidate: true },
     rows,
+    more,
     h('div', { class: 'actions' }, button),
     general.slot,
   )
@@ -225,6 +245,8 @@ export function form(options: {
     if (!entry) return
     entry.error.textContent = message
     entry.invalid(true)
+    // A field with an error is never hidden in a closed `more`.
+    if (more?.contains(entry.error)) more.open = true
   }
   return {
     element,
@@ -300,4 +322,16 @@ export function when(iso: string | null | undefined, never = 'never'): string {
 
 export function time(iso: string | null | undefined, never = 'never'): Child {
   return iso ? h('time', { datetime: iso }, when(iso)) : never
+}
+
+/**
+ * For a list that loads again after each change: only the newest load may fill it,
+ * so an older answer arriving late never shows a list from before the change.
+ */
+export function newest(): () => () => boolean {
+  let current = 0
+  return () => {
+    const mine = ++current
+    return () => mine === current
+  }
 }

@@ -1,5 +1,5 @@
 import { call, type EnrollmentTokenView, type ServerView } from '../api.js'
-import { confirmDialog, copyButton, errorSlot, form, h, time, uid, when } from '../dom.js'
+import { confirmDialog, copyButton, errorSlot, form, h, newest, time, uid, when } from '../dom.js'
 import type { Session } from '../session.js'
 import { pager } from './pager.js'
 import { PAGE_SIZE } from './projects.js'
@@ -128,19 +128,22 @@ function enrollmentTokens(params: { team: string; project: string }, admin: bool
     )
   }
 
+  const loads = newest()
   async function load(cursor: string | undefined) {
+    const still = loads()
     listError.clear()
     try {
       const answer = await call('listEnrollmentTokens', {
         params,
         query: { count: String(PAGE_SIZE), ...(cursor && { offset: cursor }) },
       })
+      if (!still()) return
       body.replaceChildren(...answer.body.list.map(row))
       empty.hidden = answer.body.list.length > 0 || cursor !== undefined
       table.hidden = !empty.hidden
       pages.update(answer.next)
     } catch (cause) {
-      listError.show(cause)
+      if (still()) listError.show(cause)
     }
   }
   void load(undefined)
@@ -272,19 +275,22 @@ function servers(params: { team: string; project: string }, admin: boolean) {
     )
   }
 
+  const loads = newest()
   async function load(cursor: string | undefined) {
+    const still = loads()
     listError.clear()
     try {
       const answer = await call('listServers', {
         params,
         query: { count: String(PAGE_SIZE), ...(cursor && { offset: cursor }) },
       })
+      if (!still()) return
       body.replaceChildren(...answer.body.list.map(row))
       empty.hidden = answer.body.list.length > 0 || cursor !== undefined
       table.hidden = !empty.hidden
       pages.update(answer.next)
     } catch (cause) {
-      listError.show(cause)
+      if (still()) listError.show(cause)
     }
   }
   void load(undefined)

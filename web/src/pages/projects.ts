@@ -1,5 +1,5 @@
 import { call, type ProjectView } from '../api.js'
-import { confirmDialog, errorSlot, form, h, time, uid } from '../dom.js'
+import { confirmDialog, errorSlot, form, h, newest, time, uid } from '../dom.js'
 import type { Session } from '../session.js'
 import { pager } from './pager.js'
 
@@ -72,19 +72,22 @@ export function projectsPage(now: Session) {
     )
   }
 
+  const loads = newest()
   async function load(cursor: string | undefined) {
+    const still = loads()
     listError.clear()
     try {
       const answer = await call('listProjects', {
         params: { team: now.team },
         query: { count: String(PAGE_SIZE), ...(cursor && { offset: cursor }) },
       })
+      if (!still()) return
       body.replaceChildren(...answer.body.list.map(row))
       empty.hidden = answer.body.list.length > 0 || cursor !== undefined
       table.hidden = !empty.hidden
       pages.update(answer.next)
     } catch (cause) {
-      listError.show(cause)
+      if (still()) listError.show(cause)
     }
   }
   void load(undefined)

@@ -1,5 +1,5 @@
 import { type AccessToken, ApiError, call } from '../api.js'
-import { confirmDialog, copyButton, errorSlot, form, h, time, uid } from '../dom.js'
+import { confirmDialog, copyButton, errorSlot, form, h, newest, time, uid } from '../dom.js'
 import type { Session } from '../session.js'
 
 /** A scope as the API takes it (API.md, Scopes). */
@@ -92,6 +92,7 @@ export function tokensPage(now: Session) {
     label: 'Create a token',
     submit: 'Create token',
     className: 'grid',
+    more: 'Scopes, meta and rate limit',
     fields: [
       { name: 'name', label: 'Name', required: true, attrs: { maxlength: 50 } },
       {
@@ -103,28 +104,33 @@ export function tokensPage(now: Session) {
       },
       {
         name: 'scopes',
+        more: true,
         label: 'Scopes',
         choices: now.scopes,
         hint: 'None chosen: the scopes of this console session (all of these).',
       },
       {
         name: 'otherScopes',
+        more: true,
         label: 'Other scopes',
+        wide: true,
         hint:
-          'Your own APIs’ scopes (or tokens:verify), separated by spaces. This console session ' +
-          'gives only the scopes it holds (those above): make a token with others with a token ' +
-          'that holds them, by the API or the CLI.',
+          'Your own APIs’ scopes (or tokens:verify), separated by spaces. This session gives ' +
+          'only the scopes it holds (above); for others, use a token that holds them (API or CLI).',
         attrs: { autocapitalize: 'none', spellcheck: 'false', placeholder: 'billing:read' },
       },
       {
         name: 'meta',
+        more: true,
         label: 'Meta (JSON object)',
         multiline: true,
+        wide: true,
         hint: 'Optional; at most 1 KB. Verify hands it back with the token.',
         attrs: { spellcheck: 'false', placeholder: '{"service": "billing"}' },
       },
       {
         name: 'rateLimit.limit',
+        more: true,
         label: 'Rate limit: requests',
         type: 'number',
         hint: 'Empty: no limit.',
@@ -132,6 +138,7 @@ export function tokensPage(now: Session) {
       },
       {
         name: 'rateLimit.windowSeconds',
+        more: true,
         label: 'Rate limit: per seconds',
         type: 'number',
         attrs: { min: 1, max: 86400, inputmode: 'numeric' },
@@ -260,16 +267,19 @@ export function tokensPage(now: Session) {
     'Delete all tokens',
   )
 
+  const loads = newest()
   async function load() {
+    const still = loads()
     listError.clear()
     try {
       const { body: answer } = await call('listAccessTokens')
+      if (!still()) return
       body.replaceChildren(...answer.tokens.map(row))
       empty.hidden = answer.tokens.length > 0
       table.hidden = answer.tokens.length === 0
       deleteAll.hidden = answer.tokens.length === 0
     } catch (cause) {
-      listError.show(cause)
+      if (still()) listError.show(cause)
     }
   }
   void load()
