@@ -387,6 +387,28 @@ describe('keyboard only', () => {
     await keys.keyboard.type(app.admin.password)
     await keys.keyboard.press('Enter')
     await keys.getByRole('heading', { name: 'My tokens', level: 1 }).waitFor()
+    // A token with a scope: the disclosure opens with Enter, a checkbox ticks with Space.
+    await keys.keyboard.press('Tab')
+    await keys.keyboard.type('by keys')
+    await keys.keyboard.press('Tab') // expiry
+    await keys.keyboard.press('Tab') // Scopes, meta and rate limit
+    expect(await keys.evaluate('document.activeElement.tagName')).toBe('SUMMARY')
+    await keys.keyboard.press('Enter')
+    await keys.keyboard.press('Tab')
+    expect(await keys.evaluate('document.activeElement.value')).toBe('tokens:read')
+    await keys.keyboard.press('Space')
+    for (let tab = 0; tab < 20; tab++) {
+      if ((await keys.evaluate('document.activeElement.textContent')) === 'Create token') break
+      await keys.keyboard.press('Tab')
+    }
+    await keys.keyboard.press('Enter')
+    await keys.getByRole('heading', { name: 'Token "by keys" created' }).waitFor()
+    // The secret is selected, ready to copy.
+    expect(await keys.evaluate('document.activeElement.className')).toBe('secret')
+    await keys
+      .getByRole('row', { name: /by keys/ })
+      .getByText('tokens:read')
+      .waitFor()
     await keys.goto(`${app.url}/#/projects`) // same document: only the fragment changes
     await keys.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()
     // Focus moved to the page's heading; the create form comes next.
