@@ -60,7 +60,7 @@ const heading = (name: string) => page.getByRole('heading', { name, level: 1 }).
 /** Waits for a row to go; if it stays, fails with what the row says (its error, say). */
 async function gone(row: Locator): Promise<void> {
   try {
-    await row.waitFor({ state: 'detached', timeout: 15_000 })
+    await row.waitFor({ state: 'detached', timeout: 30_000 })
   } catch {
     throw new Error(
       `still there: ${await row.innerText().catch(() => '?')}; calls: ${calls.slice(-8).join(', ')}`,
@@ -346,6 +346,10 @@ describe('an admin', () => {
     await nav('Team').click()
     await heading('Team acme')
     await page.getByText(/no API for users and roles/).waitFor()
+    const scopes = page.getByRole('definition').filter({ hasText: 'tokens:read' })
+    expect(await scopes.innerText()).toBe(
+      'tokens:read tokens:write projects:read enrollment:read servers:read projects:write enrollment:write servers:write',
+    )
     await expectAccessible(page, 'team', axeReport)
     await screenshot(page, 'team')
   })

@@ -27,6 +27,12 @@ export function teamPage(now: Session) {
       h('dd', null, `${now.username} (${now.role})`),
       h('dt', null, 'Session ends'),
       h('dd', null, when(now.expiresAt.toISOString())),
+      h('dt', null, 'Session scopes'),
+      h(
+        'dd',
+        null,
+        now.scopes.flatMap((scope, i) => [i > 0 && ' ', h('code', null, scope)]),
+      ),
       h('dt', null, 'Who may do what'),
       h(
         'dd',
