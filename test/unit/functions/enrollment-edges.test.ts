@@ -1,0 +1,262 @@
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import { mockClient } from 'aws-sdk-client-mock'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { handler as createToken } from '../../../functions/enrollment-tokens/create.js'
+import { handler as getToken } from '../../../functions/enrollment-tokens/get.js'
+import { handler as enroll } from '../../../functions/servers/enroll.js'
+import { handler as heartbeat } from '../../../functions/servers/heartbeat.js'
+import { keys } from '../../../shared/data/keys.js'
+import { signJws } from '../../../shared/keys/jws.js'
+import { sealer } from '../../../shared/keys/sealing.js'
+import { setMetricsWriter } from '../../../shared/metrics.js'
+import { sha256 } from '../../../shared/tokens/crypto.js'
+import { issueEnrollmentToken } from '../../../shared/tokens/enrollment-token.js'
+import { issueServerToken } from '../../../shared/tokens/server-token.js'
+import { invoke } from '../../support/invoke.js'
+
+/**
+ * The edges of enrollment, as an agent and an admin meet them, with the test's clock:
+ * the token's expiry and last use to the unit, a token or server token presented
+ * at another project or server, and what a new enrollment token says about itself.
+ */
+
+const ddb = mockClient(DynamoDBDocumentClient)
+const NOW = new Date('2026-11-25T10:00:00.000Z')
+const TOKEN_ID = '0193a0a0-0000-7000-8000-000000000001'
+const SERVER_ID = '0193a0a0-0000-7000-8000-000000000002'
+const OTHER_ID = '0193a0a0-0000-7000-8000-000000000003'
+const params = { team: 'acme', project: 'web' }
+const unauthorized = {
+  code: 'authentication_error',
+  message: 'The credentials are missing, invalid, expired or revoked.',
+}
+
+const admin = () => {
+  const iat = Math.floor(NOW.getTime() / 1000)
+  return signJws('JWT', {
+    iss: 'latchkey',
+    sub: 'ann',
+    team: 'acme',
+    role: 'admin',
+    jti: 'j',
+    iat,
+    exp: iat + 600,
+  })
+}
+
+async function stored(extra: Record<string, unknown> = {}, ref = { ...params, id: TOKEN_ID }) {
+  const { token, secret } = issueEnrollmentToken(ref, 'https://latchkey.example')
+  const item = {
+    ...keys.enrollmentToken(ref.team, ref.project, ref.id),
+    kind: 'EnrollmentToken',
+    ...ref,
+    description: 'fleet',
+    createdBy: 'ann',
+    issuedAt: '2026-11-01T00:00:00.000Z',
+    uses: 0,
+    secretHash: sha256(secret),
+    sealed: await sealer.seal(token, ref),
+    ...extra,
+  }
+  ddb.on(GetCommand).resolves({ Item: item })
+  ddb.on(TransactWriteCommand).resolves({})
+  return { token, secret, item }
+}
+
+const enrollWith = (token: string, body: unknown = { hostname: 'web-01' }, path = params) =>
+  invoke(enroll, {
+    method: 'POST',
+    url: `/v1/teams/${path.team}/projects/${path.project}/servers`,
+    token,
+    params: path,
+    body,
+  })
+
+beforeEach(() => {
+  ddb.reset()
+  setMetricsWriter(() => {})
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(NOW)
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('enrolling with a token', () => {
+  it('enrolls until the millisecond before expiry, not at it', async () => {
+    const { token } = await stored({ expiresAt: NOW.toISOString() })
+    const at = await enrollWith(token)
+    expect(at.statusCode).toBe(401)
+    expect(at.json).toMatchObject(unauthorized)
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+    vi.setSystemTime(NOW.getTime() - 1)
+    expect((await enrollWith(token)).statusCode).toBe(201)
+  })
+
+  it('enrolls while uses remain, and refuses the use after the last before any write', async () => {
+    const { token } = await stored({ maxUses: 3, uses: 2 })
+    expect((await enrollWith(token)).statusCode).toBe(201)
+    ddb.reset()
+    const used = await stored({ maxUses: 3, uses: 3 })
+    const reply = await enrollWith(used.token)
+    expect(reply.statusCode).toBe(401)
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+  })
+
+  it('answers a new server with its record and its own token, naming the token it used', async () => {
+    const { token } = await stored()
+    const reply = await enrollWith(token, {
+      hostname: 'web-01',
+      os: 'linux',
+      canonical_name: 'web-01.example',
+      instance_details: { zone: 'a' },
+    })
+    expect(reply.statusCode).toBe(201)
+    expect(reply.json.server).toMatchObject({
+      hostname: 'web-01',
+      os: 'linux',
+      canonical_name: 'web-01.example',
+      instance_details: { zone: 'a' },
+      project_name: 'web',
+      team_name: 'acme',
+      enrollment_token_id: TOKEN_ID,
+      registered_at: NOW.toISOString(),
+      last_seen: null,
+      cloud_provider: null,
+      cloud_account: null,
+      instance_id: null,
+    })
+    expect(reply.json.server.id.slice(0, 8)).toBe(
+      NOW.getTime().toString(16).padStart(12, '0').slice(0, 8),
+    )
+    expect(reply.json.server_token).toMatch(/^lks_/)
+    // Optional fields absent: null, not missing.
+    ddb.reset()
+    const bare = await enrollWith((await stored()).token)
+    expect(bare.json.server).toMatchObject({
+      os: null,
+      canonical_name: null,
+      instance_details: null,
+    })
+  })
+
+  it('refuses a token and an aws_iam proof together with 400 naming aws_iam', async () => {
+    const { token } = await stored()
+    const signed = { method: 'POST', url: 'https://sts.amazonaws.com/', headers: {}, body: '' }
+    const reply = await enrollWith(token, { hostname: 'web-01', aws_iam: signed })
+    expect(reply.statusCode).toBe(400)
+    expect(reply.json).toMatchObject({
+      code: 'invalid_request',
+      message: 'Send an enrollment token or aws_iam, not both.',
+    })
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+  })
+
+  it.each([
+    ['another project', { team: 'acme', project: 'api' }],
+    ['another team', { team: 'evil', project: 'web' }],
+  ])("refuses a token at %s's path with no call", async (_, path) => {
+    const { token } = await stored()
+    ddb.resetHistory()
+    const reply = await enrollWith(token, { hostname: 'web-01' }, path)
+    expect(reply.statusCode).toBe(401)
+    expect(ddb.calls()).toHaveLength(0)
+  })
+
+  it("refuses a token whose secret is not the stored one's", async () => {
+    const { item } = await stored()
+    const forged = issueEnrollmentToken({ ...params, id: TOKEN_ID }, 'https://latchkey.example')
+    ddb.on(GetCommand).resolves({ Item: item })
+    const reply = await enrollWith(forged.token)
+    expect(reply.statusCode).toBe(401)
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+  })
+})
+
+describe("a server's own token", () => {
+  const beat = (token: string, serverId = SERVER_ID, path = params) =>
+    invoke(heartbeat, {
+      method: 'POST',
+      url: `/v1/teams/${path.team}/projects/${path.project}/servers/${serverId}/heartbeat`,
+      token,
+      params: { ...path, serverId },
+    })
+
+  it.each([
+    ['another server', OTHER_ID, params],
+    ['another project', SERVER_ID, { team: 'acme', project: 'api' }],
+    ['another team', SERVER_ID, { team: 'evil', project: 'web' }],
+  ])("is refused at %s's path with no call", async (_, serverId, path) => {
+    const { token } = issueServerToken({ ...params, id: SERVER_ID })
+    const reply = await beat(token, serverId, path)
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json).toMatchObject(unauthorized)
+    expect(ddb.calls()).toHaveLength(0)
+  })
+
+  it('records the heartbeat at the time it arrives, proved by its hash', async () => {
+    const { token, secret } = issueServerToken({ ...params, id: SERVER_ID })
+    ddb.on(UpdateCommand).resolves({})
+    const reply = await beat(token)
+    expect(reply.statusCode).toBeLessThan(300)
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: keys.server('acme', 'web', SERVER_ID),
+      ExpressionAttributeValues: expect.objectContaining({
+        ':hash': sha256(secret),
+        ':now': NOW.toISOString(),
+      }),
+    })
+  })
+})
+
+describe('a new enrollment token', () => {
+  const create = async (body: Record<string, unknown>) =>
+    invoke(createToken, {
+      method: 'POST',
+      url: '/v1/teams/acme/projects/web/server_enrollment_tokens',
+      token: await admin(),
+      params,
+      body,
+    })
+
+  it('says when it expires, how often it may be used, by whom and when it was made', async () => {
+    ddb.on(TransactWriteCommand).resolves({})
+    const reply = await create({ description: 'fleet', expires_in_seconds: 3600, max_uses: 5 })
+    expect(reply.statusCode).toBe(201)
+    expect(reply.json).toMatchObject({
+      description: 'fleet',
+      created_by_user: 'ann',
+      issued_at: NOW.toISOString(),
+      expires_at: '2026-11-25T11:00:00.000Z',
+      max_uses: 5,
+      uses: 0,
+      last_used_at: null,
+    })
+    const decoded = JSON.parse(Buffer.from(reply.json.token, 'base64').toString())
+    expect(decoded).toMatchObject({ t: 'acme', p: 'web', i: reply.json.id })
+    const open = await create({ description: 'open' })
+    expect(open.json).toMatchObject({ expires_at: null, max_uses: null })
+  })
+
+  it('answers 404 naming the token when it does not exist', async () => {
+    ddb.on(GetCommand).resolves({})
+    const reply = await invoke(getToken, {
+      method: 'GET',
+      url: `/v1/teams/acme/projects/web/server_enrollment_tokens/${TOKEN_ID}`,
+      token: await admin(),
+      params: { ...params, enrollmentTokenId: TOKEN_ID },
+    })
+    expect(reply.statusCode).toBe(404)
+    expect(reply.json).toMatchObject({
+      code: 'resource_does_not_exist',
+      message: 'The server enrollment token does not exist.',
+    })
+  })
+})
