@@ -198,6 +198,11 @@ describe('enrollment token format', () => {
     ['a bad project', { ...good, p: '.web' }],
     ['no id', { ...good, i: null }],
     ['a bad id', { ...good, i: 'abc' }],
+    // Lists whose text would pass each pattern (String(['acme']) is 'acme').
+    ['the secret in a list', { ...good, s: [SECRET] }],
+    ['the team in a list', { ...good, t: ['acme'] }],
+    ['the project in a list', { ...good, p: ['web'] }],
+    ['the id in a list', { ...good, i: [SERVER_ID] }],
   ])('refuses a token with %s', (_, payload) => {
     expect(parseEnrollmentToken(base64Json(payload))).toBeUndefined()
   })
