@@ -261,6 +261,34 @@ describe('events, field by field', () => {
     expect(toEvent({ eventID: 'x', eventName: 'REMOVE', dynamodb: {} })).toBeUndefined()
   })
 
+  const project = { kind: 'Project', team: 'acme', name: 'web', id: 'p-1', createdAt: T }
+
+  it('ProjectUpdated from a record without the old image: changed from the defaults', () => {
+    const now = { ...project, updatedAt: T, updatedBy: 'bob', forward_traffic: true }
+    expect(toEvent(modify(now))).toEqual({
+      id: 'ev-2',
+      type: 'ProjectUpdated',
+      time: T,
+      detail: {
+        team: 'acme',
+        project: 'web',
+        actor: 'bob',
+        project_id: 'p-1',
+        changes: { forward_traffic: { from: false, to: true } },
+      },
+    })
+    // A project never updated, written without its old image (its close): quiet.
+    expect(toEvent(modify({ ...project, deleting: T }))).toBeUndefined()
+  })
+
+  it('is quiet for records without an image, or of an unknown kind of change', () => {
+    expect(toEvent({ eventID: 'x', eventName: 'INSERT' })).toBeUndefined()
+    expect(toEvent({ eventID: 'x', eventName: 'MODIFY' })).toBeUndefined()
+    expect(toEvent({ eventID: 'x', eventName: 'REMOVE' })).toBeUndefined()
+    const { eventName: _, ...unnamed } = remove(token)
+    expect(toEvent(unnamed)).toBeUndefined()
+  })
+
   it('gives an empty id to a record without one', () => {
     const { eventID: _, ...record } = insert(token)
     expect(toEvent(record)?.id).toBe('')
