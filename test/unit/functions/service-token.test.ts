@@ -184,14 +184,12 @@ describe('the service token exchange', () => {
   it('counts the exchange against the token rate limit, and refuses it over the limit', async () => {
     const limited = storedToken({ lastUsed: recent, rateLimit: { limit: 5, windowSeconds: 60 } })
     table(limited, [userItem('acme', 'alice', 'admin')])
-    ddb
-      .on(UpdateCommand)
-      .rejects(
-        Object.assign(new Error('over'), {
-          name: 'ConditionalCheckFailedException',
-          $metadata: {},
-        }),
-      )
+    ddb.on(UpdateCommand).rejects(
+      Object.assign(new Error('over'), {
+        name: 'ConditionalCheckFailedException',
+        $metadata: {},
+      }),
+    )
     const reply = await post('acme', { key_id: '7', key_secret: limited.token })
     expect(reply.statusCode).toBe(429)
     expect(reply.headers?.['retry-after']).toBe('60')
