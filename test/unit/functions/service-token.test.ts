@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as exchange } from '../../../functions/auth/service-token.js'
 import { handler as list } from '../../../functions/tokens/list.js'
 import { keys } from '../../../shared/data/keys.js'
+import { signJws } from '../../../shared/keys/jws.js'
 import type { JwtKeyFile } from '../../../shared/keys/local-jwt-keys.js'
 import { invoke } from '../../support/invoke.js'
 import { storedToken } from '../../support/tokens.js'
@@ -195,5 +196,82 @@ describe('the service token exchange', () => {
     expect(reply.headers?.['retry-after']).toBe('60')
     // Refused before the user is read.
     expect(ddb).not.toHaveReceivedCommandWith(GetCommand, { Key: keys.user('acme', 'alice') })
+  })
+})
+
+describe('service tokens presented to Latchkey', () => {
+  const nowSeconds = NOW.getTime() / 1000
+  const sign = (claims: Record<string, unknown>) =>
+    signJws('JWT', {
+      iss: 'latchkey',
+      sub: 'alice',
+      team: 'acme',
+      role: 'admin',
+      jti: 'j',
+      iat: nowSeconds,
+      exp: nowSeconds + 600,
+      ...claims,
+    })
+  const listWith = (token: string) => invoke(list, { method: 'GET', url: '/api/tokens', token })
+  beforeEach(() => {
+    ddb.on(QueryCommand).resolves({ Items: [] })
+  })
+
+  it.each([
+    ['a numeric subject', { sub: 42 }],
+    ['a numeric team', { team: 7 }],
+    ['a numeric token id', { jti: 1 }],
+    ['scopes that are text, not a list', { scopes: 'tokens:read' }],
+    ['a scope that is not text', { scopes: [1] }],
+    ['one scope of two that is not text', { scopes: ['tokens:read', 2] }],
+    ['another role', { role: 'owner' }],
+  ])('refuses a signed token with %s: the one 401, no call', async (_, claims) => {
+    const reply = await listWith(await sign(claims))
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json).toMatchObject(unauthorized)
+    expect(ddb.calls()).toHaveLength(0)
+  })
+
+  it('takes a token issued up to 60 s ahead of this clock, not 61', async () => {
+    const ahead = (seconds: number) =>
+      sign({ iat: nowSeconds + seconds, exp: nowSeconds + seconds + 600, jti: `a${seconds}` })
+    expect((await listWith(await ahead(60))).statusCode).toBe(200)
+    expect((await listWith(await ahead(61))).statusCode).toBe(401)
+  })
+
+  it('takes a token living exactly the hour we issue, not a second more', async () => {
+    expect((await listWith(await sign({ exp: nowSeconds + 3600, jti: 'h' }))).statusCode).toBe(200)
+    expect((await listWith(await sign({ exp: nowSeconds + 3601, jti: 'h1' }))).statusCode).toBe(401)
+  })
+
+  it('stops taking a remembered token at the millisecond it expires', async () => {
+    const token = await sign({ exp: nowSeconds + 60, jti: 'edge' })
+    expect((await listWith(token)).statusCode).toBe(200)
+    vi.setSystemTime(NOW.getTime() + 59_999)
+    expect((await listWith(token)).statusCode).toBe(200) // remembered
+    vi.setSystemTime(NOW.getTime() + 60_000)
+    expect((await listWith(token)).statusCode).toBe(401)
+  })
+})
+
+describe('the exchange when lastUsed cannot be written', () => {
+  it('still answers the service token, and logs a warning naming the failure', async () => {
+    const written: string[] = []
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk))
+      return true
+    })
+    const token = storedToken()
+    table(token, [userItem('acme', 'alice', 'admin')])
+    ddb
+      .on(UpdateCommand)
+      .rejects(
+        Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: {} }),
+      )
+    const reply = await post('acme', { key_id: '7', key_secret: token.token })
+    expect(reply.statusCode).toBe(200)
+    const warning = written.map((line) => JSON.parse(line)).find((line) => line.level === 'warn')
+    expect(warning).toMatchObject({ message: 'lastUsed not recorded' })
+    expect(JSON.stringify(warning)).toContain('ThrottlingException')
   })
 })
