@@ -7,6 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as createToken } from '../../../functions/enrollment-tokens/create.js'
+import { handler as deleteToken } from '../../../functions/enrollment-tokens/delete.js'
 import { handler as getToken } from '../../../functions/enrollment-tokens/get.js'
 import { handler as enroll } from '../../../functions/servers/enroll.js'
 import { handler as heartbeat } from '../../../functions/servers/heartbeat.js'
@@ -253,6 +254,65 @@ describe('a new enrollment token', () => {
       token: await admin(),
       params: { ...params, enrollmentTokenId: TOKEN_ID },
     })
+    expect(reply.statusCode).toBe(404)
+    expect(reply.json).toMatchObject({
+      code: 'resource_does_not_exist',
+      message: 'The server enrollment token does not exist.',
+    })
+  })
+
+  it('answers 404 naming the project when the project is missing or closing', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      Object.assign(new Error('cancelled'), {
+        name: 'TransactionCanceledException',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    )
+    const reply = await create({ description: 'fleet' })
+    expect(reply.statusCode).toBe(404)
+    expect(reply.json).toMatchObject({ message: 'The project does not exist.' })
+  })
+})
+
+describe('deleting an enrollment token', () => {
+  const remove = async () =>
+    invoke(deleteToken, {
+      method: 'DELETE',
+      url: `/v1/teams/acme/projects/web/server_enrollment_tokens/${TOKEN_ID}`,
+      token: await admin(),
+      params: { ...params, enrollmentTokenId: TOKEN_ID },
+    })
+
+  it('deletes it and records who deleted it and when, in one transaction', async () => {
+    ddb.on(TransactWriteCommand).resolves({})
+    const reply = await remove()
+    expect(reply.statusCode).toBe(204)
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []
+    expect(items[0]?.Delete?.Key).toEqual(keys.enrollmentToken('acme', 'web', TOKEN_ID))
+    expect(items[1]?.Put?.Item).toMatchObject({
+      kind: 'Tombstone',
+      entity: 'EnrollmentToken',
+      team: 'acme',
+      project: 'web',
+      id: TOKEN_ID,
+      deletedBy: 'ann',
+      deletedAt: NOW.toISOString(),
+      // Kept a week after the deletion (its event's time), then removed by TTL.
+      ttl: NOW.getTime() / 1000 + 7 * 86_400,
+    })
+    expect(ddb.calls()).toHaveLength(1)
+  })
+
+  it('answers 404 naming the token when there is none', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      Object.assign(new Error('cancelled'), {
+        name: 'TransactionCanceledException',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    )
+    const reply = await remove()
     expect(reply.statusCode).toBe(404)
     expect(reply.json).toMatchObject({
       code: 'resource_does_not_exist',
