@@ -153,6 +153,18 @@ describe('verify: roles and scopes', () => {
     expect((await check(stored.token, ['projects:write'])).json.code).toBe('INSUFFICIENT_SCOPE')
   })
 
+  it.each(['projects:write', 'enrollment:write', 'servers:write'])(
+    "refuses a member's unscoped token the admin-only %s, and gives it an admin",
+    async (scope) => {
+      const stored = storedToken({ lastUsed: NOW.toISOString() })
+      ddb.on(GetCommand, { Key: stored.key }).resolves({ Item: stored.item })
+      ddb.on(GetCommand, { Key: keys.user('acme', 'alice') }).resolves({ Item: { role: 'member' } })
+      expect((await check(stored.token, [scope])).json.code).toBe('INSUFFICIENT_SCOPE')
+      ddb.on(GetCommand, { Key: keys.user('acme', 'alice') }).resolves({ Item: { role: 'admin' } })
+      expect((await check(stored.token, [scope])).json.code).toBe('VALID')
+    },
+  )
+
   it('shows scopes as null for a token made without any, and an expiry when it has one', async () => {
     const expiresAt = '2026-12-01T00:00:00.000Z'
     const stored = storedToken({ lastUsed: NOW.toISOString(), expiresAt })
