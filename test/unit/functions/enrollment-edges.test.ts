@@ -61,7 +61,7 @@ async function stored(extra: Record<string, unknown> = {}, ref = { ...params, id
     issuedAt: '2026-11-01T00:00:00.000Z',
     uses: 0,
     secretHash: sha256(secret),
-    sealed: await sealer.seal(token, ref),
+    sealed: await sealer().seal(token, ref),
     ...extra,
   }
   ddb.on(GetCommand).resolves({ Item: item })

@@ -10,6 +10,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as exchange } from '../../../functions/auth/service-token.js'
 import { handler as list } from '../../../functions/tokens/list.js'
+import { config } from '../../../shared/context.js'
 import { keys } from '../../../shared/data/keys.js'
 import { signJws } from '../../../shared/keys/jws.js'
 import type { JwtKeyFile } from '../../../shared/keys/local-jwt-keys.js'
@@ -25,7 +26,7 @@ import { storedToken } from '../../support/tokens.js'
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
 const NOW = new Date('2026-11-25T10:00:00.000Z')
-const keyFile = JSON.parse(readFileSync(process.env.JWT_KEY_FILE ?? '', 'utf8')) as JwtKeyFile
+const keyFile = JSON.parse(readFileSync(config().jwt.keyFile ?? '', 'utf8')) as JwtKeyFile
 const { kty, crv, x, y } = keyFile.current.privateKey
 const jwks = createLocalJWKSet({ keys: [{ kty, crv, x, y, kid: keyFile.current.kid }] })
 
