@@ -125,6 +125,9 @@ describe('verify: server tokens naming another team', () => {
         server: SERVER_ID,
       },
     })
+    // A server token holds no scope: asked for one, it is refused, not valid.
+    const scoped = await check(serverToken('acme', 'fleet', SERVER_ID), ['orders:read'])
+    expect(scoped.json).toMatchObject({ valid: false, code: 'INSUFFICIENT_SCOPE' })
   })
 })
 
