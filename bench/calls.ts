@@ -92,6 +92,7 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
     .accessKey
   await http('GET', '/api/tokens', solo)
   await grant('wrong password') // opens the attempt window: the row below is a failure inside it
+  const revokable = await http('POST', '/api/tokens', token, { name: nextName() })
 
   type Case = { route: RouteId; path: string; run: () => Promise<unknown> } | Extra
   type Extra = { request: string; budget: number; run: () => Promise<unknown> }
@@ -319,6 +320,31 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
       route: 'deleteCloudAccount',
       path: 'service token',
       run: () => http('DELETE', `${project}/cloud_accounts/${account.id}`, jwt),
+    },
+    {
+      route: 'listTeamTokens',
+      path: 'service token',
+      run: () => http('GET', '/v1/teams/acme/tokens', jwt),
+    },
+    {
+      route: 'listTeamTokens',
+      path: '?user=',
+      run: () => http('GET', '/v1/teams/acme/tokens?user=admin', jwt),
+    },
+    {
+      route: 'deleteTeamUserToken',
+      path: 'service token',
+      run: () => http('DELETE', `/v1/teams/acme/users/admin/tokens/${revokable.token.id}`, jwt),
+    },
+    {
+      route: 'deleteTeamUserToken',
+      path: 'no such token',
+      run: () => http('DELETE', '/v1/teams/acme/users/admin/tokens/999999', jwt),
+    },
+    {
+      route: 'listAudit',
+      path: 'service token',
+      run: () => http('GET', '/v1/teams/acme/audit', jwt),
     },
     {
       request: 'GET /example/orders (authorizer), first call',

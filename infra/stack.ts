@@ -4,6 +4,7 @@ import type { Construct } from 'constructs'
 import { LatchkeyApi } from './constructs/api.js'
 import { LatchkeyEvents } from './constructs/events.js'
 import { LatchkeyMonitoring } from './constructs/monitoring.js'
+import { LatchkeySweeper } from './constructs/sweeper.js'
 import { LatchkeyTable } from './constructs/table.js'
 
 export interface LatchkeyStackProps extends StackProps {
@@ -24,6 +25,7 @@ export class LatchkeyStack extends Stack {
   readonly sealKey: Key
   readonly events: LatchkeyEvents
   readonly monitoring: LatchkeyMonitoring
+  readonly sweeper: LatchkeySweeper
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps) {
     super(scope, id, props)
@@ -55,6 +57,10 @@ export class LatchkeyStack extends Stack {
     this.events = new LatchkeyEvents(this, 'Events', {
       table: this.table.table,
       stage: props.stage,
+      tracing: props.tracing,
+    })
+    this.sweeper = new LatchkeySweeper(this, 'Sweeper', {
+      table: this.table.table,
       tracing: props.tracing,
     })
     this.monitoring = new LatchkeyMonitoring(this, 'Monitoring', {

@@ -26,6 +26,7 @@ const TRANSACT_ACTIONS: Record<string, TableAction> = {
 /** The IAM actions a command needs: a transaction needs those of each of its items. */
 function actionsOf(command: string, input: unknown): string[] {
   const name = command.replace(/Command$/, '')
+  if (name === 'Query' && (input as { IndexName?: string }).IndexName) return ['QueryIndex']
   if (name !== 'TransactWriteItems') return [name]
   const items = (input as { TransactItems?: Record<string, unknown>[] }).TransactItems ?? []
   return items.flatMap((item) => Object.keys(item).map((kind) => TRANSACT_ACTIONS[kind] ?? kind))

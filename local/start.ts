@@ -12,19 +12,23 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { handler as sweeperHandler } from '../functions/sweeper/run.js'
 import { readConfig } from '../shared/config.js'
 import { createContext, installContext } from '../shared/context.js'
+import { auditingSink } from '../shared/events/audit.js'
 import { loadKeySources } from '../shared/keys/index.js'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
 import { sealer as loadSealer } from '../shared/keys/sealing.js'
 import { log } from '../shared/log.js'
 import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
+import { sweeperTableActions } from '../shared/routes.js'
 import { bootstrap } from './bootstrap.js'
 import { awaitTransactionCommits } from './commit-barrier.js'
 import { type DynamoDbLocal, LaunchError, launchDynamoDbLocal } from './dynamodb.js'
 import { ensureTable } from './ensure-table.js'
 import { fileSink } from './event-sink.js'
+import { withGrants } from './iam.js'
 import { acquireLock, DataDirLocked, type Lock } from './lock.js'
 import { startServer } from './server.js'
 import { announceStore, withdrawStore } from './store.js'
@@ -42,7 +46,8 @@ creates a team and its admin and prints their password and token once.
   --help        this text
 
 Environment: PORT (3000), HOST (127.0.0.1), LATCHKEY_DATA_DIR (.latchkey),
-LATCHKEY_TEAM (main), DYNAMODB_ENDPOINT + TABLE_NAME (an existing DynamoDB instead),
+LATCHKEY_TEAM (main), LATCHKEY_SWEEP_INTERVAL_SECONDS (300; 0: off),
+DYNAMODB_ENDPOINT + TABLE_NAME (an existing DynamoDB instead),
 LOG_LEVEL (info). One npm start per data folder.`
 
 function fail(message: string): never {
@@ -60,6 +65,9 @@ function settings() {
   if (unknown.length > 0) fail(`unknown argument ${unknown[0]}; see npm start -- --help`)
   const port = Number(process.env.PORT ?? 3000)
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail('PORT must be a port number')
+  const sweepSeconds = Number(process.env.LATCHKEY_SWEEP_INTERVAL_SECONDS ?? 300)
+  if (!Number.isInteger(sweepSeconds) || sweepSeconds < 0)
+    fail('LATCHKEY_SWEEP_INTERVAL_SECONDS must be a whole number of seconds (0: off)')
   const team = process.env.LATCHKEY_TEAM ?? 'main'
   if (!NAME_PATTERN.test(team)) fail(`LATCHKEY_TEAM must be ${NAME_RULE}`)
   return {
@@ -68,6 +76,7 @@ function settings() {
     port,
     host: process.env.HOST ?? '127.0.0.1',
     team,
+    sweepIntervalMs: sweepSeconds * 1000,
   }
 }
 
@@ -109,6 +118,27 @@ async function prepareKeys(options: ReturnType<typeof settings>, env: NodeJS.Pro
   return options.inMemory ? () => rm(folder, { recursive: true, force: true }) : async () => {}
 }
 
+/**
+ * The lifecycle sweeper on a timer, as the EventBridge schedule runs it on AWS: the
+ * same handler, under the same grants (local IAM emulation), one run at a time.
+ */
+function startSweeper(intervalMs: number) {
+  if (intervalMs === 0) return { stop: async () => {} }
+  let running: Promise<unknown> = Promise.resolve()
+  const timer = setInterval(() => {
+    running = running
+      .then(() => withGrants(sweeperTableActions, () => sweeperHandler()))
+      .catch((error) => log('warn', 'sweep failed', { reason: (error as Error).message }))
+  }, intervalMs)
+  timer.unref()
+  return {
+    stop: async () => {
+      clearInterval(timer)
+      await running
+    },
+  }
+}
+
 async function main() {
   const options = settings()
   await checkPort(options.port, options.host)
@@ -143,7 +173,8 @@ async function main() {
   }
 
   try {
-    const { dynamo, tableName } = installContext(createContext(readConfig(env))).store
+    const { store, config } = installContext(createContext(readConfig(env)))
+    const { dynamo, tableName } = store
     // Read now: an in-memory start removes the key files once the server is up.
     loadKeySources()
     loadSealer()
@@ -157,7 +188,10 @@ async function main() {
     const poller = await startStreamPoller({
       dynamo,
       tableName,
-      sink: fileSink(options.inMemory ? undefined : join(options.dataDir, 'events.jsonl')),
+      sink: auditingSink(
+        fileSink(options.inMemory ? undefined : join(options.dataDir, 'events.jsonl')),
+        config.auditRetentionDays,
+      ),
       checkpointFile: options.inMemory
         ? undefined
         : join(options.dataDir, 'events.checkpoint.json'),
@@ -188,6 +222,7 @@ async function main() {
         ? new LaunchError(`port ${options.port} on ${options.host} is in use: set PORT`)
         : error
     })
+    const sweeper = startSweeper(options.sweepIntervalMs)
     await dropKeyFolder() // loaded by now
     // The admin CLI finds this store through the data folder while we run.
     if (dynamodb && !options.inMemory)
@@ -215,6 +250,7 @@ async function main() {
       stopping = true
       log('info', 'stopping', { event: 'stopping', signal })
       await server.close()
+      await sweeper.stop()
       await poller?.stop()
       await stopDatabase()
       log('info', 'stopped', { event: 'stopped', signal })

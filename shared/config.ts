@@ -36,6 +36,8 @@ export interface Config {
    * misconfigured deployment can't send agents' signed requests anywhere else.
    */
   stsEndpoint: string | undefined
+  /** How long the audit trail keeps each event (days; DynamoDB's TTL removes it after). */
+  auditRetentionDays: number
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/
@@ -74,5 +76,19 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     accessKeyId: env.AWS_ACCESS_KEY_ID || 'local',
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY || 'local',
   }
-  return { tableName, region, dynamoEndpoint, localCredentials, jwt, sealing, baseUrl, stsEndpoint }
+  const retention = env.LATCHKEY_AUDIT_RETENTION_DAYS || '400'
+  if (!/^[1-9][0-9]{0,4}$/.test(retention))
+    throw new ConfigError('LATCHKEY_AUDIT_RETENTION_DAYS', 'must be a whole number of days')
+  const auditRetentionDays = Number(retention)
+  return {
+    tableName,
+    region,
+    dynamoEndpoint,
+    localCredentials,
+    jwt,
+    sealing,
+    baseUrl,
+    stsEndpoint,
+    auditRetentionDays,
+  }
 }

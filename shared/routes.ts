@@ -5,6 +5,7 @@ import type { ErrorCode } from './errors.js'
 import type { Compiled } from './schemas/validator.js'
 import {
   AccessTokenPath,
+  AuditQuery,
   CloudAccountPath,
   CreateAccessTokenBody,
   CreateCloudAccountBody,
@@ -18,6 +19,8 @@ import {
   ProjectPath,
   ServerPath,
   TeamPath,
+  TeamTokensQuery,
+  TeamUserTokenPath,
   TokenGrantBody,
   TokenGrantQuery,
   UpdateProjectBody,
@@ -25,6 +28,7 @@ import {
 } from './schemas/validators.gen.js'
 import {
   AccessTokenList,
+  AuditList,
   CloudAccountList,
   CloudAccountView,
   CreatedAccessToken,
@@ -40,6 +44,7 @@ import {
   ServerList,
   ServerView,
   ServiceTokenView,
+  TeamTokenList,
   VerificationView,
 } from './schemas/views.js'
 
@@ -68,11 +73,16 @@ export type AgentAuth = 'enrollment' | 'server'
 
 export type BodyType = 'json' | 'form'
 
-/** DynamoDB actions, as IAM names them; the CDK stack grants each function exactly these. */
+/**
+ * DynamoDB actions, as IAM names them; the CDK stack grants each function exactly these.
+ * `QueryIndex` is `Query` on the secondary index (tableSchema.index), granted on the
+ * index's ARN only.
+ */
 export type TableAction =
   | 'GetItem'
   | 'BatchGetItem'
   | 'Query'
+  | 'QueryIndex'
   | 'PutItem'
   | 'UpdateItem'
   | 'DeleteItem'
@@ -682,6 +692,64 @@ export const deleteCloudAccount = {
   calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
+export const listTeamTokens = {
+  method: 'GET',
+  path: '/v1/teams/{team}/tokens',
+  handler: 'team-tokens/list',
+  auth: 'user',
+  access: 'manage',
+  scope: 'tokens:read',
+  summary:
+    "Lists every personal token of the team (admins), metadata only: soonest due first, or one user's by id.",
+  responses: {
+    200: {
+      body: TeamTokenList,
+      headers: ['link'],
+      description: 'A page of tokens, those expiring soonest first',
+    },
+  },
+  errors: [],
+  params: TeamPath,
+  query: TeamTokensQuery,
+  table: ['QueryIndex', 'Query'], // the team's tokens from the index; one user's partition
+  calls: { 'service token': 1, '?user=': 1 },
+  callsGrow: '1 Query per page; `?expiring_within_days=` evaluates at most 1,001 a page',
+} as const satisfies RouteSpec
+
+export const deleteTeamUserToken = {
+  method: 'DELETE',
+  path: '/v1/teams/{team}/users/{user}/tokens/{tokenId}',
+  handler: 'team-tokens/delete',
+  auth: 'user',
+  access: 'manage',
+  scope: 'tokens:write',
+  summary: "Revokes any user's personal token (admins).",
+  responses: { 204: { description: 'Revoked' } },
+  errors: ['resource_does_not_exist'],
+  params: TeamUserTokenPath,
+  table: ['UpdateItem', 'DeleteItem'], // who and why on the token, then it and its name guard
+  calls: { 'service token': 2, 'no such token': 1 },
+} as const satisfies RouteSpec
+
+export const listAudit = {
+  method: 'GET',
+  path: '/v1/teams/{team}/audit',
+  handler: 'audit/list',
+  auth: 'user',
+  access: 'manage',
+  scope: 'tokens:read',
+  summary: "Lists the team's audit trail (admins): every event, newest first.",
+  responses: {
+    200: { body: AuditList, headers: ['link'], description: 'A page of events, newest first' },
+  },
+  errors: [],
+  params: TeamPath,
+  query: AuditQuery,
+  table: ['Query'],
+  calls: { 'service token': 1 },
+  callsGrow: '1 Query per page; `?type=`/`?actor=` evaluate at most 1,001 a page',
+} as const satisfies RouteSpec
+
 /** Every route by id (each row is also its own export, so a handler bundles only its row). */
 export const routes = {
   listAccessTokens,
@@ -712,6 +780,9 @@ export const routes = {
   listCloudAccounts,
   createCloudAccount,
   deleteCloudAccount,
+  listTeamTokens,
+  deleteTeamUserToken,
+  listAudit,
 } as const
 
 export type RouteId = keyof typeof routes
@@ -762,3 +833,16 @@ export function errorsOf(route: RouteSpec): ErrorCode[] {
   const faults: ErrorCode[] = usesStore ? ['unknown_error', 'service_offline'] : ['unknown_error']
   return [...new Set([...implied, ...route.errors, ...faults])]
 }
+
+/**
+ * The sweeper's table actions (functions/sweeper/run.ts, not a route): teams and due
+ * tokens from the index, its state items, warnings (UpdateItem), removals (a mark,
+ * then a transaction of two deletes), the policy.
+ */
+export const sweeperTableActions: readonly TableAction[] = [
+  'QueryIndex',
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+]

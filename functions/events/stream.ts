@@ -1,6 +1,7 @@
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda'
 import { ConfigError, readConfig } from '../../shared/config.js'
 import { sweepRecords } from '../../shared/domain/sweeps.js'
+import { auditingSink } from '../../shared/events/audit.js'
 import { createEventBridgeClient, eventBridgeSink } from '../../shared/events/eventbridge-sink.js'
 import type { StreamRecord } from '../../shared/events/events.js'
 import { publishRecords } from '../../shared/events/publish.js'
@@ -10,8 +11,12 @@ import { putMetrics } from '../../shared/metrics.js'
 /** Read and checked at cold start: the bus is this function's whole purpose. */
 const busName = process.env.EVENT_BUS_NAME
 if (!busName) throw new ConfigError('EVENT_BUS_NAME', 'is not set')
-const { region } = readConfig(process.env)
-const sink = eventBridgeSink(createEventBridgeClient(region), busName)
+const { region, auditRetentionDays } = readConfig(process.env)
+// Every event is also kept in its team's audit trail (shared/events/audit.ts).
+const sink = auditingSink(
+  eventBridgeSink(createEventBridgeClient(region), busName),
+  auditRetentionDays,
+)
 
 /** How far behind the stream this batch is: now minus its oldest record's creation. */
 export function iteratorAgeMs(records: StreamRecord[], now = Date.now()): number {

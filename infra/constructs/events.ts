@@ -51,6 +51,8 @@ export class LatchkeyEvents extends Construct {
     )
     // The deletes a delete-all leaves to the stream (shared/domain/sweeps.ts), and no more.
     props.table.grant(this.handler, ...SWEEP_ACTIONS.map((action) => `dynamodb:${action}`))
+    // The audit trail: each batch's records and their id guards, in one transaction.
+    this.handler.allowTableActions(props.table, ['PutItem'])
     this.handler.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,

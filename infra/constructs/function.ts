@@ -6,6 +6,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda'
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
+import { tableSchema } from '../../shared/data/table.js'
 import type { KeyUse, SealUse, TableAction } from '../../shared/routes.js'
 
 const root = new URL('../..', import.meta.url).pathname
@@ -69,6 +70,9 @@ export const SIZING: Record<string, Sizing> = {
   // backoff (2-4 ms a call locally), and at most one delete-all sweep step per record
   // that asks for one (1,000 tokens: about 3 s on DynamoDB Local), so 30 s is ample.
   'events/stream': { memoryMb: 512, timeoutSeconds: 30 },
+  // At most 1,000 tokens a run (SWEEP_BUDGET), each a write or two of a few ms: well
+  // under a minute; what is left waits for the next run.
+  'sweeper/run': { memoryMb: 512, timeoutSeconds: 120 },
 }
 
 export const sizingOf = (handler: string): Sizing => SIZING[handler] ?? DEFAULT_SIZING
@@ -135,14 +139,25 @@ export class LatchkeyFunction extends NodejsFunction {
     this.addToRolePolicy(new PolicyStatement({ actions: actions.sort(), resources: [key.keyArn] }))
   }
 
-  /** Only the listed item actions, on the table itself (no index, no `Scan`, no `*`). */
+  /**
+   * Only the listed item actions, on the table itself (no `Scan`, no `*`), and
+   * `QueryIndex` as `Query` on the one index's ARN only.
+   */
   allowTableActions(table: ITable, actions: readonly TableAction[]): void {
-    if (actions.length === 0) return
-    this.addToRolePolicy(
-      new PolicyStatement({
-        actions: [...new Set(actions)].sort().map((action) => `dynamodb:${action}`),
-        resources: [table.tableArn],
-      }),
-    )
+    const onTable = [...new Set(actions)].filter((action) => action !== 'QueryIndex')
+    if (onTable.length > 0)
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: onTable.sort().map((action) => `dynamodb:${action}`),
+          resources: [table.tableArn],
+        }),
+      )
+    if (actions.includes('QueryIndex'))
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [`${table.tableArn}/index/${tableSchema.index.name}`],
+        }),
+      )
   }
 }

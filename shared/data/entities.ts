@@ -1,7 +1,8 @@
 import * as attr from './codecs.js'
 import { type Attribute, entity, epochSeconds, type Item, type RecordOf } from './entity.js'
-import { type Key, keys } from './keys.js'
+import { indexKeys, type Key, keys } from './keys.js'
 import { PROJECT_SETTING_NAMES, SETTING_TYPES, type StoredSettings } from './project-settings.js'
+import { nextDue } from './token-due.js'
 
 /**
  * Every entity of the single table, declared once: its `kind`, key, attributes and
@@ -52,6 +53,8 @@ export const Team = /* @__PURE__ */ entity({
   kind: 'Team',
   key: (team) => keys.team(team.name),
   attributes: { name: attr.text, createdAt: attr.text },
+  // The sweeper walks the teams through the index.
+  index: (team) => indexKeys.team(team.name),
 })
 
 export const User = /* @__PURE__ */ entity({
@@ -131,6 +134,15 @@ export const AccessToken = /* @__PURE__ */ entity({
     },
   },
   ttl: (token) => (token.expiresAt ? epochSeconds(token.expiresAt) : undefined),
+  // In its team's index partition, by when the sweeper first has something to do with
+  // it (its sweeper writes move it on: token-index.ts).
+  index: (token) =>
+    indexKeys.accessToken(
+      token.team,
+      token.username,
+      token.id,
+      nextDue(token.expiresAt, null, new Date(token.dateCreated)),
+    ),
 })
 
 /** At most `limit` requests per fixed window of `windowSeconds` (aligned to the epoch). */

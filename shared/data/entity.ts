@@ -1,4 +1,4 @@
-import type { Key } from './keys.js'
+import type { IndexKey, Key } from './keys.js'
 
 /**
  * The small declaration layer of the single table, after ElectroDB and
@@ -33,6 +33,8 @@ export interface EntityDeclaration<K extends string, A extends Attributes> {
   attributes: A
   /** Epoch seconds after which DynamoDB's TTL removes the item, if ever. */
   ttl?: (record: RecordOf<A>) => number | undefined
+  /** Its key in the table's one secondary index (sparse: only entities that declare one). */
+  index?: (record: RecordOf<A>) => IndexKey
 }
 
 export interface Entity<K extends string, A extends Attributes> extends EntityDeclaration<K, A> {
@@ -58,6 +60,7 @@ export function entity<const K extends string, A extends Attributes>(
       }
       const ttl = declaration.ttl?.(record)
       if (ttl !== undefined) item.ttl = ttl
+      if (declaration.index) Object.assign(item, declaration.index(record))
       return item
     },
     decode(item) {

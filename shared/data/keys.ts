@@ -3,6 +3,9 @@
  * (and project) partitions; a user's personal tokens share one partition so that
  * listing and deleting them is one Query per page. Each entity's declaration
  * (entities.ts) names its key here; the README's table design is generated from those.
+ *
+ * The one secondary index, GSI1 (tableSchema.index), is sparse: only personal tokens
+ * (TEAM#<team>#TOKENS, by next due time) and teams (TEAMS, by name) carry its keys.
  * Names never contain `#` (see names.ts), so no value can forge another key.
  */
 export interface Key {
@@ -74,6 +77,53 @@ export const keys = {
     PK: userPk(team, username),
     SK: `PATNAME#${name}`,
   }),
+  /** An event kept in the audit trail; the sort key orders a team's trail by time. */
+  auditRecord: (team: string, time: string, eventId: string): Key => ({
+    PK: auditPk(team),
+    SK: `AUDIT#${time}#${eventId}`,
+  }),
+  /** Written with its record, conditional on being new: each event id is kept once. */
+  auditGuard: (team: string, eventId: string): Key => ({
+    PK: auditPk(team),
+    SK: `AUDITID#${eventId}`,
+  }),
+  /** The team's token policy (API.md, Team token policy). */
+  tokenPolicy: (team: string): Key => ({ PK: teamPk(team), SK: 'TOKENPOLICY' }),
+  /** Where the sweeper's inactivity pass over a team stands. */
+  sweepState: (team: string): Key => ({ PK: teamPk(team), SK: 'SWEEP' }),
+  /** The team the sweeper's next run starts with, when the last one ran out of budget. */
+  sweeperState: (): Key => ({ PK: 'SWEEPER', SK: 'SWEEPER' }),
+} as const
+
+const auditPk = (team: string) => `TEAM#${team}#AUDIT`
+
+/** A key of the secondary index (tableSchema.index). */
+export interface IndexKey {
+  GSI1PK: string
+  GSI1SK: string
+}
+
+/** Sorts after every ISO time: the due time of a token the sweeper never has to visit. */
+export const NEVER_DUE = '~'
+
+const tokenIndexPk = (team: string) => `TEAM#${team}#TOKENS`
+
+export const indexKeys = {
+  /**
+   * A personal token in its team's index partition, by when the sweeper next has
+   * something to do with it (a warning, its expiry), never-due tokens last. The
+   * owner and id make each key unique and name the token's own key.
+   */
+  accessToken: (team: string, username: string, id: number, due: string | undefined) => ({
+    GSI1PK: tokenIndexPk(team),
+    GSI1SK: `${due ?? NEVER_DUE}#${username}#${String(id).padStart(ID_DIGITS, '0')}`,
+  }),
+  team: (team: string): IndexKey => ({ GSI1PK: 'TEAMS', GSI1SK: team }),
+} as const
+
+export const indexPartitions = {
+  teamTokens: tokenIndexPk,
+  teams: () => 'TEAMS',
 } as const
 
 /** A Query range: a partition plus a sort-key prefix. */
@@ -108,6 +158,7 @@ export const ranges = {
     PK: userPk(team, username),
     prefix: 'PAT',
   }),
+  audit: (team: string): Range => ({ PK: auditPk(team), prefix: 'AUDIT#' }),
 } as const
 
 /**

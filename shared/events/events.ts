@@ -16,6 +16,12 @@ export type EventType =
   | 'ProjectUpdated'
   | 'CloudAccountAdded'
   | 'CloudAccountRemoved'
+  | 'AccessTokenExpiringSoon'
+  | 'AccessTokenExpired'
+  | 'AccessTokenRevokedForInactivity'
+  | 'AccessTokenExpiringSoon'
+  | 'AccessTokenExpired'
+  | 'AccessTokenRevokedForInactivity'
 
 /**
  * One change, as published: ids, team, project, actor and time, never a secret or a
@@ -70,17 +76,22 @@ const byTtl = (record: StreamRecord) =>
  */
 interface Publishes<K extends EntityKind> {
   inserted?(now: RecordOfKind<K>): Event | undefined
-  modified?(now: RecordOfKind<K>, before: RecordOfKind<K> | undefined): Event | undefined
+  modified?(
+    now: RecordOfKind<K>,
+    before: RecordOfKind<K> | undefined,
+    record: StreamRecord,
+  ): Event | undefined
   removed?(before: RecordOfKind<K>, record: StreamRecord): Event | undefined
 }
 
 /**
  * Every kind, exhaustively: a new entity is a type error here until it says what it
  * publishes (an empty entry: nothing). Creations are inserts; admins' deletions are
- * the inserts of their deletion records (a REMOVE can't say who); personal tokens are
- * only ever deleted by their owner or by expiry, so their REMOVE says enough; a
- * project's settings change is a MODIFY that sets `updatedAt`. Everything else (use
- * counts, lastUsed, heartbeats, a project's close) is quiet.
+ * the inserts of their deletion records (a REMOVE can't say who); a personal token's
+ * REMOVE carries who removed it and why (tokenRemoved); a project's settings change is
+ * a MODIFY that sets `updatedAt`, a token's expiry warning one that sets
+ * `expiryWarned`. Everything else (use counts, lastUsed, heartbeats, a project's
+ * close, a removal's mark) is quiet.
  */
 const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
   Team: {},
@@ -105,19 +116,8 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
         expires_at: token.expiresAt,
       },
     }),
-    removed: (token, record) => {
-      const seconds = record.dynamodb?.ApproximateCreationDateTime
-      return {
-        type: 'AccessTokenDeleted',
-        time: seconds ? new Date(seconds * 1000).toISOString() : new Date().toISOString(),
-        detail: {
-          team: token.team,
-          actor: byTtl(record) ? 'expiry' : token.username,
-          user: token.username,
-          token_id: token.id,
-        },
-      }
-    },
+    modified: (now, _before, record) => expiryWarning(now, record),
+    removed: tokenRemoved,
   },
   Project: {
     inserted: (project) => ({
@@ -264,8 +264,81 @@ export function toEvent(record: StreamRecord): DomainEvent | undefined {
   if (record.eventName === 'INSERT' && now) event = publishes.inserted?.(now.record)
   if (record.eventName === 'MODIFY' && now) {
     const previous = before?.kind === now.kind ? before.record : undefined
-    event = publishes.modified?.(now.record, previous)
+    event = publishes.modified?.(now.record, previous, record)
   }
   if (record.eventName === 'REMOVE' && before) event = publishes.removed?.(before.record, record)
   return event && { id: record.eventID ?? '', ...event }
+}
+
+/**
+ * The sweeper's and the admins' marks on a personal token (token-index.ts): written by
+ * UpdateItem only, never part of the token's record, so read from the raw image.
+ */
+function marks(raw: Record<string, AttributeValue> | undefined) {
+  const item = raw ? unmarshall(raw) : {}
+  const text = (name: string) => (typeof item[name] === 'string' ? String(item[name]) : undefined)
+  return {
+    expiryWarned: typeof item.expiryWarned === 'number' ? item.expiryWarned : undefined,
+    expiryWarnedAt: text('expiryWarnedAt'),
+    removalBy: text('removalBy'),
+    removalReason: text('removalReason'),
+    removalAt: text('removalAt'),
+  }
+}
+
+/**
+ * A personal token's removal. Whoever removes it for someone else (an admin, the
+ * sweeper) marks it first with who and why, which its old image carries; DynamoDB's
+ * TTL deletes it at expiry, unmarked; otherwise its owner deleted it.
+ */
+function tokenRemoved(token: RecordOfKind<'AccessToken'>, record: StreamRecord): Event {
+  const seconds = record.dynamodb?.ApproximateCreationDateTime
+  const mark = marks(record.dynamodb?.OldImage)
+  const time =
+    mark.removalAt ?? (seconds ? new Date(seconds * 1000).toISOString() : new Date().toISOString())
+  const subject = { team: token.team, user: token.username, token_id: token.id }
+  if (byTtl(record) || mark.removalReason === 'expired')
+    return {
+      type: 'AccessTokenExpired',
+      time,
+      detail: { ...subject, actor: 'expiry', expires_at: token.expiresAt },
+    }
+  if (mark.removalReason === 'inactive')
+    return {
+      type: 'AccessTokenRevokedForInactivity',
+      time,
+      detail: {
+        ...subject,
+        actor: mark.removalBy ?? 'sweeper',
+        last_used: token.lastUsed,
+        created_at: token.dateCreated,
+      },
+    }
+  return {
+    type: 'AccessTokenDeleted',
+    time,
+    detail: { ...subject, actor: mark.removalBy ?? token.username },
+  }
+}
+
+/** The sweeper's warning that a token expires soon: the write that records it was sent. */
+function expiryWarning(
+  token: RecordOfKind<'AccessToken'>,
+  record: StreamRecord,
+): Event | undefined {
+  const [now, before] = [marks(record.dynamodb?.NewImage), marks(record.dynamodb?.OldImage)]
+  if (now.expiryWarned === undefined || now.expiryWarned === before.expiryWarned) return undefined
+  return {
+    type: 'AccessTokenExpiringSoon',
+    time: now.expiryWarnedAt ?? new Date().toISOString(),
+    detail: {
+      team: token.team,
+      actor: 'sweeper',
+      user: token.username,
+      token_id: token.id,
+      token_name: token.name,
+      expires_at: token.expiresAt,
+      days_left: now.expiryWarned,
+    },
+  }
 }

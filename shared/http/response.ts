@@ -26,11 +26,15 @@ export function listReply<T>(
     next?: { count: number; offset: string }
     prev?: { count: number; offset: string }
   },
+  /** Filters the next page must be asked with again (their cursor is bound to them). */
+  filters: Record<string, string | undefined> = {},
 ) {
   const headers: Record<string, string> = {}
   const links: string[] = []
+  const kept = Object.entries(filters).filter((entry): entry is [string, string] => !!entry[1])
   if (page.next) {
     const query = new URLSearchParams({ count: String(page.next.count), offset: page.next.offset })
+    for (const [name, value] of kept) query.set(name, value)
     links.push(`<${path}?${query}>; rel="next"`)
   }
   if (page.prev) {

@@ -4,6 +4,7 @@
  * exports, so a new schema is a new export in one of these modules, nothing more.
  */
 export * from './access-tokens.js'
+export * from './admin.js'
 export * from './cloud-accounts.js'
 export * from './enrollment.js'
 export * from './grants.js'

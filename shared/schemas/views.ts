@@ -382,3 +382,60 @@ export type ServerEnrollmentToken = View<typeof EnrollmentTokenView>
 export type Server = View<typeof ServerView>
 export type Enrolled = View<typeof EnrolledServer>
 export type CloudAccount = View<typeof CloudAccountView>
+
+/** A personal token in the admin's view of a team: metadata only, never a secret or meta. */
+export const TeamTokenView = {
+  title: 'TeamToken',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'user', 'name', 'scopes', 'created', 'lastUsed', 'expires'],
+  properties: {
+    id: { type: 'integer', minimum: 1, description: "the token's id among its user's tokens" },
+    user: { type: 'string' },
+    name: { type: 'string' },
+    scopes: {
+      anyOf: [scopeList, { type: 'null' }],
+      description: "null: everything the user's role allows",
+    },
+    created: time,
+    lastUsed: timeOrNull,
+    expires: timeOrNull,
+  },
+} as const
+
+export const TeamTokenList = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['list'],
+  properties: { list: { type: 'array', items: TeamTokenView } },
+} as const
+
+/** An event as published (EventBridge's envelope; a line of events.jsonl locally). */
+export const EventView = {
+  title: 'Event',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'source', 'detail-type', 'time', 'detail'],
+  properties: {
+    id: { type: 'string', description: "the change-stream record's id: stable across deliveries" },
+    source: { const: 'latchkey' },
+    'detail-type': { type: 'string', description: 'the event type, e.g. AccessTokenDeleted' },
+    time,
+    detail: {
+      type: 'object',
+      required: ['team', 'actor'],
+      properties: { team: { type: 'string' }, actor: { type: 'string' } },
+      description: 'ids, team, project, actor; never a secret or a hash',
+    },
+  },
+} as const
+
+export const AuditList = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['list'],
+  properties: { list: { type: 'array', items: EventView } },
+} as const
+
+export type TeamToken = View<typeof TeamTokenView>
+export type AuditEvent = View<typeof EventView>

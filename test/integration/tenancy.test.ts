@@ -16,7 +16,14 @@ let victimAdmin: string
 let victimMember: string
 
 /** Path parameter values that name existing resources of the victim team. */
-const fixtures: Record<string, string> = { team: 'victim', project: 'p1', tokenId: '1' }
+// `user`: the victim admin, whose token 1 is their credential here: a tenancy hole
+// would show as every later call of theirs failing.
+const fixtures: Record<string, string> = {
+  team: 'victim',
+  project: 'p1',
+  tokenId: '1',
+  user: 'root',
+}
 /** The victim admin's tokens holding every built-in scope but one, by the scope left out. */
 const allBut: Record<string, { personal: string; service: string }> = {}
 

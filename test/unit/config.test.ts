@@ -22,7 +22,23 @@ describe('config', () => {
       jwt: { keyFile: undefined, kmsKeyId: undefined, previousKmsKeyIds: [], issuer: 'latchkey' },
       sealing: { keyFile: undefined, kmsKeyId: undefined },
       baseUrl: undefined,
+      auditRetentionDays: 400,
     })
+    expect(
+      readConfig({
+        TABLE_NAME: 'latchkey',
+        AWS_REGION: 'eu-west-1',
+        LATCHKEY_AUDIT_RETENTION_DAYS: '30',
+      }).auditRetentionDays,
+    ).toBe(30)
+    for (const bad of ['0', '-1', '1.5', 'a year'])
+      expect(() =>
+        readConfig({
+          TABLE_NAME: 'latchkey',
+          AWS_REGION: 'eu-west-1',
+          LATCHKEY_AUDIT_RETENTION_DAYS: bad,
+        }),
+      ).toThrow('LATCHKEY_AUDIT_RETENTION_DAYS must be a whole number of days')
     expect(
       readConfig({ TABLE_NAME: 'latchkey', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).region,
     ).toBe('local')

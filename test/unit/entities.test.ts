@@ -42,6 +42,9 @@ describe('entity declarations', () => {
       meta: '{"env":"prod","n":1}',
       rateLimit: { limit: 5, windowSeconds: 60 },
       ttl: Date.parse('2026-12-25T10:00:00.000Z') / 1000,
+      // In its team's index, due for its 7-day warning (the index key is declared too).
+      GSI1PK: 'TEAM#acme#TOKENS',
+      GSI1SK: '2026-12-18T10:00:00.000Z#alice#0000000000000007',
     })
     expect(AccessToken.decode(item)).toEqual(token)
   })

@@ -42,8 +42,8 @@ const actionsOf = (statement: Statement) => [statement.Action].flat()
 describe('CDK stack', () => {
   it('has one function per route plus the fallback, derived from the route table', () => {
     const handlers = new Set([...routeList.map((r) => r.handler), fallbackHandler])
-    // ... and the change-stream function, which is no route.
-    template.resourceCountIs('AWS::Lambda::Function', handlers.size + 1)
+    // ... and the change-stream function and the sweeper, which are no routes.
+    template.resourceCountIs('AWS::Lambda::Function', handlers.size + 2)
     expect([...stack.api.functions.keys()].sort()).toEqual([...handlers].sort())
   })
 
@@ -68,7 +68,8 @@ describe('CDK stack', () => {
       ? statementsOfRole(stack.events.handler.role.node.defaultChild).flatMap(actionsOf)
       : []
     expect(actions).toContain('events:PutEvents')
-    // Beside the stream itself, only what delete-all's sweep does (shared/domain/sweeps.ts).
+    // Beside the stream itself, only what delete-all's sweep does (shared/domain/sweeps.ts)
+    // and the audit trail's records and guards (one transaction of puts).
     expect(
       actions
         .filter((a) => a.startsWith('dynamodb:') && !/Stream|GetRecords|GetShardIterator/.test(a))
@@ -76,6 +77,7 @@ describe('CDK stack', () => {
     ).toEqual([
       'dynamodb:BatchWriteItem',
       'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ])
@@ -109,13 +111,20 @@ describe('CDK stack', () => {
     'grants $method $path exactly the table actions its route declares',
     (route) => {
       const statements = statementsOf(route.handler)
-      const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))
-      const expected = tableActionsOf(route).sort()
+      const onTable = (s: Statement) => !JSON.stringify(s.Resource).includes('/index/')
+      const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))
+      const [table, index] = [dynamo.filter(onTable), dynamo.filter((s) => !onTable(s))]
+      // QueryIndex is Query on the one index's ARN, and only there.
+      const wantsIndex = tableActionsOf(route).includes('QueryIndex')
+      expect(index.map((s) => [actionsOf(s), JSON.stringify(s.Resource)])).toEqual(
+        wantsIndex ? [[['dynamodb:Query'], expect.stringContaining('/index/GSI1')]] : [],
+      )
+      const expected = tableActionsOf(route)
+        .filter((a) => a !== 'QueryIndex')
+        .sort()
       if (expected.length === 0) return expect(table).toEqual([])
       expect(table).toHaveLength(1)
       expect(actionsOf(table[0] as Statement)).toEqual(expected.map((a) => `dynamodb:${a}`))
-      // The table itself, never its indexes.
-      expect(JSON.stringify(table[0]?.Resource)).not.toContain('index')
     },
   )
 
@@ -198,8 +207,52 @@ describe('CDK stack', () => {
         ],
       }),
     })
+    // One index, sparse, projecting metadata only: never a hash, meta or rate limit.
     const table = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]
-    expect(table?.Properties.GlobalSecondaryIndexes).toBeUndefined()
+    expect(table?.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'GSI1',
+        KeySchema: [
+          { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+          { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: [
+            'kind',
+            'team',
+            'username',
+            'id',
+            'name',
+            'scopes',
+            'dateCreated',
+            'lastUsed',
+            'expiresAt',
+            'expiryWarned',
+          ],
+        },
+      },
+    ])
+  })
+
+  it('runs the sweeper on a schedule, with its own grants: the index to read, items to write', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    })
+    const role = stack.sweeper.handler.role?.node.defaultChild
+    const statements = statementsOfRole(role).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+    )
+    expect(statements.map((s) => [actionsOf(s), JSON.stringify(s.Resource)])).toEqual([
+      [
+        ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        expect.not.stringContaining('/index/'),
+      ],
+      [['dynamodb:Query'], expect.stringContaining('/index/GSI1')],
+    ])
+    expect(sizingOf('sweeper/run').timeoutSeconds).toBe(120)
   })
 
   it('logs access without query strings and throttles the stage', () => {

@@ -244,6 +244,9 @@ describe('POST /api/tokens', () => {
           Item: {
             PK: 'TEAM#acme#USER#alice',
             SK: 'PAT#0000000000000008',
+            // In the team's index, due for its 1-day warning (its 7-day one had passed).
+            GSI1PK: 'TEAM#acme#TOKENS',
+            GSI1SK: '2026-11-23T10:00:00.000Z#alice#0000000000000008',
             kind: 'AccessToken',
             team: 'acme',
             username: 'alice',

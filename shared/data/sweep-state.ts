@@ -1,0 +1,65 @@
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
+import { db, table } from './client.js'
+import { keys } from './keys.js'
+
+/**
+ * The sweeper's memory between runs, so a run that stops at its budget is resumed
+ * rather than restarted: the team the next run starts with, and per team where its
+ * inactivity pass stands.
+ */
+export async function getResumeTeam(): Promise<string | undefined> {
+  const { Item } = await db().send(
+    new GetCommand({ TableName: table(), Key: keys.sweeperState(), ConsistentRead: true }),
+  )
+  return typeof Item?.resumeTeam === 'string' ? Item.resumeTeam : undefined
+}
+
+export async function setResumeTeam(team: string | undefined): Promise<void> {
+  if (team === undefined)
+    await db().send(new DeleteCommand({ TableName: table(), Key: keys.sweeperState() }))
+  else
+    await db().send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...keys.sweeperState(), kind: 'SweepState', resumeTeam: team },
+      }),
+    )
+}
+
+export interface InactivityPass {
+  /** The index sort key the unfinished pass continues after. */
+  cursor?: string
+  /** When the last pass over the team finished. */
+  finishedAt?: string
+}
+
+export async function getInactivityPass(team: string): Promise<InactivityPass> {
+  const { Item } = await db().send(
+    new GetCommand({ TableName: table(), Key: keys.sweepState(team), ConsistentRead: true }),
+  )
+  return {
+    cursor: typeof Item?.cursor === 'string' ? Item.cursor : undefined,
+    finishedAt: typeof Item?.finishedAt === 'string' ? Item.finishedAt : undefined,
+  }
+}
+
+export async function putInactivityPass(team: string, pass: InactivityPass): Promise<void> {
+  await db().send(
+    new PutCommand({
+      TableName: table(),
+      Item: { ...keys.sweepState(team), kind: 'SweepState', team, ...pass },
+    }),
+  )
+}
+
+/**
+ * The team's `inactiveDays` (API.md, Team token policy), or null when it has none.
+ * Reads the policy item as the contract shapes it; the policy routes own the item.
+ */
+export async function readInactiveDays(team: string): Promise<number | null> {
+  const { Item } = await db().send(
+    new GetCommand({ TableName: table(), Key: keys.tokenPolicy(team), ConsistentRead: true }),
+  )
+  const days = Item?.inactiveDays
+  return typeof days === 'number' && days > 0 ? days : null
+}
