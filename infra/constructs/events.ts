@@ -50,9 +50,9 @@ export class LatchkeyEvents extends Construct {
       new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
     )
     // The deletes a delete-all leaves to the stream (shared/domain/sweeps.ts), and no more.
-    props.table.grant(this.handler, ...SWEEP_ACTIONS.map((action) => `dynamodb:${action}`))
-    // The audit trail: each batch's records and their id guards, in one transaction.
-    this.handler.allowTableActions(props.table, ['PutItem'])
+    // On the table's ARN only: table.grant would add its index too (index/*). The audit
+    // trail: each batch's records and their id guards, in one transaction of puts.
+    this.handler.allowTableActions(props.table, [...SWEEP_ACTIONS, 'PutItem'])
     this.handler.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
