@@ -2,6 +2,7 @@ import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as list } from '../../../functions/tokens/list.js'
+import { keys } from '../../../shared/data/keys.js'
 import { invoke } from '../../support/invoke.js'
 import { storedToken } from '../../support/tokens.js'
 
@@ -79,5 +80,67 @@ describe('per-token rate limits on Latchkey routes', () => {
     expect(reply.statusCode).toBe(200)
     expect(reply.headers?.['x-ratelimit-limit']).toBeUndefined()
     expect(ddb.calls()).toHaveLength(1)
+  })
+})
+
+describe('rate-limit windows', () => {
+  it('counts each fixed window in its own item, removed by TTL a minute after it ends', async () => {
+    const stored = limited()
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 1 } })
+    await listWith(stored.token)
+    // 29.999 s later: the same window; 30 s later: the next one, counted afresh.
+    vi.setSystemTime(NOW.getTime() + 29_999)
+    await listWith(stored.token)
+    vi.setSystemTime(NOW.getTime() + 30_000)
+    const next = await listWith(stored.token)
+    expect(next.headers?.['x-ratelimit-reset']).toBe(String((window + 2) * 60))
+    const counted = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)
+    expect(counted.map((input) => input.Key)).toEqual([
+      keys.rateWindow('acme', 'alice', 7, window),
+      keys.rateWindow('acme', 'alice', 7, window),
+      keys.rateWindow('acme', 'alice', 7, window + 1),
+    ])
+    // The value each write sets on the attribute named `name`.
+    const setTo = (input: (typeof counted)[number], name: string) => {
+      const alias = Object.entries(input.ExpressionAttributeNames ?? {}).find(([, n]) => n === name)
+      return input.ExpressionAttributeValues?.[`:${alias?.[0].slice(1)}`]
+    }
+    expect(counted.map((input) => setTo(input, 'ttl'))).toEqual([
+      (window + 1) * 60 + 60,
+      (window + 1) * 60 + 60,
+      (window + 2) * 60 + 60,
+    ])
+    expect(counted[0]?.ExpressionAttributeValues).toMatchObject({ ':limit': 50, ':one': 1 })
+  })
+
+  it('aligns longer windows to the epoch: an hour ends on the hour', async () => {
+    const stored = storedToken({
+      lastUsed: NOW.toISOString(),
+      rateLimit: { limit: 1000, windowSeconds: 3600 },
+    })
+    ddb.on(QueryCommand).resolves({ Items: [stored.item] })
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 1000 } })
+    const reply = await listWith(stored.token)
+    // The last request the window allows goes through, with none remaining.
+    expect(reply.statusCode).toBe(200)
+    expect(reply.headers).toMatchObject({
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String(Date.parse('2026-11-22T11:00:00.000Z') / 1000),
+    })
+  })
+
+  it('never shows a negative remainder (a limit lowered mid-window)', async () => {
+    const stored = limited()
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 70 } })
+    const reply = await listWith(stored.token)
+    expect(reply.headers?.['x-ratelimit-remaining']).toBe('0')
+  })
+
+  it('shows nothing remaining when the count comes back without its value', async () => {
+    const stored = limited()
+    ddb.on(UpdateCommand).resolves({})
+    const reply = await listWith(stored.token)
+    expect(reply.statusCode).toBe(200)
+    expect(reply.headers?.['x-ratelimit-remaining']).toBe('0')
   })
 })
