@@ -93,6 +93,23 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
   await http('GET', '/api/tokens', solo)
   await grant('wrong password') // opens the attempt window: the row below is a failure inside it
   const revokable = await http('POST', '/api/tokens', token, { name: nextName() })
+  // Issue 14: a token rotated with a grace period, its old secret used once first (lastUsed).
+  const rotating = await http('POST', '/api/tokens', token, { name: nextName() })
+  await http('POST', `/api/tokens/${rotating.token.id}/rotate`, token, {
+    expireOldInSeconds: 3600,
+  })
+  await http('GET', '/api/tokens', rotating.accessKey)
+  const rotated = await http('POST', '/api/tokens', token, { name: nextName() })
+  const rotatedByJwt = await http('POST', '/api/tokens', token, { name: nextName() })
+  const rotor = await http('POST', `${project}/servers`, enrollment.token, { hostname: 'b-6' })
+  const leakedPat = await http('POST', '/api/tokens', token, { name: nextName() })
+  const leakedServer = await http('POST', `${project}/servers`, enrollment.token, {
+    hostname: 'b-7',
+  })
+  const leakedEnrollment = await http('POST', `${project}/server_enrollment_tokens`, jwt, {
+    description: 'leaked',
+  })
+  const policy = '/v1/teams/acme/token_policy'
 
   type Case = { route: RouteId; path: string; run: () => Promise<unknown> } | Extra
   type Extra = { request: string; budget: number; run: () => Promise<unknown> }
@@ -124,6 +141,12 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
       run: () => http('GET', '/api/tokens', pat),
     },
     {
+      request: 'GET /api/tokens, the old secret during its grace period',
+      // verification stays one GetItem whichever secret
+      budget: budget('listAccessTokens', 'personal token'),
+      run: () => http('GET', '/api/tokens', rotating.accessKey),
+    },
+    {
       route: 'listAccessTokens',
       path: 'service token',
       run: () => http('GET', '/api/tokens', jwt),
@@ -137,6 +160,61 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
       route: 'createAccessToken',
       path: 'service token',
       run: () => http('POST', '/api/tokens', jwt, { name: nextName() }),
+    },
+    {
+      route: 'rotateAccessToken',
+      path: 'personal token',
+      run: () => http('POST', `/api/tokens/${rotated.token.id}/rotate`, pat),
+    },
+    {
+      route: 'rotateAccessToken',
+      path: 'service token',
+      run: () => http('POST', `/api/tokens/${rotatedByJwt.token.id}/rotate`, jwt),
+    },
+    {
+      route: 'getTokenPolicy',
+      path: 'service token',
+      run: () => http('GET', policy, jwt),
+    },
+    {
+      route: 'getTokenPolicy',
+      path: 'personal token',
+      run: () => http('GET', policy, pat),
+    },
+    {
+      route: 'putTokenPolicy',
+      path: 'service token',
+      run: () => http('PUT', policy, jwt, {}),
+    },
+    {
+      route: 'putTokenPolicy',
+      path: 'personal token',
+      run: () => http('PUT', policy, pat, {}),
+    },
+    {
+      route: 'revokeLeakedTokens',
+      path: 'bad signature',
+      run: () => bench.leakReport([leakedPat.accessKey], false),
+    },
+    {
+      route: 'revokeLeakedTokens',
+      path: 'not ours',
+      run: () => bench.leakReport(['ghp_someone_elses_token']),
+    },
+    {
+      route: 'revokeLeakedTokens',
+      path: 'personal token',
+      run: () => bench.leakReport([leakedPat.accessKey]),
+    },
+    {
+      route: 'revokeLeakedTokens',
+      path: 'server token',
+      run: () => bench.leakReport([leakedServer.server_token]),
+    },
+    {
+      route: 'revokeLeakedTokens',
+      path: 'enrollment token',
+      run: () => bench.leakReport([leakedEnrollment.token]),
     },
     {
       route: 'deleteAccessToken',
@@ -277,6 +355,18 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
         http('POST', `${project}/servers/${doomed.server.id}/heartbeat`, doomed.server_token),
     },
     {
+      route: 'rotateServerToken',
+      path: 'ok',
+      run: () =>
+        http('POST', `${project}/servers/${rotor.server.id}/rotate_token`, rotor.server_token),
+    },
+    {
+      route: 'rotateServerToken',
+      path: 'deleted server',
+      run: () =>
+        http('POST', `${project}/servers/${doomed.server.id}/rotate_token`, doomed.server_token),
+    },
+    {
       route: 'listServers',
       path: 'service token',
       run: () => http('GET', `${project}/servers`, jwt),
@@ -291,6 +381,14 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
       route: 'deleteServer',
       path: 'service token',
       run: () => http('DELETE', `${project}/servers/${enrolled.server.id}`, jwt),
+    },
+    {
+      route: 'rotateEnrollmentToken',
+      path: 'service token',
+      run: () =>
+        http('POST', `${project}/server_enrollment_tokens/${enrollment.id}/rotate`, jwt, {
+          expireOldInSeconds: 600,
+        }),
     },
     {
       route: 'deleteEnrollmentToken',

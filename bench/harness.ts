@@ -3,6 +3,7 @@
  * server in this process with a team, a project, tokens of every kind and a counter
  * of the service's DynamoDB calls, a keep-alive HTTP client, and the machine's state.
  */
+import { generateKeyPairSync, sign } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
@@ -89,10 +90,18 @@ export async function startBench(options: BenchOptions) {
   const role = instanceRole('111122223333', 'bench-agent', 'i-0123456789abcdef0')
   const sts = await startStsStandIn([role])
   const { startApp } = await import('../local/harness.js')
+  // Leak reports are signed by GitHub: here by a key made for the run, configured as GitHub's.
+  const github = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const GITHUB_SECRET_SCANNING_KEYS = JSON.stringify([
+    {
+      key_identifier: 'bench',
+      key: github.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    },
+  ])
   // No stream on the bench table: DynamoDB Local slows as stream records pile up
   // (AWS does not), which would tilt whichever side of a comparison runs later.
   const app = await startApp({
-    env: { LATCHKEY_STS_ENDPOINT: sts.url },
+    env: { LATCHKEY_STS_ENDPOINT: sts.url, GITHUB_SECRET_SCANNING_KEYS },
     endpoint: options.endpoint ?? dynamodb?.endpoint ?? '',
     stream: false,
   })
@@ -126,6 +135,26 @@ export async function startBench(options: BenchOptions) {
     })
     const text = await response.text()
     if (response.status >= 500) throw new Error(`${method} ${path}: ${response.status} ${text}`)
+    return text ? JSON.parse(text) : undefined
+  }
+  /** GitHub's secret-scanning report of these tokens, signed (or not: `signed` false). */
+  const leakReport = async (tokens: readonly string[], signed = true) => {
+    const body = JSON.stringify(
+      tokens.map((token) => ({ token, type: 'latchkey_token', url: 'https://github.com/b' })),
+    )
+    // An unsigned report's stand-in: a signature of another body.
+    const signature = sign('sha256', Buffer.from(signed ? body : `${body} `), github.privateKey)
+    const response = await fetch(new URL('/v1/secret-scanning/revoke', app.url), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'github-public-key-identifier': 'bench',
+        'github-public-key-signature': signature.toString('base64'),
+      },
+      body,
+    })
+    const text = await response.text()
+    if (response.status >= 500) throw new Error(`leak report: ${response.status} ${text}`)
     return text ? JSON.parse(text) : undefined
   }
   let names = 0
@@ -174,6 +203,7 @@ export async function startBench(options: BenchOptions) {
     /** A well-formed personal token with a right checksum that was never issued. */
     forged: issuePersonalToken({ team: 'acme', username: 'admin', id: 1 }).token,
     signedIdentity,
+    leakReport,
     secretless: async () => ({ hostname: 'bench-iam', aws_iam: await signedIdentity() }),
     close: async () => {
       load.close()

@@ -31,8 +31,12 @@ import {
 } from '../shared/domain/cloud-accounts.js'
 import { deleteProject as deleteProjectWithChildren } from '../shared/domain/projects.js'
 import { removeServer } from '../shared/domain/servers.js'
+import {
+  readTeamTokenPolicy,
+  setTeamTokenPolicy,
+  type TokenPolicyChange,
+} from '../shared/domain/token-policies.js'
 import { DomainError } from '../shared/errors.js'
-
 import { CliError } from './errors.js'
 
 export { CliError }
@@ -319,4 +323,18 @@ export const removeCloudAccountCli = (team: string, project: string, id: string)
   asCli(async () => {
     await removeCloudAccount({ team, username: 'cli' }, project, id)
     return `Removed cloud account ${id} from project "${project}".`
+  })
+
+/** The team's token policy, as the API shows it (JSON, for people and `jq`). */
+export const tokenPolicyShow = (team: string) =>
+  asCli(async () => {
+    await requireTeam(team)
+    return JSON.stringify(await readTeamTokenPolicy(team))
+  })
+
+/** Replaces the team's token policy, as `PUT .../token_policy` does; prints what is in force. */
+export const tokenPolicySet = (team: string, change: TokenPolicyChange) =>
+  asCli(async () => {
+    await requireTeam(team)
+    return JSON.stringify(await setTeamTokenPolicy({ team, username: OPERATOR }, change))
   })

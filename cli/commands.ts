@@ -137,6 +137,43 @@ export const commands = [
     summary: 'Removes a cloud account; servers it admitted stay enrolled.',
   },
   {
+    words: ['policy', 'show'],
+    args: ['team'],
+    options: {},
+    summary: "Prints the team's token policy as JSON (the defaults until one is set).",
+  },
+  {
+    words: ['policy', 'set'],
+    args: ['team'],
+    options: {
+      'max-lifetime-days': {
+        type: 'string',
+        value: 'days',
+        help: 'personal tokens must expire within this (1-3650)',
+      },
+      'max-tokens-per-user': {
+        type: 'string',
+        value: 'n',
+        help: 'tokens one user may hold (1-1000, default 1000)',
+      },
+      'allowed-scopes': {
+        type: 'string',
+        value: 'scope,...',
+        help: "the only scopes members' tokens may hold",
+      },
+      'inactive-days': {
+        type: 'string',
+        value: 'days',
+        help: 'the sweeper revokes tokens unused this long (1-3650)',
+      },
+    },
+    summary:
+      "Replaces the team's token policy (an option left out takes its default) and prints it as JSON.",
+    details: [
+      'Example: npm run -s latchkey -- policy set acme --max-lifetime-days 90 --max-tokens-per-user 50',
+    ],
+  },
+  {
     words: ['token', 'create'],
     args: ['team', 'username', 'name'],
     options: {

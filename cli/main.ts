@@ -5,7 +5,11 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
-import { CreateAccessTokenBody, CreateCloudAccountBody } from '../shared/schemas/validators.gen.js'
+import {
+  CreateAccessTokenBody,
+  CreateCloudAccountBody,
+  TokenPolicyBody,
+} from '../shared/schemas/validators.gen.js'
 import { type Command, commands, groupHelp, groups, helpOf, overview } from './commands.js'
 import { UsageError } from './errors.js'
 
@@ -185,6 +189,34 @@ async function prepare(command: Command, args: string[], values: Values, io: Io)
       const id = uuid('cloud account', third)
       return async () => (await actions()).removeCloudAccountCli(team, project, id)
     }
+    case 'policy show': {
+      const team = name('team', first)
+      return async () => (await actions()).tokenPolicyShow(team)
+    }
+    case 'policy set': {
+      const team = name('team', first)
+      const whole = (option: string) => {
+        const value = values[option]
+        if (value === undefined) return undefined
+        if (!/^[0-9]{1,7}$/.test(String(value)))
+          throw new UsageError(`--${option} must be a whole number`)
+        return Number(value)
+      }
+      const scopes = values['allowed-scopes']
+      const change = {
+        maxLifetimeDays: whole('max-lifetime-days'),
+        maxTokensPerUser: whole('max-tokens-per-user'),
+        allowedScopes: scopes === undefined ? undefined : String(scopes).split(','),
+        inactiveDays: whole('inactive-days'),
+      }
+      // The API's own schema decides, so the CLI accepts exactly what the route does.
+      const defined = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined))
+      if (!TokenPolicyBody.validate(defined))
+        throw new UsageError(
+          'days must be 1-3650, --max-tokens-per-user 1-1000, --allowed-scopes distinct scopes joined by commas',
+        )
+      return async () => (await actions()).tokenPolicySet(team, defined)
+    }
     case 'keys rotate':
       return async () => (await import('./keys.js')).rotateKeys(join(dataDir(), 'jwt-keys.json'))
   }
@@ -208,6 +240,7 @@ function find(argv: string[]): { command: Command; rest: string[] } {
 /** Results go to stdout (for `$(...)`); confirmations of changes to stderr. */
 const printsResult = (command: Command) =>
   command.words[1] === 'list' ||
+  command.words[0] === 'policy' ||
   ['token create', 'cloud-account add'].includes(command.words.join(' '))
 
 async function execute(argv: string[], io: Io): Promise<number> {

@@ -52,6 +52,8 @@ function who(route: RouteSpec): string {
       return 'the agent: an enrollment token, or none and a signed AWS identity (`aws_iam`)'
     case 'server':
       return "the server's own token"
+    case 'github':
+      return "GitHub's secret scanning, signing the body"
     case 'user':
       if (route.access === 'manage') return 'team admins'
       if (route.access === 'read') return 'team members'

@@ -46,6 +46,7 @@ const securityOf: Record<RouteSpec['auth'], JsonObject[]> = {
   optional: [{ personalToken: [] }, { personalTokenQuery: [] }, { serviceToken: [] }, {}],
   enrollment: [{ enrollmentToken: [] }],
   server: [{ serverToken: [] }],
+  github: [{ githubSignature: [] }],
 }
 
 const securitySchemes = {
@@ -75,6 +76,13 @@ const securitySchemes = {
     type: 'http',
     scheme: 'bearer',
     description: "An enrolled server's own token (`lks_...`).",
+  },
+  githubSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Github-Public-Key-Signature',
+    description:
+      "GitHub's ECDSA P-256 signature (DER, base64) of the raw body, with `Github-Public-Key-Identifier` naming a configured key.",
   },
 } as const
 

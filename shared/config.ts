@@ -1,3 +1,5 @@
+import { createPublicKey } from 'node:crypto'
+
 /**
  * Configuration, read and checked once per cold start. A missing or malformed
  * variable fails the module load with the variable's name, not a later request.
@@ -38,6 +40,51 @@ export interface Config {
   stsEndpoint: string | undefined
   /** How long the audit trail keeps each event (days; DynamoDB's TTL removes it after). */
   auditRetentionDays: number
+  /**
+   * GitHub's secret-scanning public keys, by identifier (PEM, ECDSA P-256), that sign
+   * leak reports; none configured: every report is refused.
+   */
+  secretScanningKeys: ReadonlyMap<string, string>
+}
+
+const SCANNING_KEYS = 'GITHUB_SECRET_SCANNING_KEYS'
+
+/**
+ * `GITHUB_SECRET_SCANNING_KEYS`: GitHub's published key list as it serves it
+ * (`{"public_keys": [{"key_identifier", "key", ...}]}`) or just its array. Each key
+ * must be an ECDSA P-256 public key in PEM.
+ */
+function readScanningKeys(text: string | undefined): Map<string, string> {
+  const keys = new Map<string, string>()
+  if (!text) return keys
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new ConfigError(SCANNING_KEYS, 'is not JSON')
+  }
+  const list = Array.isArray(parsed)
+    ? parsed
+    : (parsed as { public_keys?: unknown } | null)?.public_keys
+  if (!Array.isArray(list)) throw new ConfigError(SCANNING_KEYS, 'has no public_keys list')
+  for (const entry of list) {
+    const { key_identifier: id, key } = (entry ?? {}) as Record<string, unknown>
+    if (typeof id !== 'string' || !id || typeof key !== 'string')
+      throw new ConfigError(SCANNING_KEYS, 'has an entry without key_identifier and key')
+    if (!isP256PublicKey(key))
+      throw new ConfigError(SCANNING_KEYS, `key ${id} is not an ECDSA P-256 public key in PEM`)
+    keys.set(id, key)
+  }
+  return keys
+}
+
+function isP256PublicKey(pem: string): boolean {
+  try {
+    const key = createPublicKey(pem)
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+  } catch {
+    return false
+  }
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/
@@ -80,6 +127,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
   if (!/^[1-9][0-9]{0,4}$/.test(retention))
     throw new ConfigError('LATCHKEY_AUDIT_RETENTION_DAYS', 'must be a whole number of days')
   const auditRetentionDays = Number(retention)
+  const secretScanningKeys = readScanningKeys(env[SCANNING_KEYS])
   return {
     tableName,
     region,
@@ -90,5 +138,6 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     baseUrl,
     stsEndpoint,
     auditRetentionDays,
+    secretScanningKeys,
   }
 }

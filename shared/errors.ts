@@ -56,6 +56,8 @@ export const unauthenticated = () => new DomainError('authentication_error', AUT
 
 export const forbidden = (message: string) => new DomainError('forbidden_error', message)
 
+export const quotaExceeded = (message: string) => new DomainError('quota_exceeded', message)
+
 export const notFound = (what: string) =>
   new DomainError('resource_does_not_exist', `${what} does not exist.`)
 

@@ -14,15 +14,18 @@ import {
   CreateServiceTokenBody,
   EnrollmentTokenPath,
   EnrollServerBody,
+  LeakReportBody,
   PageQuery,
   ProjectListQuery,
   ProjectPath,
+  RotateTokenBody,
   ServerPath,
   TeamPath,
   TeamTokensQuery,
   TeamUserTokenPath,
   TokenGrantBody,
   TokenGrantQuery,
+  TokenPolicyBody,
   UpdateProjectBody,
   VerifyTokenBody,
 } from './schemas/validators.gen.js'
@@ -38,13 +41,16 @@ import {
   GrantView,
   HealthView,
   JwksView,
+  LeakFeedbackView,
   OpenApiView,
   ProjectList,
   ProjectView,
+  RotatedServerToken,
   ServerList,
   ServerView,
   ServiceTokenView,
   TeamTokenList,
+  TokenPolicyView,
   VerificationView,
 } from './schemas/views.js'
 
@@ -63,9 +69,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
  * `user`: a personal access token (`Authorization: Bearer` or `?token=`) or a service
  * bearer token (a JWT, `Authorization: Bearer`). `optional`: the same when one is
  * presented (a bad one is still 401), no caller otherwise (Server Density's
- * `/tokens`, where a password may stand in for it).
+ * `/tokens`, where a password may stand in for it). `github`: GitHub's secret
+ * scanning, by its signature of the raw body with a configured key.
  */
-export type AuthKind = 'none' | UserAuth | AgentAuth
+export type AuthKind = 'none' | UserAuth | AgentAuth | 'github'
 /** Who calls the people-facing routes with a credential: a user, by token. */
 export type UserAuth = 'user' | 'optional'
 /** Who calls the agent routes: a server enrolling, or an enrolled server. */
@@ -88,6 +95,7 @@ export type TableAction =
   | 'DeleteItem'
   | 'ConditionCheckItem'
   | 'BatchWriteItem'
+  | 'BatchGetItem'
 
 /** What authenticating each kind of caller costs in table access. */
 export const authTableActions: Record<AuthKind, readonly TableAction[]> = {
@@ -98,6 +106,7 @@ export const authTableActions: Record<AuthKind, readonly TableAction[]> = {
   optional: ['BatchGetItem', 'GetItem', 'UpdateItem'],
   enrollment: [], // a claim: the enrollment's transaction proves it
   server: ['GetItem'], // the server, or its deletion record
+  github: [], // a signature check
 }
 
 /** Uses of the service-token signing key (a KMS key on AWS). */
@@ -175,6 +184,8 @@ export interface RouteSpec {
   query?: Compiled
   /** The body may be absent (its fields can come from the query instead). */
   optionalBody?: boolean
+  /** The largest body accepted, in bytes; 64 KB when not given. */
+  maxBodyBytes?: number
   /** Body encodings accepted; JSON when not given. */
   bodyTypes?: readonly BodyType[]
   /**
@@ -220,12 +231,13 @@ export const createAccessToken = {
   responses: {
     200: { body: CreatedAccessToken, description: 'The token; its secret is shown only here' },
   },
-  errors: ['resource_already_exists'],
+  errors: ['resource_already_exists', 'quota_exceeded'],
   cache: 'no-store',
   body: CreateAccessTokenBody,
-  // The id, the token and its name guard with a check of the revocation mark.
-  table: ['UpdateItem', 'PutItem', 'ConditionCheckItem'],
-  calls: { 'personal token': 3, 'service token': 2 },
+  // the policy; the next id; the token, its name guard with a check of the revocation
+  // mark, and the user's count; a recount (Query) only when the count is full
+  table: ['GetItem', 'UpdateItem', 'PutItem', 'ConditionCheckItem', 'Query'],
+  calls: { 'personal token': 4, 'service token': 3 },
 } as const satisfies RouteSpec
 
 export const deleteAllAccessTokens = {
@@ -238,8 +250,9 @@ export const deleteAllAccessTokens = {
     'Deletes every personal access token of the caller, the one in use included: all stop working at once.',
   responses: { 204: { description: 'Deleted (also when there were none)' } },
   errors: [],
-  table: ['Query', 'UpdateItem'], // the highest id, the revocation mark
-  calls: { 'personal token, its only token': 3 },
+  // the highest id, the revocation mark, the user's token count set to 0 (the quota)
+  table: ['Query', 'UpdateItem'],
+  calls: { 'personal token, its only token': 4 },
 } as const satisfies RouteSpec
 
 export const deleteAccessToken = {
@@ -256,6 +269,29 @@ export const deleteAccessToken = {
   calls: { 'personal token': 3 },
 } as const satisfies RouteSpec
 
+export const rotateAccessToken = {
+  method: 'POST',
+  path: '/api/tokens/{tokenId}/rotate',
+  handler: 'tokens/rotate',
+  auth: 'user',
+  scope: 'tokens:write',
+  summary:
+    "Gives one of the caller's tokens a new secret (shown only in this answer); the old one works `expireOldInSeconds` more (default 0).",
+  responses: {
+    200: {
+      body: CreatedAccessToken,
+      description: 'The token, unchanged but for its secret, shown only here',
+    },
+  },
+  errors: ['resource_does_not_exist'],
+  cache: 'no-store',
+  params: AccessTokenPath,
+  body: RotateTokenBody,
+  optionalBody: true,
+  table: ['BatchGetItem', 'UpdateItem'], // the token with its revocation mark; the rotation
+  calls: { 'personal token': 3, 'service token': 2 },
+} as const satisfies RouteSpec
+
 export const createTokenByGrant = {
   method: 'POST',
   path: '/tokens',
@@ -265,17 +301,18 @@ export const createTokenByGrant = {
   summary:
     'Server Density: creates a personal access token by password (username, password, accountName) or by an existing token (?token= or Bearer).',
   responses: { 200: { body: GrantView, description: 'The token; its secret is shown only here' } },
-  errors: ['resource_already_exists', 'mfa_required', 'too_many_requests'],
+  errors: ['resource_already_exists', 'mfa_required', 'too_many_requests', 'quota_exceeded'],
   cache: 'no-store',
   body: TokenGrantBody,
   optionalBody: true,
   bodyTypes: ['json', 'form'],
   query: TokenGrantQuery,
-  // the user and its sign-in failures; the token id; the token and its name guard, checked
-  // against the revocation mark
-  table: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem', 'ConditionCheckItem'],
+  // the user and its sign-in failures; the policy; the token id; the token, its name
+  // guard and the user's count, checked against the revocation mark; a recount (Query)
+  // only when the count is full
+  table: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
   // a wrong password inside an open attempt window; opening one adds a PutItem
-  calls: { password: 5, 'wrong password': 2, 'personal token': 3 },
+  calls: { password: 6, 'wrong password': 2, 'personal token': 4 },
 } as const satisfies RouteSpec
 
 export const deleteTokenByGrant = {
@@ -553,6 +590,26 @@ export const deleteEnrollmentToken = {
   calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
+export const rotateEnrollmentToken = {
+  method: 'POST',
+  path: '/v1/teams/{team}/projects/{project}/server_enrollment_tokens/{enrollmentTokenId}/rotate',
+  handler: 'enrollment-tokens/rotate',
+  auth: 'user',
+  access: 'manage',
+  scope: 'enrollment:write',
+  summary:
+    'Gives a server enrollment token a new value (admins); the old one enrolls `expireOldInSeconds` more (default 0).',
+  responses: { 200: { body: EnrollmentTokenView, description: 'The token with its new value' } },
+  errors: ['resource_does_not_exist'],
+  cache: 'no-store',
+  params: EnrollmentTokenPath,
+  body: RotateTokenBody,
+  optionalBody: true,
+  table: ['UpdateItem'],
+  seal: ['seal'],
+  calls: { 'service token': 1 },
+} as const satisfies RouteSpec
+
 export const enrollServer = {
   method: 'POST',
   path: '/v1/teams/{team}/projects/{project}/servers',
@@ -634,6 +691,83 @@ export const heartbeat = {
   params: ServerPath,
   table: ['UpdateItem'],
   calls: { ok: 1, 'deleted server': 2 },
+} as const satisfies RouteSpec
+
+export const rotateServerToken = {
+  method: 'POST',
+  path: '/v1/teams/{team}/projects/{project}/servers/{serverId}/rotate_token',
+  handler: 'servers/rotate-token',
+  auth: 'server',
+  summary:
+    'An enrolled server replaces its own token (shown only in this answer); the old one works `expireOldInSeconds` more (default 0).',
+  responses: { 200: { body: RotatedServerToken, description: "The server's new token" } },
+  errors: ['server_authorization_revoked'],
+  cache: 'no-store',
+  params: ServerPath,
+  body: RotateTokenBody,
+  optionalBody: true,
+  table: ['UpdateItem'], // the rotation, proved by the current secret; a deletion record
+  calls: { ok: 1, 'deleted server': 2 },
+} as const satisfies RouteSpec
+
+export const getTokenPolicy = {
+  method: 'GET',
+  path: '/v1/teams/{team}/token_policy',
+  handler: 'token-policy/get',
+  auth: 'user',
+  access: 'read',
+  scope: 'tokens:read',
+  summary: "The team's token policy (members): lifetime, quota, allowed scopes, inactivity.",
+  responses: { 200: { body: TokenPolicyView, description: 'The policy (defaults when unset)' } },
+  errors: [],
+  params: TeamPath,
+  table: ['GetItem'],
+  calls: { 'service token': 1, 'personal token': 3 }, // a personal token: + the user's role
+} as const satisfies RouteSpec
+
+export const putTokenPolicy = {
+  method: 'PUT',
+  path: '/v1/teams/{team}/token_policy',
+  handler: 'token-policy/put',
+  auth: 'user',
+  access: 'manage',
+  scope: 'tokens:write',
+  summary: "Replaces the team's token policy (admins); a field left out takes its default.",
+  responses: { 200: { body: TokenPolicyView, description: 'The policy now in force' } },
+  errors: [],
+  params: TeamPath,
+  body: TokenPolicyBody,
+  table: ['PutItem'],
+  calls: { 'service token': 1, 'personal token': 3 },
+} as const satisfies RouteSpec
+
+export const revokeLeakedTokens = {
+  method: 'POST',
+  path: '/v1/secret-scanning/revoke',
+  handler: 'secret-scanning/revoke',
+  auth: 'github',
+  summary:
+    "GitHub's secret-scanning partner report, signed by GitHub: every reported token that works is revoked at once; the answer labels each.",
+  responses: {
+    200: { body: LeakFeedbackView, description: "GitHub's feedback: one label per token" },
+  },
+  errors: [],
+  cache: 'no-store',
+  body: LeakReportBody,
+  // 1,000 reports of about 300 bytes
+  maxBodyBytes: 1_048_576, // a literal: esbuild keeps a row holding an expression
+  // the reported tokens, 100 a read; a personal token's mark; a server's or an
+  // enrollment token's delete with its deletion record
+  table: ['BatchGetItem', 'UpdateItem', 'DeleteItem', 'PutItem'],
+  calls: {
+    'bad signature': 0,
+    'not ours': 0,
+    'personal token': 2,
+    'server token': 2,
+    'enrollment token': 2,
+  },
+  callsGrow:
+    '1 BatchGetItem per 100 keys (a personal token and its revocation mark are 2), 1 write per live token',
 } as const satisfies RouteSpec
 
 export const listCloudAccounts = {
@@ -756,6 +890,7 @@ export const routes = {
   createAccessToken,
   deleteAllAccessTokens,
   deleteAccessToken,
+  rotateAccessToken,
   createTokenByGrant,
   deleteTokenByGrant,
   createServiceToken,
@@ -772,11 +907,16 @@ export const routes = {
   createEnrollmentToken,
   getEnrollmentToken,
   deleteEnrollmentToken,
+  rotateEnrollmentToken,
   enrollServer,
   listServers,
   getServer,
   deleteServer,
   heartbeat,
+  rotateServerToken,
+  getTokenPolicy,
+  putTokenPolicy,
+  revokeLeakedTokens,
   listCloudAccounts,
   createCloudAccount,
   deleteCloudAccount,

@@ -55,4 +55,11 @@ export interface ServerClaim {
   secretHash: string
 }
 
-export type Caller = UserCaller | EnrollmentCaller | AwsIamClaim | ServerClaim
+/** GitHub's secret scanning, proved by its signature of the request body. */
+export interface GitHubCaller {
+  kind: 'github'
+  /** The identifier of the configured key that verified the signature. */
+  keyId: string
+}
+
+export type Caller = UserCaller | EnrollmentCaller | AwsIamClaim | ServerClaim | GitHubCaller

@@ -6,6 +6,7 @@ import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
 import { type Key, keys, ranges } from './keys.js'
 import { rangePages } from './page.js'
+import { CURRENT_OR_IN_GRACE, type NewSecret, rotation } from './rotation.js'
 import { revokedThroughOf } from './token-revocation.js'
 import { transact } from './transact.js'
 
@@ -27,15 +28,47 @@ export class NameTaken extends Error {
   }
 }
 
+export class OverQuota extends Error {
+  constructor(readonly quota: number) {
+    super(`the user holds ${quota} tokens already`)
+    this.name = 'OverQuota'
+  }
+}
+
 /**
- * Writes the token and its name guard in one transaction: both or neither, and a
- * taken name fails the whole write. Concurrent transactions on the same guard may be
- * cancelled as conflicts; those are retried, and then see the winner's guard. The
- * user's revocation mark is checked too, so no token revoked by a delete-all can be
- * written after it (IdRevoked: take a new id). A name whose guard is left by a
- * revoked token not yet swept is taken over (that costs a read of the mark).
+ * The user item's count of their tokens, kept in the transactions that add or remove
+ * one. It is never below the number of token items (only expiry's TTL deletes one
+ * without it), so a create conditional on it holds the quota under any concurrency.
  */
-export async function putAccessToken(token: AccessTokenRecord, revokedThrough = 0): Promise<void> {
+const countChange = (team: string, username: string, by: 1 | -1, quota?: number) => ({
+  Update: {
+    TableName: table(),
+    Key: keys.user(team, username),
+    UpdateExpression: 'ADD tokenCount :by',
+    ...(quota === undefined
+      ? { ExpressionAttributeValues: { ':by': by } }
+      : {
+          ConditionExpression:
+            'attribute_exists(PK) AND (attribute_not_exists(tokenCount) OR tokenCount < :quota)',
+          ExpressionAttributeValues: { ':by': by, ':quota': quota },
+        }),
+  },
+})
+
+/**
+ * Writes the token and its name guard in one transaction, counted on the user item
+ * against `quota`: all or nothing, and a taken name or a full quota fails the whole
+ * write. Concurrent transactions on the same guard or count may be cancelled as
+ * conflicts; those are retried, and then see the winner's writes. The user's
+ * revocation mark is checked too, so no token revoked by a delete-all can be written
+ * after it (IdRevoked: take a new id). A name whose guard is left by a revoked token
+ * not yet swept is taken over (that costs a read of the mark).
+ */
+export async function putAccessToken(
+  token: AccessTokenRecord,
+  quota: number,
+  revokedThrough = 0,
+): Promise<void> {
   const refused = await transact([
     {
       Put: {
@@ -67,13 +100,15 @@ export async function putAccessToken(token: AccessTokenRecord, revokedThrough = 
         ExpressionAttributeValues: { ':id': token.id },
       },
     },
+    countChange(token.team, token.username, 1, quota),
   ])
   if (refused?.[2] === 'ConditionalCheckFailed') throw new IdRevoked(token.id)
   if (refused?.[1] === 'ConditionalCheckFailed') {
     const mark = await getRevokedThrough(token.team, token.username)
-    if (mark > revokedThrough) return putAccessToken(token, mark) // the guard may be stale
+    if (mark > revokedThrough) return putAccessToken(token, quota, mark) // the guard may be stale
     throw new NameTaken(token.name)
   }
+  if (refused?.[3] === 'ConditionalCheckFailed') throw new OverQuota(quota)
   if (refused) throw new Error(`token ${token.id} was already written`) // ids come from a counter
 }
 
@@ -188,6 +223,7 @@ export async function deleteAccessToken(
       },
     },
     { Delete: { TableName: table(), Key: keys.accessTokenName(team, username, token.name) } },
+    countChange(team, username, -1),
   ])
   return !refused
 }
@@ -201,10 +237,173 @@ export async function deleteAllAccessTokens(team: string, username: string): Pro
   let deleted = 0
   for await (const page of rangePages(ranges.accessTokenItems(team, username), 'PK, SK')) {
     const itemKeys = (page.Items ?? []) as Key[]
-    deleted += itemKeys.filter((key) => key.SK.startsWith(tokenPrefix)).length
+    const tokens = itemKeys.filter((key) => key.SK.startsWith(tokenPrefix)).length
     await deleteKeys(itemKeys)
+    deleted += tokens
   }
+  if (deleted > 0) await uncount(team, username, deleted)
   return deleted
+}
+
+/**
+ * After a delete-all's mark: the user holds no live token, so the count is 0 (a create
+ * racing the mark with a higher id may go uncounted: the quota errs by one there).
+ * Never recreates a deleted user.
+ */
+export async function resetTokenCount(team: string, username: string): Promise<void> {
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.user(team, username),
+        UpdateExpression: 'SET tokenCount = :zero',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    )
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error
+  }
+}
+
+/** Takes `n` deleted tokens off the user's count (never recreating a deleted user). */
+async function uncount(team: string, username: string, n: number): Promise<void> {
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.user(team, username),
+        UpdateExpression: 'ADD tokenCount :by',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':by': -n },
+      }),
+    )
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error
+  }
+}
+
+/**
+ * When a create finds the quota full: counts the user's token items and, if expiry
+ * removed some since, sets the count to what is there. Conditional on the count read
+ * first being unchanged, so a create or delete meanwhile makes it give up (and the
+ * create is refused, which errs on the quota's side). True when it freed room.
+ */
+export async function recountAccessTokens(
+  team: string,
+  username: string,
+  quota: number,
+): Promise<boolean> {
+  const { Item } = await db().send(
+    new GetCommand({
+      TableName: table(),
+      Key: keys.user(team, username),
+      ProjectionExpression: 'tokenCount',
+      ConsistentRead: true,
+    }),
+  )
+  const counted = typeof Item?.tokenCount === 'number' ? Item.tokenCount : 0
+  // Live tokens only: the range holds the revocation mark, and the tokens a delete-all
+  // revoked until the stream deletes them (delete-all set the count to 0).
+  const items: Record<string, unknown>[] = []
+  for await (const page of rangePages(
+    ranges.accessTokens(team, username),
+    'kind, id, revokedThrough',
+  ))
+    items.push(...(page.Items ?? []))
+  const mark = revokedThroughOf(items.find((item) => item.kind === 'TokenRevocation'))
+  const present = items.filter(
+    (item) => item.kind === 'AccessToken' && Number(item.id) > mark,
+  ).length
+  if (present >= quota || present === counted) return false
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.user(team, username),
+        UpdateExpression: 'SET tokenCount = :present',
+        ConditionExpression: 'tokenCount = :counted',
+        ExpressionAttributeValues: { ':present': present, ':counted': counted },
+      }),
+    )
+    return true
+  } catch (error) {
+    if (isConditionFailed(error)) return false
+    throw error
+  }
+}
+
+/**
+ * A new secret for a token: one conditional UpdateItem (the token must exist, be
+ * unexpired and not leaked); see `rotation` for what it writes.
+ */
+export async function rotateAccessToken(
+  team: string,
+  username: string,
+  id: number,
+  secret: NewSecret,
+): Promise<AccessTokenRecord | undefined> {
+  const { UpdateExpression, ExpressionAttributeValues } = rotation(secret)
+  try {
+    const { Attributes } = await db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.accessToken(team, username, id),
+        UpdateExpression,
+        ConditionExpression:
+          'attribute_exists(PK) AND attribute_not_exists(leakedAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :rotatedAt)',
+        ExpressionAttributeValues,
+        ReturnValues: 'ALL_NEW',
+      }),
+    )
+    return Attributes ? AccessToken.decode(Attributes) : undefined
+  } catch (error) {
+    if (isConditionFailed(error)) return undefined
+    throw error
+  }
+}
+
+/** Where a leaked secret was found (GitHub's report). */
+export interface Leak {
+  url: string
+  source: string
+}
+
+/**
+ * Revokes a leaked token at once, keeping it (listed, and counted) so its owner sees
+ * which one it was: one UpdateItem that marks it, conditional on the leaked secret's
+ * hash being current or in its grace period, so a report of an old secret revokes
+ * nothing. The mark is what the change stream publishes as AccessTokenLeaked.
+ */
+export async function markAccessTokenLeaked(
+  team: string,
+  username: string,
+  id: number,
+  secretHash: string,
+  leak: Leak,
+  now: string,
+): Promise<boolean> {
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.accessToken(team, username, id),
+        UpdateExpression:
+          'SET leakedAt = :now, leakUrl = :url, leakSource = :source REMOVE previousHash, previousValidUntil',
+        ConditionExpression: `attribute_not_exists(leakedAt) AND ${CURRENT_OR_IN_GRACE}`,
+        ExpressionAttributeValues: {
+          ':now': now,
+          ':url': leak.url,
+          ':source': leak.source,
+          ':hash': secretHash,
+        },
+      }),
+    )
+    return true
+  } catch (error) {
+    if (isConditionFailed(error)) return false
+    throw error
+  }
 }
 
 /**
@@ -237,3 +436,5 @@ export async function touchAccessToken(
     if (!isConditionFailed(error)) throw error
   }
 }
+
+export const accessTokenFromItem = (item: Record<string, unknown>) => AccessToken.decode(item)

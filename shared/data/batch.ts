@@ -55,26 +55,59 @@ export async function writeAll(requests: WriteRequest[]): Promise<void> {
 export const deleteKeys = (itemKeys: Key[]) =>
   writeAll(itemKeys.map((Key) => ({ DeleteRequest: { Key } })))
 
-/**
- * Reads a few items (at most 100) by key in one strongly consistent BatchGetItem,
- * retrying any the table leaves unprocessed. Items come back in no particular order.
- */
-export async function getKeys(itemKeys: Key[]): Promise<Record<string, unknown>[]> {
-  const found: Record<string, unknown>[] = []
-  let pending: Record<string, unknown>[] = itemKeys.map((key) => ({ PK: key.PK, SK: key.SK }))
+const GET_BATCH_SIZE = 100 // BatchGetItem's limit
+
+/** A key as one string, to find a batch read's item by the key it was asked for. */
+export const keyString = (key: Key) => `${key.PK}\u0000${key.SK}`
+
+/** Reads one batch of at most 100 keys, strongly consistent, retrying unprocessed keys. */
+async function readBatch(batch: Key[], found: Map<string, Record<string, unknown>>) {
+  let pending: Record<string, unknown>[] = batch.map((key) => ({ PK: key.PK, SK: key.SK }))
   for (let attempt = 1; ; attempt++) {
     const { Responses, UnprocessedKeys } = await db().send(
       new BatchGetCommand({
         RequestItems: { [table()]: { Keys: pending, ConsistentRead: true } },
       }),
     )
-    found.push(...(Responses?.[table()] ?? []))
+    for (const item of Responses?.[table()] ?? [])
+      found.set(keyString({ PK: String(item.PK), SK: String(item.SK) }), item)
     pending = UnprocessedKeys?.[table()]?.Keys ?? []
-    if (pending.length === 0) return found
+    if (pending.length === 0) return
     if (attempt === MAX_ATTEMPTS) {
       log('warn', 'batch reads unprocessed', { remaining: pending.length, attempts: attempt })
       throw serviceOffline()
     }
     await sleep(Math.random() * BASE_DELAY_MS * 2 ** attempt)
   }
+}
+
+/**
+ * Reads a few items (at most 100) by key in one strongly consistent BatchGetItem,
+ * retrying any the table leaves unprocessed. Items come back in no particular order.
+ */
+export async function getKeys(itemKeys: Key[]): Promise<Record<string, unknown>[]> {
+  const found = new Map<string, Record<string, unknown>>()
+  await readBatch(itemKeys, found)
+  return [...found.values()]
+}
+
+/**
+ * Reads any number of items by key (duplicates read once): batches of 100, a few in
+ * flight at once. Answers the items found, by `keyString` of their key.
+ */
+export async function getAll(itemKeys: Key[]): Promise<Map<string, Record<string, unknown>>> {
+  const unique = [...new Map(itemKeys.map((key) => [keyString(key), key])).values()]
+  const found = new Map<string, Record<string, unknown>>()
+  const batches: Key[][] = []
+  for (let i = 0; i < unique.length; i += GET_BATCH_SIZE)
+    batches.push(unique.slice(i, i + GET_BATCH_SIZE))
+  let next = 0
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++]
+      if (batch) await readBatch(batch, found)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches.length) }, worker))
+  return found
 }

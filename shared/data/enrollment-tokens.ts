@@ -1,9 +1,11 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { db, table } from './client.js'
 import { EnrollmentToken } from './entities.js'
 import type { RecordOf } from './entity.js'
+import { isConditionFailed } from './errors.js'
 import { keys, ranges } from './keys.js'
 import { readRange } from './page.js'
+import { type NewSecret, rotation } from './rotation.js'
 import { putTombstone } from './tombstones.js'
 import { transact } from './transact.js'
 
@@ -72,3 +74,32 @@ export async function deleteEnrollmentToken(
   ])
   return !refused
 }
+
+/** Rotates an enrollment token's secret: one UpdateItem; undefined when there is none. */
+export async function rotateEnrollmentToken(
+  team: string,
+  project: string,
+  id: string,
+  secret: NewSecret,
+): Promise<EnrollmentTokenRecord | undefined> {
+  const { UpdateExpression, ExpressionAttributeValues } = rotation(secret)
+  try {
+    const { Attributes } = await db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.enrollmentToken(team, project, id),
+        UpdateExpression,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues,
+        ReturnValues: 'ALL_NEW',
+      }),
+    )
+    return Attributes ? EnrollmentToken.decode(Attributes) : undefined
+  } catch (error) {
+    if (isConditionFailed(error)) return undefined
+    throw error
+  }
+}
+
+export const enrollmentTokenFromItem = (item: Record<string, unknown>) =>
+  EnrollmentToken.decode(item)

@@ -71,6 +71,25 @@ export const User = /* @__PURE__ */ entity({
     createdAt: attr.text,
     /** The last personal token id given out (an atomic counter). */
     tokenSeq: attr.count,
+    // `tokenCount` (the personal tokens the user holds) is kept by update expressions
+    // only: access-tokens.ts raises and lowers it in the transactions that add or
+    // remove a token, and reads it only to recount.
+  },
+})
+
+/** A team's rules for personal tokens (API.md, Team token policy); absent: the defaults. */
+export const TokenPolicy = /* @__PURE__ */ entity({
+  kind: 'TokenPolicy',
+  key: (policy) => keys.tokenPolicy(policy.team),
+  attributes: {
+    team: attr.text,
+    maxLifetimeDays: attr.optionalNumber,
+    maxTokensPerUser: attr.optionalNumber,
+    allowedScopes: attr.optionalTextList,
+    inactiveDays: attr.optionalNumber,
+    /** Who set it and when, for the TokenPolicyChanged event. */
+    updatedBy: attr.text,
+    updatedAt: attr.text,
   },
 })
 
@@ -120,6 +139,15 @@ export const AccessToken = /* @__PURE__ */ entity({
     name: attr.text,
     /** SHA-256 of the token's secret; the secret itself is never stored. */
     secretHash: attr.text,
+    /** After a rotation with a grace period: the old secret's hash, and until when it works. */
+    previousHash: attr.optionalText,
+    previousValidUntil: attr.optionalText,
+    /** The last rotation (the change stream publishes AccessTokenRotated when it moves). */
+    rotatedAt: attr.optionalText,
+    /** Set when GitHub's secret scanning reported it: it authenticates no more. */
+    leakedAt: attr.optionalText,
+    leakUrl: attr.optionalText,
+    leakSource: attr.optionalText,
     dateCreated: attr.text,
     // Absent, not null, until first use: the touch condition compares it as a string.
     lastUsed: attr.optionalText,
@@ -223,6 +251,13 @@ export const EnrollmentToken = /* @__PURE__ */ entity({
     lastUsedAt: attr.optionalText,
     /** SHA-256 of the secret `s`: what verification compares. */
     secretHash: attr.text,
+    /** After a rotation with a grace period: the old secret's hash, and until when it works. */
+    previousHash: attr.optionalText,
+    previousValidUntil: attr.optionalText,
+    /** The last rotation (the change stream publishes AccessTokenRotated when it moves). */
+    rotatedAt: attr.optionalText,
+    /** Who rotated it last (an admin). */
+    rotatedBy: attr.optionalText,
     /** The whole token, sealed (AES-256-GCM), because fetch returns it again. */
     sealed: attr.text,
   },
@@ -253,6 +288,11 @@ export const Server = /* @__PURE__ */ entity({
     lastSeen: attr.optionalText,
     /** SHA-256 of the server token's secret. */
     secretHash: attr.text,
+    /** After a rotation with a grace period: the old secret's hash, and until when it works. */
+    previousHash: attr.optionalText,
+    previousValidUntil: attr.optionalText,
+    /** The last rotation (the change stream publishes AccessTokenRotated when it moves). */
+    rotatedAt: attr.optionalText,
   },
 })
 
@@ -332,6 +372,10 @@ export const Tombstone = /* @__PURE__ */ entity({
     deletedAt: attr.text,
     /** For servers: the token's hash, so a revoked token is told apart from a forged one. */
     secretHash: attr.optionalText,
+    /** `leaked`: revoked because GitHub's secret scanning found it, where it says. */
+    reason: /* @__PURE__ */ attr.optionalOneOf('leaked'),
+    leakUrl: attr.optionalText,
+    leakSource: attr.optionalText,
   },
   ttl: (deletion) =>
     epochSeconds(deletion.deletedAt) + TOMBSTONE_DAYS[deletion.entity] * DAY_SECONDS,
@@ -341,6 +385,7 @@ export const Tombstone = /* @__PURE__ */ entity({
 export const ENTITIES = {
   Team,
   User,
+  TokenPolicy,
   Project,
   SignInAttempts,
   AccessToken,

@@ -26,6 +26,8 @@ export const keys = {
     PK: teamPk(team),
     SK: `PROJECT#${project}`,
   }),
+  /** The team's token policy (maximum lifetime, quota, allowed scopes, inactivity). */
+  tokenPolicy: (team: string): Key => ({ PK: teamPk(team), SK: 'TOKENPOLICY' }),
   /** Password attempts for a username, known or not (so lockout reveals nothing). */
   signInAttempts: (team: string, username: string): Key => ({
     PK: teamPk(team),
@@ -87,8 +89,6 @@ export const keys = {
     PK: auditPk(team),
     SK: `AUDITID#${eventId}`,
   }),
-  /** The team's token policy (API.md, Team token policy). */
-  tokenPolicy: (team: string): Key => ({ PK: teamPk(team), SK: 'TOKENPOLICY' }),
   /** Where the sweeper's inactivity pass over a team stands. */
   sweepState: (team: string): Key => ({ PK: teamPk(team), SK: 'SWEEP' }),
   /** The team the sweeper's next run starts with, when the last one ran out of budget. */

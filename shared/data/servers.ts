@@ -7,6 +7,7 @@ import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
 import { keys, ranges } from './keys.js'
 import { readRange } from './page.js'
+import { CURRENT_OR_IN_GRACE, type NewSecret, rotation } from './rotation.js'
 import { putTombstone } from './tombstones.js'
 import { transact } from './transact.js'
 
@@ -33,8 +34,7 @@ export async function enrollServer(
         TableName: table(),
         Key: keys.enrollmentToken(team, project, token.tokenId),
         UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :now',
-        ConditionExpression:
-          'secretHash = :hash AND (attribute_not_exists(maxUses) OR uses < maxUses) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+        ConditionExpression: `${CURRENT_OR_IN_GRACE} AND (attribute_not_exists(maxUses) OR uses < maxUses) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)`,
         ExpressionAttributeValues: { ':one': 1, ':now': now, ':hash': token.secretHash },
       },
     },
@@ -138,7 +138,7 @@ export async function touchServer(
         TableName: table(),
         Key: keys.server(team, project, id),
         UpdateExpression: 'SET lastSeen = :now',
-        ConditionExpression: 'secretHash = :hash',
+        ConditionExpression: CURRENT_OR_IN_GRACE,
         ExpressionAttributeValues: { ':now': now, ':hash': secretHash },
         // Tells "another secret" from "no server" without a second read.
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -179,3 +179,37 @@ export async function deleteServer(
   ])
   return !refused
 }
+
+/**
+ * A server's new token secret, proved by its current one: one UpdateItem that
+ * succeeds only on the current hash (not an old one in its grace period, which would
+ * otherwise hand its grace to the secret it was replaced by). Answers like
+ * `touchServer` when refused.
+ */
+export async function rotateServerToken(
+  team: string,
+  project: string,
+  id: string,
+  presentedHash: string,
+  secret: NewSecret,
+): Promise<'rotated' | 'wrong secret' | 'no such server'> {
+  const { UpdateExpression, ExpressionAttributeValues } = rotation(secret)
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.server(team, project, id),
+        UpdateExpression,
+        ConditionExpression: 'secretHash = :hash',
+        ExpressionAttributeValues: { ...ExpressionAttributeValues, ':hash': presentedHash },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    )
+    return 'rotated'
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error
+    return (error as { Item?: unknown }).Item ? 'wrong secret' : 'no such server'
+  }
+}
+
+export const serverFromItem = (item: Record<string, unknown>) => Server.decode(item)

@@ -20,12 +20,13 @@ export const revokedThroughOf = (item: Record<string, unknown> | undefined): num
  * write of the mark. The mark only ever rises (a concurrent, later delete-all wins).
  * A token whose create overlaps this may land on either side; one whose id is at or
  * below the mark can never be written afterwards (putAccessToken checks the mark).
+ * True when this call wrote the mark.
  */
 export async function revokeAllAccessTokens(
   team: string,
   username: string,
   now: Date,
-): Promise<void> {
+): Promise<boolean> {
   const mark = keys.tokenRevocation(team, username)
   const { Items } = await db().send(
     new QueryCommand({
@@ -39,7 +40,7 @@ export async function revokeAllAccessTokens(
     }),
   )
   const highest = Items?.[0]
-  if (highest?.kind !== 'AccessToken') return // no token, or only the mark: nothing to revoke
+  if (highest?.kind !== 'AccessToken') return false // no token, or only the mark: nothing to revoke
   try {
     await db().send(
       new UpdateCommand({
@@ -59,8 +60,10 @@ export async function revokeAllAccessTokens(
         },
       }),
     )
+    return true
   } catch (error) {
     if (!isConditionFailed(error)) throw error // else a delete-all at least as recent won
+    return false
   }
 }
 

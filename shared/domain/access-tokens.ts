@@ -8,18 +8,31 @@ import {
   listAccessTokens,
   liveTokens,
   NameTaken,
+  OverQuota,
   pageCovers,
   putAccessToken,
   type RateLimit,
   readTokenPage,
+  recountAccessTokens,
+  resetTokenCount,
+  rotateAccessToken,
   type TokenPage,
   touchAccessToken,
 } from '../data/access-tokens.js'
 import { keys } from '../data/keys.js'
 import { type RateVerdict, takeRequest } from '../data/rate-limits.js'
+import type { NewSecret } from '../data/rotation.js'
+import { getTokenPolicy, type TokenPolicy } from '../data/token-policies.js'
 import { revokeAllAccessTokens } from '../data/token-revocation.js'
 import { getUser, nextTokenId, type Role } from '../data/users.js'
-import { alreadyExists, forbidden, notFound, unauthenticated } from '../errors.js'
+import {
+  alreadyExists,
+  forbidden,
+  invalidRequest,
+  notFound,
+  quotaExceeded,
+  unauthenticated,
+} from '../errors.js'
 import type { AccessToken } from '../schemas/views.js'
 import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { issuePersonalToken, parsePersonalToken } from '../tokens/personal-token.js'
@@ -53,6 +66,11 @@ export interface NewAccessToken {
   scopes?: string[]
   meta?: Record<string, unknown>
   rateLimit?: RateLimit
+  /**
+   * Server Density's grants cannot ask for an expiry: under a maximum lifetime their
+   * tokens get the longest the policy allows instead of a refusal.
+   */
+  expiryFromPolicy?: boolean
 }
 
 /** `lastUsed` is written at most once a minute per token (API.md). */
@@ -97,26 +115,103 @@ async function scopesFor(maker: Maker, requested: string[] | undefined): Promise
   return scopes
 }
 
-/** Ids a create may take: only a delete-all landing between taking one and writing costs another. */
-const ID_ATTEMPTS = 3
+/** 400 naming the team's policy, for a token outside it. */
+const outsidePolicy = (field: string, rule: string) =>
+  invalidRequest(`The team's token policy requires ${rule}.`, [
+    { description: field, message: `outside the team's token policy (${rule})` },
+  ])
 
-/** Creates a token; the returned `accessKey` is the only time the secret exists in clear. */
-export async function createAccessToken(owner: Maker, request: NewAccessToken, now = new Date()) {
-  const scopes = await scopesFor(owner, request.scopes)
+/** The token's lifetime in days under the policy's maximum (400 naming it when beyond). */
+function lifetimeUnder(policy: TokenPolicy, request: NewAccessToken): number | undefined {
+  const max = policy.maxLifetimeDays
+  if (max === null) return request.expiresInDays
+  if (request.expiresInDays === undefined && request.expiryFromPolicy) return max
+  if (request.expiresInDays === undefined || request.expiresInDays > max)
+    throw outsidePolicy(
+      'expiresInDays',
+      `personal tokens to expire within ${max} days (maxLifetimeDays)`,
+    )
+  return request.expiresInDays
+}
+
+/**
+ * A member's token under `allowedScopes`: only those (an unscoped request gets
+ * exactly them). The role is read only when the policy restricts scopes.
+ */
+async function scopesUnder(policy: TokenPolicy, maker: Maker, scopes: Scopes): Promise<Scopes> {
+  const allowed = policy.allowedScopes
+  if (allowed === null) return scopes
+  const role = maker.role ?? (await getUser(maker.team, maker.username))?.role
+  if (!role) throw unauthenticated()
+  if (role === 'admin') return scopes
+  if (scopes === null) return allowed
+  const outside = scopes.find((scope) => !allowed.includes(scope))
+  if (outside)
+    throw outsidePolicy(
+      'scopes',
+      `members' tokens to hold only ${allowed.join(', ')} (allowedScopes), not ${outside}`,
+    )
+  return scopes
+}
+
+/**
+ * Writes the token within the user's quota. A full count may include tokens expiry
+ * has removed since; then it is recounted once (a Query) before refusing.
+ */
+async function putWithinQuota(record: AccessTokenRecord, quota: number): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeAccessToken(owner, scopes, request, now)
+      return await putAccessToken(record, quota)
     } catch (error) {
-      if (!(error instanceof IdRevoked) || attempt === ID_ATTEMPTS) throw error
+      if (error instanceof NameTaken)
+        throw alreadyExists(`A token named "${record.name}" already exists for this user.`)
+      if (!(error instanceof OverQuota)) throw error
+      if (attempt > 1 || !(await recountAccessTokens(record.team, record.username, quota)))
+        throw quotaExceeded(
+          `This user holds ${quota} personal tokens, the most the team's token policy allows (maxTokensPerUser); delete one first.`,
+        )
     }
   }
 }
 
-async function writeAccessToken(owner: Owner, scopes: Scopes, request: NewAccessToken, now: Date) {
-  const id = await nextTokenId(owner.team, owner.username)
+/** Ids a create may take: only a delete-all landing between taking one and writing costs another. */
+const ID_ATTEMPTS = 3
+
+/**
+ * Creates a token; the returned `accessKey` is the only time the secret exists in
+ * clear. DynamoDB calls: the team's policy and the next id (together), then one
+ * transaction (token, name guard, the user's revocation mark and count); the user's
+ * role only when an admin-only scope is asked for or the policy restricts members'
+ * scopes; another id only when a delete-all passed the one taken.
+ */
+export async function createAccessToken(owner: Maker, request: NewAccessToken, now = new Date()) {
+  const requested = await scopesFor(owner, request.scopes)
+  const { team, username } = owner
+  const [policy, firstId] = await Promise.all([getTokenPolicy(team), nextTokenId(team, username)])
+  let id = firstId
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeAccessToken(owner, id, policy, requested, request, now)
+    } catch (error) {
+      if (!(error instanceof IdRevoked) || attempt === ID_ATTEMPTS) throw error
+    }
+    id = await nextTokenId(team, username)
+  }
+}
+
+async function writeAccessToken(
+  owner: Maker,
+  id: number | undefined,
+  policy: TokenPolicy,
+  requested: Scopes,
+  request: NewAccessToken,
+  now: Date,
+) {
+  const { team, username } = owner
   // The caller authenticated a moment ago; a missing user means it was deleted since.
   if (id === undefined) throw unauthenticated()
-  const { team, username } = owner
+  const days = lifetimeUnder(policy, request)
+  const scopes = await scopesUnder(policy, owner, requested)
   const { token: accessKey, secret } = issuePersonalToken({ team, username, id })
   // NFC before the name guard: "é" typed precomposed or as e + accent is one name.
   const name = request.name.normalize('NFC')
@@ -126,24 +221,50 @@ async function writeAccessToken(owner: Owner, scopes: Scopes, request: NewAccess
     id,
     name,
     secretHash: sha256(secret),
+    previousHash: null,
+    previousValidUntil: null,
+    rotatedAt: null,
+    leakedAt: null,
+    leakUrl: null,
+    leakSource: null,
     dateCreated: now.toISOString(),
     lastUsed: null,
-    expiresAt: request.expiresInDays
-      ? new Date(now.getTime() + request.expiresInDays * DAY_MS).toISOString()
-      : null,
+    expiresAt: days ? new Date(now.getTime() + days * DAY_MS).toISOString() : null,
     scopes: scopes === null ? null : [...scopes],
     meta: request.meta ?? null,
     rateLimit: request.rateLimit ?? null,
   }
-  try {
-    await putAccessToken(record)
-  } catch (error) {
-    if (error instanceof NameTaken) {
-      throw alreadyExists(`A token named "${name}" already exists for this user.`)
-    }
-    throw error
-  }
+  await putWithinQuota(record, policy.maxTokensPerUser)
   return { accessKey, token: record }
+}
+
+/** A rotation's new secret, as stored: its hash, and the old one's grace period's end. */
+export const newSecret = (secret: string, graceSeconds: number, now: Date): NewSecret => ({
+  secretHash: sha256(secret),
+  now: now.toISOString(),
+  graceUntil: graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000).toISOString() : null,
+})
+
+/**
+ * A new secret for one of the owner's tokens, everything else kept (API.md, Rotation):
+ * its lookup (one BatchGetItem: the token and the revocation mark), then one
+ * UpdateItem. The old secret keeps working for `graceSeconds` (0: not at all); an
+ * earlier grace period ends now. 404 for an unknown, revoked, expired or leaked token.
+ */
+export async function rotateOwnAccessToken(
+  owner: Owner,
+  id: number,
+  graceSeconds = 0,
+  now = new Date(),
+) {
+  const { team, username } = owner
+  // The token with the user's revocation mark first: one a delete-all revoked (still
+  // there until the stream deletes it) is not found, as everywhere else.
+  if (!(await getAccessToken(team, username, id))) throw notFound('The token')
+  const { token: accessKey, secret } = issuePersonalToken({ team, username, id })
+  const token = await rotateAccessToken(team, username, id, newSecret(secret, graceSeconds, now))
+  if (!token) throw notFound('The token')
+  return { accessKey, token }
 }
 
 /** The owner's tokens; a caller authenticated by a listing read goes on from that page. */
@@ -159,8 +280,11 @@ export async function deleteOwnAccessToken(owner: Owner, id: number): Promise<vo
  * request path. The items themselves are deleted from the change stream afterwards,
  * each with its `AccessTokenDeleted` (shared/domain/sweeps.ts).
  */
-export const deleteAllOwnAccessTokens = (owner: Owner, now = new Date()) =>
-  revokeAllAccessTokens(owner.team, owner.username, now)
+export async function deleteAllOwnAccessTokens(owner: Owner, now = new Date()): Promise<void> {
+  // The quota counts live tokens: none are left (a lost race: the winner resets it).
+  if (await revokeAllAccessTokens(owner.team, owner.username, now))
+    await resetTokenCount(owner.team, owner.username)
+}
 
 export interface VerifiedAccessToken {
   token: AccessTokenRecord
@@ -173,7 +297,29 @@ export interface VerifiedAccessToken {
 }
 
 /** Why a presented personal token is refused (verify says which; the service says 401). */
-export type Refusal = 'NOT_FOUND' | 'EXPIRED'
+export type Refusal = 'NOT_FOUND' | 'EXPIRED' | 'REVOKED'
+
+/** A record whose secret can be rotated with a grace period. */
+export interface Rotatable {
+  secretHash: string
+  previousHash: string | null
+  previousValidUntil: string | null
+}
+
+/**
+ * Whether `hash` is the token's secret: its current one, or the one it replaced
+ * while that one's grace period lasts. Both comparisons always run, each in constant
+ * time, so the answer's timing says nothing about which one matched.
+ */
+export function secretMatches(token: Rotatable, hash: string, now: Date): boolean {
+  const current = hashesMatch(token.secretHash, hash)
+  const inGrace =
+    token.previousHash !== null &&
+    token.previousValidUntil !== null &&
+    Date.parse(token.previousValidUntil) > now.getTime()
+  const previous = hashesMatch(token.previousHash ?? '', hash)
+  return current || (inGrace && previous)
+}
 
 /**
  * Looks a personal token up: malformed input costs no I/O, a well-formed one exactly
@@ -205,7 +351,8 @@ async function find(
   if (!parsed) return 'NOT_FOUND'
   const { token, page } = await lookUp(team ?? parsed.team, parsed.username, parsed.id, listing)
   if (!token || token.team !== parsed.team) return 'NOT_FOUND'
-  if (!hashesMatch(token.secretHash, sha256(parsed.secret))) return 'NOT_FOUND'
+  if (!secretMatches(token, sha256(parsed.secret), now)) return 'NOT_FOUND'
+  if (token.leakedAt) return 'REVOKED'
   if (token.expiresAt && Date.parse(token.expiresAt) <= now.getTime()) return 'EXPIRED'
   return { token, page }
 }

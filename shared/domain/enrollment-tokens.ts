@@ -5,6 +5,7 @@ import {
   getEnrollmentToken,
   listEnrollmentTokens,
   putEnrollmentToken,
+  rotateEnrollmentToken,
 } from '../data/enrollment-tokens.js'
 import { ranges } from '../data/keys.js'
 import { notFound } from '../errors.js'
@@ -13,6 +14,7 @@ import type { ServerEnrollmentToken } from '../schemas/views.js'
 import { sha256 } from '../tokens/crypto.js'
 import { issueEnrollmentToken } from '../tokens/enrollment-token.js'
 import { uuidV7 } from '../tokens/uuid.js'
+import { newSecret } from './access-tokens.js'
 import type { Page, PageQuery } from './pagination.js'
 import { projectChildrenPage } from './projects.js'
 
@@ -30,10 +32,13 @@ const sealContext = (token: { team: string; project: string; id: string }) => ({
 })
 
 /** ASA's ServerEnrollmentToken, with our extensions; `token` is unsealed for the answer. */
-async function view(record: EnrollmentTokenRecord): Promise<ServerEnrollmentToken> {
+const view = async (record: EnrollmentTokenRecord) =>
+  viewWith(record, await sealer().unseal(record.sealed, sealContext(record)))
+
+function viewWith(record: EnrollmentTokenRecord, token: string): ServerEnrollmentToken {
   return {
     id: record.id,
-    token: await sealer().unseal(record.sealed, sealContext(record)),
+    token,
     description: record.description,
     created_by_user: record.createdBy,
     issued_at: record.issuedAt,
@@ -65,6 +70,10 @@ export async function createEnrollmentToken(
     uses: 0,
     lastUsedAt: null,
     secretHash: sha256(secret),
+    previousHash: null,
+    previousValidUntil: null,
+    rotatedAt: null,
+    rotatedBy: null,
     sealed: await sealer().seal(token, sealContext(ref)),
   }
   if (!(await putEnrollmentToken(record))) throw notFound('The project')
@@ -105,4 +114,28 @@ export async function deleteProjectEnrollmentToken(
     now.toISOString(),
   )
   if (!deleted) throw notFound('The server enrollment token')
+}
+
+/**
+ * A new value for an enrollment token (admins): a new secret, sealed anew, in one
+ * UpdateItem; the old value enrolls until the grace period ends (0: not at all).
+ */
+export async function rotateProjectEnrollmentToken(
+  caller: UserCaller,
+  project: string,
+  id: string,
+  graceSeconds: number,
+  baseUrl: string,
+  now = new Date(),
+): Promise<ServerEnrollmentToken> {
+  const ref = { team: caller.team, project, id }
+  const { token, secret } = issueEnrollmentToken(ref, baseUrl)
+  const sealed = await sealer().seal(token, sealContext(ref))
+  const record = await rotateEnrollmentToken(caller.team, project, id, {
+    ...newSecret(secret, graceSeconds, now),
+    sealed,
+    by: caller.username,
+  })
+  if (!record) throw notFound('The server enrollment token')
+  return viewWith(record, token) // the value is at hand: no unsealing
 }

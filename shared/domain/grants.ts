@@ -93,7 +93,11 @@ export async function createTokenByPassword(grant: PasswordGrant, now = new Date
   await clearAttempts(accountName, username)
   if (user.mfaEnabled) throw mfaRequired()
   const maker = { team: user.team, username: user.username, role: user.role }
-  return createAccessToken(maker, { name: tokenName, scopes, meta, rateLimit }, now)
+  return createAccessToken(
+    maker,
+    { name: tokenName, scopes, meta, rateLimit, expiryFromPolicy: true },
+    now,
+  )
 }
 
 /** The token grant: a caller's existing credential makes another token for the same user. */
@@ -104,5 +108,11 @@ export async function createTokenByToken(
 ) {
   const { tokenName: name } = required({ tokenName }, ['tokenName'])
   const { scopes, meta, rateLimit } = extensions
-  return createAccessToken(makerOf(caller), { name, scopes, meta, rateLimit })
+  return createAccessToken(makerOf(caller), {
+    name,
+    scopes,
+    meta,
+    rateLimit,
+    expiryFromPolicy: true,
+  })
 }

@@ -8,6 +8,7 @@ import {
   getRevokedServerHash,
   getServer,
   listServers,
+  rotateServerToken,
   type ServerRecord,
   touchServer,
 } from '../data/servers.js'
@@ -18,6 +19,7 @@ import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { parseEnrollmentToken } from '../tokens/enrollment-token.js'
 import { issueServerToken, parseServerToken } from '../tokens/server-token.js'
 import { uuidV7 } from '../tokens/uuid.js'
+import { newSecret } from './access-tokens.js'
 import { type AwsIamProof, proveAwsIdentity, refusedAwsIdentity } from './aws-iam.js'
 import type { Page, PageQuery } from './pagination.js'
 import { projectChildrenPage } from './projects.js'
@@ -98,6 +100,9 @@ function newServer(
     registeredAt: now.toISOString(),
     lastSeen: null,
     secretHash: sha256(secret),
+    previousHash: null,
+    previousValidUntil: null,
+    rotatedAt: null,
   }
   return { server, token }
 }
@@ -184,6 +189,29 @@ export async function heartbeat(claim: ServerClaim, now = new Date()): Promise<v
   const { team, project, serverId, secretHash } = claim
   const outcome = await touchServer(team, project, serverId, secretHash, now.toISOString())
   if (outcome === 'touched') return
+  if (outcome === 'no such server') {
+    const revoked = await getRevokedServerHash(team, project, serverId)
+    if (revoked && hashesMatch(revoked, secretHash)) throw serverRevoked()
+  }
+  throw unauthenticated()
+}
+
+/**
+ * A server's new token, proved by its current one (API.md, Rotation): one UpdateItem,
+ * so an agent can rotate on a schedule. The old token keeps working for
+ * `graceSeconds`. A deleted server's genuine token is told it was revoked, as on a
+ * heartbeat.
+ */
+export async function rotateOwnServerToken(
+  claim: ServerClaim,
+  graceSeconds: number,
+  now = new Date(),
+): Promise<string> {
+  const { team, project, serverId, secretHash } = claim
+  const { token, secret } = issueServerToken({ team, project, id: serverId })
+  const secretNow = newSecret(secret, graceSeconds, now)
+  const outcome = await rotateServerToken(team, project, serverId, secretHash, secretNow)
+  if (outcome === 'rotated') return token
   if (outcome === 'no such server') {
     const revoked = await getRevokedServerHash(team, project, serverId)
     if (revoked && hashesMatch(revoked, secretHash)) throw serverRevoked()

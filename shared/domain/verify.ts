@@ -7,7 +7,7 @@ import { DomainError } from '../errors.js'
 import type { VerificationView, View } from '../schemas/views.js'
 import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { parseServerToken } from '../tokens/server-token.js'
-import { findAccessToken, useAccessToken } from './access-tokens.js'
+import { findAccessToken, secretMatches, useAccessToken } from './access-tokens.js'
 import { verifyServiceToken } from './service-tokens.js'
 
 /** Verify's outcomes (API.md, Verify). */
@@ -143,6 +143,7 @@ async function verifyServer(
   team: string,
   presented: string,
   wanted: readonly string[],
+  now: Date,
 ): Promise<Verification> {
   const parsed = parseServerToken(presented)
   if (!parsed) return refused('NOT_FOUND')
@@ -153,8 +154,7 @@ async function verifyServer(
     const genuine = revoked !== undefined && parsed.team === team && hashesMatch(revoked, hash)
     return refused(genuine ? 'REVOKED' : 'NOT_FOUND')
   }
-  if (parsed.team !== server.team || !hashesMatch(server.secretHash, hash))
-    return refused('NOT_FOUND')
+  if (parsed.team !== server.team || !secretMatches(server, hash, now)) return refused('NOT_FOUND')
   const identity: TokenIdentity = {
     id: server.id,
     kind: 'server',
@@ -186,7 +186,7 @@ export function verifyToken(
   onTouchError: (error: unknown) => void = () => {},
 ): Promise<Verification> {
   if (looksLikeJwt(presented)) return verifyService(team, presented, wanted)
-  if (presented.startsWith('lks_')) return verifyServer(team, presented, wanted)
+  if (presented.startsWith('lks_')) return verifyServer(team, presented, wanted, now)
   return verifyPersonal(team, presented, wanted, now, onTouchError)
 }
 

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { unmarshall } from '@aws-sdk/util-dynamodb'
 import { ENTITIES, type EntityKind, kindOf, type RecordOfKind } from '../data/entities.js'
 import { PROJECT_DEFAULTS, PROJECT_SETTING_NAMES } from '../data/project-settings.js'
+import { DEFAULT_TOKEN_POLICY } from '../data/token-policy.js'
 
 /** The contract's event types (API.md, Events). */
 export type EventType =
@@ -19,9 +20,9 @@ export type EventType =
   | 'AccessTokenExpiringSoon'
   | 'AccessTokenExpired'
   | 'AccessTokenRevokedForInactivity'
-  | 'AccessTokenExpiringSoon'
-  | 'AccessTokenExpired'
-  | 'AccessTokenRevokedForInactivity'
+  | 'AccessTokenRotated'
+  | 'AccessTokenLeaked'
+  | 'TokenPolicyChanged'
 
 /**
  * One change, as published: ids, team, project, actor and time, never a secret or a
@@ -96,6 +97,10 @@ interface Publishes<K extends EntityKind> {
 const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
   Team: {},
   User: {},
+  TokenPolicy: {
+    inserted: (now) => policyChanged(now, undefined),
+    modified: policyChanged,
+  },
   SignInAttempts: {},
   AccessTokenName: {},
   // Quiet itself: each token the stream then deletes publishes its AccessTokenDeleted.
@@ -116,8 +121,18 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
         expires_at: token.expiresAt,
       },
     }),
-    modified: (now, _before, record) => expiryWarning(now, record),
     removed: tokenRemoved,
+    // A MODIFY is one thing at a time: a leak report's mark, a rotation, the sweeper's warning.
+    modified: (now, before, record) => {
+      if (now.leakedAt !== null && before?.leakedAt == null) {
+        const base = { team: now.team, actor: 'secret-scanning' }
+        return leaked(base, 'personal', { user: now.username, token_id: now.id }, now)
+      }
+      return (
+        rotated(now, before, now.username, 'personal', { user: now.username, token_id: now.id }) ??
+        expiryWarning(now, record)
+      )
+    },
   },
   Project: {
     inserted: (project) => ({
@@ -141,6 +156,10 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
         max_uses: token.maxUses,
       },
     }),
+    modified: (now, before) =>
+      rotated(now, before, String(now.rotatedBy), 'enrollment', {
+        enrollment_token_id: now.id,
+      }),
   },
   Server: {
     inserted: (server) => {
@@ -167,6 +186,8 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
         },
       }
     },
+    modified: (now, before) =>
+      rotated(now, before, `server:${now.id}`, 'server', { server_id: now.id }),
   },
   CloudAccount: {
     inserted: (account) => ({
@@ -198,6 +219,16 @@ function deleted(deletion: RecordOfKind<'Tombstone'>): Event {
   }
   const time = deletion.deletedAt
   const id = String(deletion.id)
+  if (deletion.reason === 'leaked') {
+    const ids: TokenIds =
+      deletion.entity === 'Server' ? { server_id: id } : { enrollment_token_id: id }
+    const type = deletion.entity === 'Server' ? 'server' : 'enrollment'
+    return leaked(base, type, ids, {
+      leakUrl: deletion.leakUrl,
+      leakSource: deletion.leakSource,
+      leakedAt: time,
+    })
+  }
   switch (deletion.entity) {
     case 'Project':
       return { type: 'ProjectDeleted', time, detail: base }
@@ -207,6 +238,85 @@ function deleted(deletion: RecordOfKind<'Tombstone'>): Event {
       return { type: 'ServerDeleted', time, detail: { ...base, server_id: id } }
     case 'CloudAccount':
       return { type: 'CloudAccountRemoved', time, detail: { ...base, cloud_account_id: id } }
+  }
+}
+
+/** The ids that name a token in an event: never its secret or hash. */
+type TokenIds = Record<string, string | number>
+
+/** A token revoked because GitHub's secret scanning found it (API.md, Leak revocation). */
+function leaked(
+  base: { team: string; project?: string; actor: string },
+  tokenType: string,
+  ids: TokenIds,
+  leak: { leakUrl: string | null; leakSource: string | null; leakedAt: string | null },
+): Event {
+  return {
+    type: 'AccessTokenLeaked',
+    time: String(leak.leakedAt),
+    detail: { ...base, token_type: tokenType, ...ids, url: leak.leakUrl, source: leak.leakSource },
+  }
+}
+
+/** A rotation: `rotatedAt` moved (other writes to a token, its use, stay quiet). */
+function rotated(
+  now: {
+    team: string
+    project?: string
+    rotatedAt: string | null
+    previousValidUntil: string | null
+  },
+  before: { rotatedAt: string | null } | undefined,
+  actor: string,
+  tokenType: string,
+  ids: TokenIds,
+): Event | undefined {
+  if (now.rotatedAt === null || now.rotatedAt === before?.rotatedAt) return undefined
+  return {
+    type: 'AccessTokenRotated',
+    time: now.rotatedAt,
+    detail: {
+      team: now.team,
+      ...(now.project && { project: now.project }),
+      actor,
+      token_type: tokenType,
+      ...ids,
+      old_valid_until: now.previousValidUntil,
+    },
+  }
+}
+
+const POLICY_FIELDS = [
+  'maxLifetimeDays',
+  'maxTokensPerUser',
+  'allowedScopes',
+  'inactiveDays',
+] as const
+
+/** A policy field as the API shows it: its value, else the default. */
+function policyValue(
+  policy: RecordOfKind<'TokenPolicy'> | undefined,
+  name: (typeof POLICY_FIELDS)[number],
+): DetailValue {
+  const value = policy?.[name] ?? DEFAULT_TOKEN_POLICY[name]
+  return Array.isArray(value) ? value.join(',') : value
+}
+
+/** A team's token policy set or changed: who, when, and each field's old and new value. */
+function policyChanged(
+  now: RecordOfKind<'TokenPolicy'>,
+  before: RecordOfKind<'TokenPolicy'> | undefined,
+): Event | undefined {
+  if (now.updatedAt === before?.updatedAt) return undefined
+  const changes: Record<string, { from: DetailValue; to: DetailValue }> = {}
+  for (const name of POLICY_FIELDS) {
+    const [from, to] = [policyValue(before, name), policyValue(now, name)]
+    if (from !== to) changes[name] = { from, to }
+  }
+  return {
+    type: 'TokenPolicyChanged',
+    time: now.updatedAt,
+    detail: { team: now.team, actor: now.updatedBy, changes },
   }
 }
 

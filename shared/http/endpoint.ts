@@ -1,10 +1,17 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
-import type { AwsIamClaim, EnrollmentCaller, ServerClaim, UserCaller } from '../auth/caller.js'
+import type {
+  AwsIamClaim,
+  EnrollmentCaller,
+  GitHubCaller,
+  ServerClaim,
+  UserCaller,
+} from '../auth/caller.js'
 import { config, context } from '../context.js'
 import type { AgentAuth, RouteSpec, UserAuth } from '../routes.js'
 import type { Middleware } from './event.js'
 import { authenticateUser } from './middleware/authenticate.js'
 import { authenticateAgent } from './middleware/authenticate-agent.js'
+import { authenticateGitHub } from './middleware/authenticate-github.js'
 import { authorize } from './middleware/authorize.js'
 import { parseBody } from './middleware/parse-body.js'
 import { rejectDotSegments } from './middleware/path-params.js'
@@ -20,7 +27,9 @@ type CallerOf<K> = K extends 'user'
       ? EnrollmentCaller | AwsIamClaim
       : K extends 'server'
         ? ServerClaim
-        : undefined
+        : K extends 'github'
+          ? GitHubCaller
+          : undefined
 
 /** The TypeScript type of a compiled schema's valid input. */
 type Typed<C, Otherwise> = C extends { schema: infer S extends JSONSchema }
@@ -104,3 +113,12 @@ export const agentEndpoint = <R extends RouteSpec & { auth: AgentAuth }>(
   route: R,
   handle: Handle<R>,
 ) => stack(route, authenticateAgent(route.auth), handle)
+
+/**
+ * An endpoint GitHub's secret scanning calls, signed over its raw body. Its own
+ * builder so that only this function bundles the signature check and its keys.
+ */
+export const gitHubEndpoint = <R extends RouteSpec & { auth: 'github' }>(
+  route: R,
+  handle: Handle<R>,
+) => stack(route, authenticateGitHub(), handle)

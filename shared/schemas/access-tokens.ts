@@ -68,3 +68,36 @@ export const VerifyTokenBody = {
     scopes: { type: 'array', maxItems: MAX_SCOPES, items: scopeString },
   },
 } as const
+
+/** Rotation (API.md, Rotation): how long the old secret keeps working, 0 to 30 days. */
+export const RotateTokenBody = {
+  $id: 'RotateTokenBody',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    expireOldInSeconds: { type: 'integer', minimum: 0, maximum: 2_592_000 },
+  },
+} as const
+
+const daysOrNull = { type: ['integer', 'null'], minimum: 1, maximum: 3650 } as const
+
+/**
+ * A team's token policy (API.md, Team token policy). PUT replaces it whole: a field
+ * left out takes its default (no limit; 1,000 tokens per user).
+ */
+export const TokenPolicyBody = {
+  $id: 'TokenPolicyBody',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    maxLifetimeDays: daysOrNull,
+    maxTokensPerUser: { type: 'integer', minimum: 1, maximum: 1000 },
+    allowedScopes: {
+      type: ['array', 'null'],
+      maxItems: MAX_SCOPES,
+      uniqueItems: true,
+      items: scopeString,
+    },
+    inactiveDays: daysOrNull,
+  },
+} as const

@@ -314,6 +314,60 @@ export const EnrolledServer = {
   },
 } as const
 
+export const RotatedServerToken = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['server_token'],
+  properties: {
+    server_token: {
+      type: 'string',
+      description: "the server's new token, shown only in this answer",
+    },
+  },
+} as const
+
+export const TokenPolicyView = {
+  title: 'TokenPolicy',
+  type: 'object',
+  additionalProperties: false,
+  required: ['maxLifetimeDays', 'maxTokensPerUser', 'allowedScopes', 'inactiveDays'],
+  properties: {
+    maxLifetimeDays: {
+      type: ['integer', 'null'],
+      description: 'personal tokens must expire within this many days; null: no limit',
+    },
+    maxTokensPerUser: { type: 'integer', description: 'personal tokens one user may hold' },
+    allowedScopes: {
+      type: ['array', 'null'],
+      items: { type: 'string' },
+      description: "the only scopes members' tokens may hold; null: any their role allows",
+    },
+    inactiveDays: {
+      type: ['integer', 'null'],
+      description: 'tokens unused this long are revoked by the sweeper; null: never',
+    },
+  },
+} as const
+
+export const LeakFeedbackView = {
+  type: 'array',
+  items: {
+    title: 'LeakFeedback',
+    type: 'object',
+    additionalProperties: false,
+    required: ['token_hash', 'token_type', 'label'],
+    properties: {
+      token_hash: { type: 'string', description: 'SHA-256 of the reported token, in hex' },
+      token_type: { type: 'string', description: 'the type GitHub reported' },
+      label: {
+        type: 'string',
+        enum: ['true_positive', 'false_positive'],
+        description: 'true_positive: the token worked until now, and is revoked',
+      },
+    },
+  },
+} as const
+
 export const HealthView = {
   title: 'Health',
   type: 'object',
@@ -439,3 +493,4 @@ export const AuditList = {
 
 export type TeamToken = View<typeof TeamTokenView>
 export type AuditEvent = View<typeof EventView>
+export type TokenPolicyAnswer = View<typeof TokenPolicyView>

@@ -249,12 +249,53 @@ describe('the admin CLI', () => {
     [['team', 'create', 'x', '--colour'], 2, "Unknown option '--colour'"],
     [['team', 'destroy', 'acme'], 2, '"team" takes create, list, delete, not "destroy"'],
     [['launch'], 2, 'unknown command "launch"'],
+    [['policy', 'set', 'acme', '--max-tokens-per-user', '1001'], 2, '--max-tokens-per-user 1-1000'],
+    [['policy', 'set', 'acme', '--inactive-days', 'soon'], 2, '--inactive-days must be a whole'],
+    [['policy', 'show', 'ghost'], 1, 'no team "ghost"'],
   ])('refuses %j with exit %i and a clear message', async (args, code, message) => {
     const result = await run(args, 'short')
     expect(result.code).toBe(code)
     expect(result.stdout).toBe('')
     expect(result.stderr).toContain(message)
     expect(result.stderr.split('\n')).toHaveLength(2) // one line, no stack trace
+  })
+
+  it("shows and sets the team's token policy, which the API then enforces", async () => {
+    const shown = await run(['policy', 'show', 'acme'])
+    expect(shown.code).toBe(0)
+    expect(JSON.parse(shown.stdout)).toEqual({
+      maxLifetimeDays: null,
+      maxTokensPerUser: 1000,
+      allowedScopes: null,
+      inactiveDays: null,
+    })
+    const set = await run([
+      'policy',
+      'set',
+      'acme',
+      '--max-lifetime-days',
+      '7',
+      '--allowed-scopes',
+      'tokens:read,orders:read',
+    ])
+    expect(set.code).toBe(0)
+    const policy = {
+      maxLifetimeDays: 7,
+      maxTokensPerUser: 1000,
+      allowedScopes: ['tokens:read', 'orders:read'],
+      inactiveDays: null,
+    }
+    expect(JSON.parse(set.stdout)).toEqual(policy)
+    const api = await app.api('GET', '/v1/teams/acme/token_policy', { token: app.admin.token })
+    expect(api.body).toEqual(policy)
+    const refused = await run(['token', 'create', 'acme', 'admin', 'no expiry'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('expire within 7 days (maxLifetimeDays)')
+    expect(
+      (await run(['token', 'create', 'acme', 'admin', 'week', '--expires-in-days', '7'])).code,
+    ).toBe(0)
+    // back to the defaults for the other cases
+    expect(JSON.parse((await run(['policy', 'set', 'acme'])).stdout).maxLifetimeDays).toBe(null)
   })
 
   it('registers, lists and removes cloud accounts the service then honours', async () => {

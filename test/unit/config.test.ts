@@ -23,6 +23,8 @@ describe('config', () => {
       sealing: { keyFile: undefined, kmsKeyId: undefined },
       baseUrl: undefined,
       auditRetentionDays: 400,
+      stsEndpoint: undefined,
+      secretScanningKeys: new Map(),
     })
     expect(
       readConfig({
@@ -76,5 +78,35 @@ describe('config', () => {
     // The unit tier's environment (vitest.config.ts) names this table.
     expect(context().store.tableName).toBe('latchkey-unit')
     expect(context().config.region).toBe('eu-west-1')
+  })
+
+  it("reads GitHub's secret-scanning key list, naming the variable when it is unusable", async () => {
+    const { generateKeyPairSync } = await import('node:crypto')
+    const pem = (curve: string) =>
+      generateKeyPairSync('ec', { namedCurve: curve })
+        .publicKey.export({ type: 'spki', format: 'pem' })
+        .toString()
+    const base = { TABLE_NAME: 'latchkey', AWS_REGION: 'eu-west-1' }
+    const key = pem('P-256')
+    const list = { public_keys: [{ key_identifier: 'abc', key, is_current: true }] }
+    const read = (value: unknown) =>
+      readConfig({ ...base, GITHUB_SECRET_SCANNING_KEYS: JSON.stringify(value) })
+    expect(read(list).secretScanningKeys).toEqual(new Map([['abc', key]]))
+    expect(read(list.public_keys).secretScanningKeys.get('abc')).toBe(key)
+    const cases: [string, string][] = [
+      ['{', 'GITHUB_SECRET_SCANNING_KEYS is not JSON'],
+      ['{"keys": []}', 'GITHUB_SECRET_SCANNING_KEYS has no public_keys list'],
+      ['[{"key": "x"}]', 'GITHUB_SECRET_SCANNING_KEYS has an entry without key_identifier and key'],
+      [
+        JSON.stringify([{ key_identifier: 'p384', key: pem('P-384') }]),
+        'GITHUB_SECRET_SCANNING_KEYS key p384 is not an ECDSA P-256 public key in PEM',
+      ],
+      [
+        JSON.stringify([{ key_identifier: 'junk', key: 'not a key' }]),
+        'GITHUB_SECRET_SCANNING_KEYS key junk is not an ECDSA P-256 public key in PEM',
+      ],
+    ]
+    for (const [value, message] of cases)
+      expect(() => readConfig({ ...base, GITHUB_SECRET_SCANNING_KEYS: value })).toThrow(message)
   })
 })

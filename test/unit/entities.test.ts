@@ -26,6 +26,12 @@ describe('entity declarations', () => {
       scopes: null,
       meta: { env: 'prod', n: 1 },
       rateLimit: { limit: 5, windowSeconds: 60 },
+      previousHash: null,
+      previousValidUntil: null,
+      rotatedAt: null,
+      leakedAt: null,
+      leakUrl: null,
+      leakSource: null,
     }
     const item = AccessToken.item(token)
     expect(item).toEqual({
@@ -87,6 +93,9 @@ describe('entity declarations', () => {
       deletedBy: 'ann',
       deletedAt: '2026-11-25T00:00:00.000Z',
       secretHash: 'h',
+      reason: null,
+      leakUrl: null,
+      leakSource: null,
     }
     const item = Tombstone.item(deletion)
     expect(item).toMatchObject({ PK: of.PK, SK: 'TOMBSTONE#SERVER#s1' })
@@ -124,6 +133,9 @@ describe('entity declarations', () => {
       registeredAt: 't',
       lastSeen: null,
       secretHash: 'h',
+      previousHash: null,
+      previousValidUntil: null,
+      rotatedAt: null,
     })
     expect(Object.keys(server).sort()).toEqual(
       [

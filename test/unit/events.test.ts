@@ -262,3 +262,129 @@ describe('publishing to EventBridge', () => {
     await expect(publishRecords(many(2), sink, noWait)).rejects.toThrow('network down')
   })
 })
+
+describe('token lifecycle events', () => {
+  const token = {
+    PK: 'TEAM#acme#USER#ann',
+    SK: 'PAT#0000000000000003',
+    kind: 'AccessToken',
+    team: 'acme',
+    username: 'ann',
+    id: 3,
+    name: 'ci',
+    secretHash: 'h'.repeat(43),
+    dateCreated: '2026-11-01T00:00:00.000Z',
+  }
+  const modify = (before: object, after: object): StreamRecord => ({
+    eventID: 'e1',
+    eventName: 'MODIFY',
+    dynamodb: { OldImage: marshall(before), NewImage: marshall(after) },
+  })
+
+  it('publishes AccessTokenRotated when rotatedAt moves, naming the grace, never a hash', () => {
+    const after = {
+      ...token,
+      secretHash: 'n'.repeat(43),
+      previousHash: token.secretHash,
+      previousValidUntil: '2026-11-02T11:00:00.000Z',
+      rotatedAt: '2026-11-02T10:00:00.000Z',
+    }
+    const event = toEvent(modify(token, after))
+    expect(event).toEqual({
+      id: 'e1',
+      type: 'AccessTokenRotated',
+      time: '2026-11-02T10:00:00.000Z',
+      detail: {
+        team: 'acme',
+        actor: 'ann',
+        token_type: 'personal',
+        user: 'ann',
+        token_id: 3,
+        old_valid_until: '2026-11-02T11:00:00.000Z',
+      },
+    })
+    expectNoFragmentOf(JSON.stringify(event), [token.secretHash, after.secretHash])
+    // lastUsed and other writes to the token stay quiet
+    expect(toEvent(modify(after, { ...after, lastUsed: '2026-11-02T10:05:00.000Z' }))).toBe(
+      undefined,
+    )
+  })
+
+  it('publishes AccessTokenLeaked when a personal token is marked, and for leaked servers and enrollment tokens', () => {
+    const leaked = {
+      ...token,
+      leakedAt: '2026-11-03T00:00:00.000Z',
+      leakUrl: 'https://github.com/a/b',
+      leakSource: 'content',
+    }
+    expect(toEvent(modify(token, leaked))?.detail).toEqual({
+      team: 'acme',
+      actor: 'secret-scanning',
+      token_type: 'personal',
+      user: 'ann',
+      token_id: 3,
+      url: 'https://github.com/a/b',
+      source: 'content',
+    })
+    const tombstone = {
+      PK: 'TEAM#acme#PROJECT#web',
+      SK: 'TOMBSTONE#SERVER#s1',
+      kind: 'Tombstone',
+      entity: 'Server',
+      team: 'acme',
+      project: 'web',
+      id: 's1',
+      deletedBy: 'secret-scanning',
+      deletedAt: '2026-11-03T00:00:00.000Z',
+      secretHash: 'h'.repeat(43),
+      reason: 'leaked',
+      leakUrl: 'https://github.com/a/b',
+      leakSource: 'commit',
+    }
+    const insert = toEvent({
+      eventID: 'e2',
+      eventName: 'INSERT',
+      dynamodb: { NewImage: marshall(tombstone) },
+    })
+    expect(insert?.type).toBe('AccessTokenLeaked')
+    expect(insert?.detail).toEqual({
+      team: 'acme',
+      project: 'web',
+      actor: 'secret-scanning',
+      token_type: 'server',
+      server_id: 's1',
+      url: 'https://github.com/a/b',
+      source: 'commit',
+    })
+    expectNoFragmentOf(JSON.stringify(insert), [tombstone.secretHash])
+  })
+
+  it('publishes TokenPolicyChanged with each changed field, from and to', () => {
+    const policy = {
+      PK: 'TEAM#acme',
+      SK: 'TOKENPOLICY',
+      kind: 'TokenPolicy',
+      team: 'acme',
+      maxLifetimeDays: 30,
+      maxTokensPerUser: 1000,
+      allowedScopes: null,
+      inactiveDays: null,
+      updatedBy: 'ann',
+      updatedAt: '2026-11-02T10:00:00.000Z',
+    }
+    const first = toEvent({
+      eventID: 'p1',
+      eventName: 'INSERT',
+      dynamodb: { NewImage: marshall(policy) },
+    })
+    expect(first?.detail).toEqual({
+      team: 'acme',
+      actor: 'ann',
+      changes: { maxLifetimeDays: { from: null, to: 30 } },
+    })
+    const next = { ...policy, allowedScopes: ['a', 'b'], updatedAt: '2026-11-02T11:00:00.000Z' }
+    expect(toEvent(modify(policy, next))?.detail.changes).toEqual({
+      allowedScopes: { from: null, to: 'a,b' },
+    })
+  })
+})

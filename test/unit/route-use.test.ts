@@ -35,6 +35,8 @@ describe('unproved route claims', () => {
         { route: 'POST /api/tokens', action: 'UpdateItem' }, // lastUsed, due there only
         { route: 'POST /api/tokens', action: 'PutItem' },
         { route: 'POST /api/tokens', action: 'ConditionCheckItem' },
+        { route: 'POST /api/tokens', action: 'GetItem' }, // the policy, its own
+        { route: 'POST /api/tokens', action: 'Query' }, // a recount, its own
       ],
       [routes.listAccessTokens, create],
     ).filter((problem) => problem.includes('dynamodb'))

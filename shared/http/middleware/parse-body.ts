@@ -52,7 +52,8 @@ export function parseBody(route: RouteSpec): Middleware {
       if (!route.body) return
       const raw = event.body ?? ''
       const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8')
-      if (bytes.length > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES)
+      const limit = route.maxBodyBytes ?? MAX_BODY_BYTES
+      if (bytes.length > limit) throw payloadTooLarge(limit)
       const mediaType =
         (event.headers?.['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
       const text = bytes.toString('utf8')

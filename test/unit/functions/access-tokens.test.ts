@@ -14,6 +14,7 @@ import { handler as remove } from '../../../functions/tokens/delete.js'
 import { handler as removeAll } from '../../../functions/tokens/delete-all.js'
 import { handler as list } from '../../../functions/tokens/list.js'
 import { keys } from '../../../shared/data/keys.js'
+import { routes } from '../../../shared/routes.js'
 import { invoke } from '../../support/invoke.js'
 import { storedToken, tokenLookup } from '../../support/tokens.js'
 
@@ -206,6 +207,7 @@ describe('POST /api/tokens', () => {
   const creatingAs = (id: number) => {
     const caller = storedToken({ lastUsed: NOW.toISOString() })
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
+    ddb.on(GetCommand, { Key: { PK: 'TEAM#acme', SK: 'TOKENPOLICY' } }).resolves({})
     ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: id } })
     return caller
   }
@@ -286,12 +288,28 @@ describe('POST /api/tokens', () => {
           ExpressionAttributeValues: { ':id': 8 },
         },
       },
+      {
+        // the user's count of tokens, within the team's quota (the default 1,000)
+        Update: {
+          TableName: TABLE,
+          Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
+          UpdateExpression: 'ADD tokenCount :by',
+          ConditionExpression:
+            'attribute_exists(PK) AND (attribute_not_exists(tokenCount) OR tokenCount < :quota)',
+          ExpressionAttributeValues: { ':by': 1, ':quota': 1000 },
+        },
+      },
     ])
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TABLE,
+      Key: { PK: 'TEAM#acme', SK: 'TOKENPOLICY' },
+      ConsistentRead: true,
+    })
     expect(JSON.stringify(transaction)).not.toContain(
       reply.json.accessKey.split('_')[2].slice(0, 43),
     )
     expect(reply.json.token).toMatchObject({ id: 8, name: 'ci', expiresAt, token: null })
-    expect(allCalls()).toBe(3) // verify + id + transaction
+    expect(allCalls()).toBe(4) // verify + policy and id (together) + transaction
   })
 
   it('answers 409 when the name guard exists', async () => {
@@ -419,6 +437,14 @@ describe('DELETE /api/tokens/{tokenId}', () => {
         {
           Delete: { TableName: TABLE, Key: { PK: 'TEAM#acme#USER#alice', SK: 'PATNAME#token 3' } },
         },
+        {
+          Update: {
+            TableName: TABLE,
+            Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
+            UpdateExpression: 'ADD tokenCount :by',
+            ExpressionAttributeValues: { ':by': -1 },
+          },
+        },
       ],
     })
   })
@@ -448,7 +474,7 @@ describe('DELETE /api/tokens/delete-all', () => {
   const deleteAll = () =>
     invoke(removeAll, { method: 'DELETE', url: '/api/tokens/delete-all', token: caller.token })
 
-  it('reads the highest token id and writes the revocation mark: two calls after the lookup', async () => {
+  it('reads the highest token id and writes the revocation mark: three calls after the lookup', async () => {
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 70_000 }] })
     ddb.on(UpdateCommand).resolves({})
@@ -479,7 +505,15 @@ describe('DELETE /api/tokens/delete-all', () => {
         ':zero': 0,
       },
     })
-    expect(allCalls()).toBe(3)
+    // The user's token count, for the quota (issue 14): no live token is left.
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
+      UpdateExpression: 'SET tokenCount = :zero',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':zero': 0 },
+    })
+    expect(allCalls()).toBe(routes.deleteAllAccessTokens.calls['personal token, its only token'])
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 0) // the deletes come later
   })
 
@@ -551,6 +585,7 @@ describe('least privilege', () => {
       const { routes, tableActionsOf } = await import('../../../shared/routes.js')
       const stale = storedToken() // never used: its lastUsed write is due
       ddb.on(BatchGetCommand).callsFake(tokenLookup(stale.item))
+      ddb.on(GetCommand).resolves({}) // the team's token policy: the defaults
       ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 8 } })
       ddb.on(QueryCommand).resolves({ Items: [stale.item] })
       ddb.on(TransactWriteCommand).resolves({})

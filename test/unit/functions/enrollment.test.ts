@@ -153,7 +153,7 @@ describe('enrollment: calls and exact inputs', () => {
       Key: { PK, SK: `SET#${TOKEN_ID}` },
       UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :now',
       ConditionExpression:
-        'secretHash = :hash AND (attribute_not_exists(maxUses) OR uses < maxUses) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+        '(secretHash = :hash OR (previousHash = :hash AND previousValidUntil > :now)) AND (attribute_not_exists(maxUses) OR uses < maxUses) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
       ExpressionAttributeValues: expect.objectContaining({ ':hash': sha256(stored.secret) }),
     })
     expect(server?.Put).toMatchObject({
@@ -220,7 +220,9 @@ describe('heartbeat: calls and revocation', () => {
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: serverKey,
       UpdateExpression: 'SET lastSeen = :now',
-      ConditionExpression: 'secretHash = :hash',
+      // the current token, or the one a rotation replaced while its grace period lasts
+      ConditionExpression:
+        '(secretHash = :hash OR (previousHash = :hash AND previousValidUntil > :now))',
       ExpressionAttributeValues: { ':now': expect.any(String), ':hash': sha256(secret) },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     })

@@ -43,6 +43,7 @@ beforeEach(() => {
   ddb.on(GetCommand, { Key: USER_KEY }).resolves({
     Item: { team: 'acme', username: 'pat', role: 'member', passwordHash, mfaEnabled: false },
   })
+  ddb.on(GetCommand, { Key: { PK: 'TEAM#acme', SK: 'TOKENPOLICY' } }).resolves({})
   ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 3 } })
   ddb.on(TransactWriteCommand).resolves({})
   ddb.on(DeleteCommand).resolves({})
@@ -62,7 +63,7 @@ describe('the password grant: DynamoDB calls and exact inputs', () => {
     })
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: USER_KEY, ConsistentRead: true })
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: ATTEMPTS_KEY })
-    // attempt + user + token id + token transaction + clearing the attempts
+    // attempt + user + policy and token id (together) + token transaction + clearing the attempts
     expect(ddb.calls()).toHaveLength(routes.createTokenByGrant.calls.password)
   })
 

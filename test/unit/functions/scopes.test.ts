@@ -37,10 +37,12 @@ function callerWith(options: { scopes?: string[]; role?: 'admin' | 'member' } = 
   ddb.on(GetCommand, { Key: member }).resolves({
     Item: { ...member, team: 'acme', username: 'alice', role: options.role ?? 'member' },
   })
+  ddb.on(GetCommand, { Key: POLICY }).resolves({})
   ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 8 } })
   ddb.on(TransactWriteCommand).resolves({})
   return caller
 }
+const POLICY = { PK: 'TEAM#acme', SK: 'TOKENPOLICY' }
 const post = (token: string, body: unknown) =>
   invoke(create, { method: 'POST', url: '/api/tokens', token, body })
 const putItem = () =>
@@ -67,7 +69,9 @@ describe('scopes on new tokens', () => {
       meta,
       rateLimit: { limit: 50, windowSeconds: 60 },
     })
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0) // no role read
+    // the team's policy only: no role read
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1)
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: POLICY, ConsistentRead: true })
     expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1) // the caller's token (and mark)
   })
 
