@@ -155,6 +155,23 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
   )
   let turn = 0
   const rotating = () => jwts[turn++ % jwts.length] ?? serviceToken
+  // The create row's tokens are spread over users of their own: a user holds at most
+  // 1,000 (the token policy's quota, issue 14), and a run creates far more than that.
+  const { putUser } = await import('../shared/data/users.js')
+  const { createAccessToken } = await import('../shared/domain/access-tokens.js')
+  const creations = n.requests * n.rounds * n.inFlight.length * 2 // (b) and (c)
+  const creators: string[] = []
+  for (let i = 0; i < Math.ceil(creations / 500); i++) {
+    const username = `creator-${i}`
+    const createdAt = new Date().toISOString()
+    const user = { role: 'member' as const, passwordHash: null, mfaEnabled: false, createdAt }
+    await putUser({ team: 'acme', username, ...user })
+    creators.push(
+      (await createAccessToken({ team: 'acme', username }, { name: 'bench' })).accessKey,
+    )
+  }
+  let creator = 0
+  const nextCreator = () => creators[creator++ % creators.length] ?? token
   const client = startLoadClient()
   const local =
     (task: Task): Run =>
@@ -178,15 +195,25 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
   }
   const rawCreate = async () => {
     await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
-    const { Attributes } = await db.send(
-      new UpdateCommand({
-        TableName,
-        Key: { PK: 'TEAM#acme', SK: 'USER#admin' },
-        UpdateExpression: 'ADD tokenSeq :one',
-        ExpressionAttributeValues: { ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    )
+    // The team's token policy is read alongside the next id (issue 14).
+    const [, { Attributes }] = await Promise.all([
+      db.send(
+        new GetCommand({
+          TableName,
+          Key: { PK: 'TEAM#acme', SK: 'TOKENPOLICY' },
+          ConsistentRead: true,
+        }),
+      ),
+      db.send(
+        new UpdateCommand({
+          TableName,
+          Key: { PK: 'TEAM#acme', SK: 'USER#admin' },
+          UpdateExpression: 'ADD tokenSeq :one',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    ])
     const id = Number(Attributes?.tokenSeq)
     const name = nextName()
     return db.send(
@@ -204,6 +231,17 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
               TableName,
               Item: { PK: userPk, SK: `PATNAME#${name}`, tokenId: id },
               ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+          {
+            // The user's count under the quota, on an item of the floor's own, so the
+            // service's users keep their counts.
+            Update: {
+              TableName,
+              Key: { PK: 'TEAM#acme', SK: 'USER#raw-floor' },
+              UpdateExpression: 'ADD tokenCount :one',
+              ConditionExpression: 'attribute_not_exists(tokenCount) OR tokenCount < :quota',
+              ExpressionAttributeValues: { ':one': 1, ':quota': Number.MAX_SAFE_INTEGER },
             },
           },
         ],
@@ -334,10 +372,10 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
         'POST',
         '/api/tokens',
         { key: 'POST /api/tokens' },
-        () => token,
+        nextCreator,
         () => ({ name: nextName() }),
       ),
-      c: { method: 'POST', path: '/api/tokens', tokens: [token], body: 'name' },
+      c: { method: 'POST', path: '/api/tokens', tokens: creators, body: 'name' },
     },
     {
       label: 'POST .../servers (enrollment token)',
