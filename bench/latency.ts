@@ -159,7 +159,11 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
   // 1,000 (the token policy's quota, issue 14), and a run creates far more than that.
   const { putUser } = await import('../shared/data/users.js')
   const { createAccessToken } = await import('../shared/domain/access-tokens.js')
-  const creations = n.requests * n.rounds * n.inFlight.length * 2 // (b) and (c)
+  // What the create row makes, (b) and (c): as the loop below counts, warm-up included.
+  const creations = n.inFlight.reduce((sum, inFlight) => {
+    const count = Math.max(n.requests, 4 * inFlight)
+    return sum + 2 * (count * n.rounds + Math.ceil(count / 4))
+  }, 0)
   const creators: string[] = []
   for (let i = 0; i < Math.ceil(creations / 500); i++) {
     const username = `creator-${i}`
