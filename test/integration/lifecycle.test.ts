@@ -235,13 +235,12 @@ describe('the sweeper', () => {
     const start = Date.now()
     const ida = await app.addUser('idle', 'ida', 'admin')
     const busy = await mint(ida, 'busy')
-    // The policy as the contract shapes it (written here until its route lands).
-    await app.db.send(
-      new PutCommand({
-        TableName: app.tableName,
-        Item: { PK: 'TEAM#idle', SK: 'TOKENPOLICY', kind: 'TokenPolicy', inactiveDays: 30 },
-      }),
-    )
+    // The team's policy, through its route (issue 14 part 1).
+    const policy = await app.api('PUT', '/v1/teams/idle/token_policy', {
+      token: ida,
+      body: { inactiveDays: 30 },
+    })
+    expect(policy.status).toBe(200)
     expect((await sweepAt(new Date(start + 20 * DAY))).revoked).toBe(0)
     // Used on day 25 of the sweeper's clock.
     await app.db.send(
