@@ -177,13 +177,14 @@ export async function startBench(options: BenchOptions) {
     account_id: role.account,
   })
   // Distinct signatures (the same request signed twice in a second is one signature):
-  // dates a second apart from 7 minutes ago, all inside STS's 15-minute window.
-  const signingStart = Date.now() - 7 * 60 * 1000
+  // each dated when it is signed, somewhere in the last 12 minutes, a second after the
+  // previous one (wrapping), so it is inside STS's 15-minute window however late in a
+  // long run it is made. Dating from the bench's start expired them after ~8 minutes.
   let signatures = 0
   const signedIdentity = () =>
     signCallerIdentity(role, {
       project: 'acme/bench',
-      signingDate: new Date(signingStart + 1000 * signatures++),
+      signingDate: new Date(Date.now() - 12 * 60_000 + 1000 * (signatures++ % 700)),
     })
   const load = httpClient(app.url)
   return {
