@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { db, table } from './client.js'
+import { epochSeconds } from './entity.js'
 import { keys, ranges } from './keys.js'
 import type { PageRead, RangeFilter } from './page.js'
 import { type TransactItem, transact } from './transact.js'
@@ -18,7 +19,7 @@ export interface AuditEntry {
 const DAY_SECONDS = 86_400
 
 const items = (entry: AuditEntry, retentionDays: number): TransactItem[] => {
-  const ttl = Math.ceil(Date.parse(entry.time) / 1000) + retentionDays * DAY_SECONDS
+  const ttl = epochSeconds(entry.time) + retentionDays * DAY_SECONDS
   return [
     {
       Put: {

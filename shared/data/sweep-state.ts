@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import { db, table } from './client.js'
 import { keys } from './keys.js'
+import { getTokenPolicy } from './token-policies.js'
 
 /**
  * The sweeper's memory between runs, so a run that stops at its budget is resumed
@@ -54,12 +55,9 @@ export async function putInactivityPass(team: string, pass: InactivityPass): Pro
 
 /**
  * The team's `inactiveDays` (API.md, Team token policy), or null when it has none.
- * Reads the policy item as the contract shapes it; the policy routes own the item.
+ * Read through the policy's own reader (one GetItem, as the policy routes read it).
  */
 export async function readInactiveDays(team: string): Promise<number | null> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: table(), Key: keys.tokenPolicy(team), ConsistentRead: true }),
-  )
-  const days = Item?.inactiveDays
-  return typeof days === 'number' && days > 0 ? days : null
+  const { inactiveDays } = await getTokenPolicy(team)
+  return inactiveDays !== null && inactiveDays > 0 ? inactiveDays : null
 }

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import { db, table } from './client.js'
+import { TokenPolicy as TokenPolicyItem } from './entities.js'
 import { keys } from './keys.js'
 import {
   DEFAULT_MAX_TOKENS_PER_USER,
@@ -9,18 +10,16 @@ import {
 
 export { DEFAULT_MAX_TOKENS_PER_USER, DEFAULT_TOKEN_POLICY, type TokenPolicy }
 
-const intOrNull = (value: unknown) => (typeof value === 'number' ? value : null)
-
+/** The policy an item holds, as its declaration reads it; no item: the defaults. */
 function fromItem(item: Record<string, unknown> | undefined): TokenPolicy {
   if (!item) return DEFAULT_TOKEN_POLICY
+  const { maxLifetimeDays, maxTokensPerUser, allowedScopes, inactiveDays } =
+    TokenPolicyItem.decode(item)
   return {
-    maxLifetimeDays: intOrNull(item.maxLifetimeDays),
-    maxTokensPerUser:
-      typeof item.maxTokensPerUser === 'number'
-        ? item.maxTokensPerUser
-        : DEFAULT_MAX_TOKENS_PER_USER,
-    allowedScopes: Array.isArray(item.allowedScopes) ? item.allowedScopes.map(String) : null,
-    inactiveDays: intOrNull(item.inactiveDays),
+    maxLifetimeDays,
+    maxTokensPerUser: maxTokensPerUser ?? DEFAULT_MAX_TOKENS_PER_USER,
+    allowedScopes,
+    inactiveDays,
   }
 }
 
