@@ -3,10 +3,10 @@
  * expires in 7 days, then in 1 day (once each), then expire it. The due time is kept
  * in the token's index key, so the sweeper reads only tokens that are due.
  */
+import { DAY_MS } from '../time.js'
+
 export const WARNING_DAYS = [7, 1] as const
 export type WarningDays = (typeof WARNING_DAYS)[number]
-
-const DAY_MS = 86_400_000
 
 /** The warnings not yet sent: those closer to the expiry than the last one sent. */
 const pending = (warned: number | null) =>

@@ -13,6 +13,7 @@ import {
   readTeamTokens,
   removeAccessToken,
 } from '../data/token-index.js'
+import { DAY_MS } from '../time.js'
 
 /**
  * The sweeper: the time-driven lifecycle events (API.md, Lifecycle events). Each run
@@ -42,7 +43,6 @@ export interface SweepReport {
 }
 
 export const SWEEP_BUDGET = 1000
-const DAY_MS = 86_400_000
 const PAGE = 100
 const IN_FLIGHT = 8
 

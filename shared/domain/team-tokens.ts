@@ -9,14 +9,13 @@ import {
 } from '../data/token-index.js'
 import { invalidRequest, notFound } from '../errors.js'
 import type { TeamToken } from '../schemas/views.js'
+import { daysAfter } from '../time.js'
 import { type Page, type PageQuery, pageRequest, toPage } from './pagination.js'
 
 export interface TeamTokensQuery extends PageQuery {
   user?: string
   expiring_within_days?: string
 }
-
-const DAY_MS = 86_400_000
 
 export const teamTokenView = (token: IndexedToken): TeamToken => ({
   id: token.id,
@@ -45,7 +44,7 @@ export async function listTeamTokens(
   now = new Date(),
 ): Promise<Page<TeamToken>> {
   const within = query.expiring_within_days
-  const limit = within && new Date(now.getTime() + Number(within) * DAY_MS).toISOString()
+  const limit = within && daysAfter(now, Number(within))
   const filter = limit
     ? {
         expression: '#expiresAt > :now AND #expiresAt <= :limit',
