@@ -46,6 +46,10 @@ const ABOUT: Record<EntityKind, string> = {
   UsedAwsSignature: 'a signed sts:GetCallerIdentity request already used, until it expires',
   ServiceKeys: 'the public keys that verify service tokens, as the signer published them',
   Tombstone: 'who deleted an item, and for servers that their token is revoked',
+  AuditRecord: "one published event in its team's audit trail, until the retention ends",
+  AuditGuard: 'one per kept event id, so a redelivered event is kept once',
+  SweeperCursor: "the team the sweeper's next run starts with, after a run that ran out of budget",
+  SweepState: "where the sweeper's inactivity pass over a team stands",
 }
 
 export function tableDesign(): string {

@@ -250,8 +250,8 @@ export const deleteAllAccessTokens = {
     'Deletes every personal access token of the caller, the one in use included: all stop working at once.',
   responses: { 204: { description: 'Deleted (also when there were none)' } },
   errors: [],
-  // the highest id, the revocation mark, the user's token count set to 0 (the quota)
-  table: ['Query', 'UpdateItem'],
+  // the highest id (Query), the revocation mark (PutItem), the user's token count set to 0 (UpdateItem)
+  table: ['Query', 'PutItem', 'UpdateItem'],
   calls: { 'personal token, its only token': 4 },
 } as const satisfies RouteSpec
 

@@ -1,7 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { daysAfter } from '../time.js'
 import { db, table } from './client.js'
-import { epochSeconds } from './entity.js'
-import { keys, ranges } from './keys.js'
+import { AuditGuard, AuditRecord } from './entities.js'
+import { ranges } from './keys.js'
 import type { PageRead, RangeFilter } from './page.js'
 import { type TransactItem, transact } from './transact.js'
 
@@ -16,29 +17,17 @@ export interface AuditEntry {
   event: string
 }
 
-const DAY_SECONDS = 86_400
-
 const items = (entry: AuditEntry, retentionDays: number): TransactItem[] => {
-  const ttl = epochSeconds(entry.time) + retentionDays * DAY_SECONDS
+  const expiresAt = daysAfter(entry.time, retentionDays)
   return [
-    {
-      Put: {
-        TableName: table(),
-        Item: {
-          ...keys.auditRecord(entry.team, entry.time, entry.id),
-          kind: 'AuditRecord',
-          ...entry,
-          ttl,
-        },
-      },
-    },
+    { Put: { TableName: table(), Item: AuditRecord.item({ ...entry, expiresAt }) } },
     {
       // The guard makes the pair conditional on the event id being new: a record
       // delivered again (a retried batch, a restarted poller) is not kept twice,
       // even if its time was read differently the second time.
       Put: {
         TableName: table(),
-        Item: { ...keys.auditGuard(entry.team, entry.id), kind: 'AuditGuard', ttl },
+        Item: AuditGuard.item({ team: entry.team, eventId: entry.id, expiresAt }),
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     },

@@ -63,11 +63,32 @@ export const optionalMap = /* @__PURE__ */ plain(
   (value: Record<string, unknown> | null) => value ?? undefined,
 )
 
-/** One of a closed set of strings; anything else reads as the first (the default). */
+/**
+ * One of a closed set of strings; anything else reads as the first (the default).
+ * Only for values where the first is the safe reading (a role: the lesser one).
+ */
 export const oneOf = <const V extends readonly [string, ...string[]]>(...values: V) =>
   plain((stored): V[number] =>
     values.includes(stored as string) ? (stored as V[number]) : values[0],
   )
+
+/** A stored value outside an attribute's closed set: the item is not one this code can read. */
+export class UnknownValue extends Error {
+  constructor(value: unknown) {
+    super(`unknown stored value ${JSON.stringify(value)}`)
+    this.name = 'UnknownValue'
+  }
+}
+
+/**
+ * One of a closed set of strings, where no default is safe (what a deletion record
+ * deleted): anything else throws UnknownValue, so the item is refused, not misread.
+ */
+export const exactlyOneOf = <const V extends readonly [string, ...string[]]>(...values: V) =>
+  plain((stored): V[number] => {
+    if (values.includes(stored as string)) return stored as V[number]
+    throw new UnknownValue(stored)
+  })
 
 /** One of a closed set of strings, or null (absent). */
 export const optionalOneOf = <const V extends readonly [string, ...string[]]>(...values: V) =>

@@ -1,3 +1,4 @@
+import { DAY_SECONDS } from '../time.js'
 import * as attr from './codecs.js'
 import { type Attribute, entity, epochSeconds, type Item, type RecordOf } from './entity.js'
 import { indexKeys, type Key, keys } from './keys.js'
@@ -11,8 +12,6 @@ import { nextDue } from './token-due.js'
  * until it says what it publishes); the README's table design is generated from here.
  * No SDK imports, so the stream function and the docs script load it cheaply.
  */
-
-const DAY_SECONDS = 86_400
 
 /** A project's settings, each stored as its own attribute under its API name (ASA's). */
 const projectSettings: Attribute<StoredSettings> = {
@@ -160,6 +159,15 @@ export const AccessToken = /* @__PURE__ */ entity({
       encode: (value: RateLimit | null, name: string) => ({ [name]: value ?? undefined }),
       decode: (item: Item, name: string) => rateLimitOf(item[name]),
     },
+    // Set in place by the sweeper and by admins (token-index.ts), never at creation:
+    /** The expiry warning last sent (7 or 1 days before), and when. */
+    expiryWarned: attr.optionalNumber,
+    expiryWarnedAt: attr.optionalText,
+    /** Who removes it for its owner, why and when: marked just before the delete, so
+     * the REMOVE's old image can say it (a REMOVE itself can't say who). */
+    removalBy: attr.optionalText,
+    removalReason: /* @__PURE__ */ attr.optionalOneOf('admin', 'expired', 'inactive'),
+    removalAt: attr.optionalText,
   },
   ttl: (token) => (token.expiresAt ? epochSeconds(token.expiresAt) : undefined),
   // In its team's index partition, by when the sweeper first has something to do with
@@ -172,6 +180,22 @@ export const AccessToken = /* @__PURE__ */ entity({
       nextDue(token.expiresAt, null, new Date(token.dateCreated)),
     ),
 })
+
+/**
+ * What the index keeps of a personal token (its projection): what the admin view and
+ * the sweeper read, never the secret's hash, the meta or the rate limit.
+ */
+export const INDEXED_TOKEN_FIELDS = [
+  'team',
+  'username',
+  'id',
+  'name',
+  'scopes',
+  'dateCreated',
+  'lastUsed',
+  'expiresAt',
+  'expiryWarned',
+] as const satisfies readonly (keyof typeof AccessToken.attributes)[]
 
 /** At most `limit` requests per fixed window of `windowSeconds` (aligned to the epoch). */
 export interface RateLimit {
@@ -364,7 +388,13 @@ export const Tombstone = /* @__PURE__ */ entity({
   attributes: {
     of: deletedKey,
     // The kinds of TOMBSTONE_DAYS (its TTL below indexes it: a kind missing there fails tsc).
-    entity: /* @__PURE__ */ attr.oneOf('Project', 'EnrollmentToken', 'Server', 'CloudAccount'),
+    // No safe default: a record of something else is refused (the stream logs and skips it).
+    entity: /* @__PURE__ */ attr.exactlyOneOf(
+      'Project',
+      'EnrollmentToken',
+      'Server',
+      'CloudAccount',
+    ),
     team: attr.text,
     project: attr.optionalText,
     id: attr.optionalText,
@@ -379,6 +409,53 @@ export const Tombstone = /* @__PURE__ */ entity({
   },
   ttl: (deletion) =>
     epochSeconds(deletion.deletedAt) + TOMBSTONE_DAYS[deletion.entity] * DAY_SECONDS,
+})
+
+/** One published event in its team's audit trail (shared/events/audit.ts). */
+export const AuditRecord = /* @__PURE__ */ entity({
+  kind: 'AuditRecord',
+  key: (record) => keys.auditRecord(record.team, record.time, record.id),
+  attributes: {
+    /** The event's id (its stream record's): what the guard below keeps unique. */
+    id: attr.text,
+    team: attr.text,
+    type: attr.text,
+    actor: attr.text,
+    time: attr.text,
+    /** The event as published (EventBridge's envelope), as JSON text. */
+    event: attr.text,
+    /** The end of the team's retention (LATCHKEY_AUDIT_RETENTION_DAYS). */
+    expiresAt: attr.text,
+  },
+  ttl: (record) => epochSeconds(record.expiresAt),
+})
+
+/** One per kept event id: makes keeping an event conditional on its id being new. */
+export const AuditGuard = /* @__PURE__ */ entity({
+  kind: 'AuditGuard',
+  key: (guard) => keys.auditGuard(guard.team, guard.eventId),
+  attributes: { team: attr.text, eventId: attr.text, expiresAt: attr.text },
+  ttl: (guard) => epochSeconds(guard.expiresAt),
+})
+
+/** The team the sweeper's next run starts with, when the last one ran out of budget. */
+export const SweeperCursor = /* @__PURE__ */ entity({
+  kind: 'SweeperCursor',
+  key: () => keys.sweeperState(),
+  attributes: { resumeTeam: attr.text },
+})
+
+/** Where the sweeper's inactivity pass over a team stands. */
+export const SweepState = /* @__PURE__ */ entity({
+  kind: 'SweepState',
+  key: (state) => keys.sweepState(state.team),
+  attributes: {
+    team: attr.text,
+    /** The index sort key an unfinished pass continues after. */
+    cursor: attr.optionalText,
+    /** When the last pass over the team finished. */
+    finishedAt: attr.optionalText,
+  },
 })
 
 /** Every entity, by kind. */
@@ -398,6 +475,10 @@ export const ENTITIES = {
   UsedAwsSignature,
   ServiceKeys,
   Tombstone,
+  AuditRecord,
+  AuditGuard,
+  SweeperCursor,
+  SweepState,
 } as const
 
 export type EntityKind = keyof typeof ENTITIES

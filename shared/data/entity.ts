@@ -42,6 +42,8 @@ export interface Entity<K extends string, A extends Attributes> extends EntityDe
   item(record: RecordOf<A>): Item
   /** The record an item holds. */
   decode(item: Item): RecordOf<A>
+  /** Some of the record, from an item that holds only those (an index's projection). */
+  pick<F extends keyof A & string>(item: Item, names: readonly F[]): Pick<RecordOf<A>, F>
 }
 
 export function entity<const K extends string, A extends Attributes>(
@@ -67,6 +69,11 @@ export function entity<const K extends string, A extends Attributes>(
       const record: Record<string, unknown> = {}
       for (const [name, attribute] of fields) record[name] = attribute.decode(item, name)
       return record as RecordOf<A>
+    },
+    pick(item, names) {
+      const record: Record<string, unknown> = {}
+      for (const name of names) record[name] = declaration.attributes[name]?.decode(item, name)
+      return record as Pick<RecordOf<A>, (typeof names)[number]>
     },
   }
 }

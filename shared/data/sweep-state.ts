@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import { db, table } from './client.js'
+import { SweeperCursor, SweepState } from './entities.js'
 import { keys } from './keys.js'
 import { getTokenPolicy } from './token-policies.js'
 
@@ -12,7 +13,7 @@ export async function getResumeTeam(): Promise<string | undefined> {
   const { Item } = await db().send(
     new GetCommand({ TableName: table(), Key: keys.sweeperState(), ConsistentRead: true }),
   )
-  return typeof Item?.resumeTeam === 'string' ? Item.resumeTeam : undefined
+  return Item ? SweeperCursor.decode(Item).resumeTeam : undefined
 }
 
 export async function setResumeTeam(team: string | undefined): Promise<void> {
@@ -20,10 +21,7 @@ export async function setResumeTeam(team: string | undefined): Promise<void> {
     await db().send(new DeleteCommand({ TableName: table(), Key: keys.sweeperState() }))
   else
     await db().send(
-      new PutCommand({
-        TableName: table(),
-        Item: { ...keys.sweeperState(), kind: 'SweepState', resumeTeam: team },
-      }),
+      new PutCommand({ TableName: table(), Item: SweeperCursor.item({ resumeTeam: team }) }),
     )
 }
 
@@ -38,19 +36,13 @@ export async function getInactivityPass(team: string): Promise<InactivityPass> {
   const { Item } = await db().send(
     new GetCommand({ TableName: table(), Key: keys.sweepState(team), ConsistentRead: true }),
   )
-  return {
-    cursor: typeof Item?.cursor === 'string' ? Item.cursor : undefined,
-    finishedAt: typeof Item?.finishedAt === 'string' ? Item.finishedAt : undefined,
-  }
+  const { cursor, finishedAt } = Item ? SweepState.decode(Item) : { cursor: null, finishedAt: null }
+  return { cursor: cursor ?? undefined, finishedAt: finishedAt ?? undefined }
 }
 
 export async function putInactivityPass(team: string, pass: InactivityPass): Promise<void> {
-  await db().send(
-    new PutCommand({
-      TableName: table(),
-      Item: { ...keys.sweepState(team), kind: 'SweepState', team, ...pass },
-    }),
-  )
+  const state = { team, cursor: pass.cursor ?? null, finishedAt: pass.finishedAt ?? null }
+  await db().send(new PutCommand({ TableName: table(), Item: SweepState.item(state) }))
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb'
+import { INDEXED_TOKEN_FIELDS } from './entities.js'
 
 /**
  * The table's shape, shared by the local launcher and the CDK stack so the two
@@ -21,18 +22,7 @@ export const tableSchema = {
      * Only what the admin view and the sweeper read: never the secret's hash, the meta
      * or the rate limit, so the index is small and cannot leak them.
      */
-    projected: [
-      'kind',
-      'team',
-      'username',
-      'id',
-      'name',
-      'scopes',
-      'dateCreated',
-      'lastUsed',
-      'expiresAt',
-      'expiryWarned',
-    ],
+    projected: ['kind', ...INDEXED_TOKEN_FIELDS],
   },
 } as const
 

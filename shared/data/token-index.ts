@@ -1,5 +1,6 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { db, table } from './client.js'
+import { AccessToken, INDEXED_TOKEN_FIELDS, type RecordOfKind } from './entities.js'
 import { isConditionFailed } from './errors.js'
 import { indexKeys, indexPartitions, keys } from './keys.js'
 import { tableSchema } from './table.js'
@@ -9,31 +10,16 @@ import { transact } from './transact.js'
 const { index } = tableSchema
 
 /** A personal token as the index holds it: metadata only, never its hash or meta. */
-export interface IndexedToken {
-  team: string
-  username: string
-  id: number
-  name: string
-  scopes: string[] | null
-  dateCreated: string
-  lastUsed: string | null
-  expiresAt: string | null
-  /** The warning last sent (7 or 1 days before expiry), if any. */
-  expiryWarned: number | null
+export type IndexedToken = Pick<
+  RecordOfKind<'AccessToken'>,
+  (typeof INDEXED_TOKEN_FIELDS)[number]
+> & {
   /** Its index sort key as read (the sweeper's writes are conditional on it). */
   indexSk: string
 }
 
 export const indexedToken = (item: Record<string, unknown>): IndexedToken => ({
-  team: String(item.team),
-  username: String(item.username),
-  id: Number(item.id),
-  name: String(item.name),
-  scopes: Array.isArray(item.scopes) ? item.scopes.map(String) : null,
-  dateCreated: String(item.dateCreated),
-  lastUsed: typeof item.lastUsed === 'string' ? item.lastUsed : null,
-  expiresAt: typeof item.expiresAt === 'string' ? item.expiresAt : null,
-  expiryWarned: typeof item.expiryWarned === 'number' ? item.expiryWarned : null,
+  ...AccessToken.pick(item, INDEXED_TOKEN_FIELDS),
   indexSk: String(item[index.sortKey]),
 })
 

@@ -49,14 +49,7 @@ export async function putTokenPolicy(
   await db().send(
     new PutCommand({
       TableName: table(),
-      Item: {
-        ...keys.tokenPolicy(team),
-        kind: 'TokenPolicy',
-        team,
-        ...policy,
-        updatedBy,
-        updatedAt,
-      },
+      Item: TokenPolicyItem.item({ team, ...policy, updatedBy, updatedAt }),
     }),
   )
 }

@@ -1,6 +1,7 @@
-import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { deleteKeys } from './batch.js'
 import { db, table } from './client.js'
+import { AccessToken, TokenRevocation } from './entities.js'
 import { isConditionFailed } from './errors.js'
 import { type Key, keys } from './keys.js'
 import { transact } from './transact.js'
@@ -40,24 +41,20 @@ export async function revokeAllAccessTokens(
     }),
   )
   const highest = Items?.[0]
-  if (highest?.kind !== 'AccessToken') return false // no token, or only the mark: nothing to revoke
+  if (highest?.kind !== AccessToken.kind) return false // no token, or only the mark: nothing to revoke
   try {
     await db().send(
-      new UpdateCommand({
+      new PutCommand({
         TableName: table(),
-        Key: mark,
-        UpdateExpression:
-          'SET #kind = :kind, #team = :team, #username = :username, revokedThrough = :id, revokedAt = :now, sweepRound = :zero',
+        Item: TokenRevocation.item({
+          team,
+          username,
+          revokedThrough: Number(highest.id),
+          revokedAt: now.toISOString(),
+          sweepRound: 0,
+        }),
         ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
-        ExpressionAttributeNames: { '#kind': 'kind', '#team': 'team', '#username': 'username' },
-        ExpressionAttributeValues: {
-          ':kind': 'TokenRevocation',
-          ':team': team,
-          ':username': username,
-          ':id': Number(highest.id),
-          ':now': now.toISOString(),
-          ':zero': 0,
-        },
+        ExpressionAttributeValues: { ':id': Number(highest.id) },
       }),
     )
     return true

@@ -34,6 +34,7 @@ import {
   unauthenticated,
 } from '../errors.js'
 import type { AccessToken } from '../schemas/views.js'
+import { daysAfter } from '../time.js'
 import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { issuePersonalToken, parsePersonalToken } from '../tokens/personal-token.js'
 import { rateLimited } from './rate-limits.js'
@@ -75,7 +76,6 @@ export interface NewAccessToken {
 
 /** `lastUsed` is written at most once a minute per token (API.md). */
 export const LAST_USED_INTERVAL_MS = 60_000
-const DAY_MS = 86_400_000
 
 /** The Tower `AccessToken` shape; the secret is never part of it. */
 export function accessTokenView(token: AccessTokenRecord): AccessToken {
@@ -229,10 +229,15 @@ async function writeAccessToken(
     leakSource: null,
     dateCreated: now.toISOString(),
     lastUsed: null,
-    expiresAt: days ? new Date(now.getTime() + days * DAY_MS).toISOString() : null,
+    expiresAt: days ? daysAfter(now, days) : null,
     scopes: scopes === null ? null : [...scopes],
     meta: request.meta ?? null,
     rateLimit: request.rateLimit ?? null,
+    expiryWarned: null,
+    expiryWarnedAt: null,
+    removalBy: null,
+    removalReason: null,
+    removalAt: null,
   }
   await putWithinQuota(record, policy.maxTokensPerUser)
   return { accessKey, token: record }

@@ -1,4 +1,5 @@
 import { readAudit } from '../data/audit.js'
+import { AuditRecord } from '../data/entities.js'
 import { ranges } from '../data/keys.js'
 import type { RangeFilter } from '../data/page.js'
 import { invalidRequest } from '../errors.js'
@@ -37,7 +38,7 @@ export async function listAudit(team: string, query: AuditQuery): Promise<Page<A
     since: from,
     filter: filterOf(query),
   })
-  const events = page.items.map((item) => JSON.parse(String(item.event)) as AuditEvent)
+  const events = page.items.map((item) => JSON.parse(AuditRecord.decode(item).event) as AuditEvent)
   return toPage(list, request, events, page.last)
 }
 

@@ -108,6 +108,11 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
   RateWindow: {},
   UsedAwsSignature: {},
   ServiceKeys: {},
+  // The trail is written from events; the sweeper's bookkeeping is its own.
+  AuditRecord: {},
+  AuditGuard: {},
+  SweeperCursor: {},
+  SweepState: {},
   AccessToken: {
     inserted: (token) => ({
       type: 'AccessTokenCreated',
@@ -123,14 +128,14 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
     }),
     removed: tokenRemoved,
     // A MODIFY is one thing at a time: a leak report's mark, a rotation, the sweeper's warning.
-    modified: (now, before, record) => {
+    modified: (now, before) => {
       if (now.leakedAt !== null && before?.leakedAt == null) {
         const base = { team: now.team, actor: 'secret-scanning' }
         return leaked(base, 'personal', { user: now.username, token_id: now.id }, now)
       }
       return (
         rotated(now, before, now.username, 'personal', { user: now.username, token_id: now.id }) ??
-        expiryWarning(now, record)
+        expiryWarning(now, before)
       )
     },
   },
@@ -354,12 +359,17 @@ function updated(
   }
 }
 
-/** The entity an image holds, decoded by its declaration; undefined for foreign items. */
+/**
+ * The entity an image holds, decoded by its declaration. Every item the service
+ * writes has a declared kind; one that does not (written by a newer version, or by
+ * hand) throws, so the record is logged and passed over rather than silently lost.
+ */
 function decoded(raw: Record<string, AttributeValue> | undefined) {
   if (!raw) return undefined
   const item = unmarshall(raw)
   const kind = kindOf(item)
-  return kind && { kind, record: ENTITIES[kind].decode(item) }
+  if (!kind) throw new Error(`an item of unknown kind ${JSON.stringify(item.kind)}`)
+  return { kind, record: ENTITIES[kind].decode(item) }
 }
 
 /** The event a stream record stands for, if any (see PUBLISHES). */
@@ -381,45 +391,28 @@ export function toEvent(record: StreamRecord): DomainEvent | undefined {
 }
 
 /**
- * The sweeper's and the admins' marks on a personal token (token-index.ts): written by
- * UpdateItem only, never part of the token's record, so read from the raw image.
- */
-function marks(raw: Record<string, AttributeValue> | undefined) {
-  const item = raw ? unmarshall(raw) : {}
-  const text = (name: string) => (typeof item[name] === 'string' ? String(item[name]) : undefined)
-  return {
-    expiryWarned: typeof item.expiryWarned === 'number' ? item.expiryWarned : undefined,
-    expiryWarnedAt: text('expiryWarnedAt'),
-    removalBy: text('removalBy'),
-    removalReason: text('removalReason'),
-    removalAt: text('removalAt'),
-  }
-}
-
-/**
  * A personal token's removal. Whoever removes it for someone else (an admin, the
  * sweeper) marks it first with who and why, which its old image carries; DynamoDB's
  * TTL deletes it at expiry, unmarked; otherwise its owner deleted it.
  */
 function tokenRemoved(token: RecordOfKind<'AccessToken'>, record: StreamRecord): Event {
   const seconds = record.dynamodb?.ApproximateCreationDateTime
-  const mark = marks(record.dynamodb?.OldImage)
   const time =
-    mark.removalAt ?? (seconds ? new Date(seconds * 1000).toISOString() : new Date().toISOString())
+    token.removalAt ?? (seconds ? new Date(seconds * 1000).toISOString() : new Date().toISOString())
   const subject = { team: token.team, user: token.username, token_id: token.id }
-  if (byTtl(record) || mark.removalReason === 'expired')
+  if (byTtl(record) || token.removalReason === 'expired')
     return {
       type: 'AccessTokenExpired',
       time,
       detail: { ...subject, actor: 'expiry', expires_at: token.expiresAt },
     }
-  if (mark.removalReason === 'inactive')
+  if (token.removalReason === 'inactive')
     return {
       type: 'AccessTokenRevokedForInactivity',
       time,
       detail: {
         ...subject,
-        actor: mark.removalBy ?? 'sweeper',
+        actor: token.removalBy ?? 'sweeper',
         last_used: token.lastUsed,
         created_at: token.dateCreated,
       },
@@ -427,27 +420,26 @@ function tokenRemoved(token: RecordOfKind<'AccessToken'>, record: StreamRecord):
   return {
     type: 'AccessTokenDeleted',
     time,
-    detail: { ...subject, actor: mark.removalBy ?? token.username },
+    detail: { ...subject, actor: token.removalBy ?? token.username },
   }
 }
 
 /** The sweeper's warning that a token expires soon: the write that records it was sent. */
 function expiryWarning(
-  token: RecordOfKind<'AccessToken'>,
-  record: StreamRecord,
+  now: RecordOfKind<'AccessToken'>,
+  before: RecordOfKind<'AccessToken'> | undefined,
 ): Event | undefined {
-  const [now, before] = [marks(record.dynamodb?.NewImage), marks(record.dynamodb?.OldImage)]
-  if (now.expiryWarned === undefined || now.expiryWarned === before.expiryWarned) return undefined
+  if (now.expiryWarned === null || now.expiryWarned === before?.expiryWarned) return undefined
   return {
     type: 'AccessTokenExpiringSoon',
     time: now.expiryWarnedAt ?? new Date().toISOString(),
     detail: {
-      team: token.team,
+      team: now.team,
       actor: 'sweeper',
-      user: token.username,
-      token_id: token.id,
-      token_name: token.name,
-      expires_at: token.expiresAt,
+      user: now.username,
+      token_id: now.id,
+      token_name: now.name,
+      expires_at: now.expiresAt,
       days_left: now.expiryWarned,
     },
   }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { tableDesign } from '../../scripts/table-design.js'
+import { UnknownValue } from '../../shared/data/codecs.js'
 import {
   AccessToken,
   ENTITIES,
+  INDEXED_TOKEN_FIELDS,
   kindOf,
   Project,
   RateWindow,
@@ -11,6 +13,8 @@ import {
   UsedAwsSignature,
   User,
 } from '../../shared/data/entities.js'
+import { tableSchema } from '../../shared/data/table.js'
+import { indexedToken } from '../../shared/data/token-index.js'
 
 describe('entity declarations', () => {
   it('store a token without its nulls, with its kind, key and TTL, and read it back as it was', () => {
@@ -32,6 +36,11 @@ describe('entity declarations', () => {
       leakedAt: null,
       leakUrl: null,
       leakSource: null,
+      expiryWarned: null,
+      expiryWarnedAt: null,
+      removalBy: null,
+      removalReason: null,
+      removalAt: null,
     }
     const item = AccessToken.item(token)
     expect(item).toEqual({
@@ -112,6 +121,41 @@ describe('entity declarations', () => {
       expiresAt: '2026-11-25T00:15:00.000Z',
     })
     expect(UsedAwsSignature.decode(used).signatureHash).toBe('abc')
+  })
+
+  it('refuse a deletion record of an unknown kind of item rather than reading it as the first', () => {
+    const item = { PK: 'TEAM#acme', SK: 'TOMBSTONE#WIDGET#w', entity: 'Widget', team: 'acme' }
+    expect(() => Tombstone.decode(item)).toThrow(UnknownValue)
+    expect(Tombstone.decode({ ...item, entity: 'CloudAccount' }).entity).toBe('CloudAccount')
+  })
+
+  it("read a token's index projection through the token's own codecs, and nothing else of it", () => {
+    const projection = {
+      kind: 'AccessToken',
+      team: 'acme',
+      username: 'alice',
+      id: 7,
+      name: 'ci',
+      dateCreated: '2026-11-25T10:00:00.000Z',
+      expiryWarned: 7,
+      GSI1SK: 'due',
+    }
+    expect(indexedToken(projection)).toEqual({
+      team: 'acme',
+      username: 'alice',
+      id: 7,
+      name: 'ci',
+      scopes: null,
+      dateCreated: '2026-11-25T10:00:00.000Z',
+      lastUsed: null,
+      expiresAt: null,
+      expiryWarned: 7,
+      indexSk: 'due',
+    })
+    // The index keeps exactly these (and the kind): never the hash, the meta or the rate limit.
+    expect(tableSchema.index.projected).toEqual(['kind', ...INDEXED_TOKEN_FIELDS])
+    expect(INDEXED_TOKEN_FIELDS).not.toContain('secretHash')
+    expect(INDEXED_TOKEN_FIELDS).not.toContain('meta')
   })
 
   it('keep a rate window a minute past its end, and a server without its absent fields', () => {

@@ -257,6 +257,35 @@ describe('publishing to EventBridge', () => {
     expect(sentEntries()).toHaveLength(1)
   })
 
+  it('skips and logs a deletion record of a kind of item it does not know, never guessing one', async () => {
+    eventbridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] })
+    const write = vi.mocked(process.stdout.write)
+    const deletion = {
+      PK: 'TEAM#acme#PROJECT#web',
+      SK: 'TOMBSTONE#WIDGET#w1',
+      kind: 'Tombstone',
+      entity: 'Widget', // a kind a newer version might delete; `Project` would be a lie
+      team: 'acme',
+      project: 'web',
+      id: 'w1',
+      deletedBy: 'ann',
+      deletedAt: '2026-11-03T00:00:00.000Z',
+    }
+    const record = { eventID: 'w', eventName: 'INSERT', dynamodb: { NewImage: marshall(deletion) } }
+    expect(() => toEvent(record as StreamRecord)).toThrow('unknown stored value "Widget"')
+    const foreign = {
+      eventName: 'INSERT',
+      dynamodb: { NewImage: marshall({ PK: 'x', SK: 'y', kind: 'Gadget' }) },
+    }
+    expect(() => toEvent(foreign as StreamRecord)).toThrow('an item of unknown kind "Gadget"')
+    const result = await publishRecords([record as StreamRecord, ...many(1)], sink, noWait)
+    expect(result.batchItemFailures).toEqual([])
+    expect(sentEntries().map((entry) => entry.DetailType)).toEqual(['ProjectCreated'])
+    const logged = write.mock.calls.map(([line]) => String(line)).join('')
+    expect(logged).toContain('unreadable stream record skipped')
+    expect(logged).toContain('"eventID":"w"')
+  })
+
   it('lets a whole-call failure (the API throwing) fail the invocation for Lambda to retry', async () => {
     eventbridge.on(PutEventsCommand).rejects(new Error('network down'))
     await expect(publishRecords(many(2), sink, noWait)).rejects.toThrow('network down')

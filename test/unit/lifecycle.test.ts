@@ -274,7 +274,7 @@ describe('the sweeper: calls and exact inputs', () => {
     })
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: TABLE,
-      Item: { PK: 'SWEEPER', SK: 'SWEEPER', kind: 'SweepState', resumeTeam: 'acme' },
+      Item: { PK: 'SWEEPER', SK: 'SWEEPER', kind: 'SweeperCursor', resumeTeam: 'acme' },
     })
   })
 })
@@ -293,6 +293,8 @@ describe('the audit trail, written by the stream consumer', () => {
     const put = vi.spyOn(inner, 'put')
     expect(await auditingSink(inner, 400).put([event('e1')])).toEqual(['accepted'])
     const ttl = Date.parse('2026-11-22T10:00:00.000Z') / 1000 + 400 * 86_400
+    const expiresAt = new Date(ttl * 1000).toISOString() // 400 days on: 2027-12-27
+    expect(expiresAt).toBe('2027-12-27T10:00:00.000Z')
     expect(ddb).toHaveReceivedCommandWith(TransactWriteCommand, {
       TransactItems: [
         {
@@ -314,6 +316,7 @@ describe('the audit trail, written by the stream consumer', () => {
                 time: '2026-11-22T10:00:00.000Z',
                 detail: { team: 'acme', project: 'web', actor: 'ann' },
               }),
+              expiresAt,
               ttl,
             },
           },
@@ -321,7 +324,15 @@ describe('the audit trail, written by the stream consumer', () => {
         {
           Put: {
             TableName: TABLE,
-            Item: { PK: 'TEAM#acme#AUDIT', SK: 'AUDITID#e1', kind: 'AuditGuard', ttl },
+            Item: {
+              PK: 'TEAM#acme#AUDIT',
+              SK: 'AUDITID#e1',
+              kind: 'AuditGuard',
+              team: 'acme',
+              eventId: 'e1',
+              expiresAt,
+              ttl,
+            },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },

@@ -3,6 +3,7 @@ import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -477,6 +478,7 @@ describe('DELETE /api/tokens/delete-all', () => {
   it('reads the highest token id and writes the revocation mark: three calls after the lookup', async () => {
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 70_000 }] })
+    ddb.on(PutCommand).resolves({})
     ddb.on(UpdateCommand).resolves({})
     const reply = await deleteAll()
     expect(reply.statusCode).toBe(204)
@@ -489,21 +491,21 @@ describe('DELETE /api/tokens/delete-all', () => {
       ProjectionExpression: 'kind, id',
       ConsistentRead: true,
     })
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+    // The mark, as its declaration writes it: it only ever rises.
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: TABLE,
-      Key: { PK: 'TEAM#acme#USER#alice', SK: 'PAT#' },
-      UpdateExpression:
-        'SET #kind = :kind, #team = :team, #username = :username, revokedThrough = :id, revokedAt = :now, sweepRound = :zero',
-      ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
-      ExpressionAttributeNames: { '#kind': 'kind', '#team': 'team', '#username': 'username' },
-      ExpressionAttributeValues: {
-        ':kind': 'TokenRevocation',
-        ':team': 'acme',
-        ':username': 'alice',
-        ':id': 70_000,
-        ':now': NOW.toISOString(),
-        ':zero': 0,
+      Item: {
+        PK: 'TEAM#acme#USER#alice',
+        SK: 'PAT#',
+        kind: 'TokenRevocation',
+        team: 'acme',
+        username: 'alice',
+        revokedThrough: 70_000,
+        revokedAt: NOW.toISOString(),
+        sweepRound: 0,
       },
+      ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
+      ExpressionAttributeValues: { ':id': 70_000 },
     })
     // The user's token count, for the quota (issue 14): no live token is left.
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
@@ -520,21 +522,24 @@ describe('DELETE /api/tokens/delete-all', () => {
   it('is done when a later delete-all already raised the mark (its condition fails)', async () => {
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 7 }] })
-    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+    ddb.on(PutCommand).rejects(awsError('ConditionalCheckFailedException'))
     expect((await deleteAll()).statusCode).toBe(204)
+    // The later delete-all reset the count; this one leaves it be.
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0)
   })
 
   it('writes nothing when only the mark is left', async () => {
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(QueryCommand).resolves({ Items: [{ kind: 'TokenRevocation' }] })
     expect((await deleteAll()).statusCode).toBe(204)
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0)
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0)
   })
 
   it('answers 503 when the mark cannot be written', async () => {
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 7 }] })
-    ddb.on(UpdateCommand).rejects(awsError('ProvisionedThroughputExceededException'))
+    ddb.on(PutCommand).rejects(awsError('ProvisionedThroughputExceededException'))
     expect((await deleteAll()).statusCode).toBe(503)
   })
 })

@@ -322,7 +322,7 @@ describe('token policy routes', () => {
         maxLifetimeDays: 90,
         maxTokensPerUser: 1000,
         allowedScopes: ['a', 'b'],
-        inactiveDays: null,
+        // Not set: absent (as its declaration stores every null), read back as null.
         updatedBy: 'ann',
         updatedAt: NOW.toISOString(),
       },
