@@ -12,6 +12,7 @@ import {
   routes,
 } from '../shared/routes.js'
 import type { Bench } from './harness.js'
+import type { Report } from './stats.js'
 
 export interface CallRow {
   request: string
@@ -484,7 +485,7 @@ export function unmeasured(rows: CallRow[]): string[] {
   )
 }
 
-export function printCalls(report: Console, rows: CallRow[]) {
+export function printCalls(report: Report, rows: CallRow[]) {
   report.log('\nDynamoDB calls per request, against the budgets declared in shared/routes.ts')
   report.table(
     rows.map((r) => ({

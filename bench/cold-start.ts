@@ -14,7 +14,7 @@ import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
 import { fallbackHandler, routeList } from '../shared/routes.js'
 import { bundleFunction } from './bundles.js'
-import { round, type Spread, show, spread } from './stats.js'
+import { type Report, round, type Spread, show, spread } from './stats.js'
 
 const root = new URL('..', import.meta.url).pathname
 const outDir = `${root}bench/out`
@@ -117,7 +117,7 @@ export async function measureColdStart(runs: number): Promise<ColdResult> {
   return { runs, bareNodeCpuMs, sdkFloor: { bytes: floor.bytes, cpuMs: floorCpu }, bundles }
 }
 
-export function printColdStart(report: Console, result: ColdResult) {
+export function printColdStart(report: Report, result: ColdResult) {
   report.log(
     `\nCold start: CPU ms (user+system) of a fresh node importing each bundle, median (min-max) of ${result.runs}; bare node ${show(result.bareNodeCpuMs)}, SDK floor ${show(result.sdkFloor.cpuMs)} (${round(result.sdkFloor.bytes / 1024, 1)} KB)`,
   )

@@ -6,7 +6,7 @@ import { hashPassword } from '../shared/auth/password.js'
 import { hashesMatch, sha256 } from '../shared/tokens/crypto.js'
 import { issuePersonalToken, parsePersonalToken } from '../shared/tokens/personal-token.js'
 import type { Sizes } from './harness.js'
-import { type Spread, show, spread } from './stats.js'
+import { type Report, type Spread, show, spread } from './stats.js'
 
 export interface CryptoResult {
   tokenParseAndHashPerSecond: Spread
@@ -59,7 +59,7 @@ export async function measureCrypto(n: Sizes): Promise<CryptoResult> {
   }
 }
 
-export function printCrypto(report: Console, result: CryptoResult) {
+export function printCrypto(report: Report, result: CryptoResult) {
   report.log('\nCrypto, one core: median (min-max) of rounds')
   report.table(Object.entries(result).map(([what, figure]) => ({ what, figure: show(figure) })))
 }

@@ -5,7 +5,7 @@
  */
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb'
-import { type Spread, show, spread } from './stats.js'
+import { type Report, type Spread, show, spread } from './stats.js'
 
 export interface EventsResult {
   events: number
@@ -65,7 +65,7 @@ export async function measureEvents(dynamo: DynamoDBClient, count: number): Prom
   }
 }
 
-export function printEvents(report: Console, result: EventsResult) {
+export function printEvents(report: Report, result: EventsResult) {
   report.log('\nEvent latency, locally: write -> stream -> poller -> publisher; ms')
   report.table([{ ...result, delayMs: show(result.delayMs) }])
 }

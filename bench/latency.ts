@@ -23,6 +23,7 @@ import { startHttpFloor } from './http-floor.js'
 import type { Load } from './load-client.js'
 import {
   measure,
+  type Report,
   type Rounds,
   round,
   rounds,
@@ -457,7 +458,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
   return rows
 }
 
-export function printLatency(report: Console, rows: LatencyRow[]) {
+export function printLatency(report: Report, rows: LatencyRow[]) {
   report.log(
     '\nHot path: (a) raw SDK floor, (b) handler in process, (c) HTTP via the local server, (d) the raw calls behind a bare node:http server. ms, median (min-max) of rounds; CPU µs per request of the service process (the load client runs in its own)',
   )
@@ -541,7 +542,7 @@ export async function measureEnrollmentPaths(bench: Bench, n: Sizes): Promise<En
   return { byToken, awsIam, stsStandIn }
 }
 
-export function printEnrollmentPaths(report: Console, result: EnrollmentPaths) {
+export function printEnrollmentPaths(report: Report, result: EnrollmentPaths) {
   report.log('\nEnrollment over HTTP, sequential, ms: by token vs secretless (aws_iam)')
   const row = (path: string, r: Rounds) => ({ path, p50: show(r.p50), p99: show(r.p99) })
   report.table([

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb'
 import type { Bench, Sizes } from './harness.js'
 import { seedAccessTokens } from './seed.js'
-import { round, type Spread, show, spread } from './stats.js'
+import { type Report, round, type Spread, show, spread } from './stats.js'
 
 export interface ScaleRow {
   tokens: number
@@ -121,7 +121,7 @@ export async function measureScale(bench: Bench, n: Sizes): Promise<ScaleRow[]> 
   return rows
 }
 
-export function printScale(report: Console, rows: ScaleRow[]) {
+export function printScale(report: Report, rows: ScaleRow[]) {
   report.log(
     '\nScale: one user with n tokens, the service vs a raw Query/BatchWrite loop; ms, median (min-max) of samples',
   )

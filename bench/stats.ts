@@ -92,3 +92,9 @@ export function rounds(runs: Timing[]): Rounds {
 /** "median (min-max)", for printed tables. */
 export const show = (s: Spread) =>
   s.min === s.max ? `${s.median}` : `${s.median} (${s.min}-${s.max})`
+
+/** Where a section prints its tables: the console in a run, Markdown for the README. */
+export interface Report {
+  log(text: string): void
+  table(rows: Record<string, unknown>[]): void
+}

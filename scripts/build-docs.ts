@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { STATUS } from '../shared/http/errors.js'
 import { errorsOf, type RouteSpec, routeList, universalErrors } from '../shared/routes.js'
+import { type BenchResults, benchTables } from './bench-tables.js'
 import { openApiDocument } from './openapi.js'
 import { tableDesign } from './table-design.js'
 
@@ -21,6 +22,9 @@ const ENTITIES_END = '<!-- entities:end -->'
 const CALLS_BEGIN =
   '<!-- calls:begin (generated from the calls of shared/routes.ts by `npm run docs`) -->'
 const CALLS_END = '<!-- calls:end -->'
+const BENCH_BEGIN = '<!-- bench:begin (generated from bench/results.json by `npm run docs`) -->'
+const BENCH_END = '<!-- bench:end -->'
+const RESULTS = new URL('../bench/results.json', import.meta.url)
 
 interface ObjectSchema {
   properties?: Record<string, unknown>
@@ -157,17 +161,13 @@ function between(text: string, begin: string, end: string, content: string): str
   if (from < 0 || to < from) throw new Error(`README.md lacks the markers ${begin} ... ${end}`)
   return `${text.slice(0, from + begin.length)}\n${content}\n${text.slice(to)}`
 }
-const updated = between(
-  between(
-    between(readme, BEGIN, END, routeReference()),
-    ENTITIES_BEGIN,
-    ENTITIES_END,
-    tableDesign(),
-  ),
-  CALLS_BEGIN,
-  CALLS_END,
-  callTable(),
-)
+const results = JSON.parse(await readFile(RESULTS, 'utf8')) as BenchResults
+const updated = [
+  { begin: BEGIN, end: END, content: routeReference() },
+  { begin: ENTITIES_BEGIN, end: ENTITIES_END, content: tableDesign() },
+  { begin: CALLS_BEGIN, end: CALLS_END, content: callTable() },
+  { begin: BENCH_BEGIN, end: BENCH_END, content: benchTables(results) },
+].reduce((text, { begin, end, content }) => between(text, begin, end, content), readme)
 
 const { version } = JSON.parse(await readFile(PACKAGE, 'utf8')) as { version: string }
 const openapi = `${JSON.stringify(openApiDocument(version), null, 2)}\n`
