@@ -446,6 +446,11 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
       run: () => http('GET', '/v1/teams/acme/audit', jwt),
     },
     {
+      route: 'listTeamUsers',
+      path: 'service token',
+      run: () => http('GET', '/v1/teams/acme/users', jwt),
+    },
+    {
       request: 'GET /example/orders (authorizer), first call',
       budget: authorizerCalls.first,
       run: () => http('GET', '/example/orders', orders.accessKey),

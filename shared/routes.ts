@@ -51,6 +51,7 @@ import {
   ServiceTokenView,
   TeamTokenList,
   TokenPolicyView,
+  UserList,
   VerificationView,
 } from './schemas/views.js'
 
@@ -884,6 +885,27 @@ export const listAudit = {
   callsGrow: '1 Query per page; `?type=`/`?actor=` evaluate at most 1,001 a page',
 } as const satisfies RouteSpec
 
+export const listTeamUsers = {
+  method: 'GET',
+  path: '/v1/teams/{team}/users',
+  handler: 'users/list',
+  auth: 'user',
+  access: 'manage',
+  // Who holds the team's tokens, beside the admin views of the tokens themselves.
+  scope: 'tokens:read',
+  summary:
+    "Lists the team's users (admins), by name: role, MFA, whether locked out; never a password or its hash.",
+  responses: {
+    200: { body: UserList, headers: ['link'], description: 'A page of users, by name' },
+  },
+  errors: [],
+  params: TeamPath,
+  query: PageQuery,
+  table: ['Query', 'BatchGetItem'], // the page of users; their sign-in windows
+  calls: { 'service token': 2 },
+  callsGrow: '1 Query per page, 1 BatchGetItem per 100 users',
+} as const satisfies RouteSpec
+
 /** Every route by id (each row is also its own export, so a handler bundles only its row). */
 export const routes = {
   listAccessTokens,
@@ -923,6 +945,7 @@ export const routes = {
   listTeamTokens,
   deleteTeamUserToken,
   listAudit,
+  listTeamUsers,
 } as const
 
 export type RouteId = keyof typeof routes

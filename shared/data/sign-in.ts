@@ -1,4 +1,5 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { getAll, keyString } from './batch.js'
 import { db, table } from './client.js'
 import { SignInAttempts } from './entities.js'
 import { isConditionFailed } from './errors.js'
@@ -80,4 +81,30 @@ export async function clearAttempts(team: string, username: string): Promise<voi
   await db().send(
     new DeleteCommand({ TableName: table(), Key: keys.signInAttempts(team, username) }),
   )
+}
+
+export interface AttemptWindow {
+  attempts: number
+  /** Epoch milliseconds. */
+  windowStart: number
+}
+
+/**
+ * The open or past attempt windows of some usernames, by username (none: no window
+ * is stored), in batches of 100 keys.
+ */
+export async function readAttempts(
+  team: string,
+  usernames: readonly string[],
+): Promise<Map<string, AttemptWindow>> {
+  const windows = new Map<string, AttemptWindow>()
+  if (usernames.length === 0) return windows
+  const found = await getAll(usernames.map((username) => keys.signInAttempts(team, username)))
+  for (const username of usernames) {
+    const item = found.get(keyString(keys.signInAttempts(team, username)))
+    if (!item) continue
+    const { attempts, windowStart } = SignInAttempts.decode(item)
+    windows.set(username, { attempts, windowStart })
+  }
+  return windows
 }

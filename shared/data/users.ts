@@ -3,7 +3,8 @@ import { db, table } from './client.js'
 import { Team, User } from './entities.js'
 import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
-import { keys } from './keys.js'
+import { keys, ranges } from './keys.js'
+import { readRange } from './page.js'
 import { type TransactItem, transact } from './transact.js'
 
 /** A user as the domain sees it (the token id counter stays in the data layer). */
@@ -157,4 +158,18 @@ export async function updateUser(
     if (isConditionFailed(error)) return false
     throw error
   }
+}
+
+/** A page of a team's users by name, after the sort key `after`; `last` when more follow. */
+export async function readUsers(
+  team: string,
+  count: number,
+  after?: string,
+): Promise<{ users: UserRecord[]; last?: string }> {
+  const page = await readRange(ranges.users(team), count, after)
+  const users = page.items.map((item) => {
+    const { tokenSeq: _, ...user } = User.decode(item)
+    return user
+  })
+  return { users, last: page.last }
 }

@@ -464,6 +464,45 @@ export const TeamTokenList = {
   properties: { list: { type: 'array', items: TeamTokenView } },
 } as const
 
+/** A user as admins see them (never a password, its hash or anything secret). */
+export const UserView = {
+  title: 'User',
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'username',
+    'role',
+    'createdAt',
+    'hasPassword',
+    'mfaEnabled',
+    'lockedOut',
+    'lockedUntil',
+  ],
+  properties: {
+    username: { type: 'string' },
+    role: { enum: ['admin', 'member'] },
+    createdAt: time,
+    hasPassword: { type: 'boolean', description: 'false: the user signs in with tokens only' },
+    mfaEnabled: {
+      type: 'boolean',
+      description: 'true: the password grant is refused; the user makes tokens with a token',
+    },
+    lockedOut: {
+      type: 'boolean',
+      description:
+        'true: too many wrong passwords; the password grant answers 429 until lockedUntil',
+    },
+    lockedUntil: { ...timeOrNull, description: 'when the lockout ends; null when not locked out' },
+  },
+} as const
+
+export const UserList = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['list'],
+  properties: { list: { type: 'array', items: UserView } },
+} as const
+
 /** An event as published (EventBridge's envelope; a line of events.jsonl locally). */
 export const EventView = {
   title: 'Event',
@@ -492,5 +531,6 @@ export const AuditList = {
 } as const
 
 export type TeamToken = View<typeof TeamTokenView>
+export type TeamUser = View<typeof UserView>
 export type AuditEvent = View<typeof EventView>
 export type TokenPolicyAnswer = View<typeof TokenPolicyView>
