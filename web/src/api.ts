@@ -2,9 +2,13 @@ import type { Reply } from '../../shared/http/reply.js'
 import type { routes } from '../../shared/routes.js'
 import type {
   AccessToken,
+  AuditEvent,
   ServerEnrollmentToken as EnrollmentTokenView,
   Project as ProjectView,
   Server as ServerView,
+  TeamToken,
+  TeamUser,
+  TokenPolicyAnswer,
 } from '../../shared/schemas/views.js'
 
 /**
@@ -20,6 +24,7 @@ const ROUTES = {
   createAccessToken: ['POST', '/api/tokens'],
   deleteAllAccessTokens: ['DELETE', '/api/tokens/delete-all'],
   deleteAccessToken: ['DELETE', '/api/tokens/{tokenId}'],
+  rotateAccessToken: ['POST', '/api/tokens/{tokenId}/rotate'],
   createTokenByGrant: ['POST', '/tokens'],
   createServiceToken: ['POST', '/v1/teams/{team}/service_token'],
   listProjects: ['GET', '/v1/teams/{team}/projects'],
@@ -32,13 +37,31 @@ const ROUTES = {
     'DELETE',
     '/v1/teams/{team}/projects/{project}/server_enrollment_tokens/{enrollmentTokenId}',
   ],
+  rotateEnrollmentToken: [
+    'POST',
+    '/v1/teams/{team}/projects/{project}/server_enrollment_tokens/{enrollmentTokenId}/rotate',
+  ],
+  getTokenPolicy: ['GET', '/v1/teams/{team}/token_policy'],
+  putTokenPolicy: ['PUT', '/v1/teams/{team}/token_policy'],
+  listTeamUsers: ['GET', '/v1/teams/{team}/users'],
+  listTeamTokens: ['GET', '/v1/teams/{team}/tokens'],
+  listAudit: ['GET', '/v1/teams/{team}/audit'],
   listServers: ['GET', '/v1/teams/{team}/projects/{project}/servers'],
   deleteServer: ['DELETE', '/v1/teams/{team}/projects/{project}/servers/{serverId}'],
 } as const satisfies { [K in keyof Routes]?: readonly [Routes[K]['method'], Routes[K]['path']] }
 
 export type RouteId = keyof typeof ROUTES
 
-export type { AccessToken, EnrollmentTokenView, ProjectView, ServerView }
+export type {
+  AccessToken,
+  AuditEvent,
+  EnrollmentTokenView,
+  ProjectView,
+  ServerView,
+  TeamToken,
+  TeamUser,
+  TokenPolicyAnswer,
+}
 
 /** What a route answers on success, typed from its row's response schemas. */
 type AnswerBody<K extends RouteId> = Reply<Routes[K]>['body']
@@ -48,19 +71,21 @@ type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest
   : never
 type Params<K extends RouteId> = Record<ParamNames<(typeof ROUTES)[K][1]>, string>
 /** A body's shape from its row's schema (objects of scalars, arrays and nested objects). */
-type Scalar<P> = P extends { type: 'string' }
-  ? string
-  : P extends { type: 'integer' | 'number' }
-    ? number
-    : P extends { type: 'boolean' }
-      ? boolean
-      : P extends { type: 'array'; items: infer I }
-        ? readonly Scalar<I>[]
-        : P extends { type: 'object'; properties: object }
-          ? Shape<P>
-          : P extends { type: 'object' }
-            ? Record<string, unknown>
-            : never
+type Scalar<P> = P extends { type: readonly [infer T, 'null'] }
+  ? Scalar<Omit<P, 'type'> & { type: T }> | null
+  : P extends { type: 'string' }
+    ? string
+    : P extends { type: 'integer' | 'number' }
+      ? number
+      : P extends { type: 'boolean' }
+        ? boolean
+        : P extends { type: 'array'; items: infer I }
+          ? readonly Scalar<I>[]
+          : P extends { type: 'object'; properties: object }
+            ? Shape<P>
+            : P extends { type: 'object' }
+              ? Record<string, unknown>
+              : never
 type Shape<S> = S extends { properties: infer P }
   ? (S extends { required: readonly (infer R extends string)[] } ? R : never) extends infer R
     ? { [N in keyof P & R]: Scalar<P[N]> } & { [N in Exclude<keyof P, R>]?: Scalar<P[N]> }

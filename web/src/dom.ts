@@ -36,11 +36,16 @@ function append(parent: Node, children: Child[]): void {
 let ids = 0
 export const uid = (prefix: string) => `${prefix}-${++ids}`
 
-/** Words for an error, with what the person can do about it where we know. */
-export function describe(error: unknown): string {
+/**
+ * Words for an error, with what the person can do about it where we know; with
+ * `fields`, the field errors too (where no form field holds them).
+ */
+export function describe(error: unknown, fields = false): string {
   if (!(error instanceof ApiError)) return 'Something went wrong in the console; reload the page.'
   if (error.code === 'too_many_requests' && error.retryAfter)
     return `${error.message} Try again in ${wait(error.retryAfter)}.`
+  if (fields && error.fields.length > 0)
+    return `${error.message} ${error.fields.map((f) => `${f.description} ${f.message}.`).join(' ')}`
   return error.message
 }
 
@@ -52,8 +57,8 @@ export function errorSlot(id: string) {
   const slot = h('p', { id, class: 'error', role: 'alert', hidden: true })
   return {
     slot,
-    show(error: unknown) {
-      slot.textContent = describe(error)
+    show(error: unknown, fields = false) {
+      slot.textContent = describe(error, fields)
       slot.hidden = false
     },
     clear() {
@@ -334,4 +339,24 @@ export function newest(): () => () => boolean {
     const mine = ++current
     return () => mine === current
   }
+}
+
+/** A labelled number input for a dialog's body (its value read when the dialog closes). */
+export function numberField(label: string, hint: string, attrs: Attrs) {
+  const id = uid('field')
+  const input = h('input', {
+    id,
+    type: 'number',
+    inputmode: 'numeric',
+    'aria-describedby': `${id}-hint`,
+    ...attrs,
+  })
+  const element = h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    input,
+    h('span', { id: `${id}-hint`, class: 'hint' }, hint),
+  )
+  return { element, input }
 }

@@ -46,7 +46,7 @@ function links(active: string) {
       null,
       h('li', null, link('#/tokens', 'My tokens')),
       h('li', null, link('#/projects', 'Projects')),
-      now.role === 'admin' && h('li', null, link('#/team', 'Team')),
+      h('li', null, link('#/team', 'Team')),
     ),
     h(
       'span',

@@ -31,5 +31,11 @@ export function pager(label: string, load: (cursor: string | undefined) => Promi
       element.hidden = next.disabled && previous.disabled
     },
     reload: () => load(here),
+    /** A new first page was loaded (other filters): the way back starts again from it. */
+    restart(nextCursor: string | undefined) {
+      behind.length = 0
+      here = undefined
+      this.update(nextCursor)
+    },
   }
 }

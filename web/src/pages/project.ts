@@ -1,5 +1,16 @@
 import { call, type EnrollmentTokenView, type ServerView } from '../api.js'
-import { confirmDialog, copyButton, errorSlot, form, h, newest, time, uid, when } from '../dom.js'
+import {
+  confirmDialog,
+  copyButton,
+  errorSlot,
+  form,
+  h,
+  newest,
+  numberField,
+  time,
+  uid,
+  when,
+} from '../dom.js'
 import type { Session } from '../session.js'
 import { pager } from './pager.js'
 import { PAGE_SIZE } from './projects.js'
@@ -44,6 +55,7 @@ function enrollmentTokens(params: { team: string; project: string }, admin: bool
     body,
   )
   const pages = pager('Enrollment token pages', load)
+  const rotated = h('p', { role: 'status', class: 'notice' })
 
   function row(token: EnrollmentTokenView) {
     const error = errorSlot(uid('enrollment-row-error'))
@@ -116,6 +128,48 @@ function enrollmentTokens(params: { team: string; project: string }, admin: bool
         },
         'Delete',
       )
+    const rotate =
+      admin &&
+      h(
+        'button',
+        {
+          type: 'button',
+          'aria-label': `Rotate enrollment token ${token.description}`,
+          onclick: async () => {
+            error.clear()
+            const grace = numberField(
+              'Old value keeps enrolling for (seconds)',
+              'Empty or 0: it stops at once. At most 2592000 (30 days).',
+              { min: 0, max: 2_592_000 },
+            )
+            const sure = await confirmDialog({
+              title: `Rotate enrollment token "${token.description}"?`,
+              body: [
+                h('p', null, 'It gets a new value; servers already enrolled stay.'),
+                grace.element,
+              ],
+              confirm: 'Rotate enrollment token',
+            })
+            if (!sure) return
+            const seconds = grace.input.value.trim()
+            try {
+              await call('rotateEnrollmentToken', {
+                params: { ...params, enrollmentTokenId: token.id },
+                ...(seconds && { body: { expireOldInSeconds: Number(seconds) } }),
+              })
+              rotated.textContent = `"${token.description}" has a new value; ${
+                Number(seconds)
+                  ? `the old one enrolls for ${seconds} more seconds.`
+                  : 'the old one no longer enrolls.'
+              }`
+              await pages.reload()
+            } catch (cause) {
+              error.show(cause, true)
+            }
+          },
+        },
+        'Rotate',
+      )
     return h(
       'tr',
       null,
@@ -124,7 +178,7 @@ function enrollmentTokens(params: { team: string; project: string }, admin: bool
       h('td', null, time(token.last_used_at)),
       h('td', null, time(token.expires_at)),
       h('td', null, time(token.issued_at), ` by ${token.created_by_user}`),
-      h('td', null, h('div', { class: 'row' }, reveal, remove), revealed, error.slot),
+      h('td', null, h('div', { class: 'row' }, reveal, rotate, remove), revealed, error.slot),
     )
   }
 
@@ -192,6 +246,7 @@ function enrollmentTokens(params: { team: string; project: string }, admin: bool
     h('p', { class: 'hint' }, 'Agents enroll servers into this project with these tokens.'),
     create?.element,
     listError.slot,
+    rotated,
     empty,
     h('div', { class: 'scroll' }, table),
     pages.element,

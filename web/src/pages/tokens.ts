@@ -1,5 +1,15 @@
 import { type AccessToken, ApiError, call } from '../api.js'
-import { confirmDialog, copyButton, errorSlot, form, h, newest, time, uid } from '../dom.js'
+import {
+  confirmDialog,
+  copyButton,
+  errorSlot,
+  form,
+  h,
+  newest,
+  numberField,
+  time,
+  uid,
+} from '../dom.js'
 import type { Session } from '../session.js'
 
 /** A scope as the API takes it (API.md, Scopes). */
@@ -63,7 +73,10 @@ const scopesText = (scopes: readonly string[] | null | undefined) =>
 const rateText = (token: AccessToken) =>
   token.rateLimit ? `${token.rateLimit.limit} per ${token.rateLimit.windowSeconds} s` : 'none'
 
-/** My tokens: list, create (the secret shown once), delete one, delete all. */
+/** The longest grace an old secret may keep working after a rotation (API.md: 30 days). */
+const MAX_GRACE_SECONDS = 2_592_000
+
+/** My tokens: list, create and rotate (the secret shown once), delete one, delete all. */
 export function tokensPage(now: Session) {
   const listError = errorSlot(uid('tokens-error'))
   const body = h('tbody')
@@ -164,7 +177,7 @@ export function tokensPage(now: Session) {
     },
   })
 
-  function showSecret(name: string, value: string) {
+  function showSecret(name: string, value: string, done = 'created', note?: string) {
     const id = uid('secret')
     const input = h('input', { id, readonly: true, value, class: 'secret', spellcheck: 'false' })
     const dismiss = h(
@@ -176,8 +189,9 @@ export function tokensPage(now: Session) {
       h(
         'div',
         { class: 'panel', role: 'region', 'aria-label': 'New token' },
-        h('h2', null, `Token "${name}" created`),
+        h('h2', null, `Token "${name}" ${done}`),
         h('p', { class: 'warning' }, 'Copy it now: you will not see this again.'),
+        note && h('p', null, note),
         h('label', { for: id }, 'Token'),
         h(
           'div',
@@ -218,6 +232,45 @@ export function tokensPage(now: Session) {
       },
       'Delete',
     )
+    const rotate = h(
+      'button',
+      {
+        type: 'button',
+        'aria-label': `Rotate token ${token.name}`,
+        onclick: async () => {
+          error.clear()
+          const grace = numberField(
+            'Old secret keeps working for (seconds)',
+            `Empty or 0: it stops at once. At most ${MAX_GRACE_SECONDS} (30 days).`,
+            { min: 0, max: MAX_GRACE_SECONDS },
+          )
+          const sure = await confirmDialog({
+            title: `Rotate token "${token.name}"?`,
+            body: [
+              h('p', null, 'It gets a new secret; its name, scopes and expiry stay.'),
+              grace.element,
+            ],
+            confirm: 'Rotate token',
+          })
+          if (!sure) return
+          const seconds = grace.input.value.trim()
+          try {
+            const { body: made } = await call('rotateAccessToken', {
+              params: { tokenId: String(token.id) },
+              ...(seconds && { body: { expireOldInSeconds: Number(seconds) } }),
+            })
+            const old = Number(seconds)
+              ? `The old secret keeps working for ${seconds} seconds.`
+              : 'The old secret no longer works.'
+            showSecret(made.token.name, made.accessKey, 'rotated', old)
+            await load()
+          } catch (cause) {
+            error.show(cause, true)
+          }
+        },
+      },
+      'Rotate',
+    )
     const meta = token.meta && Object.keys(token.meta).length > 0 && JSON.stringify(token.meta)
     return h(
       'tr',
@@ -233,7 +286,7 @@ export function tokensPage(now: Session) {
       h('td', null, time(token.dateCreated)),
       h('td', null, time(token.lastUsed)),
       h('td', null, time(token.expiresAt)),
-      h('td', null, remove, error.slot),
+      h('td', null, h('div', { class: 'row' }, rotate, remove), error.slot),
     )
   }
 
