@@ -3,12 +3,12 @@ import { deleteKeys, getKeys } from './batch.js'
 import { db, table } from './client.js'
 import { AccessToken, AccessTokenName, type RateLimit } from './entities.js'
 import type { RecordOf } from './entity.js'
-import { isConditionFailed } from './errors.js'
+import { type CancellationReason, isConditionFailed } from './errors.js'
 import { type Key, keys, ranges } from './keys.js'
 import { rangePages } from './page.js'
 import { CURRENT_OR_IN_GRACE, type NewSecret, rotation } from './rotation.js'
 import { revokedThroughOf } from './token-revocation.js'
-import { transact } from './transact.js'
+import { type TransactItem, transact } from './transact.js'
 
 export type AccessTokenRecord = RecordOf<typeof AccessToken.attributes>
 export type { RateLimit }
@@ -37,23 +37,57 @@ export class OverQuota extends Error {
 
 /**
  * The user item's count of their tokens, kept in the transactions that add or remove
- * one. It is never below the number of token items (only expiry's TTL deletes one
- * without it), so a create conditional on it holds the quota under any concurrency.
+ * one (create, the owner's delete, an admin's, the sweeper's: `removeCounted`). It is
+ * never below the number of token items (only expiry's TTL deletes one without it),
+ * so a create conditional on it holds the quota under any concurrency.
  */
-const countChange = (team: string, username: string, by: 1 | -1, quota?: number) => ({
+const countIn = (team: string, username: string, quota: number): TransactItem => ({
   Update: {
     TableName: table(),
     Key: keys.user(team, username),
     UpdateExpression: 'ADD tokenCount :by',
-    ...(quota === undefined
-      ? { ExpressionAttributeValues: { ':by': by } }
-      : {
-          ConditionExpression:
-            'attribute_exists(PK) AND (attribute_not_exists(tokenCount) OR tokenCount < :quota)',
-          ExpressionAttributeValues: { ':by': by, ':quota': quota },
-        }),
+    ConditionExpression:
+      'attribute_exists(PK) AND (attribute_not_exists(tokenCount) OR tokenCount < :quota)',
+    ExpressionAttributeValues: { ':by': 1, ':quota': quota },
   },
 })
+
+/**
+ * Takes one removed token off its owner's count, in the removal's own transaction.
+ * Conditional on the user still existing, so a removal
+ * racing the user's deletion never recreates the user as an item holding only a
+ * count: that transaction is refused, and `removeCounted` deletes without it.
+ */
+export const uncountOne = (team: string, username: string): TransactItem => ({
+  Update: {
+    TableName: table(),
+    Key: keys.user(team, username),
+    UpdateExpression: 'ADD tokenCount :by',
+    ConditionExpression: 'attribute_exists(PK)',
+    ExpressionAttributeValues: { ':by': -1 },
+  },
+})
+
+/**
+ * Deletes a token and its name guard (`deletes`, the token first) and lowers its
+ * owner's count, all in one transaction, so the count never drops below the tokens
+ * there are, however removals and creates interleave. When only the count's condition
+ * refused (the user was deleted meanwhile: no count to keep), deletes without it.
+ * Undefined when written, else the deletes' cancellation reasons.
+ */
+export async function removeCounted(
+  team: string,
+  username: string,
+  deletes: [TransactItem, TransactItem],
+): Promise<CancellationReason[] | undefined> {
+  const refused = await transact([...deletes, uncountOne(team, username)])
+  if (
+    refused?.[2] === 'ConditionalCheckFailed' &&
+    !refused.slice(0, 2).includes('ConditionalCheckFailed')
+  )
+    return transact(deletes)
+  return refused
+}
 
 /**
  * Writes the token and its name guard in one transaction, counted on the user item
@@ -100,7 +134,7 @@ export async function putAccessToken(
         ExpressionAttributeValues: { ':id': token.id },
       },
     },
-    countChange(token.team, token.username, 1, quota),
+    countIn(token.team, token.username, quota),
   ])
   if (refused?.[2] === 'ConditionalCheckFailed') throw new IdRevoked(token.id)
   if (refused?.[1] === 'ConditionalCheckFailed') {
@@ -214,7 +248,7 @@ export async function deleteAccessToken(
   const token = await getAccessToken(team, username, id)
   if (!token) return false
   // Refused: someone else deleted it between our read and our write.
-  const refused = await transact([
+  const refused = await removeCounted(team, username, [
     {
       Delete: {
         TableName: table(),
@@ -223,7 +257,6 @@ export async function deleteAccessToken(
       },
     },
     { Delete: { TableName: table(), Key: keys.accessTokenName(team, username, token.name) } },
-    countChange(team, username, -1),
   ])
   return !refused
 }

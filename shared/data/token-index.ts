@@ -1,11 +1,11 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { removeCounted } from './access-tokens.js'
 import { db, table } from './client.js'
 import { AccessToken, INDEXED_TOKEN_FIELDS, type RecordOfKind } from './entities.js'
 import { isConditionFailed } from './errors.js'
 import { indexKeys, indexPartitions, keys } from './keys.js'
 import { tableSchema } from './table.js'
 import { nextDue, type WarningDays } from './token-due.js'
-import { transact } from './transact.js'
 
 const { index } = tableSchema
 
@@ -210,7 +210,8 @@ export async function removeAccessToken(
     throw error
   }
   // Refused: deleted or marked again meanwhile, and whoever did it finishes the job.
-  const refused = await transact([
+  // With its owner's count lowered in the same transaction (quota: access-tokens.ts).
+  const refused = await removeCounted(team, username, [
     {
       Delete: {
         TableName: table(),

@@ -1,7 +1,13 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import {
+  DeleteCommand,
+  GetCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileSink } from '../../local/event-sink.js'
 import { withGrants } from '../../local/iam.js'
@@ -363,5 +369,88 @@ describe('GET /v1/teams/{team}/audit', () => {
     expect(trail.length).toBeGreaterThan(20)
     expect(hashes.length).toBeGreaterThan(5)
     expectNoFragmentOf(JSON.stringify(trail), [...secrets, ...hashes])
+  })
+})
+
+describe("the quota's count on the user item", () => {
+  const countOf = async (team: string, user: string) => {
+    const { Item } = await app.db.send(
+      new GetCommand({ TableName: app.tableName, Key: { PK: `TEAM#${team}`, SK: `USER#${user}` } }),
+    )
+    return Item?.tokenCount as number | undefined
+  }
+  const liveTokens = async (team: string, user: string) => {
+    const { Items = [] } = await app.db.send(
+      new QueryCommand({
+        TableName: app.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :pat)',
+        ExpressionAttributeValues: { ':pk': `TEAM#${team}#USER#${user}`, ':pat': 'PAT#0' },
+        ConsistentRead: true,
+      }),
+    )
+    return Items.length
+  }
+
+  it('is lowered by admin deletes and the sweeper, exactly, while creates race them', async () => {
+    const start = Date.now()
+    const quin = await app.addUser('quota', 'quin', 'admin') // 1 token, never expiring
+    const policy = await app.api('PUT', '/v1/teams/quota/token_policy', {
+      token: quin,
+      body: { maxTokensPerUser: 20 },
+    })
+    expect(policy.status).toBe(200)
+    const shortLived = [
+      await mint(quin, 's1', 1),
+      await mint(quin, 's2', 1),
+      await mint(quin, 's3', 1),
+    ]
+    const kept = [await mint(quin, 'k1'), await mint(quin, 'k2')]
+    expect(await countOf('quota', 'quin')).toBe(6)
+    // At once: an admin revokes the two kept tokens, the sweeper (two days on) removes
+    // the three expired ones, and eight creates raise the count on the same item. Room
+    // for all eight, so no create recounts: the count must be exact on its own.
+    const [deletes, swept, creates] = await Promise.all([
+      Promise.all(
+        kept.map((token) =>
+          app.api('DELETE', `/v1/teams/quota/users/quin/tokens/${token.id}`, { token: quin }),
+        ),
+      ),
+      sweepAt(new Date(start + 2 * DAY)),
+      Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          app.api('POST', '/api/tokens', {
+            token: quin,
+            body: { name: `c${i}`, expiresInDays: 30 },
+          }),
+        ),
+      ),
+    ])
+    expect(deletes.map((reply) => reply.status)).toEqual([204, 204])
+    expect(swept.expired).toBeGreaterThanOrEqual(3)
+    expect(creates.map((reply) => reply.status)).toEqual(Array(8).fill(200))
+    for (const reply of creates) secrets.push(reply.body.accessKey)
+    for (const token of shortLived)
+      expect((await app.api('GET', '/api/tokens', { token: token.secret })).status).toBe(401)
+    expect(await liveTokens('quota', 'quin')).toBe(1 + 8)
+    expect(await countOf('quota', 'quin')).toBe(1 + 8)
+  })
+
+  it('never recreates a user deleted while an admin revokes their token', async () => {
+    const gone = await app.addUser('quota', 'gone', 'member') // made with a token
+    const token = await mint(gone, 'left behind')
+    // The user's item goes first, as a user delete begins; the token is still there.
+    await app.db.send(
+      new DeleteCommand({ TableName: app.tableName, Key: { PK: 'TEAM#quota', SK: 'USER#gone' } }),
+    )
+    const admin = await app.addUser('quota', 'quade', 'admin')
+    const reply = await app.api('DELETE', `/v1/teams/quota/users/gone/tokens/${token.id}`, {
+      token: admin,
+    })
+    expect(reply.status).toBe(204)
+    expect(await liveTokens('quota', 'gone')).toBe(1) // the one it was made with
+    const { Item } = await app.db.send(
+      new GetCommand({ TableName: app.tableName, Key: { PK: 'TEAM#quota', SK: 'USER#gone' } }),
+    )
+    expect(Item).toBeUndefined()
   })
 })

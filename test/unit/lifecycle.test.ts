@@ -253,6 +253,16 @@ describe('the sweeper: calls and exact inputs', () => {
       ReturnValues: 'ALL_NEW',
     })
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
+    // The token, its name guard and its owner's quota count go together.
+    expect(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[2]).toEqual({
+      Update: {
+        TableName: TABLE,
+        Key: { PK: 'TEAM#acme', SK: 'USER#bob' },
+        UpdateExpression: 'ADD tokenCount :by',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':by': -1 },
+      },
+    })
   })
 
   it('stops at its budget and starts the next run with the team it stopped in', async () => {

@@ -443,6 +443,7 @@ describe('DELETE /api/tokens/{tokenId}', () => {
             TableName: TABLE,
             Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
             UpdateExpression: 'ADD tokenCount :by',
+            ConditionExpression: 'attribute_exists(PK)',
             ExpressionAttributeValues: { ':by': -1 },
           },
         },

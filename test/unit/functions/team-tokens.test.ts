@@ -16,6 +16,12 @@ const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
 const NOW = new Date('2026-11-22T10:00:00.000Z')
 const params = { team: 'acme' }
+const cancelled = (...codes: string[]) =>
+  Object.assign(new Error('cancelled'), {
+    name: 'TransactionCanceledException',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  })
 
 const bearer = (role: 'admin' | 'member') => {
   const iat = Math.floor(Date.now() / 1000)
@@ -226,8 +232,39 @@ describe('DELETE /v1/teams/{team}/users/{user}/tokens/{tokenId}: calls and exact
           },
         },
         { Delete: { TableName: TABLE, Key: { PK: 'TEAM#acme#USER#bob', SK: 'PATNAME#laptop' } } },
+        // bob holds one token fewer: the quota's count, in the same transaction
+        {
+          Update: {
+            TableName: TABLE,
+            Key: { PK: 'TEAM#acme', SK: 'USER#bob' },
+            UpdateExpression: 'ADD tokenCount :by',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeValues: { ':by': -1 },
+          },
+        },
       ],
     })
+  })
+
+  it('deletes without the count when the owner was deleted meanwhile (never recreates the user)', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { name: 'laptop' } })
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'None', 'ConditionalCheckFailed'))
+      .resolves({})
+    const reply = await invoke(remove, {
+      method: 'DELETE',
+      url,
+      token: await bearer('admin'),
+      params: removeParams,
+    })
+    expect(reply.statusCode).toBe(204)
+    const transactions = ddb.commandCalls(TransactWriteCommand)
+    expect(transactions).toHaveLength(2)
+    expect(transactions[1]?.args[0].input.TransactItems?.map((item) => item.Delete?.Key)).toEqual([
+      { PK: 'TEAM#acme#USER#bob', SK: 'PAT#0000000000000002' },
+      { PK: 'TEAM#acme#USER#bob', SK: 'PATNAME#laptop' },
+    ])
   })
 
   it('answers 404 when there is no such token, after the one conditional write', async () => {
