@@ -1,6 +1,6 @@
 import type { UserCaller } from '../shared/auth/caller.js'
 import { hashPassword } from '../shared/auth/password.js'
-import { deleteAccessToken, listAccessTokens } from '../shared/data/access-tokens.js'
+import { listAccessTokens } from '../shared/data/access-tokens.js'
 import { deleteEnrollmentToken, listEnrollmentTokens } from '../shared/data/enrollment-tokens.js'
 import {
   deleteSignInAttempts,
@@ -23,6 +23,7 @@ import {
   updateUser,
 } from '../shared/data/users.js'
 import { createAccessToken } from '../shared/domain/access-tokens.js'
+import { type AuditQuery, listAudit } from '../shared/domain/audit.js'
 import {
   addCloudAccount,
   type CloudAccountRequest,
@@ -31,6 +32,11 @@ import {
 } from '../shared/domain/cloud-accounts.js'
 import { deleteProject as deleteProjectWithChildren } from '../shared/domain/projects.js'
 import { removeServer } from '../shared/domain/servers.js'
+import {
+  listTeamTokens,
+  revokeTeamUserToken,
+  type TeamTokensQuery,
+} from '../shared/domain/team-tokens.js'
 import {
   readTeamTokenPolicy,
   setTeamTokenPolicy,
@@ -209,9 +215,12 @@ export async function tokenList(team: string, username: string): Promise<string>
   )
 }
 
+/** An admin's revocation (the route's own): the event names the operator, `cli`. */
 export async function tokenRevoke(team: string, username: string, id: number): Promise<string> {
-  if (!(await deleteAccessToken(team, username, id)))
-    throw new CliError(`no token ${id} of user "${username}" in team "${team}"`)
+  await orMissing(
+    () => revokeTeamUserToken(operatorIn(team), username, id),
+    `token ${id} of user "${username}" in team "${team}"`,
+  )
   return `Revoked token ${id} of user "${username}" in team "${team}".`
 }
 
@@ -337,4 +346,45 @@ export const tokenPolicySet = (team: string, change: TokenPolicyChange) =>
   asCli(async () => {
     await requireTeam(team)
     return JSON.stringify(await setTeamTokenPolicy({ team, username: OPERATOR }, change))
+  })
+
+/** One page of a list for the terminal, and the cursor of the next when more remain. */
+export interface TextPage {
+  text: string
+  next?: string
+}
+
+/** The admin view of the team's tokens (GET /v1/teams/{team}/tokens), a page at a time. */
+export const teamTokens = (team: string, query: TeamTokensQuery) =>
+  asCli(async (): Promise<TextPage> => {
+    await requireTeam(team)
+    const page = await listTeamTokens(team, query)
+    const text = table(
+      ['id', 'user', 'name', 'scopes', 'created', 'last used', 'expires'],
+      page.list.map((t) => [
+        t.id,
+        t.user,
+        t.name,
+        t.scopes === null ? '(any)' : t.scopes.join(','),
+        t.created,
+        t.lastUsed,
+        t.expires,
+      ]),
+    )
+    return { text, next: page.next?.offset }
+  })
+
+/** The team's audit trail (GET /v1/teams/{team}/audit), newest first, a page at a time. */
+export const auditList = (team: string, query: AuditQuery) =>
+  asCli(async (): Promise<TextPage> => {
+    await requireTeam(team)
+    const page = await listAudit(team, query)
+    const text = table(
+      ['time', 'type', 'actor', 'detail'],
+      page.list.map((event) => {
+        const { team: _team, actor, ...rest } = event.detail
+        return [event.time, event['detail-type'], String(actor), JSON.stringify(rest)]
+      }),
+    )
+    return { text, next: page.next?.offset }
   })

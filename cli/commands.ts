@@ -42,6 +42,30 @@ export const commands = [
     ],
   },
   {
+    words: ['team', 'tokens'],
+    args: ['team'],
+    options: {
+      user: { type: 'string', value: 'username', help: "only this user's tokens, by id" },
+      'expiring-within-days': {
+        type: 'string',
+        value: 'days',
+        help: 'only tokens that expire within this many days (1-3999)',
+      },
+      count: { type: 'string', value: 'n', help: 'tokens per page (1-1000, default 100)' },
+      offset: {
+        type: 'string',
+        value: 'cursor',
+        help: 'the page after this cursor (the previous page prints it on stderr)',
+      },
+    },
+    summary:
+      "Lists the team's personal tokens as GET /v1/teams/{team}/tokens does (metadata only, soonest expiring first), a page at a time.",
+    details: [
+      'Example: npm run -s latchkey -- team tokens acme --expiring-within-days 7',
+      'When more remain, stderr says so: "more: --offset <cursor>"; pass it (with the same filters) for the next page.',
+    ],
+  },
+  {
     words: ['user', 'create'],
     args: ['team', 'username'],
     options: {
@@ -195,7 +219,39 @@ export const commands = [
     words: ['token', 'revoke'],
     args: ['team', 'username', 'id'],
     options: {},
-    summary: "Revokes (deletes) one of a user's personal access tokens by id.",
+    summary: "Revokes (deletes) one of a user's personal access tokens by id, as an admin.",
+    details: [
+      'The same as DELETE /v1/teams/{team}/users/{user}/tokens/{tokenId}: its AccessTokenDeleted event names the operator, cli.',
+    ],
+  },
+  {
+    words: ['audit', 'list'],
+    args: ['team'],
+    options: {
+      type: { type: 'string', value: 'EventType', help: 'only events of this type' },
+      actor: {
+        type: 'string',
+        value: 'actor',
+        help: 'only events by this actor (admin, cli, expiry, ...)',
+      },
+      since: {
+        type: 'string',
+        value: 'time',
+        help: 'only events from this ISO-8601 UTC time on (2026-11-22T10:15:30Z)',
+      },
+      count: { type: 'string', value: 'n', help: 'events per page (1-1000, default 100)' },
+      offset: {
+        type: 'string',
+        value: 'cursor',
+        help: 'the page after this cursor (the previous page prints it on stderr)',
+      },
+    },
+    summary:
+      "Reads the team's audit trail as GET /v1/teams/{team}/audit does, newest first: time, type, actor and the event's detail (JSON).",
+    details: [
+      'Example: npm run -s latchkey -- audit list acme --type AccessTokenDeleted --since 2026-11-01T00:00:00Z',
+      'When more remain, stderr says so: "more: --offset <cursor>"; pass it (with the same filters) for the next page.',
+    ],
   },
   {
     words: ['enrollment-token', 'list'],

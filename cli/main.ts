@@ -6,8 +6,10 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { NAME_PATTERN, NAME_RULE } from '../shared/names.js'
 import {
+  AuditQuery,
   CreateAccessTokenBody,
   CreateCloudAccountBody,
+  TeamTokensQuery,
   TokenPolicyBody,
 } from '../shared/schemas/validators.gen.js'
 import { type Command, commands, groupHelp, groups, helpOf, overview } from './commands.js'
@@ -65,6 +67,40 @@ async function readPassword(io: Io): Promise<string> {
 type Values = Record<string, string | boolean | undefined>
 type Work = () => Promise<string>
 
+/**
+ * A route's query from options, each checked alone against the route's own schema,
+ * so the CLI takes exactly what the route takes and names the option it refuses.
+ */
+function routeQuery(
+  schema: { validate: (value: unknown) => boolean },
+  values: Values,
+  fields: Record<string, [option: string, rule: string]>,
+): Record<string, string> {
+  const query: Record<string, string> = {}
+  for (const [field, [option, rule]] of Object.entries(fields)) {
+    const value = values[option]
+    if (value === undefined) continue
+    if (!schema.validate({ [field]: String(value) }))
+      throw new UsageError(`--${option} must be ${rule}, not "${value}"`)
+    query[field] = String(value)
+  }
+  return query
+}
+
+const PAGING = {
+  count: ['count', 'a whole number from 1 to 1000'],
+  offset: ['offset', 'a cursor of 1 to 2048 characters'],
+} satisfies Record<string, [string, string]>
+
+/** A page for stdout; when more remain, the next page's option on stderr. */
+const paged =
+  (io: Io, read: () => Promise<{ text: string; next?: string }>): Work =>
+  async () => {
+    const page = await read()
+    if (page.next) io.err(`more: --offset ${page.next}\n`)
+    return page.text
+  }
+
 /** Checks every argument before the store opens, then returns the work. */
 async function prepare(command: Command, args: string[], values: Values, io: Io): Promise<Work> {
   const [first = '', second = '', third = ''] = args
@@ -79,6 +115,25 @@ async function prepare(command: Command, args: string[], values: Values, io: Io)
     case 'team delete': {
       const team = name('team', first)
       return async () => (await actions()).teamDelete(team)
+    }
+    case 'team tokens': {
+      const team = name('team', first)
+      const query = routeQuery(TeamTokensQuery, values, {
+        user: ['user', NAME_RULE],
+        expiring_within_days: ['expiring-within-days', 'a whole number from 1 to 3999'],
+        ...PAGING,
+      })
+      return paged(io, async () => (await actions()).teamTokens(team, query))
+    }
+    case 'audit list': {
+      const team = name('team', first)
+      const query = routeQuery(AuditQuery, values, {
+        type: ['type', 'an event type such as AccessTokenDeleted'],
+        actor: ['actor', '1 to 512 characters without control characters'],
+        since: ['since', 'an ISO-8601 UTC time such as 2026-11-22T10:15:30Z'],
+        ...PAGING,
+      })
+      return paged(io, async () => (await actions()).auditList(team, query))
     }
     case 'user create': {
       const [team, username] = [name('team', first), name('username', second)]
@@ -241,7 +296,7 @@ function find(argv: string[]): { command: Command; rest: string[] } {
 const printsResult = (command: Command) =>
   command.words[1] === 'list' ||
   command.words[0] === 'policy' ||
-  ['token create', 'cloud-account add'].includes(command.words.join(' '))
+  ['token create', 'cloud-account add', 'team tokens'].includes(command.words.join(' '))
 
 async function execute(argv: string[], io: Io): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {

@@ -247,17 +247,186 @@ describe('the admin CLI', () => {
     [['enrollment-token', 'list', 'acme', 'ghost'], 1, 'no project "ghost" in team "acme"'],
     [['user', 'set-password', 'acme', 'admin'], 2, '--password-stdin is required'],
     [['team', 'create', 'x', '--colour'], 2, "Unknown option '--colour'"],
-    [['team', 'destroy', 'acme'], 2, '"team" takes create, list, delete, not "destroy"'],
+    [['team', 'destroy', 'acme'], 2, '"team" takes create, list, delete, tokens, not "destroy"'],
     [['launch'], 2, 'unknown command "launch"'],
     [['policy', 'set', 'acme', '--max-tokens-per-user', '1001'], 2, '--max-tokens-per-user 1-1000'],
     [['policy', 'set', 'acme', '--inactive-days', 'soon'], 2, '--inactive-days must be a whole'],
     [['policy', 'show', 'ghost'], 1, 'no team "ghost"'],
+    [
+      ['team', 'tokens', 'acme', '--expiring-within-days', '0'],
+      2,
+      '--expiring-within-days must be a whole number from 1 to 3999, not "0"',
+    ],
+    [['team', 'tokens', 'acme', '--user', 'Ann'], 2, '--user must be 1 to 63'],
+    [['team', 'tokens', 'acme', '--count', '1001'], 2, '--count must be a whole number'],
+    [['team', 'tokens', 'ghost'], 1, 'no team "ghost"'],
+    [['team', 'tokens', 'acme', '--offset', 'garbage'], 1, 'The offset is not a cursor'],
+    [['audit', 'list', 'acme', '--since', 'yesterday'], 2, '--since must be an ISO-8601 UTC'],
+    [['audit', 'list', 'acme', '--since', '2026-02-30T00:00:00Z'], 1, 'since is not a valid'],
+    [['audit', 'list', 'acme', '--type', 'token deleted'], 2, '--type must be an event type'],
+    [['audit', 'list', 'ghost'], 1, 'no team "ghost"'],
   ])('refuses %j with exit %i and a clear message', async (args, code, message) => {
     const result = await run(args, 'short')
     expect(result.code).toBe(code)
     expect(result.stdout).toBe('')
     expect(result.stderr).toContain(message)
     expect(result.stderr.split('\n')).toHaveLength(2) // one line, no stack trace
+  })
+
+  it("lists the team's tokens as the admin view does, filtered and paged, and revokes as the operator", async () => {
+    await run(['team', 'create', 'view'])
+    await run(['user', 'create', 'view', 'vic', '--role', 'admin'])
+    await run(['user', 'create', 'view', 'val'])
+    const soon = (await run(['token', 'create', 'view', 'val', 'soon', '--expires-in-days', '3']))
+      .stdout
+    await run(['token', 'create', 'view', 'vic', 'later', '--expires-in-days', '30'])
+    await run(['token', 'create', 'view', 'vic', 'never'])
+    const all = await run(['team', 'tokens', 'view'])
+    expect(all).toMatchObject({ code: 0, stderr: '' })
+    const lines = all.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^id +user +name +scopes +created +last used +expires$/)
+    // Soonest expiring first, never-expiring last; metadata only.
+    expect(lines.slice(1).map((line) => line.split(/ +/).slice(0, 3))).toEqual([
+      ['1', 'val', 'soon'],
+      ['1', 'vic', 'later'],
+      ['2', 'vic', 'never'],
+    ])
+    expect(all.stdout).not.toContain(soon.trim().slice(-20))
+    // The route's own answer, row for row.
+    const api = await app.api('GET', '/v1/teams/view/tokens', {
+      token: (await run(['token', 'create', 'view', 'vic', 'api'])).stdout.trim(),
+    })
+    expect(api.body.list.slice(0, 3).map((t: { name: string }) => t.name)).toEqual([
+      'soon',
+      'later',
+      'never',
+    ])
+
+    const within = await run(['team', 'tokens', 'view', '--expiring-within-days', '7'])
+    expect(within.stdout.trimEnd().split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^1 +val +soon +\(any\) +\S+ +- +\d{4}-/),
+    ])
+    const vics = await run(['team', 'tokens', 'view', '--user', 'vic', '--count', '2'])
+    expect(
+      vics.stdout
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(/ +/)[2]),
+    ).toEqual(['later', 'never'])
+    const more = /^more: --offset (\S+)\n$/.exec(vics.stderr)
+    expect(more).not.toBeNull()
+    const next = await run([
+      'team',
+      'tokens',
+      'view',
+      '--user',
+      'vic',
+      '--count',
+      '2',
+      '--offset',
+      more?.[1] ?? '',
+    ])
+    expect(next).toMatchObject({ code: 0, stderr: '' })
+    expect(
+      next.stdout
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(/ +/)[2]),
+    ).toEqual(['api'])
+    // A cursor of one user's list is no cursor of another's.
+    const other = await run([
+      'team',
+      'tokens',
+      'view',
+      '--user',
+      'val',
+      '--offset',
+      more?.[1] ?? '',
+    ])
+    expect(other.code).toBe(1)
+    expect(other.stderr).toContain('The offset is not a cursor this list gave out.')
+
+    // An admin's revocation, through the route's own function.
+    expect(await run(['token', 'revoke', 'view', 'val', '1'])).toMatchObject({
+      code: 0,
+      stderr: 'Revoked token 1 of user "val" in team "view".\n',
+    })
+    expect((await app.api('GET', '/api/tokens', { token: soon.trim() })).status).toBe(401)
+    expect((await run(['team', 'tokens', 'view', '--user', 'val'])).stdout).toMatch(
+      /^id +user +name +scopes +created +last used +expires\n$/,
+    )
+    expect((await run(['token', 'revoke', 'view', 'val', '1'])).stderr).toBe(
+      'latchkey: no token 1 of user "val" in team "view"\n',
+    )
+  })
+
+  it('reads the audit trail the stream keeps, filtered by type, actor and since, and paged', async () => {
+    const { auditingSink } = await import('../../shared/events/audit.js')
+    const { startStreamPoller } = await import('../../local/stream-poller.js')
+    const poller = await startStreamPoller({
+      dynamo: app.dynamo,
+      tableName: app.tableName,
+      sink: auditingSink({ put: async (batch) => batch.map(() => 'accepted' as const) }, 400),
+      intervalMs: 50,
+    })
+    try {
+      const before = new Date(Date.now() - 1000).toISOString()
+      await run(['team', 'create', 'trail'])
+      await run(['user', 'create', 'trail', 'tia', '--role', 'admin'])
+      for (const name of ['a', 'b', 'c']) await run(['token', 'create', 'trail', 'tia', name])
+      await run(['token', 'revoke', 'trail', 'tia', '2'])
+      const deleted = ['audit', 'list', 'trail', '--type', 'AccessTokenDeleted', '--actor', 'cli']
+      for (let i = 0; i < 200 && !(await run(deleted)).stdout.includes('cli'); i++)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      const one = await run(deleted)
+      expect(one).toMatchObject({ code: 0, stderr: '' })
+      const rows = one.stdout.trimEnd().split('\n')
+      expect(rows[0]).toMatch(/^time +type +actor +detail$/)
+      expect(rows.slice(1)).toEqual([
+        expect.stringMatching(
+          /^\d{4}-\S+Z +AccessTokenDeleted +cli +\{"user":"tia","token_id":2\}$/,
+        ),
+      ])
+      // Newest first, a page at a time; the whole trail since the test began.
+      for (let i = 0; i < 200; i++) {
+        const all = await run(['audit', 'list', 'trail', '--since', before])
+        if (all.stdout.trimEnd().split('\n').length >= 5) break
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      const first = await run(['audit', 'list', 'trail', '--since', before, '--count', '2'])
+      const types = (text: string) =>
+        text
+          .trimEnd()
+          .split('\n')
+          .slice(1)
+          .map((line) => line.split(/ +/)[1])
+      expect(types(first.stdout)).toEqual(['AccessTokenDeleted', 'AccessTokenCreated'])
+      const cursor = /^more: --offset (\S+)\n$/.exec(first.stderr)?.[1] ?? ''
+      const second = await run([
+        'audit',
+        'list',
+        'trail',
+        '--since',
+        before,
+        '--count',
+        '2',
+        '--offset',
+        cursor,
+      ])
+      expect(types(second.stdout)).toEqual(['AccessTokenCreated', 'AccessTokenCreated'])
+      const later = await run([
+        'audit',
+        'list',
+        'trail',
+        '--since',
+        new Date(Date.now() + 60_000).toISOString(),
+      ])
+      expect(later.stdout).toMatch(/^time +type +actor +detail\n$/)
+    } finally {
+      await poller.stop()
+    }
   })
 
   it("shows and sets the team's token policy, which the API then enforces", async () => {
