@@ -50,6 +50,8 @@ const ABOUT: Record<EntityKind, string> = {
   AuditGuard: 'one per kept event id, so a redelivered event is kept once',
   SweeperCursor: "the team the sweeper's next run starts with, after a run that ran out of budget",
   SweepState: "where the sweeper's inactivity pass over a team stands",
+  IndexMigration:
+    'where the sweeper stands in giving index keys to items written before the index, and when it finished',
 }
 
 export function tableDesign(): string {

@@ -96,6 +96,8 @@ export type TableAction =
   | 'DeleteItem'
   | 'ConditionCheckItem'
   | 'BatchWriteItem'
+  /** Only the sweeper's one-off index migration, bounded per run (domain/index-migration.ts). */
+  | 'Scan'
   | 'BatchGetItem'
 
 /** What authenticating each kind of caller costs in table access. */
@@ -1008,4 +1010,6 @@ export const sweeperTableActions: readonly TableAction[] = [
   'PutItem',
   'UpdateItem',
   'DeleteItem',
+  // The index migration's: nothing else reaches items written before the index.
+  'Scan',
 ]

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda'
+import { migrateIndexKeys } from '../../shared/domain/index-migration.js'
 import { sweep } from '../../shared/domain/sweeper.js'
 import { log, withLogContext } from '../../shared/log.js'
 import { putMetrics } from '../../shared/metrics.js'
@@ -12,6 +13,11 @@ export const handler = (_event?: unknown, context?: Context, now = new Date()) =
   withLogContext(
     { functionName: context?.functionName, awsRequestId: context?.awsRequestId },
     async () => {
+      // First, items written before the index get its keys (bounded; one GetItem once
+      // done), so this very sweep sees them.
+      const migration = await migrateIndexKeys(now)
+      if (!migration.done || migration.scanned > 0)
+        log('info', 'index migration', { event: 'indexMigration', ...migration })
       const report = await sweep({ now })
       log('info', 'sweep', { event: 'sweep', ...report })
       putMetrics([

@@ -140,7 +140,8 @@ export class LatchkeyFunction extends NodejsFunction {
   }
 
   /**
-   * Only the listed item actions, on the table itself (no `Scan`, no `*`), and
+   * Only the listed item actions, on the table itself (no `*`; `Scan` only where listed:
+   * the sweeper's index migration), and
    * `QueryIndex` as `Query` on the one index's ARN only.
    */
   allowTableActions(table: ITable, actions: readonly TableAction[]): void {

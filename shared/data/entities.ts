@@ -458,6 +458,28 @@ export const SweepState = /* @__PURE__ */ entity({
   },
 })
 
+/**
+ * The migration that gives index keys to items written before the index (teams and
+ * personal tokens): where its Scan stands, and when a pass found nothing left to do.
+ */
+export const IndexMigration = /* @__PURE__ */ entity({
+  kind: 'IndexMigration',
+  key: () => keys.indexMigration(),
+  attributes: {
+    /** The Scan's LastEvaluatedKey as JSON, while a pass is under way. */
+    cursor: attr.optionalText,
+    /** The pass under way (1, then 2 if the first indexed anything), items indexed in it. */
+    pass: attr.count,
+    passIndexed: attr.count,
+    /** Over every pass: items the Scan read, items given their keys. */
+    scanned: attr.count,
+    indexed: attr.count,
+    /** Set when a whole pass found nothing to index: later runs stop at one GetItem. */
+    finishedAt: attr.optionalText,
+    updatedAt: attr.text,
+  },
+})
+
 /** Every entity, by kind. */
 export const ENTITIES = {
   Team,
@@ -479,6 +501,7 @@ export const ENTITIES = {
   AuditGuard,
   SweeperCursor,
   SweepState,
+  IndexMigration,
 } as const
 
 export type EntityKind = keyof typeof ENTITIES

@@ -93,6 +93,8 @@ export const keys = {
   sweepState: (team: string): Key => ({ PK: teamPk(team), SK: 'SWEEP' }),
   /** The team the sweeper's next run starts with, when the last one ran out of budget. */
   sweeperState: (): Key => ({ PK: 'SWEEPER', SK: 'SWEEPER' }),
+  /** Where the migration giving index keys to items written before the index stands. */
+  indexMigration: (): Key => ({ PK: 'MIGRATION', SK: 'INDEX_KEYS' }),
 } as const
 
 const auditPk = (team: string) => `TEAM#${team}#AUDIT`

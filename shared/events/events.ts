@@ -113,6 +113,7 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
   AuditGuard: {},
   SweeperCursor: {},
   SweepState: {},
+  IndexMigration: {},
   AccessToken: {
     inserted: (token) => ({
       type: 'AccessTokenCreated',
