@@ -33,6 +33,8 @@ export const sizes = (quick: boolean) =>
         hashes: 2,
         verifies: 2000,
         events: 3,
+        sweeperTokens: 10_000,
+        sweeperDue: 100,
       }
     : {
         requests: 600,
@@ -45,6 +47,8 @@ export const sizes = (quick: boolean) =>
         hashes: 10,
         verifies: 50000,
         events: 50,
+        sweeperTokens: 100_000,
+        sweeperDue: 1_000,
       }
 
 export type Sizes = ReturnType<typeof sizes>

@@ -1,14 +1,22 @@
 /**
  * `npm run bench [-- --quick] [-- --only latency,scale]`: Latchkey against the floor
  * it cannot beat, one section per module (calls, latency, scale, crypto, events,
- * cold), all sharing bench/harness.ts and one DynamoDB Local. Prints tables and
+ * lifecycle, cold), all sharing bench/harness.ts and one DynamoDB Local. Prints tables and
  * writes bench/results.json for a full run of every section; anything else (quick,
  * or some sections) goes to bench/out/, which is not committed.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import type { BenchOptions } from './harness.js'
 
-export const SECTIONS = ['calls', 'latency', 'scale', 'crypto', 'events', 'cold'] as const
+export const SECTIONS = [
+  'calls',
+  'latency',
+  'scale',
+  'crypto',
+  'events',
+  'lifecycle',
+  'cold',
+] as const
 export type Section = (typeof SECTIONS)[number]
 
 /** The calls section alone: deterministic, so `npm test` asserts it. */
@@ -36,7 +44,8 @@ export async function runBench(options: BenchOptions & { only: readonly Section[
     `Latchkey benchmark, ${JSON.stringify(results.machine)}${options.quick ? ' (quick: figures not meaningful)' : ''}`,
   )
   try {
-    if (wants('calls') || wants('latency') || wants('scale') || wants('events')) {
+    const onTheService = ['calls', 'latency', 'scale', 'events', 'lifecycle'] as const
+    if (onTheService.some(wants)) {
       const bench = await startBench(options)
       try {
         if (wants('calls')) {
@@ -62,6 +71,12 @@ export async function runBench(options: BenchOptions & { only: readonly Section[
           const { measureEvents, printEvents } = await import('./events.js')
           results.events = await measureEvents(bench.app.dynamo, n.events)
           printEvents(report, results.events as Awaited<ReturnType<typeof measureEvents>>)
+        }
+        // Last on the service: it seeds many tokens into the bench's table.
+        if (wants('lifecycle')) {
+          const { measureLifecycle, printLifecycle } = await import('./lifecycle.js')
+          results.lifecycle = await measureLifecycle(bench, n)
+          printLifecycle(report, results.lifecycle as Awaited<ReturnType<typeof measureLifecycle>>)
         }
       } finally {
         await bench.close()

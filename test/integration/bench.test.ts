@@ -32,6 +32,7 @@ it('runs the sections it is asked for, and refuses a name it does not know', () 
     'scale',
     'crypto',
     'events',
+    'lifecycle',
     'cold',
   ])
   expect(parseSections(['--only', 'latency,scale'])).toEqual(['latency', 'scale'])
