@@ -20,6 +20,7 @@
  * JVM is another process and not in it).
  */
 import type { Bench, Sizes } from './harness.js'
+import type { Report } from './stats.js'
 
 const DAY = 86_400_000
 const PER_USER = 1_000
@@ -190,7 +191,7 @@ const row = <T>(name: string, run: Run<T>, outcome: string) => ({
   outcome,
 })
 
-export function printLifecycle(report: Console, result: LifecycleResult) {
+export function printLifecycle(report: Report, result: LifecycleResult) {
   const { sweeper, leak } = result
   report.log(
     `\nThe sweeper: ${sweeper.tokens} tokens, ${sweeper.due} due (seeded in ${sweeper.seedSeconds} s); ms, this process's CPU ms, calls`,

@@ -13,6 +13,7 @@ import {
   printEnrollmentPaths,
   printLatency,
 } from '../bench/latency.js'
+import { type LifecycleResult, printLifecycle } from '../bench/lifecycle.js'
 import { printScale, type ScaleRow } from '../bench/scale.js'
 import type { Report } from '../bench/stats.js'
 
@@ -62,6 +63,7 @@ export interface BenchResults {
   scale?: ScaleRow[]
   crypto?: CryptoResult
   events?: EventsResult
+  lifecycle?: LifecycleResult
   cold?: ColdResult
 }
 
@@ -80,5 +82,6 @@ export function benchTables(results: BenchResults): string {
   if (results.scale) printScale(report, results.scale)
   if (results.crypto) printCrypto(report, results.crypto)
   if (results.events) printEvents(report, results.events)
+  if (results.lifecycle) printLifecycle(report, results.lifecycle)
   return report.text()
 }

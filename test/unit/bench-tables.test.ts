@@ -48,6 +48,43 @@ describe("the README's bench tables", () => {
     expect(text).toContain('| scryptHashMs | 65 (60-70) |')
   })
 
+  it("include the lifecycle section's sweeper and leak-report rows when the run has them", () => {
+    const run = <T>(ms: number, calls: Record<string, number>, result: T) => ({
+      ms,
+      cpuMs: ms / 10,
+      calls,
+      result,
+    })
+    const sweepResult = { warned: 1000, expired: 0, revoked: 0, done: false }
+    const text = benchTables({
+      machine,
+      lifecycle: {
+        sweeper: {
+          tokens: 100_000,
+          due: 1000,
+          seedSeconds: 64,
+          rawQuery: run(740, { Query: 1 }, 1000),
+          first: run(8132, { Query: 12, UpdateItem: 1000 }, sweepResult),
+          again: run(111, { Query: 2 }, { ...sweepResult, warned: 0, done: true }),
+        },
+        leak: {
+          live: 100,
+          unknown: 400,
+          garbage: 500,
+          first: run(3232, { BatchGetItem: 6 }, { truePositives: 100, answers: 1000 }),
+          again: run(782, { BatchGetItem: 6 }, { truePositives: 0, answers: 1000 }),
+        },
+      },
+    })
+    expect(text).toContain('*The sweeper: 100000 tokens, 1000 due')
+    expect(text).toContain(
+      '| sweeper, first run | 8132 | 813.2 | 12 Query + 1000 UpdateItem | warned 1000, expired 0, revoked 0 (budget reached) |',
+    )
+    expect(text).toContain(
+      '| first report | 3232 | 323.2 | 6 BatchGetItem | 1000 answers, 100 true positives |',
+    )
+  })
+
   it('say so rather than quote a quick run or one from before the method changed', () => {
     for (const old of [
       { ...machine, quick: true },
