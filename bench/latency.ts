@@ -11,6 +11,7 @@ import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import {
+  BatchGetCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -23,6 +24,7 @@ import { startHttpFloor } from './http-floor.js'
 import type { Load } from './load-client.js'
 import {
   measure,
+  percentile,
   type Report,
   type Rounds,
   round,
@@ -136,6 +138,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
     create: (await import('../functions/tokens/create.js')).handler as Handler,
     projects: (await import('../functions/projects/list.js')).handler as Handler,
     enroll: (await import('../functions/servers/enroll.js')).handler as Handler,
+    verify: (await import('../functions/tokens/verify.js')).handler as Handler,
   }
   // Distinct service tokens, signed as the exchange signs them (same key, claims, hour).
   const { signJws } = await import('../shared/keys/jws.js')
@@ -311,6 +314,31 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
     }),
   )
 
+  // Verify's subject: a personal token of its own (no rate limit), asked about with the
+  // service JWT, whose own check costs no call. The service reads the token beside its
+  // user's delete-all mark in one strongly consistent BatchGetItem; the floor does that.
+  const subject = await createAccessToken({ team: 'acme', username: 'admin' }, { name: 'verified' })
+  const verified = { token: subject.accessKey }
+  const checked = await bench.http('POST', '/v1/teams/acme/tokens/verify', serviceToken, verified)
+  if (checked?.code !== 'VALID') throw new Error(`verify's subject is ${checked?.code}, not VALID`)
+  const rawVerify = () =>
+    db.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [TableName]: {
+            Keys: [
+              { PK: userPk, SK: 'PAT#' },
+              { PK: userPk, SK: `PAT#${pad(subject.token.id)}` },
+            ],
+            ConsistentRead: true,
+          },
+        },
+      }),
+    )
+  const subjectFound = await rawVerify()
+  if (subjectFound.Responses?.[TableName]?.length !== 1)
+    throw new Error('the verify floor reads no token: the key pattern changed')
+
   const invoke =
     (
       handler: Handler,
@@ -397,6 +425,24 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
         () => ({ hostname: 'bench' }),
       ),
       c: { method: 'POST', path: servers, tokens: [enrollmentToken], body: 'hostname' },
+    },
+    {
+      label: 'POST /v1/teams/{team}/tokens/verify (JWT caller, personal token verified)',
+      a: rawVerify,
+      b: invoke(
+        handlers.verify,
+        'POST',
+        '/v1/teams/acme/tokens/verify',
+        { key: 'POST /v1/teams/{team}/tokens/verify', params: { team: 'acme' } },
+        () => serviceToken,
+        () => verified,
+      ),
+      c: {
+        method: 'POST',
+        path: '/v1/teams/acme/tokens/verify',
+        tokens: [serviceToken],
+        body: { fixed: verified },
+      },
     },
   ]
 
@@ -550,4 +596,103 @@ export function printEnrollmentPaths(report: Report, result: EnrollmentPaths) {
     row('secretless (Query + STS + TransactWriteItems)', result.awsIam),
     row('the STS stand-in alone (SigV4 check in JS)', result.stsStandIn),
   ])
+}
+
+export interface RateLimitRound {
+  /** 200, 429, 5xx and any other status, of the burst's requests. */
+  passed: number
+  limited: number
+  failed: number
+  other: number
+  /** The burst's wall time and its requests' latencies, ms. */
+  wallMs: number
+  p50: number
+  p99: number
+  /** The service's DynamoDB calls over the whole burst, by operation. */
+  calls: Record<string, number>
+}
+
+export interface RateLimitRace {
+  requests: number
+  limit: number
+  /** Every round let exactly `limit` through, refused the rest with 429 and had no 5xx. */
+  exact: boolean
+  rounds: RateLimitRound[]
+}
+
+const RACE = { requests: 200, limit: 50 }
+
+/**
+ * API.md, Rate limits: 200 simultaneous requests of one token limited to 50 let exactly
+ * 50 through, with no 5xx. Each round a fresh token (its window unused), the burst sent
+ * all at once over fresh connections (fetch opens as many as are asked for), and the
+ * service's calls counted over it.
+ */
+export async function measureRateLimitRace(bench: Bench, n: Sizes): Promise<RateLimitRace> {
+  const rounds: RateLimitRound[] = []
+  for (let pass = 0; pass < n.rounds; pass++) {
+    const { accessKey } = await bench.http('POST', '/api/tokens', bench.token, {
+      name: bench.nextName(),
+      rateLimit: { limit: RACE.limit, windowSeconds: 3600 },
+    })
+    const statuses: number[] = []
+    const latencies: number[] = []
+    let wallMs = 0
+    const calls = await bench.counted(async () => {
+      const started = performance.now()
+      await Promise.all(
+        Array.from({ length: RACE.requests }, async () => {
+          const t0 = performance.now()
+          const response = await fetch(new URL('/api/tokens', bench.app.url), {
+            headers: { authorization: `Bearer ${accessKey}` },
+          })
+          await response.arrayBuffer()
+          latencies.push(performance.now() - t0)
+          statuses.push(response.status)
+        }),
+      )
+      wallMs = performance.now() - started
+    })
+    latencies.sort((a, b) => a - b)
+    const count = (test: (status: number) => boolean) => statuses.filter(test).length
+    rounds.push({
+      passed: count((s) => s === 200),
+      limited: count((s) => s === 429),
+      failed: count((s) => s >= 500),
+      other: count((s) => s !== 200 && s !== 429 && s < 500),
+      wallMs: round(wallMs),
+      p50: round(percentile(latencies, 50)),
+      p99: round(percentile(latencies, 99)),
+      calls,
+    })
+  }
+  const exact = rounds.every(
+    (r) =>
+      r.passed === RACE.limit &&
+      r.limited === RACE.requests - RACE.limit &&
+      r.failed === 0 &&
+      r.other === 0,
+  )
+  return { ...RACE, exact, rounds }
+}
+
+export function printRateLimitRace(report: Report, result: RateLimitRace) {
+  report.log(
+    `\nRate-limit exactness: ${result.requests} simultaneous GET /api/tokens of one token limited to ${result.limit}, a fresh token each round: ${result.exact ? 'exact in every round' : 'NOT EXACT'}`,
+  )
+  report.table(
+    result.rounds.map((r, i) => ({
+      round: i + 1,
+      'passed (200)': r.passed,
+      'limited (429)': r.limited,
+      'failed (5xx)': r.failed,
+      other: r.other,
+      'wall ms': r.wallMs,
+      p50: r.p50,
+      p99: r.p99,
+      calls: Object.entries(r.calls)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(', '),
+    })),
+  )
 }

@@ -14,8 +14,8 @@ export interface Load {
   path: string
   /** Used in turn, one per request (one token: every request the same). */
   tokens: string[]
-  /** A JSON body per request: a fresh token name, a hostname, or none. */
-  body?: 'name' | 'hostname'
+  /** A JSON body per request: a fresh token name, a hostname, the same object each time, or none. */
+  body?: 'name' | 'hostname' | { fixed: unknown }
   count: number
   inFlight: number
 }
@@ -28,11 +28,13 @@ process.on('message', async (load: Load) => {
   const client = httpClient(load.base)
   let turn = 0
   const body = () =>
-    load.body === 'name'
-      ? { name: `load ${process.pid} ${sent++}` }
-      : load.body === 'hostname'
-        ? { hostname: 'load' }
-        : undefined
+    typeof load.body === 'object'
+      ? load.body.fixed
+      : load.body === 'name'
+        ? { name: `load ${process.pid} ${sent++}` }
+        : load.body === 'hostname'
+          ? { hostname: 'load' }
+          : undefined
   try {
     const timing = await measure(
       () => client.send(load.method, load.path, load.tokens[turn++ % load.tokens.length], body()),

@@ -54,13 +54,21 @@ export async function runBench(options: BenchOptions & { only: readonly Section[
           printCalls(report, results.calls as Awaited<ReturnType<typeof measureCalls>>)
         }
         if (wants('latency')) {
-          const { measureEnrollmentPaths, measureLatency, printEnrollmentPaths, printLatency } =
-            await import('./latency.js')
+          const {
+            measureEnrollmentPaths,
+            measureLatency,
+            measureRateLimitRace,
+            printEnrollmentPaths,
+            printLatency,
+            printRateLimitRace,
+          } = await import('./latency.js')
           const latency = await measureLatency(bench, n)
           printLatency(report, latency)
           const enrollment = await measureEnrollmentPaths(bench, n)
           printEnrollmentPaths(report, enrollment)
-          Object.assign(results, { latency, enrollment })
+          const rateLimitRace = await measureRateLimitRace(bench, n)
+          printRateLimitRace(report, rateLimitRace)
+          Object.assign(results, { latency, enrollment, rateLimitRace })
         }
         if (wants('scale')) {
           const { measureScale, printScale } = await import('./scale.js')

@@ -12,6 +12,8 @@ import {
   type LatencyRow,
   printEnrollmentPaths,
   printLatency,
+  printRateLimitRace,
+  type RateLimitRace,
 } from '../bench/latency.js'
 import { type LifecycleResult, printLifecycle } from '../bench/lifecycle.js'
 import { printScale, type ScaleRow } from '../bench/scale.js'
@@ -60,6 +62,7 @@ export interface BenchResults {
   calls?: unknown[]
   latency?: LatencyRow[]
   enrollment?: EnrollmentPaths
+  rateLimitRace?: RateLimitRace
   scale?: ScaleRow[]
   crypto?: CryptoResult
   events?: EventsResult
@@ -78,6 +81,7 @@ export function benchTables(results: BenchResults): string {
   // The calls section is asserted by `npm test` and its budgets are the table above.
   if (results.latency) printLatency(report, results.latency)
   if (results.enrollment) printEnrollmentPaths(report, results.enrollment)
+  if (results.rateLimitRace) printRateLimitRace(report, results.rateLimitRace)
   if (results.cold) printColdStart(report, results.cold)
   if (results.scale) printScale(report, results.scale)
   if (results.crypto) printCrypto(report, results.crypto)
