@@ -30,7 +30,11 @@ export function readAuthorizerOptions(env: NodeJS.ProcessEnv = process.env): Aut
   }
 }
 
-const decide = createAuthorizer(readAuthorizerOptions())
+/**
+ * The decision, exported for `npm start`, which runs this very bundle (local/authorizer.ts)
+ * and tells a used-up rate limit (429) from a missing scope, as API Gateway can't.
+ */
+export const decide = createAuthorizer(readAuthorizerOptions())
 
 /**
  * API Gateway HTTP API Lambda authorizer, payload 2.0 with simple responses. API

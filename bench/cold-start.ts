@@ -9,11 +9,11 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdir, rm } from 'node:fs/promises'
+import { bundleFunction } from '../infra/constructs/bundle.js'
 import { streamHandler } from '../infra/constructs/events.js'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
 import { fallbackHandler, routeList } from '../shared/routes.js'
-import { bundleFunction } from './bundles.js'
 import { type Report, round, type Spread, show, spread } from './stats.js'
 
 const root = new URL('..', import.meta.url).pathname
@@ -23,6 +23,8 @@ const sealFile = `${outDir}/seal-key.json`
 
 /** The authorizer's row in the results. */
 export const AUTHORIZER = 'authorizer (latchkey/cdk)'
+/** The same authorizer on the SDK's DynamoDB clients: what its lean transport saves. */
+export const AUTHORIZER_ON_SDK = 'authorizer on the SDK (not deployed)'
 
 /**
  * What the stack set on every function until the measurement below decided against it
@@ -86,15 +88,21 @@ export async function measureColdStart(runs: number): Promise<ColdResult> {
   const floorFile = `${outDir}/sdk-floor.mjs`
   const floor = await bundleFunction(`${root}bench/floor.ts`, floorFile)
   const floorCpu = times([], floorFile)
-  const entries = [
-    ...handlers.map((handler) => [handler, `functions/${handler}.ts`] as const),
-    // Not a route of ours: the authorizer users put in front of their own APIs.
-    [AUTHORIZER, 'authorizer/handler.ts'] as const,
+  const entries: [string, string, { leanDynamoDb?: boolean }][] = [
+    ...handlers.map((handler): [string, string, { leanDynamoDb?: boolean }] => [
+      handler,
+      `functions/${handler}.ts`,
+      {},
+    ]),
+    // Not a route of ours: the authorizer users put in front of their own APIs, on its
+    // lean DynamoDB transport as deployed, and on the SDK for comparison.
+    [AUTHORIZER, 'authorizer/handler.ts', { leanDynamoDb: true }],
+    [AUTHORIZER_ON_SDK, 'authorizer/handler.ts', {}],
   ]
   const bundles: ColdRow[] = []
-  for (const [handler, entry] of entries) {
+  for (const [handler, entry, options] of entries) {
     const outfile = `${outDir}/${handler.replace('/', '-').replace(/[^\w.-]+/g, '_')}.mjs`
-    const { bytes, mapBytes } = await bundleFunction(`${root}${entry}`, outfile)
+    const { bytes, mapBytes } = await bundleFunction(`${root}${entry}`, outfile, options)
     // Alternated, so drift on a shared machine falls on both configurations alike.
     const mapsOn: number[] = []
     const deployed: number[] = []

@@ -120,6 +120,10 @@ export async function startBench(options: BenchOptions) {
     },
     { step: 'initialize', name: 'benchCallCounter' },
   )
+  // And those of the authorizer behind GET /example/orders, a bundle of its own in a
+  // worker whose calls pass a gate on the wire (local/authorizer.ts).
+  const { onAuthorizerCall } = await import('../local/authorizer.js')
+  onAuthorizerCall((name) => counts.set(name, (counts.get(name) ?? 0) + 1))
   const counted = async (request: () => Promise<unknown>) => {
     await settle()
     counts.clear()

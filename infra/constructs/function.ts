@@ -3,37 +3,14 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb'
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
 import type { IKey } from 'aws-cdk-lib/aws-kms'
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda'
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import { tableSchema } from '../../shared/data/table.js'
 import type { KeyUse, SealUse, TableAction } from '../../shared/routes.js'
+import { bundlingFor } from './bundling.js'
 
 const root = new URL('../..', import.meta.url).pathname
-
-/**
- * esbuild settings shared by the stack and the bundle-size benchmark, so the
- * benchmark measures exactly what deploys.
- */
-export const bundling: BundlingOptions = {
-  minify: true,
-  // The map is built beside the bundle (cdk.out and the package) for scripts/map-stack.ts.
-  sourceMap: true,
-  format: OutputFormat.ESM,
-  target: 'node24',
-  mainFields: ['module', 'main'],
-  // The SDK is bundled (a pinned, tree-shaken copy) rather than taken from the runtime.
-  externalModules: [],
-  esbuildArgs: {
-    // Lambda's credentials are always in the environment: drop the rest of the chain.
-    '--alias:@aws-sdk/credential-provider-node': `${root}shared/aws/lambda-credentials.ts`,
-    // No client of ours streams events: drop the codec the SDK would load lazily.
-    '--alias:@smithy/core/event-streams': `${root}shared/aws/no-event-streams.ts`,
-  },
-  // CommonJS dependencies inside an ESM bundle need `require`.
-  banner:
-    "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-} as const
 
 export interface LatchkeyFunctionProps {
   /** Module under functions/, e.g. `tokens/list`. */
@@ -43,6 +20,12 @@ export interface LatchkeyFunctionProps {
   tracing?: boolean
   /** Another entry file (repository-relative), for functions that serve no route of ours. */
   entry?: string
+  /**
+   * Bundle shared/aws/lean-dynamodb.ts in place of the SDK's DynamoDB clients. Only for
+   * a function whose calls it covers (GetItem, BatchGetItem, UpdateItem, ...) and whose
+   * size matters to others: the authorizer in front of users' own APIs.
+   */
+  leanDynamoDb?: boolean
 }
 
 export interface Sizing {
@@ -110,7 +93,7 @@ export class LatchkeyFunction extends NodejsFunction {
       // No --enable-source-maps: parsing the map costs 13-15 ms of CPU at every cold
       // start (bench/cold-start.ts); traces are mapped afterwards (scripts/map-stack.ts).
       environment: props.environment,
-      bundling,
+      bundling: bundlingFor({ leanDynamoDb: props.leanDynamoDb }),
     })
     if (props.tracing)
       Validations.of(role).acknowledge({

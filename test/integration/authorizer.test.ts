@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { onAuthorizerCall, startAuthorizerGate } from '../../local/authorizer.js'
+import * as Lean from '../../shared/aws/lean-dynamodb.js'
+import { config } from '../../shared/context.js'
+import { keys } from '../../shared/data/keys.js'
 import { startTestApp } from '../support/app.js'
 
 /**
@@ -71,6 +75,23 @@ describe('GET /example/orders behind the authorizer (npm start)', () => {
     expect(over.headers.get('x-ratelimit-remaining')).toBe('0')
   })
 
+  it("runs the Lambda's own bundle, its lean transport making every call (none by the SDK)", async () => {
+    const made = await make({ name: 'counted orders', scopes: ['orders:read'] })
+    const seen: string[] = []
+    const stop = onAuthorizerCall((operation) => seen.push(operation))
+    try {
+      const before = calls
+      expect((await orders(made.accessKey)).status).toBe(200)
+      // The token beside its user's revocation mark, and its first lastUsed.
+      expect(seen).toEqual(['BatchGetItem', 'UpdateItem'])
+      expect((await orders(made.accessKey)).status).toBe(200)
+      expect(seen).toHaveLength(2) // cached in its container: no call
+      expect(calls).toBe(before) // the service's own SDK client was not used
+    } finally {
+      stop()
+    }
+  })
+
   it('takes a service JWT minted from a scoped token', async () => {
     const made = await make({ name: 'jwt orders', scopes: ['orders:read'] })
     const exchange = await app.api('POST', '/v1/teams/acme/service_token', {
@@ -79,6 +100,38 @@ describe('GET /example/orders behind the authorizer (npm start)', () => {
     const reply = await orders(exchange.body.bearer_token)
     expect(reply.status).toBe(200)
     expect(reply.body.caller).toMatchObject({ kind: 'service', scopes: 'orders:read' })
+  })
+})
+
+describe("the authorizer's gate to DynamoDB Local (local IAM emulation at the wire)", () => {
+  it('passes the lean transport its grant, and refuses the rest as DynamoDB does', async () => {
+    const { region, dynamoEndpoint, localCredentials } = config()
+    const gate = await startAuthorizerGate(dynamoEndpoint ?? '')
+    try {
+      const db = Lean.DynamoDBDocumentClient.from(
+        new Lean.DynamoDBClient({
+          region,
+          endpoint: gate.url,
+          credentials: localCredentials,
+        }),
+      )
+      const key = keys.accessToken('acme', 'admin', 1)
+      const { Item } = await db.send(new Lean.GetCommand({ TableName: app.tableName, Key: key }))
+      expect(Item).toMatchObject({ ...key, id: 1, team: 'acme' })
+      const refused = await db
+        .send(
+          new Lean.QueryCommand({
+            TableName: app.tableName,
+            KeyConditionExpression: 'PK = :pk',
+            ExpressionAttributeValues: { ':pk': key.PK },
+          }),
+        )
+        .catch((error: unknown) => error)
+      expect(refused).toMatchObject({ name: 'AccessDeniedException', $fault: 'client' })
+      expect(String((refused as Error).message)).toContain('dynamodb:Query')
+    } finally {
+      await gate.close()
+    }
   })
 })
 

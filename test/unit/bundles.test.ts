@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { bundleFunction } from '../../bench/bundles.js'
+import { bundleFunction } from '../../infra/constructs/bundle.js'
 
 /**
  * What a function's bundle must not carry, checked on the stack's own esbuild
@@ -70,6 +70,19 @@ describe('function bundles', () => {
     expect(exchange.some((file) => file.includes('client-kms'))).toBe(true)
     expect(exchange.some((file) => file.includes('jose'))).toBe(false)
   }, 60_000)
+
+  it("give the authorizer DynamoDB's wire without the SDK, under 150 KB (issue 13)", async () => {
+    const entry = `${root}authorizer/handler.ts`
+    const lean = await bundleFunction(entry, join(outDir, 'authorizer.mjs'), { leanDynamoDb: true })
+    const names = files(lean.inputs)
+    expect(names.some((file) => file.includes('@aws-sdk/client-dynamodb'))).toBe(false)
+    expect(names.some((file) => file.includes('@smithy/'))).toBe(false)
+    expect(names.some((file) => file.endsWith('shared/aws/lean-dynamodb.ts'))).toBe(true)
+    // The very same verification: the domain and the data layer, not a copy of them.
+    expect(names.some((file) => file.endsWith('shared/domain/verify.ts'))).toBe(true)
+    expect(names.some((file) => file.endsWith('shared/data/access-tokens.ts'))).toBe(true)
+    expect(lean.bytes).toBeLessThan(150 * 1024)
+  }, 30_000)
 
   it('keep the fallback free of the SDK, authentication and the data layer', async () => {
     const { inputs } = await built('fallback/not-found')

@@ -1,17 +1,25 @@
-/** Every function bundled exactly as the CDK stack bundles it (bench/cold-start.ts, the bundle tests). */
+/** Every function bundled exactly as the CDK stack bundles it (bench/cold-start.ts, the bundle tests, local/authorizer.ts). */
 import { build } from 'esbuild'
-import { bundling } from '../infra/constructs/function.js'
+import { bundlingFor } from './bundling.js'
 
 /** The stack's `--alias:from=to` esbuild arguments, in the build API's form. */
-function aliases(): Record<string, string> {
+function aliases(bundling: ReturnType<typeof bundlingFor>): Record<string, string> {
   const entries = Object.entries(bundling.esbuildArgs ?? {})
     .filter(([flag]) => flag.startsWith('--alias:'))
     .map(([flag, target]) => [flag.slice('--alias:'.length), String(target)])
   return Object.fromEntries(entries)
 }
 
-/** Bundles one entry exactly as the stack does; the metafile says what went in. */
-export async function bundleFunction(entry: string, outfile: string) {
+/**
+ * Bundles one entry exactly as the stack does (`leanDynamoDb` as the function's prop);
+ * the metafile says what went in.
+ */
+export async function bundleFunction(
+  entry: string,
+  outfile: string,
+  options: { leanDynamoDb?: boolean } = {},
+) {
+  const bundling = bundlingFor(options)
   const { metafile } = await build({
     entryPoints: [entry],
     outfile,
@@ -22,7 +30,7 @@ export async function bundleFunction(entry: string, outfile: string) {
     target: bundling.target,
     mainFields: bundling.mainFields,
     banner: { js: bundling.banner ?? '' },
-    alias: aliases(),
+    alias: aliases(bundling),
     // As deployed: a linked `.mjs.map` beside the bundle (NODE_OPTIONS=--enable-source-maps reads it).
     sourcemap: bundling.sourceMap ? 'linked' : false,
     logLevel: 'error',

@@ -1,0 +1,49 @@
+import type { BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
+
+/*
+ * Kept apart from the construct (function.ts) and free of CDK imports at run time, so
+ * the local server can bundle the authorizer as the stack does (local/authorizer.ts)
+ * without loading aws-cdk-lib (2 s).
+ */
+const root = new URL('../..', import.meta.url).pathname
+
+/**
+ * esbuild settings shared by the stack and the bundle-size benchmark, so the
+ * benchmark measures exactly what deploys.
+ */
+export const bundling: BundlingOptions = {
+  minify: true,
+  // The map is built beside the bundle (cdk.out and the package) for scripts/map-stack.ts.
+  sourceMap: true,
+  format: 'esm' as OutputFormat, // OutputFormat.ESM, without loading the CDK
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  // The SDK is bundled (a pinned, tree-shaken copy) rather than taken from the runtime.
+  externalModules: [],
+  esbuildArgs: {
+    // Lambda's credentials are always in the environment: drop the rest of the chain.
+    '--alias:@aws-sdk/credential-provider-node': `${root}shared/aws/lambda-credentials.ts`,
+    // No client of ours streams events: drop the codec the SDK would load lazily.
+    '--alias:@smithy/core/event-streams': `${root}shared/aws/no-event-streams.ts`,
+  },
+  // CommonJS dependencies inside an ESM bundle need `require`.
+  banner:
+    "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+} as const
+
+/**
+ * The authorizer's transport (infra/authorizer.ts): the SDK's DynamoDB clients replaced,
+ * in its bundle only, by shared/aws/lean-dynamodb.ts, which speaks DynamoDB's JSON
+ * protocol itself. The data layer and the domain are the service's, unchanged; only the
+ * wire below `db()` differs. 223 KB of bundle became 46 KB (bench/cold-start.ts).
+ */
+const LEAN_DYNAMODB_ARGS = {
+  '--alias:@aws-sdk/client-dynamodb': `${root}shared/aws/lean-dynamodb.ts`,
+  '--alias:@aws-sdk/lib-dynamodb': `${root}shared/aws/lean-dynamodb.ts`,
+}
+
+/** The esbuild settings of one function: the house ones, with the lean transport if asked. */
+export const bundlingFor = (options: { leanDynamoDb?: boolean } = {}): BundlingOptions =>
+  options.leanDynamoDb
+    ? { ...bundling, esbuildArgs: { ...bundling.esbuildArgs, ...LEAN_DYNAMODB_ARGS } }
+    : bundling

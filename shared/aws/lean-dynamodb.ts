@@ -1,0 +1,315 @@
+import { createHash, createHmac, randomUUID } from 'node:crypto'
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb'
+
+/**
+ * Substituted for `@aws-sdk/client-dynamodb` and `@aws-sdk/lib-dynamodb` in the
+ * authorizer's bundle only (infra/authorizer.ts): the same data layer and domain,
+ * over a transport that implements just DynamoDB's JSON protocol (SigV4 on
+ * node:crypto, node:https, the DocumentClient's marshalling from util-dynamodb, the
+ * SDK's standard retries). Errors carry the SDK's names and fields, which is all the
+ * data layer reads (shared/data/errors.ts), so the domain behaves identically.
+ */
+
+type Json = Record<string, unknown>
+
+export interface LeanClientConfig {
+  region: string
+  endpoint?: string
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  /** Attempts per call, as the SDK's `maxAttempts` (4 for DynamoDB). */
+  maxAttempts?: number
+}
+
+/** A DocumentClient command: its DynamoDB operation and its input in native values. */
+class LeanCommand {
+  constructor(
+    readonly operation: string,
+    readonly input: Json,
+  ) {}
+}
+
+const command = (operation: string) =>
+  class extends LeanCommand {
+    constructor(input: Json) {
+      super(operation, input)
+    }
+  }
+
+export const GetCommand = command('GetItem')
+export const PutCommand = command('PutItem')
+export const UpdateCommand = command('UpdateItem')
+export const DeleteCommand = command('DeleteItem')
+export const QueryCommand = command('Query')
+export const BatchGetCommand = command('BatchGetItem')
+export const BatchWriteCommand = command('BatchWriteItem')
+export const TransactWriteCommand = command('TransactWriteItems')
+
+/** An error as the SDK raises it: the service's name, message, fields and metadata. */
+export class DynamoDBServiceException extends Error {
+  $fault: 'client' | 'server'
+  $metadata: { httpStatusCode: number; requestId?: string; attempts: number }
+  constructor(name: string, status: number, body: Json, requestId: string | undefined) {
+    super(String(body.message ?? body.Message ?? name))
+    this.name = name
+    this.$fault = status >= 500 ? 'server' : 'client'
+    this.$metadata = { httpStatusCode: status, requestId, attempts: 1 }
+    const { __type, message, Message, ...fields } = body
+    Object.assign(this, fields)
+  }
+}
+
+// As the SDK's standard retry strategy for DynamoDB (@smithy/core's, 2026 defaults):
+// 4 attempts, full-jitter backoff from 25 ms (1 s when throttled), on throttling, 5xx
+// and network failures; anything else is the caller's to judge.
+const MAX_ATTEMPTS = 4
+const BASE_DELAY_MS = 25
+const THROTTLED_DELAY_MS = 1000
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'Throttling',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'ThrottledException',
+])
+const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException'])
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504])
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+])
+
+const retryable = (error: unknown): 'throttle' | 'transient' | undefined => {
+  if (error instanceof DynamoDBServiceException) {
+    const status = error.$metadata.httpStatusCode
+    if (status === 429 || THROTTLING.has(error.name)) return 'throttle'
+    return TRANSIENT_STATUS.has(status) || TRANSIENT_NAMES.has(error.name) ? 'transient' : undefined
+  }
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && NETWORK_CODES.has(code) ? 'transient' : undefined
+}
+
+const sha256 = (data: string) => createHash('sha256').update(data).digest('hex')
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest()
+
+/** Signature Version 4 of one DynamoDB POST: the headers to send. */
+export function signedHeaders(
+  config: Required<Pick<LeanClientConfig, 'region' | 'credentials'>>,
+  host: string,
+  target: string,
+  body: string,
+  now: Date,
+): Record<string, string> {
+  const amzDate = now.toISOString().replace(/[:-]|\.\d{3}/g, '')
+  const day = amzDate.slice(0, 8)
+  const { accessKeyId, secretAccessKey, sessionToken } = config.credentials
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-amz-json-1.0',
+    host,
+    'x-amz-date': amzDate,
+    ...(sessionToken && { 'x-amz-security-token': sessionToken }),
+    'x-amz-target': target,
+  }
+  const names = Object.keys(headers).sort()
+  const canonical = [
+    'POST',
+    '/',
+    '',
+    ...names.map((name) => `${name}:${headers[name]}`),
+    '',
+    names.join(';'),
+    sha256(body),
+  ].join('\n')
+  const scope = `${day}/${config.region}/dynamodb/aws4_request`
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n')
+  let key = hmac(`AWS4${secretAccessKey}`, day)
+  for (const part of [config.region, 'dynamodb', 'aws4_request']) key = hmac(key, part)
+  const signature = createHmac('sha256', key).update(toSign).digest('hex')
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`
+  return headers
+}
+
+// The DocumentClient's translation: these members hold items (or keys), natively on
+// our side and as attribute values on the wire; everything else passes as it is.
+const ITEM = new Set([
+  'Item',
+  'Key',
+  'ExpressionAttributeValues',
+  'ExclusiveStartKey',
+  'Attributes',
+  'LastEvaluatedKey',
+])
+const ITEMS = new Set(['Items', 'Keys'])
+
+type Convert = (value: Json) => Json
+
+function translate(value: unknown, convert: Convert, parent?: string): unknown {
+  if (Array.isArray(value)) return value.map((entry) => translate(entry, convert, parent))
+  if (value === null || typeof value !== 'object') return value
+  const out: Json = {}
+  for (const [name, member] of Object.entries(value)) {
+    if (member === undefined) continue
+    out[name] =
+      ITEM.has(name) && member !== null
+        ? convert(member as Json)
+        : ITEMS.has(name) && Array.isArray(member)
+          ? member.map((item: Json) => convert(item))
+          : // BatchGetItem's `Responses`: per table, a list of items.
+            parent === 'Responses' && Array.isArray(member)
+            ? member.map((item: Json) => convert(item))
+            : translate(member, convert, name)
+  }
+  return out
+}
+
+const toWire: Convert = (item) =>
+  marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false }) as Json
+const fromWire: Convert = (item) => unmarshall(item as Parameters<typeof unmarshall>[0])
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export class DynamoDBClient {
+  readonly config: LeanClientConfig
+  private readonly url: URL
+  private readonly agent: HttpAgent
+
+  constructor(config: LeanClientConfig) {
+    this.config = config
+    this.url = new URL(config.endpoint ?? `https://dynamodb.${config.region}.amazonaws.com`)
+    const Agent = this.url.protocol === 'http:' ? HttpAgent : HttpsAgent
+    this.agent = new Agent({ keepAlive: true, maxSockets: 50 })
+  }
+
+  /** One operation: signed, sent, retried as the SDK retries, answered in wire form. */
+  async call(operation: string, input: Json): Promise<Json> {
+    const maxAttempts = this.config.maxAttempts ?? MAX_ATTEMPTS
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const output = await this.once(operation, input)
+        return { ...output, $metadata: { httpStatusCode: 200, attempts: attempt } }
+      } catch (error) {
+        const kind = retryable(error)
+        if (!kind || attempt >= maxAttempts) {
+          if (error instanceof DynamoDBServiceException) error.$metadata.attempts = attempt
+          throw error
+        }
+        const base = kind === 'throttle' ? THROTTLED_DELAY_MS : BASE_DELAY_MS
+        await sleep(Math.random() * Math.min(20_000, base * 2 ** (attempt - 1)))
+      }
+    }
+  }
+
+  private once(operation: string, input: Json): Promise<Json> {
+    const body = JSON.stringify(input)
+    const credentials = this.config.credentials ?? fromEnvironment()
+    const headers = signedHeaders(
+      { region: this.config.region, credentials },
+      this.url.host,
+      `DynamoDB_20120810.${operation}`,
+      body,
+      new Date(),
+    )
+    const send = this.url.protocol === 'http:' ? httpRequest : httpsRequest
+    return new Promise((resolve, reject) => {
+      const req = send(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('error', reject)
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            const status = res.statusCode ?? 500
+            let parsed: Json = {}
+            try {
+              parsed = text ? JSON.parse(text) : {}
+            } catch {
+              parsed = { message: text.slice(0, 200) }
+            }
+            if (status === 200) return resolve(parsed)
+            // `__type` is `com.amazonaws.dynamodb.v20120810#Name`: the SDK names errors by its tail.
+            const type = String(parsed.__type ?? '')
+              .split('#')
+              .pop()
+            const name = type || (status >= 500 ? 'InternalServerError' : 'UnknownError')
+            const requestId = res.headers['x-amzn-requestid']
+            reject(new DynamoDBServiceException(name, status, parsed, requestId?.toString()))
+          })
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
+    })
+  }
+
+  destroy() {
+    this.agent.destroy()
+  }
+}
+
+/** Lambda's execution-role credentials, read per call (as the SDK's env provider does once). */
+function fromEnvironment() {
+  const accessKeyId = process.env.AWS_ACCESS_KEY_ID
+  const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY
+  if (!accessKeyId || !secretAccessKey) {
+    const error = new Error('Unable to find environment variable credentials.')
+    error.name = 'CredentialsProviderError'
+    throw error
+  }
+  return { accessKeyId, secretAccessKey, sessionToken: process.env.AWS_SESSION_TOKEN }
+}
+
+export class DynamoDBDocumentClient {
+  private constructor(private readonly client: DynamoDBClient) {}
+
+  static from(client: DynamoDBClient, _options?: unknown) {
+    return new DynamoDBDocumentClient(client)
+  }
+
+  async send(command: LeanCommand): Promise<Json> {
+    const input = translate(command.input, toWire) as Json
+    // As the SDK: a transaction carries an idempotency token, so a retry can't apply it twice.
+    if (command.operation === 'TransactWriteItems') input.ClientRequestToken ??= randomUUID()
+    const output = await this.client.call(command.operation, input)
+    return translate(output, fromWire) as Json
+  }
+
+  destroy() {
+    this.client.destroy()
+  }
+}
+
+/** lib-dynamodb's paginator: each page of a Query, following LastEvaluatedKey. */
+export async function* paginateQuery(
+  config: { client: DynamoDBDocumentClient; pageSize?: number },
+  input: Json,
+) {
+  let ExclusiveStartKey: unknown
+  do {
+    const page = await config.client.send(
+      new QueryCommand({
+        ...input,
+        ...(config.pageSize && { Limit: config.pageSize }),
+        ...(ExclusiveStartKey !== undefined && { ExclusiveStartKey }),
+      }),
+    )
+    yield page
+    ExclusiveStartKey = page.LastEvaluatedKey
+  } while (ExclusiveStartKey)
+}

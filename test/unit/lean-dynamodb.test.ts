@@ -1,0 +1,425 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Sha256 } from '@aws-crypto/sha256-js'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import * as Sdk from '@aws-sdk/lib-dynamodb'
+import { SignatureV4 } from '@smithy/signature-v4'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import * as Lean from '../../shared/aws/lean-dynamodb.js'
+import { cancellationReasons, isConditionFailed, isTransient } from '../../shared/data/errors.js'
+
+/**
+ * The authorizer's lean DynamoDB transport against the SDK it stands in for: a local
+ * HTTP stub records what each sends and answers both alike, so the wire (target, body),
+ * the outputs, the errors (as shared/data/errors.ts reads them), the retries and the
+ * signature can be compared exactly. DynamoDB Local itself is the integration tests'
+ * (the local server runs the authorizer's bundle on it: local/authorizer.ts).
+ */
+type Answer = { status: number; body: unknown } | 'reset'
+interface Seen {
+  target: string
+  body: unknown
+  headers: IncomingMessage['headers']
+}
+
+let server: Server
+let url = ''
+let answers: Answer[] = []
+let seen: Seen[] = []
+
+beforeAll(async () => {
+  server = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const text = Buffer.concat(chunks).toString('utf8')
+    seen.push({
+      target: String(req.headers['x-amz-target']),
+      body: JSON.parse(text),
+      headers: req.headers,
+    })
+    const answer = answers.shift() ?? { status: 200, body: {} }
+    if (answer === 'reset') {
+      req.socket.destroy()
+      return
+    }
+    res.writeHead(answer.status, {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-requestid': 'stub-request',
+    })
+    res.end(JSON.stringify(answer.body))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(() => new Promise((resolve) => server.close(resolve)))
+afterEach(() => {
+  answers = []
+  seen = []
+})
+
+const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' }
+const sdk = () =>
+  Sdk.DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: 'eu-west-1', endpoint: url, credentials }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  )
+const lean = () =>
+  Lean.DynamoDBDocumentClient.from(
+    new Lean.DynamoDBClient({ region: 'eu-west-1', endpoint: url, credentials }),
+  )
+
+/** Each DocumentClient command beside its lean stand-in. */
+const COMMANDS = {
+  GetCommand: [Sdk.GetCommand, Lean.GetCommand],
+  PutCommand: [Sdk.PutCommand, Lean.PutCommand],
+  UpdateCommand: [Sdk.UpdateCommand, Lean.UpdateCommand],
+  DeleteCommand: [Sdk.DeleteCommand, Lean.DeleteCommand],
+  QueryCommand: [Sdk.QueryCommand, Lean.QueryCommand],
+  BatchGetCommand: [Sdk.BatchGetCommand, Lean.BatchGetCommand],
+  BatchWriteCommand: [Sdk.BatchWriteCommand, Lean.BatchWriteCommand],
+  TransactWriteCommand: [Sdk.TransactWriteCommand, Lean.TransactWriteCommand],
+} as const
+type Name = keyof typeof COMMANDS
+
+/** Sends one command through each client, both answered `answer`: what each sent and got. */
+async function both(name: Name, input: Record<string, unknown>, answer: Answer) {
+  const run = async (send: () => Promise<unknown>) => {
+    answers = [answer]
+    seen = []
+    const output = await send().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    )
+    return { output, requests: seen }
+  }
+  const [SdkCommand, LeanCommand] = COMMANDS[name]
+  // Each SDK command types its own input; the cases give each its right shape.
+  const sdkCommand = new (SdkCommand as unknown as new (input: unknown) => Sdk.GetCommand)(input)
+  const sdkSide = await run(() => sdk().send(sdkCommand))
+  const leanSide = await run(() => lean().send(new LeanCommand(input)))
+  return { sdk: sdkSide, lean: leanSide }
+}
+
+const withoutMetadata = (output: { value: unknown } | { error: unknown }) => {
+  const value = 'value' in output ? output.value : {}
+  const { $metadata, ...rest } = (value ?? {}) as Record<string, unknown>
+  return rest
+}
+
+const item = {
+  PK: { S: 'TEAM#acme#USER#ann' },
+  SK: { S: 'PAT#0000000000000001' },
+  id: { N: '1' },
+  scopes: { L: [{ S: 'orders:read' }] },
+  meta: { M: { env: { S: 'prod' }, n: { N: '2.5' }, on: { BOOL: true }, none: { NULL: true } } },
+  tags: { SS: ['a', 'b'] },
+}
+const key = { PK: 'TEAM#acme#USER#ann', SK: 'PAT#0000000000000001' }
+
+describe('the lean DynamoDB transport, against the SDK it replaces', () => {
+  const cases: [Name, Record<string, unknown>, unknown][] = [
+    ['GetCommand', { TableName: 't', Key: key, ConsistentRead: true }, { Item: item }],
+    [
+      'BatchGetCommand',
+      {
+        RequestItems: {
+          t: { Keys: [{ PK: 'TEAM#acme#USER#ann', SK: 'PAT#' }, key], ConsistentRead: true },
+        },
+      },
+      {
+        Responses: { t: [item] },
+        UnprocessedKeys: {
+          t: { Keys: [{ PK: { S: 'p' }, SK: { S: 's' } }], ConsistentRead: true },
+        },
+      },
+    ],
+    [
+      'UpdateCommand',
+      {
+        TableName: 't',
+        Key: key,
+        UpdateExpression: 'SET #n = if_not_exists(#n, :zero) + :one, lastUsed = :now, gone = :gone',
+        ConditionExpression: 'attribute_exists(PK) AND #n < :limit',
+        ExpressionAttributeNames: { '#n': 'count' },
+        ExpressionAttributeValues: {
+          ':zero': 0,
+          ':one': 1,
+          ':limit': 50,
+          ':now': '2026-11-25T00:00:00.000Z',
+          ':gone': undefined,
+          ':set': new Set(['x']),
+          ':map': { a: [1, 'b', null, true] },
+        },
+        ReturnValues: 'UPDATED_NEW',
+      },
+      { Attributes: { count: { N: '7' } } },
+    ],
+    [
+      'QueryCommand',
+      {
+        TableName: 't',
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': 'TEAM#acme#USER#ann', ':p': 'PAT#' },
+        ExclusiveStartKey: key,
+        Limit: 101,
+        ConsistentRead: true,
+      },
+      { Items: [item, item], Count: 2, LastEvaluatedKey: { PK: { S: 'p' }, SK: { S: 's' } } },
+    ],
+    ['PutCommand', { TableName: 't', Item: { ...key, n: 1, x: undefined } }, {}],
+    ['DeleteCommand', { TableName: 't', Key: key, ReturnValues: 'ALL_OLD' }, { Attributes: item }],
+    [
+      'TransactWriteCommand',
+      {
+        TransactItems: [
+          {
+            Put: {
+              TableName: 't',
+              Item: { ...key, n: 1 },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+          {
+            Update: {
+              TableName: 't',
+              Key: key,
+              UpdateExpression: 'ADD n :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+          { Delete: { TableName: 't', Key: key } },
+          {
+            ConditionCheck: {
+              TableName: 't',
+              Key: key,
+              ConditionExpression: 'attribute_exists(PK)',
+            },
+          },
+        ],
+      },
+      {},
+    ],
+    [
+      'BatchWriteCommand',
+      {
+        RequestItems: {
+          t: [{ PutRequest: { Item: { ...key, n: 1 } } }, { DeleteRequest: { Key: key } }],
+        },
+      },
+      { UnprocessedItems: { t: [{ DeleteRequest: { Key: { PK: { S: 'p' }, SK: { S: 's' } } } }] } },
+    ],
+  ]
+
+  it.each(cases)(
+    '%s: the same request on the wire and the same output',
+    async (name, input, body) => {
+      const { sdk: a, lean: b } = await both(name, input, { status: 200, body })
+      expect(a.output).not.toHaveProperty('error')
+      expect(b.output).not.toHaveProperty('error')
+      // A transaction's idempotency token is random on either side: present on both.
+      const wire = (r: Seen) => {
+        const { ClientRequestToken, ...rest } = r.body as Record<string, unknown>
+        return [r.target, rest, typeof ClientRequestToken]
+      }
+      expect(b.requests.map(wire)).toEqual(a.requests.map(wire))
+      expect(withoutMetadata(b.output)).toEqual(withoutMetadata(a.output))
+      expect(b.requests[0]?.headers['content-type']).toBe(a.requests[0]?.headers['content-type'])
+    },
+  )
+
+  const failures: [string, number, Record<string, unknown>][] = [
+    [
+      'ConditionalCheckFailedException',
+      400,
+      {
+        __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+        message: 'The conditional request failed',
+      },
+    ],
+    [
+      'ConditionalCheckFailedException with the item as it was',
+      400,
+      {
+        __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+        message: 'The conditional request failed',
+        Item: item, // ReturnValuesOnConditionCheckFailure: the item as it was
+      },
+    ],
+    [
+      'TransactionCanceledException',
+      400,
+      {
+        __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+        Message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Message: 'no' }],
+      },
+    ],
+    [
+      'ValidationException',
+      400,
+      { __type: 'com.amazon.coral.validate#ValidationException', message: 'bad key' },
+    ],
+    [
+      'AccessDeniedException',
+      400,
+      { __type: 'com.amazon.coral.service#AccessDeniedException', Message: 'not authorized' },
+    ],
+  ]
+
+  it.each(failures)('raises %s as the SDK does, once', async (_, status, body) => {
+    const { sdk: a, lean: b } = await both(
+      'UpdateCommand',
+      { TableName: 't', Key: key },
+      { status, body },
+    )
+    const [x, y] = [a.output, b.output].map(
+      (o) => (o as { error: Error & Record<string, unknown> }).error,
+    )
+    expect(y?.name).toBe(x?.name)
+    expect(y?.message).toBe(x?.message)
+    expect(y?.$fault).toBe(x?.$fault)
+    expect(y?.CancellationReasons).toEqual(x?.CancellationReasons)
+    expect(y?.Item).toEqual(x?.Item)
+    expect(y?.$metadata).toMatchObject({ httpStatusCode: status })
+    // What the data layer reads of an error agrees, and nothing was retried.
+    for (const read of [isConditionFailed, isTransient, cancellationReasons])
+      expect(read(y)).toEqual(read(x))
+    expect([a.requests.length, b.requests.length]).toEqual([1, 1])
+  })
+
+  it('retries throttling and 5xx as the SDK does, and succeeds within its 4 attempts', async () => {
+    const throttled = {
+      status: 400,
+      body: { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException' },
+    }
+    answers = [
+      throttled,
+      { status: 500, body: { __type: 'InternalServerError' } },
+      { status: 200, body: { Item: item } },
+    ]
+    const output = await lean().send(new Lean.GetCommand({ TableName: 't', Key: key }))
+    expect(seen).toHaveLength(3)
+    expect(output.Item).toMatchObject({ id: 1, tags: new Set(['a', 'b']) })
+    expect(output.$metadata).toMatchObject({ attempts: 3 })
+  })
+
+  it('gives up after 4 attempts with the error the SDK raises, marked transient', async () => {
+    const fault = {
+      status: 503,
+      body: { __type: 'com.amazon.coral.availability#ServiceUnavailableException' },
+    }
+    const run = async (send: () => Promise<unknown>) => {
+      answers = [fault, fault, fault, fault]
+      seen = []
+      const error = await send().then(
+        () => undefined,
+        (e: unknown) => e as Error & Record<string, unknown>,
+      )
+      return { error, requests: seen.length }
+    }
+    const input = { TableName: 't', Key: key }
+    const a = await run(() => sdk().send(new Sdk.GetCommand(input)))
+    const b = await run(() => lean().send(new Lean.GetCommand(input)))
+    expect([a.requests, b.requests]).toEqual([4, 4])
+    expect(b.error).toMatchObject({ name: a.error?.name, $fault: 'server' })
+    expect(b.error?.$metadata).toMatchObject({ httpStatusCode: 503, attempts: 4 })
+    expect([isTransient(a.error), isTransient(b.error)]).toEqual([true, true])
+  })
+
+  it('retries a connection reset, and raises it with its code when it persists', async () => {
+    answers = ['reset', { status: 200, body: { Item: item } }]
+    const output = await lean().send(new Lean.GetCommand({ TableName: 't', Key: key }))
+    expect(output.Item).toMatchObject({ id: 1 })
+    answers = ['reset', 'reset', 'reset', 'reset']
+    seen = []
+    const error = await lean()
+      .send(new Lean.GetCommand({ TableName: 't', Key: key }))
+      .catch((e: unknown) => e)
+    expect(seen).toHaveLength(4)
+    expect(isTransient(error)).toBe(true)
+  })
+
+  it('pages a Query as paginateQuery does', async () => {
+    answers = [
+      {
+        status: 200,
+        body: { Items: [item], LastEvaluatedKey: { PK: { S: 'p' }, SK: { S: 's' } } },
+      },
+      { status: 200, body: { Items: [item] } },
+    ]
+    const pages = []
+    for await (const page of Lean.paginateQuery({ client: lean() }, { TableName: 't' }))
+      pages.push(page.Items)
+    expect(pages).toHaveLength(2)
+    expect(seen[1]?.body).toMatchObject({ ExclusiveStartKey: { PK: { S: 'p' }, SK: { S: 's' } } })
+  })
+})
+
+describe('its SigV4 signature', () => {
+  it("is the SDK signer's, session token included", async () => {
+    const creds = { ...credentials, sessionToken: 'session/token+=' }
+    const when = new Date('2026-11-25T12:34:56.789Z')
+    const body = '{"TableName":"t"}'
+    const ours = Lean.signedHeaders(
+      { region: 'eu-west-1', credentials: creds },
+      'dynamodb.eu-west-1.amazonaws.com',
+      'DynamoDB_20120810.GetItem',
+      body,
+      when,
+    )
+    const signer = new SignatureV4({
+      credentials: creds,
+      region: 'eu-west-1',
+      service: 'dynamodb',
+      sha256: Sha256,
+      applyChecksum: false,
+    })
+    const theirs = await signer.sign(
+      {
+        method: 'POST',
+        protocol: 'https:',
+        hostname: 'dynamodb.eu-west-1.amazonaws.com',
+        path: '/',
+        query: {},
+        headers: {
+          host: 'dynamodb.eu-west-1.amazonaws.com',
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.GetItem',
+        },
+        body,
+      },
+      { signingDate: when },
+    )
+    expect(ours.authorization).toBe(theirs.headers.authorization)
+    expect(ours['x-amz-date']).toBe(theirs.headers['x-amz-date'])
+    expect(ours['x-amz-security-token']).toBe('session/token+=')
+  })
+
+  it("signs with Lambda's environment credentials when given none, and says when they are missing", async () => {
+    const saved = { ...process.env }
+    try {
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: 'AKIDENV',
+        AWS_SECRET_ACCESS_KEY: 'env-secret',
+        AWS_SESSION_TOKEN: 'env-session',
+      })
+      const client = Lean.DynamoDBDocumentClient.from(
+        new Lean.DynamoDBClient({ region: 'eu-west-1', endpoint: url }),
+      )
+      await client.send(new Lean.GetCommand({ TableName: 't', Key: key }))
+      expect(seen[0]?.headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDENV\/\d{8}\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$/,
+      )
+      expect(seen[0]?.headers['x-amz-security-token']).toBe('env-session')
+      delete process.env.AWS_ACCESS_KEY_ID
+      await expect(
+        client.send(new Lean.GetCommand({ TableName: 't', Key: key })),
+      ).rejects.toMatchObject({
+        name: 'CredentialsProviderError',
+      })
+      expect(seen).toHaveLength(1) // nothing unsigned left
+    } finally {
+      process.env = saved
+    }
+  })
+})
