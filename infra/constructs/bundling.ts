@@ -25,6 +25,8 @@ export const bundling: BundlingOptions = {
     '--alias:@aws-sdk/credential-provider-node': `${root}shared/aws/lambda-credentials.ts`,
     // No client of ours streams events: drop the codec the SDK would load lazily.
     '--alias:@smithy/core/event-streams': `${root}shared/aws/no-event-streams.ts`,
+    // Nor enables DynamoDB endpoint discovery: drop its unread cache and LRU library.
+    '--alias:@aws-sdk/middleware-endpoint-discovery': `${root}shared/aws/no-endpoint-discovery.ts`,
   },
   // CommonJS dependencies inside an ESM bundle need `require`.
   banner:

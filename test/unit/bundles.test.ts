@@ -34,12 +34,16 @@ describe('function bundles', () => {
     expect(text).not.toContain('tokens/delete-all') // another route's row
   }, 30_000)
 
-  it('leave out the SDK event-stream codec and the credential chain beyond the environment', async () => {
+  it('leave out the SDK event-stream codec, endpoint discovery and the credential chain beyond the environment', async () => {
     const { inputs } = await built('tokens/list')
     const names = files(inputs)
     expect(names.some((file) => file.includes('event-streams/'))).toBe(false)
     expect(names.some((file) => file.includes('credential-provider-ini'))).toBe(false)
     expect(names.some((file) => file.includes('credential-provider-env'))).toBe(true)
+    // DynamoDB's endpoint discovery is never on: no cache, no LRU library.
+    expect(
+      names.some((file) => file.includes('mnemonist') || file.includes('endpoint-cache')),
+    ).toBe(false)
   }, 30_000)
 
   it('give agent functions neither JWT verification nor a KMS client', async () => {
