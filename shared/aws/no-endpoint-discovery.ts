@@ -9,7 +9,7 @@ interface DiscoveryInput {
   endpointDiscoveryEnabled?: boolean
 }
 
-export const resolveEndpointDiscoveryConfig = <T extends DiscoveryInput>(input: T): T => {
+export const resolveEndpointDiscoveryConfig = <T extends DiscoveryInput>(input: T) => {
   if (input.endpointDiscoveryEnabled)
     throw new Error('endpoint discovery is not bundled: no Latchkey function uses it')
   return Object.assign(input, {
