@@ -6,7 +6,8 @@ import {
 
 describe('the endpoint-discovery stand-in of Lambda bundles', () => {
   it('resolves a client configuration with discovery off', async () => {
-    const config = resolveEndpointDiscoveryConfig({ region: 'eu-west-1' })
+    const input: { region: string; endpointDiscoveryEnabled?: boolean } = { region: 'eu-west-1' }
+    const config = resolveEndpointDiscoveryConfig(input)
     expect(config.region).toBe('eu-west-1')
     expect(config.isClientEndpointDiscoveryEnabled).toBe(false)
     await expect(config.endpointDiscoveryEnabled()).resolves.toBe(false)
