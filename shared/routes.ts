@@ -411,8 +411,8 @@ export const verifyToken = {
   cache: 'no-store',
   params: TeamPath,
   body: VerifyTokenBody,
-  // the token (personal, or server and its deletion record); its rate limit and lastUsed
-  table: ['GetItem', 'UpdateItem'],
+  // the token (personal; or server with its project, and its deletion record); its rate limit and lastUsed
+  table: ['GetItem', 'BatchGetItem', 'UpdateItem'],
   calls: {
     garbage: 0,
     'personal token': 1,
@@ -504,16 +504,15 @@ export const deleteProject = {
   access: 'manage',
   scope: 'projects:write',
   summary:
-    'Deletes a project with its enrollment tokens, servers and cloud accounts (admins); resumable.',
+    'Deletes a project with its enrollment tokens, servers and cloud accounts (admins): gone at once, removed from the change stream after.',
   responses: {
     204: { description: 'Deleted, with its enrollment tokens, servers and cloud accounts' },
   },
   errors: ['resource_does_not_exist'],
   params: ProjectPath,
-  // close it; page through its children; batch-delete them with deletion records; the project
-  table: ['UpdateItem', 'Query', 'BatchWriteItem', 'DeleteItem', 'PutItem'],
-  calls: { 'service token, no children': 3 },
-  callsGrow: '1 Query per page of children, 1 BatchWriteItem per 25 items',
+  // one conditional write of its deletion mark; the children go from the change stream
+  table: ['UpdateItem'],
+  calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
 export const listEnrollmentTokens = {
@@ -535,9 +534,9 @@ export const listEnrollmentTokens = {
   cache: 'no-store',
   params: ProjectPath,
   query: PageQuery,
-  table: ['Query', 'GetItem'], // the page; the project, when the page is empty
+  table: ['Query', 'GetItem'], // the page and, beside it, the project (404 if being deleted)
   seal: ['open'],
-  calls: { 'service token': 1, 'empty page': 2 },
+  calls: { 'service token': 2, 'empty page': 2 },
   callsGrow: '1 Query per page',
 } as const satisfies RouteSpec
 
@@ -573,7 +572,7 @@ export const getEnrollmentToken = {
   errors: ['resource_does_not_exist'],
   cache: 'no-store',
   params: EnrollmentTokenPath,
-  table: ['GetItem'],
+  table: ['BatchGetItem'], // the token and its project
   seal: ['open'],
   calls: { 'service token': 1 },
 } as const satisfies RouteSpec
@@ -589,7 +588,7 @@ export const deleteEnrollmentToken = {
   responses: { 204: { description: 'Deleted; enrolled servers stay' } },
   errors: ['resource_does_not_exist'],
   params: EnrollmentTokenPath,
-  table: ['DeleteItem', 'PutItem'], // the token; its deletion record
+  table: ['DeleteItem', 'PutItem', 'ConditionCheckItem'], // the token; its deletion record; the project open
   calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
@@ -648,8 +647,8 @@ export const listServers = {
   errors: ['resource_does_not_exist'],
   params: ProjectPath,
   query: PageQuery,
-  table: ['Query', 'GetItem'],
-  calls: { 'service token': 1, 'empty page': 2 },
+  table: ['Query', 'GetItem'], // the page and, beside it, the project
+  calls: { 'service token': 2, 'empty page': 2 },
   callsGrow: '1 Query per page',
 } as const satisfies RouteSpec
 
@@ -664,7 +663,7 @@ export const getServer = {
   responses: { 200: { body: ServerView, description: 'The server' } },
   errors: ['resource_does_not_exist'],
   params: ServerPath,
-  table: ['GetItem'],
+  table: ['BatchGetItem'], // the server and its project
   calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 
@@ -679,7 +678,7 @@ export const deleteServer = {
   responses: { 204: { description: 'Deleted; its token is revoked at once' } },
   errors: ['resource_does_not_exist'],
   params: ServerPath,
-  table: ['GetItem', 'DeleteItem', 'PutItem'],
+  table: ['BatchGetItem', 'DeleteItem', 'PutItem'], // server and project; the delete
   calls: { 'service token': 2 },
 } as const satisfies RouteSpec
 
@@ -692,8 +691,8 @@ export const heartbeat = {
   responses: { 204: { description: '`last_seen` updated' } },
   errors: ['server_authorization_revoked'],
   params: ServerPath,
-  table: ['UpdateItem'],
-  calls: { ok: 1, 'deleted server': 2 },
+  table: ['UpdateItem', 'BatchGetItem'], // the write; beside it the project and a deletion record
+  calls: { ok: 2, 'deleted server': 2 },
 } as const satisfies RouteSpec
 
 export const rotateServerToken = {
@@ -709,7 +708,7 @@ export const rotateServerToken = {
   params: ServerPath,
   body: RotateTokenBody,
   optionalBody: true,
-  table: ['UpdateItem'], // the rotation, proved by the current secret; a deletion record
+  table: ['UpdateItem', 'ConditionCheckItem'], // the rotation, proved by the current secret; a deletion record
   calls: { ok: 1, 'deleted server': 2 },
 } as const satisfies RouteSpec
 
@@ -792,8 +791,8 @@ export const listCloudAccounts = {
   errors: ['resource_does_not_exist'],
   params: ProjectPath,
   query: PageQuery,
-  table: ['Query', 'GetItem'], // the page; the project, when the page is empty
-  calls: { 'service token': 1, 'empty page': 2 },
+  table: ['Query', 'GetItem'], // the page and, beside it, the project (404 if being deleted)
+  calls: { 'service token': 2, 'empty page': 2 },
   callsGrow: '1 Query per page',
 } as const satisfies RouteSpec
 
@@ -825,7 +824,7 @@ export const deleteCloudAccount = {
   responses: { 204: { description: 'Removed (servers it admitted stay enrolled)' } },
   errors: ['resource_does_not_exist'],
   params: CloudAccountPath,
-  table: ['DeleteItem', 'PutItem'], // the account; its deletion record
+  table: ['DeleteItem', 'PutItem', 'ConditionCheckItem'], // the account; its deletion record; the project open
   calls: { 'service token': 1 },
 } as const satisfies RouteSpec
 

@@ -62,6 +62,7 @@ export async function deleteCloudAccount(
       Delete: { TableName: table(), Key: key, ConditionExpression: 'attribute_exists(PK)' },
     },
     putTombstone(key, { entity: 'CloudAccount', team, project, id, deletedBy, deletedAt }),
+    projectOpen(team, project), // an account of a project being deleted is gone already
   ])
   return !refused
 }

@@ -1,10 +1,11 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { db, table } from './client.js'
 import { EnrollmentToken } from './entities.js'
 import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
 import { keys, ranges } from './keys.js'
 import { readRange } from './page.js'
+import { getProjectChild } from './projects.js'
 import { type NewSecret, rotation } from './rotation.js'
 import { putTombstone } from './tombstones.js'
 import { transact } from './transact.js'
@@ -35,15 +36,11 @@ export async function putEnrollmentToken(token: EnrollmentTokenRecord): Promise<
   return !refused
 }
 
+/** A token of an open project (one BatchGetItem with the project: getProjectChild). */
 export async function getEnrollmentToken(team: string, project: string, id: string) {
-  const { Item } = await db().send(
-    new GetCommand({
-      TableName: table(),
-      Key: keys.enrollmentToken(team, project, id),
-      ConsistentRead: true,
-    }),
-  )
-  return Item ? EnrollmentToken.decode(Item) : undefined
+  const key = keys.enrollmentToken(team, project, id)
+  const { item, open } = await getProjectChild(team, project, key)
+  return item && open ? EnrollmentToken.decode(item) : undefined
 }
 
 /** One page of a project's enrollment tokens, oldest first (ids are UUID v7). */
@@ -57,7 +54,7 @@ export async function listEnrollmentTokens(
   return { items: items.map(EnrollmentToken.decode), last }
 }
 
-/** Deletes a token and records who did; false when there was none. */
+/** Deletes a token and records who did; false when there was none, or its project is being deleted. */
 export async function deleteEnrollmentToken(
   team: string,
   project: string,
@@ -71,6 +68,7 @@ export async function deleteEnrollmentToken(
       Delete: { TableName: table(), Key: key, ConditionExpression: 'attribute_exists(PK)' },
     },
     putTombstone(key, { entity: 'EnrollmentToken', team, project, id, deletedBy, deletedAt }),
+    projectOpen(team, project),
   ])
   return !refused
 }

@@ -106,8 +106,15 @@ export const Project = /* @__PURE__ */ entity({
     settings: projectSettings,
     /** Counts updates, for optimistic concurrency; null until the first. */
     version: attr.optionalNumber,
-    /** Set when a delete has begun (the project is closed to new tokens and servers). */
+    /**
+     * Set when a delete has begun: from that write on the project and everything in it
+     * are gone to every reader, and the change stream deletes its children (sweeps.ts).
+     */
     deleting: attr.optionalText,
+    /** Who deleted it, for the children's deletion records and events. */
+    deletingBy: attr.optionalText,
+    /** Raised to ask the change stream for the next step of the children's deletes. */
+    deleteStep: attr.optionalNumber,
     /** The last settings change: who and when, for the ProjectUpdated event. */
     updatedAt: attr.optionalText,
     updatedBy: attr.optionalText,

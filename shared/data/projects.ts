@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { uuidV7 } from '../tokens/uuid.js'
-import { type WriteRequest, writeAll } from './batch.js'
+import { getKeys, type WriteRequest, writeAll } from './batch.js'
 import { db, table } from './client.js'
 import { PROJECT_CHILDREN, Project } from './entities.js'
 import type { RecordOf } from './entity.js'
@@ -17,8 +17,11 @@ export type ProjectRecord = RecordOf<typeof Project.attributes>
 export type NewProject = Pick<ProjectRecord, 'team' | 'name' | 'createdAt' | 'createdBy'> &
   Partial<Pick<ProjectRecord, 'id' | 'settings'>>
 
-/** Creates a project; false when one of that name exists already. */
-export async function putProject(project: NewProject): Promise<boolean> {
+/**
+ * Creates a project: 'exists' when one of that name does, 'deleting' when one of that
+ * name is still being deleted (its children are not all gone yet).
+ */
+export async function putProject(project: NewProject): Promise<'created' | 'exists' | 'deleting'> {
   try {
     await db().send(
       new PutCommand({
@@ -29,16 +32,21 @@ export async function putProject(project: NewProject): Promise<boolean> {
           id: project.id ?? uuidV7(),
           version: null,
           deleting: null,
+          deletingBy: null,
+          deleteStep: null,
           updatedAt: null,
           updatedBy: null,
         }),
         ConditionExpression: 'attribute_not_exists(PK)',
+        // Tells "exists" from "being deleted" without a second read.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     )
-    return true
+    return 'created'
   } catch (error) {
-    if (isConditionFailed(error)) return false
-    throw error
+    if (!isConditionFailed(error)) throw error
+    const found = (error as { Item?: Record<string, unknown> }).Item
+    return found?.deleting !== undefined ? 'deleting' : 'exists'
   }
 }
 
@@ -132,99 +140,158 @@ export async function listProjects(
       values: { ':contains': options.contains },
     }
   const { items, last } = await readRange(ranges.projects(team), count, after, read)
-  return { items: items.map(Project.decode), last }
+  // Projects being deleted are gone to readers: dropped from the page, which may come
+  // out shorter than `count` while one waits for its cascade (its `last` still right).
+  const live = items.map(Project.decode).filter((project) => project.deleting === null)
+  return { items: live, last }
 }
 
 /**
- * Closes a project to new enrollment tokens and servers, first step of deleting it
- * (the first close's time is kept, so a retried delete resumes). False when none.
+ * Deletes a project in one conditional write (the request's only work, whatever it
+ * holds): `deleting` makes the project and everything in it gone to every reader at
+ * once, and closes it to new children (their writes check it). Its stream record
+ * starts the children's deletes (sweeps.ts). 'already' for a project being deleted
+ * (gone to its callers: a 404), whose first time and author are kept and which is
+ * asked for a step again, so a cascade that stalled (a stream record dropped after
+ * the stream's day) resumes; 'none' when there is no such project.
  */
-export async function closeProject(team: string, name: string, at: string): Promise<boolean> {
+export async function markProjectDeleted(
+  team: string,
+  name: string,
+  by: string,
+  at: string,
+): Promise<'deleted' | 'already' | 'none'> {
   try {
-    await db().send(
+    const { Attributes } = await db().send(
       new UpdateCommand({
         TableName: table(),
         Key: keys.project(team, name),
-        UpdateExpression: 'SET deleting = if_not_exists(deleting, :at)',
+        UpdateExpression:
+          'SET deleting = if_not_exists(deleting, :at), deletingBy = if_not_exists(deletingBy, :by) ADD deleteStep :one',
         ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':at': at },
+        ExpressionAttributeValues: { ':at': at, ':by': by, ':one': 1 },
+        ReturnValues: 'UPDATED_OLD',
       }),
     )
-    return true
+    return Attributes?.deleting === undefined ? 'deleted' : 'already'
   } catch (error) {
-    if (isConditionFailed(error)) return false
+    if (isConditionFailed(error)) return 'none'
     throw error
   }
 }
+
+/** A project being deleted: whose children a step deletes, and as whom. */
+export interface ProjectDeletion {
+  team: string
+  project: string
+  deletedBy: string
+  deletedAt: string
+}
+
+/** Children deleted per step: a step stays well inside the stream function's timeout. */
+export const PROJECT_DELETE_STEP = 1000
 
 /** What a project owns, by the `kind` its items carry: deleted with it. */
 const childKind = (kind: unknown): DeletedEntity | undefined =>
   PROJECT_CHILDREN.find((child) => child === kind)
 
 /**
- * Deletes a closed project's enrollment tokens, servers and cloud accounts, a page
- * at a time (one Query pages through all of them), each with its deletion record
- * (servers' tokens answer "revoked"). Resumable: whatever an interrupted run deleted
- * is simply not found by the next. Returns the count.
+ * One step of a deleted project's cascade: up to `limit` of its enrollment tokens,
+ * servers and cloud accounts (one Query finds all three), each with its deletion
+ * record (servers' tokens then answer "revoked"). The records are written first and
+ * the items deleted after: a step cut short and run again finds each child still
+ * there and writes its record again unchanged (same author and time: no second
+ * event), and never loses the record of a child it already deleted. True when more
+ * may remain.
  */
-export async function deleteProjectChildren(
-  team: string,
-  project: string,
-  deletedBy: string,
-  deletedAt: string,
-): Promise<number> {
-  let deleted = 0
+export async function deleteProjectStep(
+  deletion: ProjectDeletion,
+  limit = PROJECT_DELETE_STEP,
+): Promise<boolean> {
+  const { team, project, deletedBy, deletedAt } = deletion
   const children = projectChildren(team, project)
-  const pages = paginateQuery(
-    { client: db() },
-    {
+  const { Items = [], LastEvaluatedKey } = await db().send(
+    new QueryCommand({
       TableName: table(),
       KeyConditionExpression: 'PK = :pk AND SK < :before',
       ExpressionAttributeValues: { ':pk': children.PK, ':before': children.before },
       ProjectionExpression: 'PK, SK, id, secretHash, #kind',
       ExpressionAttributeNames: { '#kind': 'kind' },
+      Limit: limit,
       ConsistentRead: true,
-    },
+    }),
   )
-  for await (const page of pages) {
-    const requests: WriteRequest[] = (page.Items ?? []).flatMap((item) => {
-      const entity = childKind(item.kind)
-      if (!entity) return []
-      const key: Key = { PK: String(item.PK), SK: String(item.SK) }
-      const secretHash = entity === 'Server' ? String(item.secretHash) : undefined
-      const deletion = {
-        entity,
-        team,
-        project,
-        id: String(item.id),
-        deletedBy,
-        deletedAt,
-        secretHash,
-      }
-      return [
-        { DeleteRequest: { Key: key } },
-        { PutRequest: { Item: tombstoneItem(key, deletion) } },
-      ]
-    })
-    await writeAll(requests)
-    deleted += requests.length / 2
-  }
-  return deleted
+  const found = Items.flatMap((item) => {
+    const entity = childKind(item.kind)
+    if (!entity) return []
+    const key: Key = { PK: String(item.PK), SK: String(item.SK) }
+    const secretHash = entity === 'Server' ? String(item.secretHash) : undefined
+    const record = { entity, team, project, id: String(item.id), deletedBy, deletedAt, secretHash }
+    return [{ key, record }]
+  })
+  await writeAll(
+    found.map(({ key, record }) => ({ PutRequest: { Item: tombstoneItem(key, record) } })),
+  )
+  await writeAll(found.map(({ key }): WriteRequest => ({ DeleteRequest: { Key: key } })))
+  return LastEvaluatedKey !== undefined
 }
 
-/** Deletes the project item itself, last, with its deletion record; false when gone. */
-export async function deleteProjectRecord(
-  team: string,
-  name: string,
-  deletedBy: string,
-  deletedAt: string,
-): Promise<boolean> {
-  const key = keys.project(team, name)
+/**
+ * Asks for the next step: raising `deleteStep` makes a new stream record. Nothing when
+ * the project is gone or is another one (deleted and made again meanwhile).
+ */
+export async function continueProjectDelete(deletion: ProjectDeletion): Promise<void> {
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.project(deletion.team, deletion.project),
+        UpdateExpression: 'ADD deleteStep :one',
+        ConditionExpression: 'deleting = :at',
+        ExpressionAttributeValues: { ':one': 1, ':at': deletion.deletedAt },
+      }),
+    )
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error
+  }
+}
+
+/**
+ * Deletes the project item itself once its children are gone, with its deletion
+ * record (ProjectDeleted), in one transaction conditional on this deletion: run
+ * again, it finds nothing and writes nothing. False when already done.
+ */
+export async function finishProjectDelete(deletion: ProjectDeletion): Promise<boolean> {
+  const { team, project, deletedBy, deletedAt } = deletion
+  const key = keys.project(team, project)
   const refused = await transact([
     {
-      Delete: { TableName: table(), Key: key, ConditionExpression: 'attribute_exists(PK)' },
+      Delete: {
+        TableName: table(),
+        Key: key,
+        ConditionExpression: 'deleting = :at',
+        ExpressionAttributeValues: { ':at': deletedAt },
+      },
     },
-    putTombstone(key, { entity: 'Project', team, project: name, deletedBy, deletedAt }),
+    putTombstone(key, { entity: 'Project', team, project, deletedBy, deletedAt }),
   ])
   return !refused
+}
+
+/**
+ * A project's child and the project, in one strongly consistent BatchGetItem: the
+ * child counts only while its project is open (not being deleted). `item` is the
+ * child as stored, whatever the project's state (a genuine server token of a
+ * deleted project is told it was revoked).
+ */
+export async function getProjectChild(
+  team: string,
+  project: string,
+  key: Key,
+): Promise<{ item?: Record<string, unknown>; open: boolean }> {
+  const projectKey = keys.project(team, project)
+  const items = await getKeys([key, projectKey])
+  const find = (wanted: Key) => items.find((i) => i.PK === wanted.PK && i.SK === wanted.SK)
+  const parent = find(projectKey)
+  return { item: find(key), open: parent !== undefined && parent.deleting === undefined }
 }

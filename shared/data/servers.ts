@@ -1,12 +1,14 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { getKeys } from './batch.js'
 import { db, table } from './client.js'
 import { type CloudAccountRecord, cloudAccountStillThere } from './cloud-accounts.js'
 import { projectOpen } from './enrollment-tokens.js'
 import { Server, UsedAwsSignature } from './entities.js'
 import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
-import { keys, ranges } from './keys.js'
+import { type Key, keys, ranges } from './keys.js'
 import { readRange } from './page.js'
+import { getProjectChild } from './projects.js'
 import { CURRENT_OR_IN_GRACE, type NewSecret, rotation } from './rotation.js'
 import { putTombstone } from './tombstones.js'
 import { transact } from './transact.js'
@@ -96,15 +98,13 @@ export async function enrollServerByAwsIdentity(
   return SECRETLESS_REFUSALS[failed] ?? 'refused'
 }
 
+/**
+ * A server and whether its project is open, in one BatchGetItem (getProjectChild): a
+ * server of a project being deleted still reads, so its genuine token is told apart.
+ */
 export async function getServer(team: string, project: string, id: string) {
-  const { Item } = await db().send(
-    new GetCommand({
-      TableName: table(),
-      Key: keys.server(team, project, id),
-      ConsistentRead: true,
-    }),
-  )
-  return Item ? Server.decode(Item) : undefined
+  const { item, open } = await getProjectChild(team, project, keys.server(team, project, id))
+  return { server: item ? Server.decode(item) : undefined, open }
 }
 
 /** The revocation record of a deleted server's token, if it was deleted recently. */
@@ -116,7 +116,26 @@ export async function getRevokedServerHash(team: string, project: string, id: st
       ConsistentRead: true,
     }),
   )
-  return typeof Item?.secretHash === 'string' ? Item.secretHash : undefined
+  return revokedHashOf(Item)
+}
+
+const revokedHashOf = (item: Record<string, unknown> | undefined) =>
+  typeof item?.secretHash === 'string' ? item.secretHash : undefined
+
+/**
+ * What a heartbeat reads beside its write, in one BatchGetItem: whether the project is
+ * open, and the hash on the server's deletion record if it was deleted.
+ */
+export async function serverStanding(team: string, project: string, id: string) {
+  const projectKey = keys.project(team, project)
+  const tombstoneKey = keys.tombstone(keys.server(team, project, id))
+  const items = await getKeys([projectKey, tombstoneKey])
+  const find = (key: Key) => items.find((item) => item.PK === key.PK && item.SK === key.SK)
+  const parent = find(projectKey)
+  return {
+    open: parent !== undefined && parent.deleting === undefined,
+    revokedHash: revokedHashOf(find(tombstoneKey)),
+  }
 }
 
 export async function listServers(team: string, project: string, count: number, after?: string) {
@@ -181,10 +200,11 @@ export async function deleteServer(
 }
 
 /**
- * A server's new token secret, proved by its current one: one UpdateItem that
- * succeeds only on the current hash (not an old one in its grace period, which would
- * otherwise hand its grace to the secret it was replaced by). Answers like
- * `touchServer` when refused.
+ * A server's new token secret, proved by its current one: one transaction, the
+ * UpdateItem that succeeds only on the current hash (not an old one in its grace
+ * period, which would otherwise hand its grace to the secret it was replaced by) and
+ * the project checked open. 'project deleted' when only the project refused it (the
+ * secret was the server's own); 'refused' otherwise (no server, or another secret).
  */
 export async function rotateServerToken(
   team: string,
@@ -192,24 +212,22 @@ export async function rotateServerToken(
   id: string,
   presentedHash: string,
   secret: NewSecret,
-): Promise<'rotated' | 'wrong secret' | 'no such server'> {
+): Promise<'rotated' | 'refused' | 'project deleted'> {
   const { UpdateExpression, ExpressionAttributeValues } = rotation(secret)
-  try {
-    await db().send(
-      new UpdateCommand({
+  const reasons = await transact([
+    {
+      Update: {
         TableName: table(),
         Key: keys.server(team, project, id),
         UpdateExpression,
         ConditionExpression: 'secretHash = :hash',
         ExpressionAttributeValues: { ...ExpressionAttributeValues, ':hash': presentedHash },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    )
-    return 'rotated'
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error
-    return (error as { Item?: unknown }).Item ? 'wrong secret' : 'no such server'
-  }
+      },
+    },
+    projectOpen(team, project),
+  ])
+  if (!reasons) return 'rotated'
+  return reasons[0] === 'ConditionalCheckFailed' ? 'refused' : 'project deleted'
 }
 
 export const serverFromItem = (item: Record<string, unknown>) => Server.decode(item)

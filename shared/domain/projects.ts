@@ -9,11 +9,9 @@ import {
   type StoredSettings,
 } from '../data/project-settings.js'
 import {
-  closeProject,
-  deleteProjectChildren,
-  deleteProjectRecord,
   getProject,
   listProjects,
+  markProjectDeleted,
   type ProjectRecord,
   putProject,
   updateProjectSettings,
@@ -103,15 +101,27 @@ export async function createProject(
     settings,
     version: null,
     deleting: null,
+    deletingBy: null,
+    deleteStep: null,
     updatedAt: null,
     updatedBy: null,
   }
-  if (!(await putProject(project))) throw alreadyExists(`A project named "${input.name}" exists.`)
+  const outcome = await putProject(project)
+  if (outcome === 'exists') throw alreadyExists(`A project named "${input.name}" exists.`)
+  // Refused, not a fresh start beside the old children: the name is free once they are gone.
+  if (outcome === 'deleting')
+    throw alreadyExists(
+      `A project named "${input.name}" is still being deleted; try again when its servers and tokens are gone (seconds to minutes).`,
+    )
   return project
 }
 
+/** A project that exists and is not being deleted (one being deleted is gone to readers). */
+const live = (project: ProjectRecord | undefined) =>
+  project && project.deleting === null ? project : undefined
+
 export async function fetchProject(team: string, name: string): Promise<ProjectRecord> {
-  const project = await getProject(team, name)
+  const project = live(await getProject(team, name))
   if (!project) throw notFound('The project')
   return project
 }
@@ -218,8 +228,8 @@ export async function listTeamProjects(
 }
 
 /**
- * A page of a project's enrollment tokens or servers. An empty page costs one more
- * read, to tell "none yet" from "no such project" (404).
+ * A page of a project's enrollment tokens, servers or cloud accounts: the page's Query
+ * and the project's GetItem, side by side (404 for no project, or one being deleted).
  */
 export async function projectChildrenPage<R, V>(
   team: string,
@@ -230,20 +240,23 @@ export async function projectChildrenPage<R, V>(
   view: (record: R) => V | Promise<V>,
 ): Promise<Page<V>> {
   const request = pageRequest(range, query)
-  const { items, last } = await read(request.count, request.after)
-  if (items.length === 0 && !(await getProject(team, project))) throw notFound('The project')
+  // The project is read beside the page: a project being deleted lists nothing (404)
+  // while its children still wait for the change stream to delete them.
+  const [{ items, last }, parent] = await Promise.all([
+    read(request.count, request.after),
+    getProject(team, project),
+  ])
+  if (!live(parent)) throw notFound('The project')
   return toPage(range, request, await Promise.all(items.map(view)), last)
 }
 
 /**
- * Deletes a project with its enrollment tokens and servers: close it to new ones,
- * delete them page by page, then the project. If anything fails midway the project
- * stays (closed) and the same DELETE, retried, carries on where it stopped.
+ * Deletes a project with its enrollment tokens, servers and cloud accounts: one
+ * conditional write marks it deleted, which makes them all gone at once; the change
+ * stream then deletes them, a bounded step at a time, and the project last
+ * (data/projects.ts, domain/sweeps.ts).
  */
 export async function deleteProject(caller: UserCaller, name: string, now = new Date()) {
-  const at = now.toISOString()
-  if (!(await closeProject(caller.team, name, at))) throw notFound('The project')
-  await deleteProjectChildren(caller.team, name, caller.username, at)
-  // False here means a concurrent delete finished first: the outcome is the same.
-  await deleteProjectRecord(caller.team, name, caller.username, at)
+  const outcome = await markProjectDeleted(caller.team, name, caller.username, now.toISOString())
+  if (outcome !== 'deleted') throw notFound('The project')
 }

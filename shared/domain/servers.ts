@@ -10,6 +10,7 @@ import {
   listServers,
   rotateServerToken,
   type ServerRecord,
+  serverStanding,
   touchServer,
 } from '../data/servers.js'
 import { DomainError, invalidRequest, notFound, unauthenticated } from '../errors.js'
@@ -181,26 +182,32 @@ export function claimServer(
 
 /**
  * Records a heartbeat: one UpdateItem that succeeds only if the server exists with
- * this token's hash, which is the token's proof. A deleted server's genuine token (its
- * hash is on the deletion record, read only then) is told it was revoked; anything
- * else is the plain 401.
+ * this token's hash, which is the token's proof, and beside it one BatchGetItem of the
+ * project (a project being deleted revokes its servers at once) and the server's
+ * deletion record. A genuine token of a deleted server, or of a server whose project
+ * is being deleted, is told it was revoked; anything else is the plain 401. (Not one
+ * transaction with the project: every heartbeat of a project would then write-lock
+ * the one project item, and concurrent heartbeats would cancel one another.)
  */
 export async function heartbeat(claim: ServerClaim, now = new Date()): Promise<void> {
   const { team, project, serverId, secretHash } = claim
-  const outcome = await touchServer(team, project, serverId, secretHash, now.toISOString())
-  if (outcome === 'touched') return
-  if (outcome === 'no such server') {
-    const revoked = await getRevokedServerHash(team, project, serverId)
-    if (revoked && hashesMatch(revoked, secretHash)) throw serverRevoked()
-  }
+  const [outcome, standing] = await Promise.all([
+    touchServer(team, project, serverId, secretHash, now.toISOString()),
+    serverStanding(team, project, serverId),
+  ])
+  if (outcome === 'touched' && standing.open) return
+  if (outcome === 'touched') throw serverRevoked() // the server's own secret: revoked with its project
+  const revoked = standing.revokedHash
+  if (outcome === 'no such server' && revoked && hashesMatch(revoked, secretHash))
+    throw serverRevoked()
   throw unauthenticated()
 }
 
 /**
- * A server's new token, proved by its current one (API.md, Rotation): one UpdateItem,
- * so an agent can rotate on a schedule. The old token keeps working for
- * `graceSeconds`. A deleted server's genuine token is told it was revoked, as on a
- * heartbeat.
+ * A server's new token, proved by its current one (API.md, Rotation): one transaction
+ * (the server's UpdateItem, its project checked open), so an agent can rotate on a
+ * schedule. The old token keeps working for `graceSeconds`. A genuine token of a
+ * deleted server, or of a project being deleted, is told it was revoked.
  */
 export async function rotateOwnServerToken(
   claim: ServerClaim,
@@ -212,17 +219,21 @@ export async function rotateOwnServerToken(
   const secretNow = newSecret(secret, graceSeconds, now)
   const outcome = await rotateServerToken(team, project, serverId, secretHash, secretNow)
   if (outcome === 'rotated') return token
-  if (outcome === 'no such server') {
-    const revoked = await getRevokedServerHash(team, project, serverId)
-    if (revoked && hashesMatch(revoked, secretHash)) throw serverRevoked()
-  }
+  if (outcome === 'project deleted') throw serverRevoked()
+  const revoked = await getRevokedServerHash(team, project, serverId)
+  if (revoked && hashesMatch(revoked, secretHash)) throw serverRevoked()
   throw unauthenticated()
 }
 
+/** A server of an open project (a project being deleted has none left to show). */
+async function openServer(team: string, project: string, id: string) {
+  const { server, open } = await getServer(team, project, id)
+  if (!server || !open) throw notFound('The server')
+  return server
+}
+
 export async function fetchServer(team: string, project: string, id: string) {
-  const server = await getServer(team, project, id)
-  if (!server) throw notFound('The server')
-  return serverView(server)
+  return serverView(await openServer(team, project, id))
 }
 
 export const listProjectServers = (
@@ -245,7 +256,7 @@ export async function removeServer(
   id: string,
   now = new Date(),
 ) {
-  const server = await getServer(caller.team, project, id)
-  if (!server || !(await deleteServer(server, caller.username, now.toISOString())))
+  const server = await openServer(caller.team, project, id)
+  if (!(await deleteServer(server, caller.username, now.toISOString())))
     throw notFound('The server')
 }

@@ -135,9 +135,10 @@ async function verifyService(
 }
 
 /**
- * An enrolled server's token: one GetItem in the verifying team's partition (another
- * team's token is looked for where it cannot be); a missing server's deletion record
- * tells a revoked token (the genuine secret of a deleted server) from an unknown one.
+ * An enrolled server's token: one BatchGetItem of the server and its project in the
+ * verifying team's partition (another team's token is looked for where it cannot be);
+ * a project being deleted revokes its servers' tokens, and a missing server's deletion
+ * record tells a revoked token (the genuine secret of a deleted server) from an unknown one.
  */
 async function verifyServer(
   team: string,
@@ -148,7 +149,12 @@ async function verifyServer(
   const parsed = parseServerToken(presented)
   if (!parsed) return refused('NOT_FOUND')
   const hash = sha256(parsed.secret)
-  const server = await getServer(team, parsed.project, parsed.id)
+  const { server, open } = await getServer(team, parsed.project, parsed.id)
+  if (server && !open) {
+    // Its project is being deleted: the server's own secret is revoked, others unknown.
+    const genuine = parsed.team === team && secretMatches(server, hash, now)
+    return refused(genuine ? 'REVOKED' : 'NOT_FOUND')
+  }
   if (!server) {
     const revoked = await getRevokedServerHash(team, parsed.project, parsed.id)
     const genuine = revoked !== undefined && parsed.team === team && hashesMatch(revoked, hash)

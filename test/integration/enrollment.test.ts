@@ -298,7 +298,7 @@ describe('enrollment, heartbeat and revocation', () => {
 })
 
 describe('deleting a project', () => {
-  it('deletes its enrollment tokens and servers, and revokes the servers', async () => {
+  it('revokes its servers and tokens at once; the stream then deletes them', async () => {
     await app.api('POST', base, { token: admin, body: { name: 'doomed' } })
     const made = await Promise.all(
       Array.from({ length: 30 }, (_, i) => createToken('doomed', { description: `t${i}` })),
@@ -307,8 +307,44 @@ describe('deleting a project', () => {
     for (const token of made.slice(0, 3)) agents.push((await enroll('doomed', token.token)).body)
     expect((await app.api('DELETE', `${base}/doomed`, { token: admin })).status).toBe(204)
 
+    // Before any child is deleted: the project and its children are gone to every reader.
     expect((await app.api('GET', `${base}/doomed`, { token: admin })).status).toBe(404)
     expect((await app.api('GET', tokens('doomed'), { token: admin })).status).toBe(404)
+    expect((await app.api('GET', servers('doomed'), { token: admin })).status).toBe(404)
+    const one = `${tokens('doomed')}/${made[0]?.id}`
+    expect((await app.api('GET', one, { token: admin })).status).toBe(404)
+    expect((await app.api('DELETE', one, { token: admin })).status).toBe(404)
+    const server = `${servers('doomed')}/${agents[0]?.server.id}`
+    expect((await app.api('GET', server, { token: admin })).status).toBe(404)
+    expect((await app.api('DELETE', server, { token: admin })).status).toBe(404)
+    expect((await app.api('DELETE', `${base}/doomed`, { token: admin })).status).toBe(404)
+    const listed = await app.api('GET', `${base}?count=1000`, { token: admin })
+    expect(listed.body.list.map((p: { name: string }) => p.name)).not.toContain('doomed')
+    for (const agent of agents) {
+      const path = `${servers('doomed')}/${agent.server.id}`
+      const beat = await app.api('POST', `${path}/heartbeat`, { token: agent.server_token })
+      expect(beat.status).toBe(401)
+      expect(beat.body.code).toBe('server_authorization_revoked')
+      const rotated = await app.api('POST', `${path}/rotate_token`, { token: agent.server_token })
+      expect(rotated.body.code).toBe('server_authorization_revoked')
+    }
+    // Another server's secret on a server of the deleted project is the plain 401.
+    const { token: forged } = issueServerToken({
+      team: 'acme',
+      project: 'doomed',
+      id: agents[0]?.server.id,
+    })
+    const forgedBeat = await app.api('POST', `${server}/heartbeat`, { token: forged })
+    expect(forgedBeat.status).toBe(401)
+    expect(forgedBeat.body.code).toBe('authentication_error')
+    expect((await enroll('doomed', made[5]?.token)).status).toBe(401)
+    // The name stays taken until the children are gone: a clear 409.
+    const again = await app.api('POST', base, { token: admin, body: { name: 'doomed' } })
+    expect(again.status).toBe(409)
+    expect(again.body.message).toMatch(/still being deleted/)
+
+    const { cascadeProjectDelete } = await import('../support/project-delete.js')
+    await cascadeProjectDelete('acme', 'doomed')
     const { QueryCommand } = await import('@aws-sdk/lib-dynamodb')
     const left = await app.db.send(
       new QueryCommand({
@@ -325,35 +361,49 @@ describe('deleting a project', () => {
       })
       expect(beat.body.code).toBe('server_authorization_revoked')
     }
-    expect((await enroll('doomed', made[5]?.token)).status).toBe(401)
+    // Made again once they are gone: a new project, which never sees the old children.
+    const fresh = await app.api('POST', base, { token: admin, body: { name: 'doomed' } })
+    expect(fresh.status).toBe(201)
+    expect((await app.api('GET', servers('doomed'), { token: admin })).body.list).toEqual([])
+    expect((await app.api('GET', tokens('doomed'), { token: admin })).body.list).toEqual([])
+    expect((await enroll('doomed', made[6]?.token)).status).toBe(401)
+    const beat = await app.api('POST', `${server}/heartbeat`, { token: agents[0]?.server_token })
+    expect(beat.body.code).toBe('server_authorization_revoked')
   })
 
-  it('finishes an interrupted deletion when the DELETE is retried', async () => {
+  it('resumes a deletion an older, interrupted DELETE left closed, when asked again', async () => {
     await app.api('POST', base, { token: admin, body: { name: 'halfway' } })
-    const made = await Promise.all(
+    await Promise.all(
       Array.from({ length: 4 }, (_, i) => createToken('halfway', { description: `t${i}` })),
     )
-    // As if a first DELETE closed the project and died after deleting one token.
-    const projects = await import('../../shared/data/projects.js')
-    const { deleteEnrollmentToken } = await import('../../shared/data/enrollment-tokens.js')
-    await projects.closeProject('acme', 'halfway', new Date().toISOString())
-    await deleteEnrollmentToken(
-      'acme',
-      'halfway',
-      made[0]?.id ?? '',
-      'admin',
-      new Date().toISOString(),
+    // As if a DELETE before constant-time deletes closed the project and died.
+    const { UpdateCommand, GetCommand } = await import('@aws-sdk/lib-dynamodb')
+    const key = { PK: 'TEAM#acme', SK: 'PROJECT#halfway' }
+    await app.db.send(
+      new UpdateCommand({
+        TableName: app.tableName,
+        Key: key,
+        UpdateExpression: 'SET deleting = :at',
+        ExpressionAttributeValues: { ':at': new Date().toISOString() },
+      }),
     )
-    // Closed: nothing new joins it meanwhile.
     const late = await app.api('POST', tokens('halfway'), {
       token: admin,
       body: { description: 'x' },
     })
     expect(late.status).toBe(404)
-    expect((await enroll('halfway', made[1]?.token)).status).toBe(401)
-
-    expect((await app.api('DELETE', `${base}/halfway`, { token: admin })).status).toBe(204)
-    expect((await app.api('GET', `${base}/halfway`, { token: admin })).status).toBe(404)
-    expect((await app.api('GET', tokens('halfway'), { token: admin })).status).toBe(404)
+    // Gone to callers (404), yet the DELETE asks the stream for a step again.
+    expect((await app.api('DELETE', `${base}/halfway`, { token: admin })).status).toBe(404)
+    const { Item } = await app.db.send(
+      new GetCommand({ TableName: app.tableName, Key: key, ConsistentRead: true }),
+    )
+    expect(Item?.deleteStep).toBe(1)
+    expect(Item?.deletingBy).toBe('admin')
+    const { cascadeProjectDelete } = await import('../support/project-delete.js')
+    expect(await cascadeProjectDelete('acme', 'halfway')).toBe(1)
+    const gone = await app.db.send(
+      new GetCommand({ TableName: app.tableName, Key: key, ConsistentRead: true }),
+    )
+    expect(gone.Item).toBeUndefined()
   })
 })

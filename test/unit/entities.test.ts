@@ -74,6 +74,8 @@ describe('entity declarations', () => {
       settings: { forward_traffic: true, next_unix_uid: 70000 },
       version: null,
       deleting: null,
+      deletingBy: null,
+      deleteStep: null,
       updatedAt: null,
       updatedBy: null,
     }
