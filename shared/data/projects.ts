@@ -201,14 +201,18 @@ const childKind = (kind: unknown): DeletedEntity | undefined =>
  * record (servers' tokens then answer "revoked"). The records are written first and
  * the items deleted after: a step cut short and run again finds each child still
  * there and writes its record again unchanged (same author and time: no second
- * event), and never loses the record of a child it already deleted. True when more
- * may remain.
+ * event), and never loses the record of a child it already deleted. 'more' when more
+ * may remain; 'stale' (nothing done) when the project is no longer this deletion's.
  */
 export async function deleteProjectStep(
   deletion: ProjectDeletion,
   limit = PROJECT_DELETE_STEP,
-): Promise<boolean> {
+): Promise<'more' | 'done' | 'stale'> {
   const { team, project, deletedBy, deletedAt } = deletion
+  // A record handed again after the cascade finished must not touch a project made
+  // again since under that name: only this deletion's mark lets the step run.
+  const current = await getProject(team, project)
+  if (current?.deleting !== deletedAt) return 'stale'
   const children = projectChildren(team, project)
   const { Items = [], LastEvaluatedKey } = await db().send(
     new QueryCommand({
@@ -233,7 +237,7 @@ export async function deleteProjectStep(
     found.map(({ key, record }) => ({ PutRequest: { Item: tombstoneItem(key, record) } })),
   )
   await writeAll(found.map(({ key }): WriteRequest => ({ DeleteRequest: { Key: key } })))
-  return LastEvaluatedKey !== undefined
+  return LastEvaluatedKey !== undefined ? 'more' : 'done'
 }
 
 /**

@@ -67,8 +67,9 @@ export async function sweepRecords(records: StreamRecord[]): Promise<void> {
     }
     const deletion = projectDeletionOf(record)
     if (deletion) {
-      if (await deleteProjectStep(deletion)) await continueProjectDelete(deletion)
-      else await finishProjectDelete(deletion)
+      const step = await deleteProjectStep(deletion)
+      if (step === 'more') await continueProjectDelete(deletion)
+      if (step === 'done') await finishProjectDelete(deletion)
     }
   }
 }

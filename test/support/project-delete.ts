@@ -17,7 +17,7 @@ export async function cascadeProjectDelete(team: string, project: string): Promi
     deletedAt: stored.deleting,
   }
   let steps = 1
-  while (await deleteProjectStep(deletion)) steps++
+  while ((await deleteProjectStep(deletion)) === 'more') steps++
   await finishProjectDelete(deletion)
   return steps
 }

@@ -1,5 +1,6 @@
 import {
   DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -124,7 +125,8 @@ describe('cloud accounts: calls and exact inputs', () => {
     expect(reply.statusCode).toBe(404)
   })
 
-  it('lists with one Query for a member', async () => {
+  it('lists with one Query for a member, the project read beside it', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...keys.project('acme', 'web'), kind: 'Project' } })
     ddb.on(QueryCommand).resolves({
       Items: [
         {
@@ -203,8 +205,19 @@ describe('cloud accounts: calls and exact inputs', () => {
 })
 
 describe('project deletion takes its cloud accounts', () => {
-  it('finds every child kind with one Query and deletes cloud accounts with a deletion record', async () => {
+  it('marks the project in one UpdateItem; its step finds every child kind with one Query', async () => {
     ddb.on(UpdateCommand).resolves({})
+    const reply = await invoke(deleteProject, {
+      method: 'DELETE',
+      url: '/v1/teams/acme/projects/web',
+      token: await bearer('admin'),
+      params,
+    })
+    expect(reply.statusCode).toBe(204)
+    expect(ddb.calls()).toHaveLength(routes.deleteProject.calls['service token'])
+    ddb.reset()
+    const marked = { ...keys.project('acme', 'web'), kind: 'Project', deleting: 'T' }
+    ddb.on(GetCommand).resolves({ Item: marked })
     ddb.on(QueryCommand).resolves({
       Items: [
         { PK, SK: `CLOUDACCOUNT#${ID}`, id: ID, kind: 'CloudAccount' },
@@ -213,14 +226,9 @@ describe('project deletion takes its cloud accounts', () => {
     })
     const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb')
     ddb.on(BatchWriteCommand).resolves({})
-    ddb.on(TransactWriteCommand).resolves({})
-    const reply = await invoke(deleteProject, {
-      method: 'DELETE',
-      url: '/v1/teams/acme/projects/web',
-      token: await bearer('admin'),
-      params,
-    })
-    expect(reply.statusCode).toBe(204)
+    const { deleteProjectStep } = await import('../../../shared/data/projects.js')
+    const deletion = { team: 'acme', project: 'web', deletedBy: 'ann', deletedAt: 'T' }
+    expect(await deleteProjectStep(deletion)).toBe('done')
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1)
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       TableName: TABLE,
@@ -228,15 +236,21 @@ describe('project deletion takes its cloud accounts', () => {
       ExpressionAttributeValues: { ':pk': PK, ':before': 'TOMBSTONE#' },
       ProjectionExpression: 'PK, SK, id, secretHash, #kind',
       ExpressionAttributeNames: { '#kind': 'kind' },
+      Limit: 1000,
       ConsistentRead: true,
     })
-    const writes = ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE]
-    expect(writes).toHaveLength(4)
-    expect(writes?.[1]?.PutRequest?.Item).toMatchObject({
-      SK: `TOMBSTONE#CLOUDACCOUNT#${ID}`,
-      entity: 'CloudAccount',
-    })
-    expect(ddb.calls()).toHaveLength(4) // close, one Query, one batch, the project
+    // The deletion records first, then the deletes.
+    const [records, deletes] = ddb
+      .commandCalls(BatchWriteCommand)
+      .map((call) => call.args[0].input.RequestItems?.[TABLE])
+    expect(records?.map((r) => r.PutRequest?.Item)).toEqual([
+      expect.objectContaining({ SK: `TOMBSTONE#CLOUDACCOUNT#${ID}`, entity: 'CloudAccount' }),
+      expect.objectContaining({ SK: `TOMBSTONE#SERVER#${ID}`, entity: 'Server', secretHash: 'h' }),
+    ])
+    expect(deletes?.map((r) => r.DeleteRequest?.Key)).toEqual([
+      { PK, SK: `CLOUDACCOUNT#${ID}` },
+      { PK, SK: `SERVER#${ID}` },
+    ])
   })
 
   it('keeps every project child before its deletion records, so that one Query finds them', () => {

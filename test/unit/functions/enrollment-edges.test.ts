@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
@@ -176,6 +177,8 @@ describe("a server's own token", () => {
   it('records the heartbeat at the time it arrives, proved by its hash', async () => {
     const { token, secret } = issueServerToken({ ...params, id: SERVER_ID })
     ddb.on(UpdateCommand).resolves({})
+    const project = { ...keys.project('acme', 'web'), kind: 'Project' }
+    ddb.on(BatchGetCommand).resolves({ Responses: { 'latchkey-unit': [project] } })
     const reply = await beat(token)
     expect(reply.statusCode).toBeLessThan(300)
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
@@ -218,7 +221,7 @@ describe('a new enrollment token', () => {
   })
 
   it('answers 404 naming the token when it does not exist', async () => {
-    ddb.on(GetCommand).resolves({})
+    ddb.on(BatchGetCommand).resolves({ Responses: {} })
     const reply = await invoke(getToken, {
       method: 'GET',
       url: `/v1/teams/acme/projects/web/server_enrollment_tokens/${TOKEN_ID}`,

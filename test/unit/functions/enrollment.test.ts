@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
@@ -26,6 +27,8 @@ const SERVER_ID = '0193a0a0-0000-7000-8000-000000000002'
 const ANOTHER_ID = '0193a0a0-0000-7000-8000-000000000003'
 const PK = 'TEAM#acme#PROJECT#web'
 const params = { team: 'acme', project: 'web' }
+const PROJECT_KEY = { PK: 'TEAM#acme', SK: 'PROJECT#web' }
+const PROJECT = { ...PROJECT_KEY, kind: 'Project', team: 'acme', name: 'web' }
 
 const awsError = (name: string, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(name), { name, $metadata: {}, ...extra })
@@ -109,9 +112,9 @@ describe('enrollment tokens: calls and exact inputs', () => {
     expect(reply.statusCode).toBe(404)
   })
 
-  it('fetches with one GetItem and opens the sealed token', async () => {
+  it('fetches with one BatchGetItem of the token and its project, and opens the sealed token', async () => {
     const stored = await storedEnrollmentToken()
-    ddb.on(GetCommand).resolves({ Item: stored.item })
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [stored.item, PROJECT] } })
     const reply = await invoke(getToken, {
       method: 'GET',
       url: `/v1/teams/acme/projects/web/server_enrollment_tokens/${TOKEN_ID}`,
@@ -121,6 +124,28 @@ describe('enrollment tokens: calls and exact inputs', () => {
     expect(reply.statusCode).toBe(200)
     expect(reply.json.token).toBe(stored.token)
     expect(ddb.calls()).toHaveLength(routes.getEnrollmentToken.calls['service token'])
+    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [TABLE]: {
+          Keys: [{ PK, SK: `SET#${TOKEN_ID}` }, PROJECT_KEY],
+          ConsistentRead: true,
+        },
+      },
+    })
+  })
+
+  it('answers 404 for a token of a project being deleted, though the token is still stored', async () => {
+    const stored = await storedEnrollmentToken()
+    ddb
+      .on(BatchGetCommand)
+      .resolves({ Responses: { [TABLE]: [stored.item, { ...PROJECT, deleting: 'x' }] } })
+    const reply = await invoke(getToken, {
+      method: 'GET',
+      url: `/v1/teams/acme/projects/web/server_enrollment_tokens/${TOKEN_ID}`,
+      token: await admin(),
+      params: { ...params, enrollmentTokenId: TOKEN_ID },
+    })
+    expect(reply.statusCode).toBe(404)
   })
 })
 
@@ -212,9 +237,22 @@ describe('heartbeat: calls and revocation', () => {
       params: { ...params, serverId: SERVER_ID },
     })
 
-  it('costs one conditional UpdateItem, which is the proof of the token', async () => {
+  const standing = (project: Record<string, unknown> | undefined, tombstone?: unknown) =>
+    ddb.on(BatchGetCommand).resolves({
+      Responses: {
+        [TABLE]: [
+          ...(project ? [project] : []),
+          ...(tombstone
+            ? [{ PK, SK: `TOMBSTONE#SERVER#${SERVER_ID}`, secretHash: tombstone }]
+            : []),
+        ],
+      },
+    })
+
+  it('costs one conditional UpdateItem, the proof of the token, and beside it one BatchGetItem of the project', async () => {
     const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
     ddb.on(UpdateCommand).resolves({})
+    standing(PROJECT)
     expect((await beat(token)).statusCode).toBe(204)
     expect(ddb.calls()).toHaveLength(routes.heartbeat.calls.ok)
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
@@ -226,31 +264,54 @@ describe('heartbeat: calls and revocation', () => {
       ExpressionAttributeValues: { ':now': expect.any(String), ':hash': sha256(secret) },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     })
+    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [TABLE]: {
+          Keys: [PROJECT_KEY, { PK, SK: `TOMBSTONE#SERVER#${SERVER_ID}` }],
+          ConsistentRead: true,
+        },
+      },
+    })
   })
 
-  it('refuses another token for an existing server in that one call', async () => {
+  it('tells a server of a project being deleted that its genuine token is revoked, another secret nothing', async () => {
+    const { token } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
+    ddb.on(UpdateCommand).resolves({})
+    standing({ ...PROJECT, deleting: '2026-11-25T00:00:00.000Z' })
+    const revoked = await beat(token)
+    expect(revoked.statusCode).toBe(401)
+    expect(revoked.json.code).toBe('server_authorization_revoked')
+    expect(ddb.calls()).toHaveLength(routes.heartbeat.calls.ok)
     ddb
       .on(UpdateCommand)
       .rejects(
         awsError('ConditionalCheckFailedException', { Item: { secretHash: { S: 'other' } } }),
       )
+    expect((await beat(token)).json.code).toBe('authentication_error')
+  })
+
+  it('refuses another token for an existing server in those two calls', async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejects(
+        awsError('ConditionalCheckFailedException', { Item: { secretHash: { S: 'other' } } }),
+      )
+    standing(PROJECT)
     const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
     const reply = await beat(forged)
     expect(reply.statusCode).toBe(401)
     expect(reply.json.code).toBe('authentication_error')
-    expect(ddb.calls()).toHaveLength(1) // no deletion record to read: the server exists
+    expect(ddb.calls()).toHaveLength(2)
   })
 
   it('tells a deleted server its genuine token is revoked, and a forged one nothing', async () => {
     const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
     ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
-    ddb
-      .on(GetCommand, { Key: { PK, SK: `TOMBSTONE#SERVER#${SERVER_ID}` } })
-      .resolves({ Item: { secretHash: sha256(secret) } })
+    standing(PROJECT, sha256(secret))
     const revoked = await beat(token)
     expect(revoked.statusCode).toBe(401)
     expect(revoked.json.code).toBe('server_authorization_revoked')
-    expect(ddb.calls()).toHaveLength(routes.heartbeat.calls['deleted server']) // the refused write, then the deletion record
+    expect(ddb.calls()).toHaveLength(routes.heartbeat.calls['deleted server']) // the refused write, and beside it the deletion record
     const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
     const plain = await beat(forged)
     expect(plain.json.code).toBe('authentication_error')

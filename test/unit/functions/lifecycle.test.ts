@@ -386,46 +386,73 @@ describe('rotating enrollment and server tokens', () => {
     )
   })
 
-  it("rotates a server's token with one UpdateItem proved by its current hash", async () => {
-    const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
-    ddb.on(UpdateCommand).resolves({})
-    const reply = await invoke(handler('servers/rotate-token'), {
+  const rotateOwn = (token: string) =>
+    invoke(handler('servers/rotate-token'), {
       method: 'POST',
       url: `/v1/teams/acme/projects/web/servers/${SERVER_ID}/rotate_token`,
       token,
       params: { team: 'acme', project: 'web', serverId: SERVER_ID },
       body: { expireOldInSeconds: 60 },
     })
+  const cancelled = (...codes: string[]) =>
+    Object.assign(new Error('cancelled'), {
+      name: 'TransactionCanceledException',
+      $metadata: {},
+      CancellationReasons: codes.map((Code) => ({ Code })),
+    })
+
+  it("rotates a server's token in one transaction: proved by its current hash, its project open", async () => {
+    const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
+    ddb.on(TransactWriteCommand).resolves({})
+    const reply = await rotateOwn(token)
     expect(reply.statusCode).toBe(200)
     expect(reply.json.server_token).toMatch(/^lks_/)
-    expect(ddb.calls()).toHaveLength(1)
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      TableName: TABLE,
-      Key: { PK: 'TEAM#acme#PROJECT#web', SK: `SERVER#${SERVER_ID}` },
-      UpdateExpression:
-        'SET previousHash = secretHash, previousValidUntil = :until, secretHash = :newHash, rotatedAt = :rotatedAt',
-      ConditionExpression: 'secretHash = :hash',
-      ExpressionAttributeValues: {
-        ':newHash': sha256(reply.json.server_token.slice(-49, -6)),
-        ':rotatedAt': NOW.toISOString(),
-        ':until': '2026-11-22T10:01:00.000Z',
-        ':hash': sha256(secret),
-      },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    expect(ddb.calls()).toHaveLength(routes.rotateServerToken.calls.ok)
+    expect(ddb).toHaveReceivedCommandWith(TransactWriteCommand, {
+      TransactItems: [
+        {
+          Update: {
+            TableName: TABLE,
+            Key: { PK: 'TEAM#acme#PROJECT#web', SK: `SERVER#${SERVER_ID}` },
+            UpdateExpression:
+              'SET previousHash = secretHash, previousValidUntil = :until, secretHash = :newHash, rotatedAt = :rotatedAt',
+            ConditionExpression: 'secretHash = :hash',
+            ExpressionAttributeValues: {
+              ':newHash': sha256(reply.json.server_token.slice(-49, -6)),
+              ':rotatedAt': NOW.toISOString(),
+              ':until': '2026-11-22T10:01:00.000Z',
+              ':hash': sha256(secret),
+            },
+          },
+        },
+        {
+          ConditionCheck: {
+            TableName: TABLE,
+            Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
+            ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deleting)',
+          },
+        },
+      ],
     })
   })
 
-  it('answers a wrong secret for an existing server with the plain 401, reading nothing more', async () => {
+  it('tells a server whose project is being deleted that its genuine token is revoked, in that one call', async () => {
     const { token } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
-    ddb.on(UpdateCommand).rejects(conditionFailed({ PK: { S: 'x' } }))
-    const reply = await invoke(handler('servers/rotate-token'), {
-      method: 'POST',
-      url: `/v1/teams/acme/projects/web/servers/${SERVER_ID}/rotate_token`,
-      token,
-      params: { team: 'acme', project: 'web', serverId: SERVER_ID },
-    })
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'))
+    const reply = await rotateOwn(token)
     expect(reply.statusCode).toBe(401)
+    expect(reply.json.code).toBe('server_authorization_revoked')
     expect(ddb.calls()).toHaveLength(1)
+  })
+
+  it('answers a wrong secret for an existing server with the plain 401 after its deletion record', async () => {
+    const { token } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
+    ddb.on(GetCommand).resolves({})
+    const reply = await rotateOwn(token)
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json.code).toBe('authentication_error')
+    expect(ddb.calls()).toHaveLength(routes.rotateServerToken.calls['deleted server'])
   })
 })
 

@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as create } from '../../../functions/projects/create.js'
 import { handler as remove } from '../../../functions/projects/delete.js'
+import { handler as get } from '../../../functions/projects/get.js'
 import { handler as list } from '../../../functions/projects/list.js'
 import { handler as update } from '../../../functions/projects/update.js'
 import { signJws } from '../../../shared/keys/jws.js'
@@ -181,8 +182,90 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
         next_unix_uid: 60101,
       },
       ConditionExpression: 'attribute_not_exists(PK)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     })
     expect(reply.json).toMatchObject({ id: input?.Item?.id, team: 'acme', deleted_at: null })
+  })
+
+  it('refuses a name in use (409), saying so when its project is still being deleted, in the one PutItem', async () => {
+    const exists = (item: Record<string, unknown>) =>
+      Object.assign(new Error('exists'), {
+        name: 'ConditionalCheckFailedException',
+        $metadata: {},
+        Item: item,
+      })
+    const post = async () =>
+      invoke(create, {
+        method: 'POST',
+        url: '/v1/teams/acme/projects',
+        token: await bearer('admin'),
+        params: { team: 'acme' },
+        body: { name: 'web' },
+      })
+    ddb.on(PutCommand).rejects(exists({ PK: { S: 'TEAM#acme' } }))
+    const taken = await post()
+    expect(taken.statusCode).toBe(409)
+    expect(taken.json.message).toBe('A project named "web" exists.')
+    ddb.on(PutCommand).rejects(exists({ PK: { S: 'TEAM#acme' }, deleting: { S: 'T' } }))
+    const deleting = await post()
+    expect(deleting.statusCode).toBe(409)
+    expect(deleting.json.code).toBe('resource_already_exists')
+    expect(deleting.json.message).toMatch(/"web" is still being deleted; try again when/)
+    expect(ddb.calls()).toHaveLength(2)
+  })
+
+  it('deletes with one conditional UpdateItem of the mark, whatever the project holds', async () => {
+    ddb.on(UpdateCommand).resolves({})
+    const reply = await invoke(remove, {
+      method: 'DELETE',
+      url: '/v1/teams/acme/projects/web',
+      token: await bearer('admin'),
+      params: { team: 'acme', project: 'web' },
+    })
+    expect(reply.statusCode).toBe(204)
+    expect(ddb.calls()).toHaveLength(routes.deleteProject.calls['service token'])
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
+      UpdateExpression:
+        'SET deleting = if_not_exists(deleting, :at), deletingBy = if_not_exists(deletingBy, :by) ADD deleteStep :one',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':at': expect.any(String), ':by': 'alice', ':one': 1 },
+      ReturnValues: 'UPDATED_OLD',
+    })
+    // Already being deleted: gone (404), though the write asked the stream for a step again.
+    ddb.on(UpdateCommand).resolves({ Attributes: { deleting: 'T', deleteStep: 1 } })
+    const again = await invoke(remove, {
+      method: 'DELETE',
+      url: '/v1/teams/acme/projects/web',
+      token: await bearer('admin'),
+      params: { team: 'acme', project: 'web' },
+    })
+    expect(again.statusCode).toBe(404)
+  })
+
+  it('shows no project being deleted: not fetched, not listed', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...stored, deleting: '2026-11-02T00:00:00.000Z' } })
+    const fetched = await invoke(get, {
+      method: 'GET',
+      url: '/v1/teams/acme/projects/web',
+      token: await bearer('admin'),
+      params: { team: 'acme', project: 'web' },
+    })
+    expect(fetched.statusCode).toBe(404)
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { ...projectItem('api') },
+        { ...projectItem('web'), deleting: '2026-11-02T00:00:00.000Z' },
+      ],
+    })
+    const listed = await invoke(list, {
+      method: 'GET',
+      url: '/v1/teams/acme/projects',
+      token: await bearer('admin'),
+      params: { team: 'acme' },
+    })
+    expect(listed.json.list.map((p: { name: string }) => p.name)).toEqual(['api'])
   })
 
   it('updates the changed settings with one GetItem and one conditional UpdateItem', async () => {

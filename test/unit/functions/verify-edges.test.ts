@@ -69,6 +69,11 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
+const FLEET = { ...keys.project('acme', 'fleet'), kind: 'Project', team: 'acme', name: 'fleet' }
+const storedServer = (secret: string) => ({
+  ...keys.server('acme', 'fleet', SERVER_ID),
+  ...serverItem(secret),
+})
 const serverItem = (secret: string) => ({
   team: 'acme',
   project: 'fleet',
@@ -81,15 +86,14 @@ const serverItem = (secret: string) => ({
 
 describe('verify: server tokens naming another team', () => {
   it("is NOT_FOUND for another team's token, even with the secret of this team's server", async () => {
-    ddb.on(GetCommand, { Key: keys.server('acme', 'fleet', SERVER_ID) }).resolves({
-      Item: serverItem(SECRET),
-    })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(storedServer(SECRET), FLEET))
     expect((await check(serverToken('acme', 'fleet', SERVER_ID))).json.code).toBe('VALID')
     const foreign = await check(serverToken('evil', 'fleet', SERVER_ID))
     expect(foreign.json).toEqual({ valid: false, code: 'NOT_FOUND' })
   })
 
   it("is NOT_FOUND, not REVOKED, for another team's token matching a deleted server here", async () => {
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(FLEET))
     ddb
       .on(GetCommand, { Key: keys.tombstone(keys.server('acme', 'fleet', SERVER_ID)) })
       .resolves({ Item: { secretHash: sha256(SECRET) } })
@@ -99,6 +103,7 @@ describe('verify: server tokens naming another team', () => {
   })
 
   it('is NOT_FOUND for a server deleted without a recorded secret, or never enrolled', async () => {
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(FLEET))
     ddb
       .on(GetCommand, { Key: keys.tombstone(keys.server('acme', 'fleet', SERVER_ID)) })
       .resolves({ Item: { entity: 'Server' } })
@@ -106,9 +111,7 @@ describe('verify: server tokens naming another team', () => {
   })
 
   it("answers a VALID server token with the server's identity and nothing a person has", async () => {
-    ddb.on(GetCommand, { Key: keys.server('acme', 'fleet', SERVER_ID) }).resolves({
-      Item: serverItem(SECRET),
-    })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(storedServer(SECRET), FLEET))
     expect((await check(serverToken('acme', 'fleet', SERVER_ID))).json).toEqual({
       valid: true,
       code: 'VALID',
@@ -128,6 +131,22 @@ describe('verify: server tokens naming another team', () => {
     // A server token holds no scope: asked for one, it is refused, not valid.
     const scoped = await check(serverToken('acme', 'fleet', SERVER_ID), ['orders:read'])
     expect(scoped.json).toMatchObject({ valid: false, code: 'INSUFFICIENT_SCOPE' })
+  })
+})
+
+describe('verify: a server token of a project being deleted', () => {
+  it('is REVOKED for its own secret and NOT_FOUND for another, in the one read', async () => {
+    const closing = { ...FLEET, deleting: NOW.toISOString() }
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(storedServer(SECRET), closing))
+    expect((await check(serverToken('acme', 'fleet', SERVER_ID))).json).toEqual({
+      valid: false,
+      code: 'REVOKED',
+    })
+    const other = await check(serverToken('acme', 'fleet', SERVER_ID, 'T'.repeat(43)))
+    expect(other.json).toEqual({ valid: false, code: 'NOT_FOUND' })
+    const foreign = await check(serverToken('evil', 'fleet', SERVER_ID))
+    expect(foreign.json).toEqual({ valid: false, code: 'NOT_FOUND' })
+    expect(ddb.calls()).toHaveLength(3) // one BatchGetItem each, no deletion record read
   })
 })
 

@@ -125,27 +125,36 @@ describe('verify: call budgets', () => {
     expect(ddb.calls()).toHaveLength(routes.verifyToken.calls['service token'])
   })
 
-  it("verifies an enrolled server's token with one GetItem, naming its project and server", async () => {
+  const fleet = { ...keys.project('acme', 'fleet'), kind: 'Project', team: 'acme', name: 'fleet' }
+
+  it("verifies an enrolled server's token with one BatchGetItem of it and its project, naming both", async () => {
     const id = '0193a2b4-0000-7000-8000-000000000001'
     const { token, secret } = issueServerToken({ team: 'acme', project: 'fleet', id })
-    ddb.on(GetCommand).resolves({
-      Item: {
-        team: 'acme',
-        project: 'fleet',
-        id,
-        hostname: 'web-01',
-        enrollmentTokenId: 'e',
-        registeredAt: NOW.toISOString(),
-        secretHash: sha256(secret),
-      },
-    })
+    const server = {
+      ...keys.server('acme', 'fleet', id),
+      team: 'acme',
+      project: 'fleet',
+      id,
+      hostname: 'web-01',
+      enrollmentTokenId: 'e',
+      registeredAt: NOW.toISOString(),
+      secretHash: sha256(secret),
+    }
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(server, fleet))
     const reply = await check(token)
     expect(reply.json).toMatchObject({
       valid: true,
       code: 'VALID',
       token: { id, kind: 'server', name: 'web-01', project: 'fleet', server: id, user: null },
     })
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: keys.server('acme', 'fleet', id) })
+    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [TABLE]: {
+          Keys: [keys.server('acme', 'fleet', id), keys.project('acme', 'fleet')],
+          ConsistentRead: true,
+        },
+      },
+    })
     expect(ddb.calls()).toHaveLength(routes.verifyToken.calls['server token'])
     const scoped = await check(token, ['orders:read'])
     expect(scoped.json.code).toBe('INSUFFICIENT_SCOPE')
@@ -155,11 +164,12 @@ describe('verify: call budgets', () => {
     const id = '0193a2b4-0000-7000-8000-000000000002'
     const genuine = issueServerToken({ team: 'acme', project: 'fleet', id })
     const forged = issueServerToken({ team: 'acme', project: 'fleet', id })
-    ddb.on(GetCommand, { Key: keys.server('acme', 'fleet', id) }).resolves({})
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(fleet))
     ddb
       .on(GetCommand, { Key: keys.tombstone(keys.server('acme', 'fleet', id)) })
       .resolves({ Item: { secretHash: sha256(genuine.secret) } })
     expect((await check(genuine.token)).json).toEqual({ valid: false, code: 'REVOKED' })
+    expect(ddb.calls()).toHaveLength(routes.verifyToken.calls["deleted server's token"])
     expect((await check(forged.token)).json).toEqual({ valid: false, code: 'NOT_FOUND' })
   })
 })
