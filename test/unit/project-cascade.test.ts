@@ -23,7 +23,7 @@ import { type StreamRecord, toEvent } from '../../shared/events/events.js'
 const ddb = mockClient(DynamoDBDocumentClient)
 type Item = Record<string, unknown>
 const table = new Map<string, Item>()
-const keyOf = (key: { PK: unknown; SK: unknown }) => `${String(key.PK)}|${String(key.SK)}`
+const keyOf = (key: { PK?: unknown; SK?: unknown }) => `${String(key.PK)}|${String(key.SK)}`
 let stream: StreamRecord[] = []
 let sequence = 0
 let failBatchWrite: number | undefined // the batch-write call (1-based) that fails once
