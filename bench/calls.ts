@@ -299,7 +299,7 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
     },
     {
       route: 'deleteProject',
-      path: 'service token, no children',
+      path: 'service token',
       run: () => http('DELETE', '/v1/teams/acme/projects/doomed', jwt),
     },
     {

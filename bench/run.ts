@@ -74,6 +74,10 @@ export async function runBench(options: BenchOptions & { only: readonly Section[
           const { measureScale, printScale } = await import('./scale.js')
           results.scale = await measureScale(bench, n)
           printScale(report, results.scale as Awaited<ReturnType<typeof measureScale>>)
+          const { measureProjectDelete, printProjectDelete } = await import('./scale.js')
+          const projectDelete = await measureProjectDelete(bench, n)
+          printProjectDelete(report, projectDelete)
+          results.projectDelete = projectDelete
         }
         if (wants('events')) {
           const { measureEvents, printEvents } = await import('./events.js')

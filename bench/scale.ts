@@ -10,7 +10,7 @@ import {
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb'
 import type { Bench, Sizes } from './harness.js'
-import { seedAccessTokens } from './seed.js'
+import { seedAccessTokens, seedServers } from './seed.js'
 import { type Report, round, type Spread, show, spread } from './stats.js'
 
 export interface ScaleRow {
@@ -119,6 +119,83 @@ export async function measureScale(bench: Bench, n: Sizes): Promise<ScaleRow[]> 
     })
   }
   return rows
+}
+
+export interface ProjectDeleteRow {
+  servers: number
+  samples: number
+  /** The DELETE over HTTP: one conditional write, whatever the project holds. */
+  deleteHttpMs: Spread
+  /** The cascade behind it, its steps run one after the other as the stream would. */
+  cascadeMs: Spread
+  steps: number
+  /** Children deleted per second by the cascade (median sample). */
+  cascadePerSecond: number
+}
+
+/**
+ * A project with n servers deleted over HTTP (the request path), then its cascade run
+ * to the end step by step (the bench table has no stream): the request must not grow
+ * with n; the cascade's rate is the background work's.
+ */
+export async function measureProjectDelete(bench: Bench, n: Sizes): Promise<ProjectDeleteRow[]> {
+  const { db, tableName, http, serviceToken } = bench
+  const { deleteProjectStep, finishProjectDelete, getProject } = await import(
+    '../shared/data/projects.js'
+  )
+  const rows: ProjectDeleteRow[] = []
+  for (const count of n.scale) {
+    const times = { http: [] as number[], cascade: [] as number[] }
+    let steps = 0
+    for (let i = 0; i < n.scaleRuns; i++) {
+      const project = `bulk-${count}-${i}`
+      await http('POST', '/v1/teams/acme/projects', serviceToken, { name: project })
+      await seedServers(db, tableName, { team: 'acme', project }, count)
+      const path = `/v1/teams/acme/projects/${project}`
+      times.http.push(await time(() => http('DELETE', path, serviceToken)))
+      const marked = await getProject('acme', project)
+      if (!marked?.deleting) throw new Error(`project ${project} was not marked deleted`)
+      const deletion = {
+        team: 'acme',
+        project,
+        deletedBy: marked.deletingBy ?? 'bench',
+        deletedAt: marked.deleting,
+      }
+      steps = 1
+      times.cascade.push(
+        await time(async () => {
+          while ((await deleteProjectStep(deletion)) === 'more') steps++
+          await finishProjectDelete(deletion)
+        }),
+      )
+    }
+    const cascadeMs = spread(times.cascade, 1)
+    rows.push({
+      servers: count,
+      samples: n.scaleRuns,
+      deleteHttpMs: spread(times.http, 1),
+      cascadeMs,
+      steps,
+      cascadePerSecond: Math.round(count / (cascadeMs.median / 1000)),
+    })
+  }
+  return rows
+}
+
+export function printProjectDelete(report: Report, rows: ProjectDeleteRow[]) {
+  report.log(
+    '\nProject delete: a project with n servers; the request (ms) and the cascade behind it (ms, children/s), median (min-max) of samples',
+  )
+  report.table(
+    rows.map((r) => ({
+      servers: r.servers,
+      samples: r.samples,
+      'delete http': show(r.deleteHttpMs),
+      cascade: show(r.cascadeMs),
+      steps: r.steps,
+      'cascade /s': r.cascadePerSecond,
+    })),
+  )
 }
 
 export function printScale(report: Report, rows: ScaleRow[]) {

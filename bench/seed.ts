@@ -67,3 +67,61 @@ export async function seedAccessTokens(
       if (error.name !== 'ConditionalCheckFailedException') throw error
     })
 }
+
+/**
+ * Writes `count` servers into a project straight into the table (each with a token
+ * hash no secret matches), for the project-delete cases: enrolling thousands through
+ * the API would measure enrollment. Answers their ids.
+ */
+export async function seedServers(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  where: { team: string; project: string },
+  count: number,
+): Promise<string[]> {
+  const { team, project } = where
+  const stamp = Date.now().toString(16).padStart(12, '0')
+  const ids: string[] = []
+  const items: Record<string, unknown>[] = []
+  for (let n = 0; n < count; n++) {
+    // UUID v7-shaped, ordered by n, unique per run.
+    const tail = n.toString(16).padStart(12, '0')
+    const id = `${stamp.slice(0, 8)}-${stamp.slice(8, 12)}-7000-8000-${tail}`
+    ids.push(id)
+    items.push({
+      ...keys.server(team, project, id),
+      kind: 'Server',
+      team,
+      project,
+      id,
+      hostname: `seeded-${n}`,
+      registeredAt: new Date().toISOString(),
+      secretHash: 'seeded-no-secret',
+    })
+  }
+  await putAll(db, tableName, items)
+  return ids
+}
+
+/** Batch-puts any number of items, 8 batches of 25 in flight, retrying unprocessed ones. */
+async function putAll(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  items: Record<string, unknown>[],
+) {
+  const batches: (typeof items)[] = []
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25))
+  let next = 0
+  const worker = async () => {
+    while (next < batches.length) {
+      let requests = (batches[next++] ?? []).map((Item) => ({ PutRequest: { Item } }))
+      while (requests.length > 0) {
+        const { UnprocessedItems } = await db.send(
+          new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
+        )
+        requests = (UnprocessedItems?.[tableName] ?? []) as typeof requests
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: 8 }, worker))
+}

@@ -46,12 +46,12 @@ export const SIZING: Record<string, Sizing> = {
   // scrypt (N=2^15, r=8: 32 MB, 65-71 ms on one full core) on every password grant,
   // found or not: 1024 MB (about 0.6 vCPU) keeps it near 120 ms.
   'grants/create': { memoryMb: 1024, timeoutSeconds: 6 },
-  // Delete-all is a revocation mark now (constant time: the default suffices). Project
-  // delete still goes page by page inside the request (20,000 servers: 15 s locally).
-  'projects/delete': { memoryMb: 512, timeoutSeconds: 29 },
+  // Delete-all and project delete are marks now (one write each, constant time: the
+  // default suffices for both; see README, Limits).
   // A batch of 100 records: at most 10 PutEvents calls, each tried 3 times with
-  // backoff (2-4 ms a call locally), and at most one delete-all sweep step per record
-  // that asks for one (1,000 tokens: about 3 s on DynamoDB Local), so 30 s is ample.
+  // backoff (2-4 ms a call locally), and at most one step per record that asks for one:
+  // a delete-all sweep step (1,000 tokens: about 3 s on DynamoDB Local) or a project
+  // cascade step (1,000 children: see README, Limits), so 30 s holds one with room.
   'events/stream': { memoryMb: 512, timeoutSeconds: 30 },
   // At most 1,000 tokens a run (SWEEP_BUDGET), each a write or two of a few ms: well
   // under a minute; what is left waits for the next run.
