@@ -356,12 +356,19 @@ describe('project deletion', () => {
       body: { provider: 'aws', account_id: A },
     })
     expect((await app.api('DELETE', `${base}/doomed`, { token: admin })).status).toBe(204)
+    // At once: the account admits no one, and the project lists none.
+    expect401(await enroll('doomed', await signed(web, { project: 'acme/doomed' })))
+    expect((await app.api('GET', accounts('doomed'), { token: admin })).status).toBe(404)
+    const { cascadeProjectDelete } = await import('../support/project-delete.js')
+    await cascadeProjectDelete('acme', 'doomed')
     const { Items = [] } = await app.db.send(new ScanCommand({ TableName: app.tableName }))
     const left = Items.filter(
       (item) => item.PK === 'TEAM#acme#PROJECT#doomed' && String(item.SK).startsWith('CLOUD'),
     )
     expect(left).toEqual([])
-    await app.api('POST', base, { token: admin, body: { name: 'doomed' } })
+    expect((await app.api('POST', base, { token: admin, body: { name: 'doomed' } })).status).toBe(
+      201,
+    )
     expect401(await enroll('doomed', await signed(web, { project: 'acme/doomed' })))
   })
 })
