@@ -16,7 +16,12 @@ import {
   type RateLimitRace,
 } from '../bench/latency.js'
 import { type LifecycleResult, printLifecycle } from '../bench/lifecycle.js'
-import { printScale, type ScaleRow } from '../bench/scale.js'
+import {
+  type ProjectDeleteRow,
+  printProjectDelete,
+  printScale,
+  type ScaleRow,
+} from '../bench/scale.js'
 import type { Report } from '../bench/stats.js'
 
 type Row = Record<string, unknown>
@@ -64,6 +69,7 @@ export interface BenchResults {
   enrollment?: EnrollmentPaths
   rateLimitRace?: RateLimitRace
   scale?: ScaleRow[]
+  projectDelete?: ProjectDeleteRow[]
   crypto?: CryptoResult
   events?: EventsResult
   lifecycle?: LifecycleResult
@@ -84,6 +90,7 @@ export function benchTables(results: BenchResults): string {
   if (results.rateLimitRace) printRateLimitRace(report, results.rateLimitRace)
   if (results.cold) printColdStart(report, results.cold)
   if (results.scale) printScale(report, results.scale)
+  if (results.projectDelete) printProjectDelete(report, results.projectDelete)
   if (results.crypto) printCrypto(report, results.crypto)
   if (results.events) printEvents(report, results.events)
   if (results.lifecycle) printLifecycle(report, results.lifecycle)
