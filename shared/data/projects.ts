@@ -150,32 +150,32 @@ export async function listProjects(
  * Deletes a project in one conditional write (the request's only work, whatever it
  * holds): `deleting` makes the project and everything in it gone to every reader at
  * once, and closes it to new children (their writes check it). Its stream record
- * starts the children's deletes (sweeps.ts). 'already' for a project being deleted
- * (gone to its callers: a 404), whose first time and author are kept and which is
- * asked for a step again, so a cascade that stalled (a stream record dropped after
- * the stream's day) resumes; 'none' when there is no such project.
+ * starts the children's deletes (sweeps.ts). False, writing nothing, when there is no
+ * such project or it is being deleted already (gone to its callers: a 404). A project
+ * an older DELETE left closed (it wrote `deleting` alone, then deleted inside the
+ * request and may have died) is taken over: its first time is kept, and the write
+ * asks the stream for the cascade.
  */
 export async function markProjectDeleted(
   team: string,
   name: string,
   by: string,
   at: string,
-): Promise<'deleted' | 'already' | 'none'> {
+): Promise<boolean> {
   try {
-    const { Attributes } = await db().send(
+    await db().send(
       new UpdateCommand({
         TableName: table(),
         Key: keys.project(team, name),
         UpdateExpression:
-          'SET deleting = if_not_exists(deleting, :at), deletingBy = if_not_exists(deletingBy, :by) ADD deleteStep :one',
-        ConditionExpression: 'attribute_exists(PK)',
+          'SET deleting = if_not_exists(deleting, :at), deletingBy = :by ADD deleteStep :one',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deletingBy)',
         ExpressionAttributeValues: { ':at': at, ':by': by, ':one': 1 },
-        ReturnValues: 'UPDATED_OLD',
       }),
     )
-    return Attributes?.deleting === undefined ? 'deleted' : 'already'
+    return true
   } catch (error) {
-    if (isConditionFailed(error)) return 'none'
+    if (isConditionFailed(error)) return false
     throw error
   }
 }

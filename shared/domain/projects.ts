@@ -257,6 +257,6 @@ export async function projectChildrenPage<R, V>(
  * (data/projects.ts, domain/sweeps.ts).
  */
 export async function deleteProject(caller: UserCaller, name: string, now = new Date()) {
-  const outcome = await markProjectDeleted(caller.team, name, caller.username, now.toISOString())
-  if (outcome !== 'deleted') throw notFound('The project')
+  if (!(await markProjectDeleted(caller.team, name, caller.username, now.toISOString())))
+    throw notFound('The project')
 }

@@ -228,13 +228,12 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       TableName: TABLE,
       Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
       UpdateExpression:
-        'SET deleting = if_not_exists(deleting, :at), deletingBy = if_not_exists(deletingBy, :by) ADD deleteStep :one',
-      ConditionExpression: 'attribute_exists(PK)',
+        'SET deleting = if_not_exists(deleting, :at), deletingBy = :by ADD deleteStep :one',
+      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deletingBy)',
       ExpressionAttributeValues: { ':at': expect.any(String), ':by': 'alice', ':one': 1 },
-      ReturnValues: 'UPDATED_OLD',
     })
-    // Already being deleted: gone (404), though the write asked the stream for a step again.
-    ddb.on(UpdateCommand).resolves({ Attributes: { deleting: 'T', deleteStep: 1 } })
+    // None, or one being deleted already: 404, the refused condition having written nothing.
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
     const again = await invoke(remove, {
       method: 'DELETE',
       url: '/v1/teams/acme/projects/web',
