@@ -691,8 +691,8 @@ export const heartbeat = {
   responses: { 204: { description: '`last_seen` updated' } },
   errors: ['server_authorization_revoked'],
   params: ServerPath,
-  table: ['UpdateItem', 'BatchGetItem'], // the write; beside it the project and a deletion record
-  calls: { ok: 2, 'deleted server': 2 },
+  table: ['UpdateItem', 'BatchGetItem'], // project, server and deletion record; then the write
+  calls: { ok: 2, 'deleted server': 1 },
 } as const satisfies RouteSpec
 
 export const rotateServerToken = {

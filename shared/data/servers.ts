@@ -123,17 +123,20 @@ const revokedHashOf = (item: Record<string, unknown> | undefined) =>
   typeof item?.secretHash === 'string' ? item.secretHash : undefined
 
 /**
- * What a heartbeat reads beside its write, in one BatchGetItem: whether the project is
- * open, and the hash on the server's deletion record if it was deleted.
+ * What a heartbeat reads before its write, in one BatchGetItem: whether the project is
+ * open, the server as stored, and the hash on its deletion record if it was deleted.
  */
 export async function serverStanding(team: string, project: string, id: string) {
   const projectKey = keys.project(team, project)
-  const tombstoneKey = keys.tombstone(keys.server(team, project, id))
-  const items = await getKeys([projectKey, tombstoneKey])
+  const serverKey = keys.server(team, project, id)
+  const tombstoneKey = keys.tombstone(serverKey)
+  const items = await getKeys([projectKey, serverKey, tombstoneKey])
   const find = (key: Key) => items.find((item) => item.PK === key.PK && item.SK === key.SK)
   const parent = find(projectKey)
+  const server = find(serverKey)
   return {
     open: parent !== undefined && parent.deleting === undefined,
+    server: server ? Server.decode(server) : undefined,
     revokedHash: revokedHashOf(find(tombstoneKey)),
   }
 }

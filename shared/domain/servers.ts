@@ -20,7 +20,7 @@ import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { parseEnrollmentToken } from '../tokens/enrollment-token.js'
 import { issueServerToken, parseServerToken } from '../tokens/server-token.js'
 import { uuidV7 } from '../tokens/uuid.js'
-import { newSecret } from './access-tokens.js'
+import { newSecret, secretMatches } from './access-tokens.js'
 import { type AwsIamProof, proveAwsIdentity, refusedAwsIdentity } from './aws-iam.js'
 import type { Page, PageQuery } from './pagination.js'
 import { projectChildrenPage } from './projects.js'
@@ -181,26 +181,26 @@ export function claimServer(
 }
 
 /**
- * Records a heartbeat: one UpdateItem that succeeds only if the server exists with
- * this token's hash, which is the token's proof, and beside it one BatchGetItem of the
- * project (a project being deleted revokes its servers at once) and the server's
- * deletion record. A genuine token of a deleted server, or of a server whose project
- * is being deleted, is told it was revoked; anything else is the plain 401. (Not one
- * transaction with the project: every heartbeat of a project would then write-lock
- * the one project item, and concurrent heartbeats would cancel one another.)
+ * Records a heartbeat: first one BatchGetItem of the project, the server and its
+ * deletion record, then, only while the project is open and the server there, one
+ * UpdateItem that succeeds only on this token's hash, which is the token's proof. A
+ * refused heartbeat writes nothing. A genuine token of a deleted server, or of a
+ * server whose project is being deleted, is told it was revoked; anything else is the
+ * plain 401. (Not one transaction with the project: every heartbeat of a project
+ * would then lock the one project item, and concurrent ones would cancel one another.)
  */
 export async function heartbeat(claim: ServerClaim, now = new Date()): Promise<void> {
   const { team, project, serverId, secretHash } = claim
-  const [outcome, standing] = await Promise.all([
-    touchServer(team, project, serverId, secretHash, now.toISOString()),
-    serverStanding(team, project, serverId),
-  ])
-  if (outcome === 'touched' && standing.open) return
-  if (outcome === 'touched') throw serverRevoked() // the server's own secret: revoked with its project
-  const revoked = standing.revokedHash
-  if (outcome === 'no such server' && revoked && hashesMatch(revoked, secretHash))
-    throw serverRevoked()
-  throw unauthenticated()
+  const standing = await serverStanding(team, project, serverId)
+  if (!standing.open || !standing.server) {
+    const revoked = standing.revokedHash
+    const genuine =
+      (standing.server !== undefined && secretMatches(standing.server, secretHash, now)) ||
+      (revoked !== undefined && hashesMatch(revoked, secretHash))
+    throw genuine ? serverRevoked() : unauthenticated()
+  }
+  const outcome = await touchServer(team, project, serverId, secretHash, now.toISOString())
+  if (outcome !== 'touched') throw unauthenticated()
 }
 
 /**

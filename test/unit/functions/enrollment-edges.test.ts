@@ -178,7 +178,17 @@ describe("a server's own token", () => {
     const { token, secret } = issueServerToken({ ...params, id: SERVER_ID })
     ddb.on(UpdateCommand).resolves({})
     const project = { ...keys.project('acme', 'web'), kind: 'Project' }
-    ddb.on(BatchGetCommand).resolves({ Responses: { 'latchkey-unit': [project] } })
+    const server = {
+      ...keys.server('acme', 'web', SERVER_ID),
+      kind: 'Server',
+      team: 'acme',
+      project: 'web',
+      id: SERVER_ID,
+      hostname: 'h',
+      registeredAt: NOW.toISOString(),
+      secretHash: sha256(secret),
+    }
+    ddb.on(BatchGetCommand).resolves({ Responses: { 'latchkey-unit': [project, server] } })
     const reply = await beat(token)
     expect(reply.statusCode).toBeLessThan(300)
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {

@@ -237,24 +237,47 @@ describe('heartbeat: calls and revocation', () => {
       params: { ...params, serverId: SERVER_ID },
     })
 
-  const standing = (project: Record<string, unknown> | undefined, tombstone?: unknown) =>
+  const standing = (
+    project: Record<string, unknown> | undefined,
+    server?: Record<string, unknown>,
+    tombstone?: unknown,
+  ) =>
     ddb.on(BatchGetCommand).resolves({
       Responses: {
         [TABLE]: [
           ...(project ? [project] : []),
+          ...(server ? [server] : []),
           ...(tombstone
             ? [{ PK, SK: `TOMBSTONE#SERVER#${SERVER_ID}`, secretHash: tombstone }]
             : []),
         ],
       },
     })
+  const stored = (secretHash: string) => ({
+    ...serverKey,
+    kind: 'Server',
+    team: 'acme',
+    project: 'web',
+    id: SERVER_ID,
+    hostname: 'web-01',
+    registeredAt: '2026-11-01T00:00:00.000Z',
+    secretHash,
+  })
 
-  it('costs one conditional UpdateItem, the proof of the token, and beside it one BatchGetItem of the project', async () => {
+  it('reads project, server and deletion record in one BatchGetItem, then one conditional UpdateItem, the proof of the token', async () => {
     const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
     ddb.on(UpdateCommand).resolves({})
-    standing(PROJECT)
+    standing(PROJECT, stored(sha256(secret)))
     expect((await beat(token)).statusCode).toBe(204)
     expect(ddb.calls()).toHaveLength(routes.heartbeat.calls.ok)
+    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [TABLE]: {
+          Keys: [PROJECT_KEY, serverKey, { PK, SK: `TOMBSTONE#SERVER#${SERVER_ID}` }],
+          ConsistentRead: true,
+        },
+      },
+    })
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: serverKey,
       UpdateExpression: 'SET lastSeen = :now',
@@ -264,39 +287,27 @@ describe('heartbeat: calls and revocation', () => {
       ExpressionAttributeValues: { ':now': expect.any(String), ':hash': sha256(secret) },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     })
-    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
-      RequestItems: {
-        [TABLE]: {
-          Keys: [PROJECT_KEY, { PK, SK: `TOMBSTONE#SERVER#${SERVER_ID}` }],
-          ConsistentRead: true,
-        },
-      },
-    })
   })
 
-  it('tells a server of a project being deleted that its genuine token is revoked, another secret nothing', async () => {
-    const { token } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
-    ddb.on(UpdateCommand).resolves({})
-    standing({ ...PROJECT, deleting: '2026-11-25T00:00:00.000Z' })
+  it('tells a server of a project being deleted that its genuine token is revoked, writing nothing', async () => {
+    const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
+    standing({ ...PROJECT, deleting: '2026-11-25T00:00:00.000Z' }, stored(sha256(secret)))
     const revoked = await beat(token)
     expect(revoked.statusCode).toBe(401)
     expect(revoked.json.code).toBe('server_authorization_revoked')
-    expect(ddb.calls()).toHaveLength(routes.heartbeat.calls.ok)
-    ddb
-      .on(UpdateCommand)
-      .rejects(
-        awsError('ConditionalCheckFailedException', { Item: { secretHash: { S: 'other' } } }),
-      )
-    expect((await beat(token)).json.code).toBe('authentication_error')
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+    const other = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
+    expect((await beat(other)).json.code).toBe('authentication_error')
+    expect(ddb.calls()).toHaveLength(2) // one BatchGetItem each
   })
 
-  it('refuses another token for an existing server in those two calls', async () => {
+  it('refuses another token for an existing server in its write', async () => {
     ddb
       .on(UpdateCommand)
       .rejects(
         awsError('ConditionalCheckFailedException', { Item: { secretHash: { S: 'other' } } }),
       )
-    standing(PROJECT)
+    standing(PROJECT, stored('other'))
     const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
     const reply = await beat(forged)
     expect(reply.statusCode).toBe(401)
@@ -304,17 +315,17 @@ describe('heartbeat: calls and revocation', () => {
     expect(ddb.calls()).toHaveLength(2)
   })
 
-  it('tells a deleted server its genuine token is revoked, and a forged one nothing', async () => {
+  it('tells a deleted server its genuine token is revoked, and a forged one nothing, in the one read', async () => {
     const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
-    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
-    standing(PROJECT, sha256(secret))
+    standing(PROJECT, undefined, sha256(secret))
     const revoked = await beat(token)
     expect(revoked.statusCode).toBe(401)
     expect(revoked.json.code).toBe('server_authorization_revoked')
-    expect(ddb.calls()).toHaveLength(routes.heartbeat.calls['deleted server']) // the refused write, and beside it the deletion record
+    expect(ddb.calls()).toHaveLength(routes.heartbeat.calls['deleted server'])
     const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
     const plain = await beat(forged)
     expect(plain.json.code).toBe('authentication_error')
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
   })
 
   it.each([
