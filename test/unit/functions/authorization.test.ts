@@ -6,12 +6,16 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
+import type { Context } from 'aws-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as createProject } from '../../../functions/projects/create.js'
 import { handler as listProjects } from '../../../functions/projects/list.js'
 import { handler as listTokens } from '../../../functions/tokens/list.js'
+import type { Caller } from '../../../shared/auth/caller.js'
 import { keys } from '../../../shared/data/keys.js'
+import type { LatchkeyEvent } from '../../../shared/http/event.js'
+import { authorize } from '../../../shared/http/middleware/authorize.js'
 import { signJws } from '../../../shared/keys/jws.js'
 import { invoke } from '../../support/invoke.js'
 import { storedToken, tokenLookup } from '../../support/tokens.js'
@@ -246,6 +250,62 @@ describe('authentication of users', () => {
     })
   })
 
+  it('answers only once the lastUsed write has settled, on success and on refusal', async () => {
+    // Tokens last used an hour ago: this request's lastUsed write is due. The scoped one
+    // lacks tokens:read, so its answer is a refusal after authentication.
+    const lastUsed = new Date(NOW.getTime() - 3_600_000).toISOString()
+    for (const [stale, status] of [
+      [storedToken({ lastUsed }), 200],
+      [storedToken({ lastUsed, scopes: ['projects:read'] }), 403],
+    ] as const) {
+      ddb.on(QueryCommand).resolves({ Items: [stale.item] })
+      const settled: string[] = []
+      let finish = () => {}
+      ddb.on(UpdateCommand).callsFake(
+        () =>
+          new Promise((resolve) => {
+            finish = () => {
+              settled.push('lastUsed written')
+              resolve({})
+            }
+          }),
+      )
+      const pending = tokens(stale.token).then((reply) => {
+        settled.push('answered')
+        return reply
+      })
+      await vi.waitFor(() => expect(ddb).toHaveReceivedCommand(UpdateCommand))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(settled).toEqual([])
+      finish()
+      expect((await pending).statusCode).toBe(status)
+      expect(settled).toEqual(['lastUsed written', 'answered'])
+      ddb.resetHistory()
+    }
+  })
+
+  it('logs a lastUsed write that failed, with the request id, and still answers', async () => {
+    const written: string[] = []
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk))
+      return true
+    })
+    const stale = storedToken({ lastUsed: new Date(NOW.getTime() - 3_600_000).toISOString() })
+    ddb.on(QueryCommand).resolves({ Items: [stale.item] })
+    ddb
+      .on(UpdateCommand)
+      .rejects(
+        Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: {} }),
+      )
+    const reply = await tokens(stale.token)
+    expect(reply.statusCode).toBe(200)
+    const warning = written
+      .map((line) => JSON.parse(line))
+      .find((line) => line.message === 'lastUsed not recorded')
+    expect(warning).toMatchObject({ level: 'warn', requestId: reply.requestId })
+    expect(JSON.stringify(warning)).toContain('ThrottlingException')
+  })
+
   it('names the caller of a personal token as its owner', async () => {
     const stored = storedToken({ team: 'acme', username: 'bob', lastUsed: recent })
     ddb.on(QueryCommand).resolves({ Items: [stored.item] })
@@ -257,5 +317,47 @@ describe('authentication of users', () => {
       ExpressionAttributeValues: expect.objectContaining({ ':pk': 'TEAM#acme#USER#bob' }),
     })
     expect(ddb.calls()).toHaveLength(1)
+  })
+})
+
+describe('authorize on a route it cannot judge', () => {
+  // Every team-scoped route authenticates a user first; a route wired otherwise is a
+  // programming error, which must fail loudly (a 500), never be let through or
+  // answered like another team's 404.
+  const judge = (caller: Caller | undefined, pathParameters?: Record<string, string>) => {
+    const before = authorize({ access: 'manage' }).before
+    if (!before) throw new Error('authorize has no before')
+    const event = { pathParameters, caller } as LatchkeyEvent
+    return before({ event, context: {} as Context, response: null, error: null, internal: {} })
+  }
+  const misconfigured = 'authorize needs a user caller and {team}'
+
+  it('refuses an agent of the same team on a manage route', async () => {
+    const server = {
+      kind: 'server',
+      team: 'acme',
+      project: 'web',
+      serverId: 's',
+      secretHash: 'h',
+    } as const
+    await expect(judge(server, { team: 'acme' })).rejects.toThrow(misconfigured)
+    await expect(
+      judge({ kind: 'aws_iam', team: 'acme', project: 'web' }, { team: 'acme' }),
+    ).rejects.toThrow(misconfigured)
+  })
+
+  it('refuses no caller, and a route without {team}', async () => {
+    await expect(judge(undefined, { team: 'acme' })).rejects.toThrow(misconfigured)
+    const alice: Caller = {
+      kind: 'user',
+      team: 'acme',
+      username: 'alice',
+      credential: { type: 'service_token', jti: 'j', role: 'admin' },
+      scopes: null,
+    }
+    await expect(judge(alice, {})).rejects.toThrow(misconfigured)
+    await expect(judge(alice)).rejects.toThrow(misconfigured)
+    // The same caller with its team in the path is judged by the policy: an admin manages.
+    await expect(judge(alice, { team: 'acme' })).resolves.toBeUndefined()
   })
 })

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } fr
 import { handler as enroll } from '../../../functions/servers/enroll.js'
 import { checkSignedRequest } from '../../../shared/aws/sts.js'
 import { type StreamRecord, toEvent } from '../../../shared/events/events.js'
+import { setMetricsWriter } from '../../../shared/metrics.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { invoke } from '../../support/invoke.js'
 import { instanceRole, signCallerIdentity } from '../../support/sts.js'
@@ -230,6 +231,37 @@ describe('secretless enrollment: calls and exact inputs', () => {
     expect(reply.statusCode).toBe(401)
     expect(logged.join('')).toContain('this signed request was used already')
   })
+
+  it.each([
+    ['i-0123456789abcdef0', 'i-0123456789abcdef0'],
+    ['i-01234567', 'i-01234567'],
+    ['i-0123456', null],
+    ['i-0123456789abcdef01', null],
+    ['deploy-bot', null],
+    ['xi-0123456789abcdef0', null],
+    ['i-0123456789abcdef0x', null],
+    ['i-0123456789ABCDEF0', null],
+  ])(
+    'takes the role session %s as the instance id only when it names one: %s',
+    async (session, instanceId) => {
+      fetchMock.mockResolvedValue(
+        new Response(identityXml(A, `arn:aws:sts::${A}:assumed-role/web-server/${session}`), {
+          status: 200,
+        }),
+      )
+      ddb.on(QueryCommand).resolves({ Items: [cloudAccountItem()] })
+      ddb.on(TransactWriteCommand).resolves({})
+      const metrics: string[] = []
+      setMetricsWriter((line) => metrics.push(line))
+      const reply = await post(await signed())
+      setMetricsWriter(undefined)
+      expect(reply.statusCode).toBe(201)
+      expect(reply.json.server.instance_id).toBe(instanceId)
+      expect(metrics.map((line) => JSON.parse(line))).toContainEqual(
+        expect.objectContaining({ Enrollments: 1 }),
+      )
+    },
+  )
 
   it('leaves token enrollment alone: no STS call, and a garbage token no DynamoDB call', async () => {
     ddb.on(GetCommand).resolves({})

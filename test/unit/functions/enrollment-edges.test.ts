@@ -13,6 +13,8 @@ import { handler as getToken } from '../../../functions/enrollment-tokens/get.js
 import { handler as enroll } from '../../../functions/servers/enroll.js'
 import { handler as heartbeat } from '../../../functions/servers/heartbeat.js'
 import { keys } from '../../../shared/data/keys.js'
+import { claimServer } from '../../../shared/domain/servers.js'
+import { MAX_BODY_BYTES } from '../../../shared/http/middleware/parse-body.js'
 import { signJws } from '../../../shared/keys/jws.js'
 import { sealer } from '../../../shared/keys/sealing.js'
 import { setMetricsWriter } from '../../../shared/metrics.js'
@@ -119,6 +121,15 @@ describe('enrolling with a token', () => {
       NOW.getTime().toString(16).padStart(12, '0').slice(0, 8),
     )
     expect(reply.json.server_token).toMatch(/^lks_/)
+    // The token is this server's: it proves itself at the server's own path.
+    const serverPath = { ...params, serverId: reply.json.server.id }
+    expect(claimServer(reply.json.server_token, serverPath)).toEqual({
+      kind: 'server',
+      team: 'acme',
+      project: 'web',
+      serverId: reply.json.server.id,
+      secretHash: expect.stringMatching(/^[\w-]{43}$/),
+    })
     // Optional fields absent: null, not missing.
     ddb.reset()
     const bare = await enrollWith((await stored()).token)
@@ -138,6 +149,9 @@ describe('enrolling with a token', () => {
       code: 'invalid_request',
       message: 'Send an enrollment token or aws_iam, not both.',
     })
+    expect(reply.json.errors).toEqual([
+      { description: 'aws_iam', message: 'not with an enrollment token' },
+    ])
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
   })
 
@@ -302,5 +316,80 @@ describe('deleting an enrollment token', () => {
       code: 'resource_does_not_exist',
       message: 'The server enrollment token does not exist.',
     })
+  })
+})
+
+describe('an agent without a credential', () => {
+  // Only a JSON object under aws_iam offers a signed AWS identity (secretless
+  // enrollment): then the request goes on to be parsed and validated. Anything else
+  // without a credential is the one 401, before the body is parsed, with no call.
+  const unsigned = (body?: string, headers: Record<string, string> = {}) =>
+    invoke(enroll, {
+      method: 'POST',
+      url: '/v1/teams/acme/projects/web/servers',
+      params,
+      ...(body !== undefined && { body }),
+      headers,
+    })
+  // A JSON body of exactly `length` characters offering an (incomplete) aws_iam proof.
+  const padded = (length: number) => {
+    const start = '{"hostname":"web-01","aws_iam":{},"pad":"'
+    return `${start}${'x'.repeat(length - start.length - 2)}"}`
+  }
+
+  it('is the one 401 with no body, a body that is not JSON, or aws_iam not an object', async () => {
+    for (const body of [
+      undefined,
+      'not json',
+      'null',
+      '{"hostname":"web-01"}',
+      '{"hostname":"web-01","aws_iam":"signed"}',
+      '{"hostname":"web-01","aws_iam":null}',
+    ]) {
+      const reply = await unsigned(body)
+      expect({ body, status: reply.statusCode, json: reply.json }).toEqual({
+        body,
+        status: 401,
+        json: expect.objectContaining(unauthorized),
+      })
+    }
+    expect(ddb.calls()).toHaveLength(0)
+  })
+
+  it('offers aws_iam with an object there: the body is then validated (400 naming it)', async () => {
+    const reply = await unsigned('{"hostname":"web-01","aws_iam":{}}')
+    expect(reply.statusCode).toBe(400)
+    expect(JSON.stringify(reply.json)).toContain('aws_iam')
+    expect(ddb.calls()).toHaveLength(0)
+  })
+
+  it('reads an offer API Gateway passed base64-encoded: refused for its type, not as a 401', async () => {
+    const reply = await unsigned('{"hostname":"web-01","aws_iam":{}}', {
+      'content-type': 'application/octet-stream',
+    })
+    expect(reply.statusCode).toBe(415)
+  })
+
+  it('parses no body over twice the largest accepted to find an offer in it', async () => {
+    // Larger than accepted bodies but within the bound are parsed: then refused for size.
+    expect((await unsigned(padded(MAX_BODY_BYTES / 2 + 1))).statusCode).toBe(400)
+    expect((await unsigned(padded(MAX_BODY_BYTES * 2))).statusCode).toBe(413)
+    const beyond = await unsigned(padded(MAX_BODY_BYTES * 2 + 1))
+    expect(beyond.statusCode).toBe(401)
+    expect(beyond.json).toMatchObject(unauthorized)
+  })
+
+  it('offers nothing on a heartbeat, whatever the body: the one 401, no call', async () => {
+    const reply = await invoke(heartbeat, {
+      method: 'POST',
+      url: `/v1/teams/acme/projects/web/servers/${SERVER_ID}/heartbeat`,
+      params: { ...params, serverId: SERVER_ID },
+      body: {
+        aws_iam: { method: 'POST', url: 'https://sts.amazonaws.com/', headers: {}, body: '' },
+      },
+    })
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json).toMatchObject(unauthorized)
+    expect(ddb.calls()).toHaveLength(0)
   })
 })

@@ -1,0 +1,248 @@
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import { mockClient } from 'aws-sdk-client-mock'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { handler as deleteServer } from '../../../functions/servers/delete.js'
+import { handler as getServer } from '../../../functions/servers/get.js'
+import { handler as listServers } from '../../../functions/servers/list.js'
+import { handler as rotateServer } from '../../../functions/servers/rotate-token.js'
+import { keys } from '../../../shared/data/keys.js'
+import { claimServer, enroll } from '../../../shared/domain/servers.js'
+import { signJws } from '../../../shared/keys/jws.js'
+import { sha256 } from '../../../shared/tokens/crypto.js'
+import { issueServerToken } from '../../../shared/tokens/server-token.js'
+import { invoke } from '../../support/invoke.js'
+
+/**
+ * The server routes an admin and an agent use after enrollment: reading, listing and
+ * deleting a server, and a server rotating its own token (also once it was deleted).
+ */
+
+const ddb = mockClient(DynamoDBDocumentClient)
+const TABLE = 'latchkey-unit'
+const NOW = new Date('2026-11-25T10:00:00.000Z')
+const SERVER_ID = '0193a0a0-0000-7000-8000-000000000002'
+const TOKEN_ID = '0193a0a0-0000-7000-8000-000000000001'
+const PK = 'TEAM#acme#PROJECT#web'
+const params = { team: 'acme', project: 'web', serverId: SERVER_ID }
+const base = `/v1/teams/acme/projects/web/servers`
+
+const admin = () => {
+  const iat = Math.floor(NOW.getTime() / 1000)
+  return signJws('JWT', {
+    iss: 'latchkey',
+    sub: 'ann',
+    team: 'acme',
+    role: 'admin',
+    jti: 'j',
+    iat,
+    exp: iat + 600,
+  })
+}
+
+const { token: serverToken, secret } = issueServerToken({
+  team: 'acme',
+  project: 'web',
+  id: SERVER_ID,
+})
+const serverItem = {
+  ...keys.server('acme', 'web', SERVER_ID),
+  kind: 'Server',
+  team: 'acme',
+  project: 'web',
+  id: SERVER_ID,
+  hostname: 'web-01',
+  os: 'linux',
+  enrollmentTokenId: TOKEN_ID,
+  registeredAt: '2026-11-20T00:00:00.000Z',
+  lastSeen: '2026-11-25T09:59:00.000Z',
+  secretHash: sha256(secret),
+}
+const serverView = {
+  id: SERVER_ID,
+  hostname: 'web-01',
+  os: 'linux',
+  canonical_name: null,
+  project_name: 'web',
+  team_name: 'acme',
+  enrollment_token_id: TOKEN_ID,
+  registered_at: '2026-11-20T00:00:00.000Z',
+  last_seen: '2026-11-25T09:59:00.000Z',
+  instance_details: null,
+  cloud_provider: null,
+  cloud_account: null,
+  instance_id: null,
+}
+const notFound = { code: 'resource_does_not_exist', message: 'The server does not exist.' }
+const conditionFailed = (item?: Record<string, unknown>) =>
+  Object.assign(new Error('failed'), {
+    name: 'ConditionalCheckFailedException',
+    $metadata: {},
+    ...(item && { Item: item }),
+  })
+
+beforeEach(() => {
+  ddb.reset()
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(NOW)
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('reading servers', () => {
+  const get = async () =>
+    invoke(getServer, { method: 'GET', url: `${base}/${SERVER_ID}`, token: await admin(), params })
+
+  it('answers a server with one GetItem, as the view shows it (no secret)', async () => {
+    ddb.on(GetCommand).resolves({ Item: serverItem })
+    const reply = await get()
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json).toEqual(serverView)
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TABLE,
+      Key: { PK, SK: `SERVER#${SERVER_ID}` },
+    })
+    expect(ddb.calls()).toHaveLength(1)
+  })
+
+  it('answers 404 naming the server when there is none', async () => {
+    ddb.on(GetCommand).resolves({})
+    const reply = await get()
+    expect(reply.statusCode).toBe(404)
+    expect(reply.json).toMatchObject(notFound)
+  })
+
+  it("lists a project's servers from its partition, as views", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [serverItem] })
+    const reply = await invoke(listServers, {
+      method: 'GET',
+      url: base,
+      token: await admin(),
+      params: { team: 'acme', project: 'web' },
+    })
+    expect(reply.statusCode).toBe(200)
+    expect(JSON.stringify(reply.json)).not.toContain(serverItem.secretHash)
+    expect(reply.json).toEqual({ list: [serverView] })
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: TABLE,
+      ExpressionAttributeValues: expect.objectContaining({ ':pk': PK }),
+    })
+    expect(ddb.calls()).toHaveLength(1)
+  })
+})
+
+describe('deleting a server', () => {
+  const remove = async () =>
+    invoke(deleteServer, {
+      method: 'DELETE',
+      url: `${base}/${SERVER_ID}`,
+      token: await admin(),
+      params,
+    })
+
+  it('deletes it and records its token hash, who and when, in one transaction', async () => {
+    ddb.on(GetCommand).resolves({ Item: serverItem })
+    ddb.on(TransactWriteCommand).resolves({})
+    const reply = await remove()
+    expect(reply.statusCode).toBe(204)
+    const [gone, tombstone] =
+      ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []
+    expect(gone?.Delete).toMatchObject({ Key: { PK, SK: `SERVER#${SERVER_ID}` } })
+    expect(tombstone?.Put?.Item).toMatchObject({
+      deletedBy: 'ann',
+      deletedAt: NOW.toISOString(),
+      secretHash: sha256(secret),
+    })
+  })
+
+  it('answers 404 naming the server when there is none, writing nothing', async () => {
+    ddb.on(GetCommand).resolves({})
+    const reply = await remove()
+    expect(reply.statusCode).toBe(404)
+    expect(reply.json).toMatchObject(notFound)
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+  })
+
+  it('answers 404 when another delete removed it between the read and the write', async () => {
+    ddb.on(GetCommand).resolves({ Item: serverItem })
+    ddb.on(TransactWriteCommand).rejects(
+      Object.assign(new Error('cancelled'), {
+        name: 'TransactionCanceledException',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    )
+    const reply = await remove()
+    expect(reply.statusCode).toBe(404)
+    expect(reply.json).toMatchObject(notFound)
+  })
+})
+
+describe('a server rotating its own token', () => {
+  const rotate = (token: string) =>
+    invoke(rotateServer, {
+      method: 'POST',
+      url: `${base}/${SERVER_ID}/rotate_token`,
+      token,
+      params,
+    })
+
+  it('answers a new token for this same server, which proves itself in the path', async () => {
+    ddb.on(UpdateCommand).resolves({})
+    const reply = await rotate(serverToken)
+    expect(reply.statusCode).toBe(200)
+    const claim = claimServer(reply.json.server_token, {
+      team: 'acme',
+      project: 'web',
+      serverId: SERVER_ID,
+    })
+    expect(claim).toMatchObject({ team: 'acme', project: 'web', serverId: SERVER_ID })
+    expect(claim.secretHash).not.toBe(sha256(secret))
+  })
+
+  it("tells a deleted server's genuine token it was revoked, and a forged one nothing", async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed())
+    ddb
+      .on(GetCommand, { Key: keys.tombstone(keys.server('acme', 'web', SERVER_ID)) })
+      .resolves({ Item: { secretHash: sha256(secret) } })
+    const revoked = await rotate(serverToken)
+    expect(revoked.statusCode).toBe(401)
+    expect(revoked.json).toMatchObject({
+      code: 'server_authorization_revoked',
+      message: 'This server was deleted; enroll it again.',
+    })
+    const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
+    const plain = await rotate(forged)
+    expect(plain.statusCode).toBe(401)
+    expect(plain.json.code).toBe('authentication_error')
+  })
+
+  it('answers the plain 401 for a server never enrolled (no deletion record)', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed())
+    ddb.on(GetCommand).resolves({})
+    const reply = await rotate(serverToken)
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json.code).toBe('authentication_error')
+    // The refused write, then the deletion record read: nothing else.
+    expect(ddb.calls()).toHaveLength(2)
+  })
+})
+
+describe('enrolling by AWS identity without a proof', () => {
+  it('refuses the claim with the one 401, asking no one', async () => {
+    const fetchMock = vi.spyOn(globalThis, 'fetch')
+    await expect(
+      enroll({ kind: 'aws_iam', team: 'acme', project: 'web' }, { hostname: 'web-01' }),
+    ).rejects.toMatchObject({ code: 'authentication_error' })
+    expect(fetchMock).not.toHaveBeenCalled()
+    expect(ddb.calls()).toHaveLength(0)
+  })
+})
