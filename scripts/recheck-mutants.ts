@@ -6,7 +6,8 @@
  * report); a few `it.each` cases are missed too. This plants each survivor of the last
  * report (reports/mutation/mutation.json) in a copy of the tree, runs every unit test
  * file that covers any mutant of its module, and prints killed or SURVIVED per mutant
- * and a score per module. The working tree is never touched.
+ * and a score per module. The working tree is never touched. Test files added since
+ * the report: RECHECK_TESTS=test/unit/x.test.ts,... (else run Stryker again first).
  */
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -32,6 +33,9 @@ interface Report {
 
 const [reportPath = 'reports/mutation/mutation.json', ...only] = process.argv.slice(2)
 const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report
+// Test files written since the report (RECHECK_TESTS=a.test.ts,b.test.ts), so a new test
+// file counts without running Stryker again first.
+const extraTests = (process.env.RECHECK_TESTS ?? '').split(',').filter(Boolean)
 const fileOfTest = new Map<string, string>()
 for (const [file, { tests }] of Object.entries(report.testFiles ?? {}))
   for (const test of tests) fileOfTest.set(test.id, file)
@@ -58,9 +62,10 @@ try {
     if (only.length > 0 && !only.includes(file)) continue
     const source = readFileSync(file, 'utf8')
     const testFiles = [
-      ...new Set(
-        mutants.flatMap((m) => (m.coveredBy ?? []).flatMap((id) => fileOfTest.get(id) ?? [])),
-      ),
+      ...new Set([
+        ...mutants.flatMap((m) => (m.coveredBy ?? []).flatMap((id) => fileOfTest.get(id) ?? [])),
+        ...extraTests,
+      ]),
     ]
     let killed = mutants.filter((m) => m.status === 'Killed' || m.status === 'Timeout').length
     const open = mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage')

@@ -14,4 +14,33 @@ describe('password hashing', () => {
     expect(await verifyPassword('', DUMMY_HASH)).toBe(false)
     expect(await verifyPassword('anything', 'plain-text')).toBe(false)
   })
+
+  it('reads the cost from the stored hash, so hashes made at other parameters still verify', async () => {
+    // Made at N = 2^14 (what an older release might have stored), not today's 2^15.
+    const { scrypt } = await import('node:crypto')
+    const salt = Buffer.alloc(16, 7)
+    const key = await new Promise<Buffer>((resolve, reject) =>
+      scrypt('older', salt, 32, { N: 2 ** 14, r: 8, p: 1 }, (error, derived) =>
+        error ? reject(error) : resolve(derived),
+      ),
+    )
+    const older = `scrypt$16384$8$1$${salt.toString('base64url')}$${key.toString('base64url')}`
+    expect(await verifyPassword('older', older)).toBe(true)
+    expect(await verifyPassword('olded', older)).toBe(false)
+  })
+
+  it('compares the same text however it was typed (NFKC)', async () => {
+    // The "fi" ligature and full-width digits are the plain letters and digits.
+    const hash = await hashPassword('ﬁle１２３')
+    expect(await verifyPassword('file123', hash)).toBe(true)
+    expect(await verifyPassword('ﬁle１２３', hash)).toBe(true)
+  })
+
+  it('matches only scrypt hashes of the full length: another scheme or a cut hash is false', async () => {
+    const hash = await hashPassword('correct horse')
+    const [, ...rest] = hash.split('$')
+    expect(await verifyPassword('correct horse', ['bcrypt', ...rest].join('$'))).toBe(false)
+    expect(await verifyPassword('correct horse', hash.slice(0, -4))).toBe(false)
+    expect(await verifyPassword('correct horse', `${hash}AAAA`)).toBe(false)
+  })
 })
