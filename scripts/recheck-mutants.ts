@@ -7,7 +7,8 @@
  * report (reports/mutation/mutation.json) in a copy of the tree, runs every unit test
  * file that covers any mutant of its module, and prints killed or SURVIVED per mutant
  * and a score per module. The working tree is never touched. Test files added since
- * the report: RECHECK_TESTS=test/unit/x.test.ts,... (else run Stryker again first).
+ * the report: RECHECK_TESTS=test/unit/x.test.ts,... (else run Stryker again first);
+ * RECHECK_ONLY=... runs only those files.
  */
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -36,6 +37,9 @@ const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report
 // Test files written since the report (RECHECK_TESTS=a.test.ts,b.test.ts), so a new test
 // file counts without running Stryker again first.
 const extraTests = (process.env.RECHECK_TESTS ?? '').split(',').filter(Boolean)
+// Or only these test files (RECHECK_ONLY=...): much faster for a module every handler test
+// covers (the middleware); it can only miss kills, never invent them.
+const onlyTests = (process.env.RECHECK_ONLY ?? '').split(',').filter(Boolean)
 const fileOfTest = new Map<string, string>()
 for (const [file, { tests }] of Object.entries(report.testFiles ?? {}))
   for (const test of tests) fileOfTest.set(test.id, file)
@@ -61,12 +65,17 @@ try {
   for (const [file, { mutants }] of Object.entries(report.files)) {
     if (only.length > 0 && !only.includes(file)) continue
     const source = readFileSync(file, 'utf8')
-    const testFiles = [
-      ...new Set([
-        ...mutants.flatMap((m) => (m.coveredBy ?? []).flatMap((id) => fileOfTest.get(id) ?? [])),
-        ...extraTests,
-      ]),
-    ]
+    const testFiles =
+      onlyTests.length > 0
+        ? onlyTests
+        : [
+            ...new Set([
+              ...mutants.flatMap((m) =>
+                (m.coveredBy ?? []).flatMap((id) => fileOfTest.get(id) ?? []),
+              ),
+              ...extraTests,
+            ]),
+          ]
     let killed = mutants.filter((m) => m.status === 'Killed' || m.status === 'Timeout').length
     const open = mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage')
     for (const mutant of open) {

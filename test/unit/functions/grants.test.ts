@@ -183,6 +183,8 @@ describe('the password grant: answers', () => {
         kind: 'TokenPolicy',
         team: 'acme',
         maxLifetimeDays: 30,
+        updatedBy: 'ann',
+        updatedAt: '2026-11-01T00:00:00.000Z',
       },
     })
     const before = Date.now()

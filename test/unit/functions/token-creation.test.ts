@@ -1,0 +1,227 @@
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import { mockClient } from 'aws-sdk-client-mock'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { handler as create } from '../../../functions/tokens/create.js'
+import { handler as rotate } from '../../../functions/tokens/rotate.js'
+import { keys } from '../../../shared/data/keys.js'
+import { invoke } from '../../support/invoke.js'
+import { storedToken, tokenLookup } from '../../support/tokens.js'
+
+/**
+ * What POST /api/tokens makes of a request under the team's token policy and the
+ * caller's role: the lifetime and scopes written, and the 400 naming the policy when
+ * a request is outside it. Also a rotation's grace period, to the second.
+ */
+
+const ddb = mockClient(DynamoDBDocumentClient)
+const NOW = new Date('2026-11-22T10:00:00.000Z')
+const DAY_MS = 86_400_000
+const POLICY_KEY = keys.tokenPolicy('acme')
+const USER_KEY = keys.user('acme', 'alice')
+
+const awsError = (name: string, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(name), { name, $metadata: {}, ...extra })
+const cancelled = (...codes: string[]) =>
+  awsError('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
+
+const policy = (rules: Record<string, unknown>) =>
+  ddb.on(GetCommand, { Key: POLICY_KEY }).resolves({
+    Item: {
+      ...POLICY_KEY,
+      kind: 'TokenPolicy',
+      team: 'acme',
+      updatedBy: 'ann',
+      updatedAt: '2026-11-01T00:00:00.000Z',
+      ...rules,
+    },
+  })
+const role = (value: 'admin' | 'member' | 'removed') =>
+  ddb.on(GetCommand, { Key: USER_KEY }).resolves(
+    value === 'removed'
+      ? {}
+      : {
+          Item: {
+            ...USER_KEY,
+            kind: 'User',
+            team: 'acme',
+            username: 'alice',
+            role: value,
+            mfaEnabled: false,
+            createdAt: '2026-11-01T00:00:00.000Z',
+          },
+        },
+  )
+
+let caller: ReturnType<typeof storedToken>
+const post = (body: Record<string, unknown>, token = caller.token) =>
+  invoke(create, { method: 'POST', url: '/api/tokens', token, body: { name: 'ci', ...body } })
+/** The access token item the create's transaction wrote. */
+const written = () =>
+  ddb
+    .commandCalls(TransactWriteCommand)
+    .at(-1)
+    ?.args[0].input.TransactItems?.map((item) => item.Put?.Item)
+    .find((item) => item?.kind === 'AccessToken')
+
+beforeEach(() => {
+  ddb.reset()
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(NOW)
+  caller = storedToken({ lastUsed: NOW.toISOString() })
+  ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
+  ddb.on(GetCommand, { Key: POLICY_KEY }).resolves({})
+  ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 8 } })
+  ddb.on(TransactWriteCommand).resolves({})
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('the lifetime under maxLifetimeDays', () => {
+  it('takes up to the maximum, to the day, and refuses a day more or none, naming the rule', async () => {
+    policy({ maxLifetimeDays: 30 })
+    expect((await post({ expiresInDays: 30 })).statusCode).toBe(200)
+    expect(written()?.expiresAt).toBe(new Date(NOW.getTime() + 30 * DAY_MS).toISOString())
+    for (const body of [{ expiresInDays: 31 }, {}]) {
+      const reply = await post(body)
+      expect(reply.statusCode).toBe(400)
+      expect(reply.json.message).toBe(
+        "The team's token policy requires personal tokens to expire within 30 days (maxLifetimeDays).",
+      )
+      expect(reply.json.errors).toEqual([
+        {
+          description: 'expiresInDays',
+          message:
+            "outside the team's token policy (personal tokens to expire within 30 days (maxLifetimeDays))",
+        },
+      ])
+    }
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
+  })
+
+  it('leaves a token without a policy maximum unexpiring unless asked', async () => {
+    expect((await post({})).statusCode).toBe(200)
+    expect(written()?.expiresAt).toBeUndefined()
+    expect((await post({ expiresInDays: 3650 })).statusCode).toBe(200)
+    expect(written()?.expiresAt).toBe(new Date(NOW.getTime() + 3650 * DAY_MS).toISOString())
+  })
+})
+
+describe('scopes under allowedScopes and the role', () => {
+  it("gives a member's unscoped request exactly the allowed scopes, reading the role once", async () => {
+    policy({ allowedScopes: ['projects:read', 'servers:read'] })
+    role('member')
+    expect((await post({})).statusCode).toBe(200)
+    expect(written()?.scopes).toEqual(['projects:read', 'servers:read'])
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: USER_KEY })
+  })
+
+  it('refuses a member a scope outside them, naming it; takes those inside', async () => {
+    policy({ allowedScopes: ['projects:read', 'servers:read'] })
+    role('member')
+    const outside = await post({ scopes: ['projects:read', 'tokens:read'] })
+    expect(outside.statusCode).toBe(400)
+    expect(outside.json.message).toBe(
+      "The team's token policy requires members' tokens to hold only projects:read, servers:read (allowedScopes), not tokens:read.",
+    )
+    expect(outside.json.errors).toEqual([
+      {
+        description: 'scopes',
+        message:
+          "outside the team's token policy (members' tokens to hold only projects:read, servers:read (allowedScopes), not tokens:read)",
+      },
+    ])
+    expect((await post({ scopes: ['servers:read'] })).statusCode).toBe(200)
+    expect(written()?.scopes).toEqual(['servers:read'])
+  })
+
+  it('lets an admin past allowedScopes: unscoped stays unscoped', async () => {
+    policy({ allowedScopes: ['projects:read'] })
+    role('admin')
+    expect((await post({})).statusCode).toBe(200)
+    expect(written()?.scopes).toBeUndefined()
+    expect((await post({ scopes: ['tokens:read'] })).statusCode).toBe(200)
+    expect(written()?.scopes).toEqual(['tokens:read'])
+  })
+
+  it('refuses a user removed since authenticating, when the policy needs the role', async () => {
+    policy({ allowedScopes: ['projects:read'] })
+    role('removed')
+    const reply = await post({})
+    expect(reply.statusCode).toBe(401)
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+  })
+
+  it('stores each requested scope once, in the order asked', async () => {
+    expect(
+      (await post({ scopes: ['servers:read', 'projects:read', 'servers:read'] })).statusCode,
+    ).toBe(200)
+    expect(written()?.scopes).toEqual(['servers:read', 'projects:read'])
+    // No policy and no admin-only scope: the role is never read.
+    expect(ddb).not.toHaveReceivedCommandWith(GetCommand, { Key: USER_KEY })
+  })
+
+  it("refuses a member's token an admin-only scope, naming it; gives it an admin", async () => {
+    role('member')
+    const reply = await post({ scopes: ['projects:write'] })
+    expect(reply.statusCode).toBe(403)
+    expect(reply.json.message).toBe("A member's token cannot hold the scope projects:write.")
+    role('admin')
+    expect((await post({ scopes: ['projects:write'] })).statusCode).toBe(200)
+    role('removed')
+    expect((await post({ scopes: ['projects:write'] })).statusCode).toBe(401)
+  })
+})
+
+describe('the name and the id', () => {
+  it('stores the name in NFC, so one name typed two ways is one name', async () => {
+    expect((await post({ name: 'cafe\u0301' })).statusCode).toBe(200)
+    expect(written()?.name).toBe('caf\u00e9')
+  })
+
+  it('gives up after three ids revoked by delete-alls meanwhile, with no token written', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'))
+    const reply = await post({})
+    expect(reply.statusCode).toBe(500)
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 3)
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 3)
+  })
+
+  it('refuses a user removed since authenticating (no id to take) with the 401', async () => {
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+    const reply = await post({})
+    expect(reply.statusCode).toBe(401)
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+  })
+})
+
+describe('a rotation’s grace period', () => {
+  const rotateWith = (expireOldInSeconds?: number) =>
+    invoke(rotate, {
+      method: 'POST',
+      url: '/api/tokens/7/rotate',
+      token: caller.token,
+      params: { tokenId: '7' },
+      ...(expireOldInSeconds !== undefined && { body: { expireOldInSeconds } }),
+    })
+
+  it('keeps the old secret for exactly the seconds asked, and not at all for 0', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { ...caller.item } })
+    expect((await rotateWith(90)).statusCode).toBe(200)
+    const graced = ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input
+    expect(graced?.ExpressionAttributeValues?.[':until']).toBe(
+      new Date(NOW.getTime() + 90_000).toISOString(),
+    )
+    expect((await rotateWith(0)).statusCode).toBe(200)
+    const ungraced = ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input
+    expect(ungraced?.ExpressionAttributeValues?.[':until']).toBeUndefined()
+  })
+})
