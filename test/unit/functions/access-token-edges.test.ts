@@ -2,21 +2,28 @@ import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as create } from '../../../functions/tokens/create.js'
+import { handler as remove } from '../../../functions/tokens/delete.js'
+import { handler as list } from '../../../functions/tokens/list.js'
 import { handler as rotate } from '../../../functions/tokens/rotate.js'
+import { handler as verify } from '../../../functions/tokens/verify.js'
 import { keys } from '../../../shared/data/keys.js'
+import { signJws } from '../../../shared/keys/jws.js'
+import { parsePersonalToken } from '../../../shared/tokens/personal-token.js'
 import { invoke } from '../../support/invoke.js'
 import { storedToken, tokenLookup } from '../../support/tokens.js'
 
 /**
  * What POST /api/tokens makes of a request under the team's token policy and the
  * caller's role: the lifetime and scopes written, and the 400 naming the policy when
- * a request is outside it. Also a rotation's grace period, to the second.
+ * a request is outside it. Also a rotation's grace period, to the second, the quota's
+ * one recount, and the edges of authentication (lastUsed's minute, the listing page).
  */
 
 const ddb = mockClient(DynamoDBDocumentClient)
@@ -57,6 +64,19 @@ const role = (value: 'admin' | 'member' | 'removed') =>
           },
         },
   )
+
+const serviceToken = (tokenRole: 'admin' | 'member') => {
+  const iat = Math.floor(NOW.getTime() / 1000)
+  return signJws('JWT', {
+    iss: 'latchkey',
+    sub: 'alice',
+    team: 'acme',
+    role: tokenRole,
+    jti: 'j',
+    iat,
+    exp: iat + 600,
+  })
+}
 
 let caller: ReturnType<typeof storedToken>
 const post = (body: Record<string, unknown>, token = caller.token) =>
@@ -223,5 +243,151 @@ describe('a rotation’s grace period', () => {
     expect((await rotateWith(0)).statusCode).toBe(200)
     const ungraced = ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input
     expect(ungraced?.ExpressionAttributeValues?.[':until']).toBeUndefined()
+  })
+})
+
+describe('what a made token is', () => {
+  it("is the owner's own token under the id taken, and a rotation's new one too", async () => {
+    const made = await post({})
+    expect(made.statusCode).toBe(200)
+    expect(parsePersonalToken(made.json.accessKey)).toMatchObject({
+      team: 'acme',
+      username: 'alice',
+      id: 8,
+    })
+    ddb.on(UpdateCommand).resolves({ Attributes: { ...caller.item } })
+    const rotated = await invoke(rotate, {
+      method: 'POST',
+      url: '/api/tokens/7/rotate',
+      token: caller.token,
+      params: { tokenId: '7' },
+    })
+    expect(rotated.statusCode).toBe(200)
+    expect(parsePersonalToken(rotated.json.accessKey)).toMatchObject({
+      team: 'acme',
+      username: 'alice',
+      id: 7,
+    })
+  })
+
+  it('answers 404 naming the token for a rotation or delete of none', async () => {
+    const notFound = { code: 'resource_does_not_exist', message: 'The token does not exist.' }
+    const missing = await invoke(rotate, {
+      method: 'POST',
+      url: '/api/tokens/5/rotate',
+      token: caller.token,
+      params: { tokenId: '5' },
+    })
+    expect(missing.statusCode).toBe(404)
+    expect(missing.json).toMatchObject(notFound)
+    // Found, then gone before its rotation's write.
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+    const raced = await invoke(rotate, {
+      method: 'POST',
+      url: '/api/tokens/7/rotate',
+      token: caller.token,
+      params: { tokenId: '7' },
+    })
+    expect(raced.statusCode).toBe(404)
+    expect(raced.json).toMatchObject(notFound)
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
+    const gone = await invoke(remove, {
+      method: 'DELETE',
+      url: '/api/tokens/5',
+      token: caller.token,
+      params: { tokenId: '5' },
+    })
+    expect(gone.statusCode).toBe(404)
+    expect(gone.json).toMatchObject(notFound)
+  })
+
+  it('answers 409 naming the name taken', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed', 'None'))
+    ddb.on(GetCommand, { Key: keys.tokenRevocation('acme', 'alice') }).resolves({})
+    const reply = await post({})
+    expect(reply.statusCode).toBe(409)
+    expect(reply.json.message).toBe('A token named "ci" already exists for this user.')
+  })
+})
+
+describe('the quota', () => {
+  it('recounts once only: a second refusal after a recount that found room is the 403', async () => {
+    policy({ maxTokensPerUser: 3 })
+    ddb.on(GetCommand, { Key: USER_KEY }).resolves({ Item: { tokenCount: 3 } })
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { kind: 'AccessToken', id: 1 },
+        { kind: 'AccessToken', id: 2 },
+      ],
+    })
+    // Full at the write, room at the recount, full again (a concurrent create took it).
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled('None', 'None', 'None', 'ConditionalCheckFailed'))
+    const reply = await post({})
+    expect(reply.statusCode).toBe(403)
+    expect(reply.json).toMatchObject({
+      code: 'quota_exceeded',
+      message:
+        "This user holds 3 personal tokens, the most the team's token policy allows (maxTokensPerUser); delete one first.",
+    })
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1)
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2)
+  })
+})
+
+describe('the role a token maker brings', () => {
+  it("takes a service token's role for an admin-only scope, reading no user", async () => {
+    role('member') // the stored role, which a service token's own must win over
+    const admin = await post({ scopes: ['projects:write'] }, await serviceToken('admin'))
+    expect(admin.statusCode).toBe(200)
+    const member = await post({ scopes: ['projects:write'] }, await serviceToken('member'))
+    expect(member.statusCode).toBe(403)
+    expect(ddb).not.toHaveReceivedCommandWith(GetCommand, { Key: USER_KEY })
+  })
+})
+
+describe('authentication edges', () => {
+  const listAs = (token: string) => invoke(list, { method: 'GET', url: '/api/tokens', token })
+
+  it('writes lastUsed when a full minute has passed, not a millisecond before', async () => {
+    for (const [ago, writes] of [
+      [60_000, 1],
+      [59_999, 0],
+    ] as const) {
+      ddb.resetHistory()
+      const stored = storedToken({ lastUsed: new Date(NOW.getTime() - ago).toISOString() })
+      ddb.on(QueryCommand).resolves({ Items: [stored.item] })
+      expect((await listAs(stored.token)).statusCode).toBe(200)
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, writes)
+    }
+  })
+
+  it("finds the caller's token anywhere in the listing page", async () => {
+    const early = storedToken({ id: 3, lastUsed: NOW.toISOString() })
+    const own = storedToken({ id: 7, lastUsed: NOW.toISOString() })
+    ddb.on(QueryCommand).resolves({ Items: [early.item, own.item] })
+    const reply = await listAs(own.token)
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json.tokens.map((token: { id: number }) => token.id)).toEqual([3, 7])
+  })
+
+  it("refuses another team's token even where this team holds its very secret", async () => {
+    // The verifying team's partition has a record at the same user and id, and (as
+    // it never would) the same secret's hash: it is still not the token presented.
+    const foreign = storedToken({ team: 'globex', username: 'alice', id: 7 })
+    const local = { ...storedToken({ team: 'acme', username: 'alice', id: 7 }).item }
+    local.secretHash = foreign.item.secretHash
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(local))
+    const reply = await invoke(verify, {
+      method: 'POST',
+      url: '/v1/teams/acme/tokens/verify',
+      token: await serviceToken('admin'),
+      params: { team: 'acme' },
+      body: { token: foreign.token },
+      routeKey: 'POST /v1/teams/{team}/tokens/verify',
+    })
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json).toEqual({ valid: false, code: 'NOT_FOUND' })
   })
 })
