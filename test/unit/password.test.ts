@@ -16,15 +16,16 @@ describe('password hashing', () => {
   })
 
   it('reads the cost from the stored hash, so hashes made at other parameters still verify', async () => {
-    // Made at N = 2^14 (what an older release might have stored), not today's 2^15.
+    // Made at N = 2^13 (what an older release might have stored), not today's 2^15,
+    // nor scrypt's default 2^14.
     const { scrypt } = await import('node:crypto')
     const salt = Buffer.alloc(16, 7)
     const key = await new Promise<Buffer>((resolve, reject) =>
-      scrypt('older', salt, 32, { N: 2 ** 14, r: 8, p: 1 }, (error, derived) =>
+      scrypt('older', salt, 32, { N: 2 ** 13, r: 8, p: 1 }, (error, derived) =>
         error ? reject(error) : resolve(derived),
       ),
     )
-    const older = `scrypt$16384$8$1$${salt.toString('base64url')}$${key.toString('base64url')}`
+    const older = `scrypt$8192$8$1$${salt.toString('base64url')}$${key.toString('base64url')}`
     expect(await verifyPassword('older', older)).toBe(true)
     expect(await verifyPassword('olded', older)).toBe(false)
   })

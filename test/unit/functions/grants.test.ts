@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as grant } from '../../../functions/grants/create.js'
 import { DUMMY_HASH, hashPassword } from '../../../shared/auth/password.js'
+import { takeAttempt } from '../../../shared/data/sign-in.js'
 import { ATTEMPT_LIMIT, hashToCheck } from '../../../shared/domain/grants.js'
 import { setMetricsWriter } from '../../../shared/metrics.js'
 import { routes } from '../../../shared/routes.js'
@@ -203,6 +204,9 @@ describe('the password grant: answers', () => {
     const reply = await post()
     expect(reply.statusCode).toBe(403)
     expect(reply.json.code).toBe('mfa_required')
+    expect(reply.json.message).toMatch(
+      /^This user has multi-factor authentication enabled: create the token with an existing token/,
+    )
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: ATTEMPTS_KEY })
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
     // The wrong password learns nothing about MFA.
@@ -285,6 +289,7 @@ describe('the attempt window, at its edges', () => {
       .rejects(conditionFailed({ windowStart: { N: String(cutoff + 1) }, attempts: { N: '5' } }))
     const reply = await post()
     expect(reply.statusCode).toBe(429)
+    expect(reply.json.message).toBe('Too many failed attempts for this user; try again later.')
     expect(reply.headers?.['retry-after']).toBe('1')
     expect(ddb).not.toHaveReceivedCommand(PutCommand)
   })
@@ -299,7 +304,53 @@ describe('the attempt window, at its edges', () => {
   })
 })
 
+describe('taking an attempt when every write loses its race', () => {
+  it('gives up after two rounds with the error, never looping on', async () => {
+    // No window seen by the ADD, and the put finds one each time (then gone again).
+    ddb.on(UpdateCommand, { Key: ATTEMPTS_KEY }).rejects(conditionFailed())
+    ddb.on(PutCommand).rejects(conditionFailed())
+    await expect(takeAttempt('acme', 'pat', Date.now(), ATTEMPT_LIMIT)).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+    })
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2)
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2)
+  })
+})
+
 describe('the token grant', () => {
+  it('gives the token the longest lifetime the team policy allows, too', async () => {
+    const caller = storedToken({
+      team: 'acme',
+      username: 'pat',
+      lastUsed: new Date().toISOString(),
+    })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
+    ddb.on(GetCommand, { Key: { PK: 'TEAM#acme', SK: 'TOKENPOLICY' } }).resolves({
+      Item: {
+        PK: 'TEAM#acme',
+        SK: 'TOKENPOLICY',
+        kind: 'TokenPolicy',
+        team: 'acme',
+        maxLifetimeDays: 7,
+        updatedBy: 'ann',
+        updatedAt: '2026-11-01T00:00:00.000Z',
+      },
+    })
+    const reply = await invoke(grant, {
+      method: 'POST',
+      url: '/tokens',
+      token: caller.token,
+      body: { tokenName: 'ci' },
+    })
+    expect(reply.statusCode).toBe(200)
+    const put = ddb
+      .commandCalls(TransactWriteCommand)[0]
+      ?.args[0].input.TransactItems?.map((item) => item.Put?.Item)
+      .find((item) => item?.kind === 'AccessToken')
+    const created = Date.parse(reply.json.dateCreated)
+    expect(Date.parse(String(put?.expiresAt)) - created).toBe(7 * 86_400_000)
+  })
+
   it('answers 400 naming tokenName when it is missing', async () => {
     const caller = storedToken({
       team: 'acme',
