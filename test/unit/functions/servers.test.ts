@@ -237,12 +237,21 @@ describe('a server rotating its own token', () => {
 })
 
 describe('enrolling by AWS identity without a proof', () => {
-  it('refuses the claim with the one 401, asking no one', async () => {
+  it('refuses the claim with the one 401, asking no one, and logs why', async () => {
+    const logged: string[] = []
+    vi.spyOn(process.stdout, 'write').mockImplementation((line) => {
+      logged.push(String(line))
+      return true
+    })
     const fetchMock = vi.spyOn(globalThis, 'fetch')
     await expect(
       enroll({ kind: 'aws_iam', team: 'acme', project: 'web' }, { hostname: 'web-01' }),
     ).rejects.toMatchObject({ code: 'authentication_error' })
     expect(fetchMock).not.toHaveBeenCalled()
     expect(ddb.calls()).toHaveLength(0)
+    const refusal = logged
+      .map((line) => JSON.parse(line))
+      .find((line) => line.message === 'secretless enrollment refused')
+    expect(refusal).toMatchObject({ team: 'acme', project: 'web', reason: 'no aws_iam' })
   })
 })
