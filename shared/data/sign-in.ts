@@ -1,4 +1,5 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { serviceOffline } from '../errors.js'
 import { getAll, keyString } from './batch.js'
 import { db, table } from './client.js'
 import { SignInAttempts } from './entities.js'
@@ -70,8 +71,10 @@ export async function takeAttempt(
       )
       return undefined
     } catch (error) {
-      // Another request opened the window first: count into it.
-      if (!isConditionFailed(error) || attempt > 0) throw error
+      if (!isConditionFailed(error)) throw error
+      // Another request opened the window first: count into it, once. Losing both
+      // rounds means the window churns under heavy contention: busy, not a fault.
+      if (attempt > 0) throw serviceOffline()
     }
   }
 }

@@ -305,15 +305,24 @@ describe('the attempt window, at its edges', () => {
 })
 
 describe('taking an attempt when every write loses its race', () => {
-  it('gives up after two rounds with the error, never looping on', async () => {
+  it('gives up after two rounds as busy (503 service_offline), never looping on', async () => {
     // No window seen by the ADD, and the put finds one each time (then gone again).
     ddb.on(UpdateCommand, { Key: ATTEMPTS_KEY }).rejects(conditionFailed())
     ddb.on(PutCommand).rejects(conditionFailed())
     await expect(takeAttempt('acme', 'pat', Date.now(), ATTEMPT_LIMIT)).rejects.toMatchObject({
-      name: 'ConditionalCheckFailedException',
+      code: 'service_offline',
     })
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2)
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2)
+  })
+
+  it('answers the password grant 503 with Retry-After, never a 500', async () => {
+    ddb.on(UpdateCommand, { Key: ATTEMPTS_KEY }).rejects(conditionFailed())
+    ddb.on(PutCommand).rejects(conditionFailed())
+    const reply = await post()
+    expect(reply.statusCode).toBe(503)
+    expect(reply.headers?.['retry-after']).toBe('1')
+    expect(JSON.parse(reply.body ?? '{}')).toMatchObject({ code: 'service_offline' })
   })
 })
 
