@@ -1,9 +1,9 @@
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -78,14 +78,24 @@ const serverView = {
   cloud_account: null,
   instance_id: null,
 }
-const notFound = { code: 'resource_does_not_exist', message: 'The server does not exist.' }
-const conditionFailed = (item?: Record<string, unknown>) =>
-  Object.assign(new Error('failed'), {
-    name: 'ConditionalCheckFailedException',
+const projectItem = {
+  ...keys.project('acme', 'web'),
+  kind: 'Project',
+  team: 'acme',
+  name: 'web',
+  createdAt: '2026-11-01T00:00:00.000Z',
+  createdBy: 'ann',
+}
+/** The one BatchGetItem a server read makes: the server (if any) beside its project. */
+const stored = (...items: Record<string, unknown>[]) =>
+  ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: items } })
+const cancelled = (...codes: string[]) =>
+  Object.assign(new Error('cancelled'), {
+    name: 'TransactionCanceledException',
     $metadata: {},
-    ...(item && { Item: item }),
+    CancellationReasons: codes.map((Code) => ({ Code })),
   })
-
+const notFound = { code: 'resource_does_not_exist', message: 'The server does not exist.' }
 beforeEach(() => {
   ddb.reset()
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
@@ -101,27 +111,31 @@ describe('reading servers', () => {
   const get = async () =>
     invoke(getServer, { method: 'GET', url: `${base}/${SERVER_ID}`, token: await admin(), params })
 
-  it('answers a server with one GetItem, as the view shows it (no secret)', async () => {
-    ddb.on(GetCommand).resolves({ Item: serverItem })
+  it('answers a server read with its project in one BatchGetItem, as the view shows it (no secret)', async () => {
+    stored(serverItem, projectItem)
     const reply = await get()
     expect(reply.statusCode).toBe(200)
     expect(reply.json).toEqual(serverView)
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
-      TableName: TABLE,
-      Key: { PK, SK: `SERVER#${SERVER_ID}` },
-    })
+    const keysRead = ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[TABLE]?.Keys
+    expect(keysRead).toEqual(
+      expect.arrayContaining([{ PK, SK: `SERVER#${SERVER_ID}` }, keys.project('acme', 'web')]),
+    )
     expect(ddb.calls()).toHaveLength(1)
   })
 
-  it('answers 404 naming the server when there is none', async () => {
-    ddb.on(GetCommand).resolves({})
-    const reply = await get()
-    expect(reply.statusCode).toBe(404)
-    expect(reply.json).toMatchObject(notFound)
+  it('answers 404 naming the server when there is none, or when its project is being deleted', async () => {
+    stored(projectItem)
+    expect((await get()).json).toMatchObject(notFound)
+    ddb.reset()
+    stored(serverItem, { ...projectItem, deleting: NOW.toISOString() })
+    const closing = await get()
+    expect(closing.statusCode).toBe(404)
+    expect(closing.json).toMatchObject(notFound)
   })
 
   it("lists a project's servers from its partition, as views", async () => {
     ddb.on(QueryCommand).resolves({ Items: [serverItem] })
+    ddb.on(GetCommand).resolves({ Item: projectItem })
     const reply = await invoke(listServers, {
       method: 'GET',
       url: base,
@@ -135,7 +149,9 @@ describe('reading servers', () => {
       TableName: TABLE,
       ExpressionAttributeValues: expect.objectContaining({ ':pk': PK }),
     })
-    expect(ddb.calls()).toHaveLength(1)
+    // The project beside the page: a project being deleted lists nothing.
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: keys.project('acme', 'web') })
+    expect(ddb.calls()).toHaveLength(2)
   })
 })
 
@@ -149,7 +165,7 @@ describe('deleting a server', () => {
     })
 
   it('deletes it and records its token hash, who and when, in one transaction', async () => {
-    ddb.on(GetCommand).resolves({ Item: serverItem })
+    stored(serverItem, projectItem)
     ddb.on(TransactWriteCommand).resolves({})
     const reply = await remove()
     expect(reply.statusCode).toBe(204)
@@ -164,7 +180,7 @@ describe('deleting a server', () => {
   })
 
   it('answers 404 naming the server when there is none, writing nothing', async () => {
-    ddb.on(GetCommand).resolves({})
+    stored(projectItem)
     const reply = await remove()
     expect(reply.statusCode).toBe(404)
     expect(reply.json).toMatchObject(notFound)
@@ -172,14 +188,8 @@ describe('deleting a server', () => {
   })
 
   it('answers 404 when another delete removed it between the read and the write', async () => {
-    ddb.on(GetCommand).resolves({ Item: serverItem })
-    ddb.on(TransactWriteCommand).rejects(
-      Object.assign(new Error('cancelled'), {
-        name: 'TransactionCanceledException',
-        $metadata: {},
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-      }),
-    )
+    stored(serverItem, projectItem)
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
     const reply = await remove()
     expect(reply.statusCode).toBe(404)
     expect(reply.json).toMatchObject(notFound)
@@ -196,9 +206,17 @@ describe('a server rotating its own token', () => {
     })
 
   it('answers a new token for this same server, which proves itself in the path', async () => {
-    ddb.on(UpdateCommand).resolves({})
+    ddb.on(TransactWriteCommand).resolves({})
     const reply = await rotate(serverToken)
     expect(reply.statusCode).toBe(200)
+    // One transaction: the update on the current hash, and the project checked open.
+    const [update, check] =
+      ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []
+    expect(update?.Update).toMatchObject({
+      Key: { PK, SK: `SERVER#${SERVER_ID}` },
+      ConditionExpression: 'secretHash = :hash',
+    })
+    expect(check?.ConditionCheck?.Key).toEqual(keys.project('acme', 'web'))
     const claim = claimServer(reply.json.server_token, {
       team: 'acme',
       project: 'web',
@@ -209,7 +227,7 @@ describe('a server rotating its own token', () => {
   })
 
   it("tells a deleted server's genuine token it was revoked, and a forged one nothing", async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed())
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
     ddb
       .on(GetCommand, { Key: keys.tombstone(keys.server('acme', 'web', SERVER_ID)) })
       .resolves({ Item: { secretHash: sha256(secret) } })
@@ -226,7 +244,7 @@ describe('a server rotating its own token', () => {
   })
 
   it('answers the plain 401 for a server never enrolled (no deletion record)', async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed())
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
     ddb.on(GetCommand).resolves({})
     const reply = await rotate(serverToken)
     expect(reply.statusCode).toBe(401)
