@@ -184,15 +184,18 @@ export async function startBench(options: BenchOptions) {
     provider: 'aws',
     account_id: role.account,
   })
-  // Distinct signatures (the same request signed twice in a second is one signature):
-  // each dated when it is signed, somewhere in the last 12 minutes, a second after the
-  // previous one (wrapping), so it is inside STS's 15-minute window however late in a
-  // long run it is made. Dating from the bench's start expired them after ~8 minutes.
+  // Distinct signatures (the same request signed twice in a second is one signature,
+  // refused as a replay): the k-th is dated 13 minutes before it is signed plus k
+  // seconds, so no two share a second until k wraps at 1,620 (27 minutes of dates, all
+  // inside STS's 15 minutes either side however late in a long run it is made). A full
+  // run signs about 1,500. Wrapping at 700 made a later one repeat an earlier one's
+  // second (a 401 half-way through a full run); dating from the bench's start expired
+  // them after ~8 minutes.
   let signatures = 0
   const signedIdentity = () =>
     signCallerIdentity(role, {
       project: 'acme/bench',
-      signingDate: new Date(Date.now() - 12 * 60_000 + 1000 * (signatures++ % 700)),
+      signingDate: new Date(Date.now() - 13 * 60_000 + 1000 * (signatures++ % 1620)),
     })
   const load = httpClient(app.url)
   return {
