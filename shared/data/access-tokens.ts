@@ -46,8 +46,9 @@ const countIn = (team: string, username: string, quota: number): TransactItem =>
     TableName: table(),
     Key: keys.user(team, username),
     UpdateExpression: 'ADD tokenCount :by',
-    ConditionExpression:
-      'attribute_exists(PK) AND (attribute_not_exists(tokenCount) OR tokenCount < :quota)',
+    // A user made before the count has none: refused, so the create recounts first
+    // (counting from zero would let them past the quota by the tokens they hold).
+    ConditionExpression: 'attribute_exists(PK) AND tokenCount < :quota',
     ExpressionAttributeValues: { ':by': 1, ':quota': quota },
   },
 })
@@ -318,9 +319,10 @@ async function uncount(team: string, username: string, n: number): Promise<void>
 
 /**
  * When a create finds the quota full: counts the user's token items and, if expiry
- * removed some since, sets the count to what is there. Conditional on the count read
- * first being unchanged, so a create or delete meanwhile makes it give up (and the
- * create is refused, which errs on the quota's side). True when it freed room.
+ * removed some since, sets the count to what is there; a user made before the count
+ * gets theirs here. Conditional on the count read first being unchanged (or still
+ * absent), so a create or delete meanwhile makes it give up (and the create is
+ * refused, which errs on the quota's side). True when there is room now.
  */
 export async function recountAccessTokens(
   team: string,
@@ -335,7 +337,7 @@ export async function recountAccessTokens(
       ConsistentRead: true,
     }),
   )
-  const counted = typeof Item?.tokenCount === 'number' ? Item.tokenCount : 0
+  const counted = typeof Item?.tokenCount === 'number' ? Item.tokenCount : undefined
   // Live tokens only: the range holds the revocation mark, and the tokens a delete-all
   // revoked until the stream deletes them (delete-all set the count to 0).
   const items: Record<string, unknown>[] = []
@@ -348,18 +350,25 @@ export async function recountAccessTokens(
   const present = items.filter(
     (item) => item.kind === 'AccessToken' && Number(item.id) > mark,
   ).length
-  if (present >= quota || present === counted) return false
+  if (counted !== undefined && (present >= quota || present === counted)) return false
   try {
     await db().send(
       new UpdateCommand({
         TableName: table(),
         Key: keys.user(team, username),
         UpdateExpression: 'SET tokenCount = :present',
-        ConditionExpression: 'tokenCount = :counted',
-        ExpressionAttributeValues: { ':present': present, ':counted': counted },
+        ...(counted === undefined
+          ? {
+              ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(tokenCount)',
+              ExpressionAttributeValues: { ':present': present },
+            }
+          : {
+              ConditionExpression: 'tokenCount = :counted',
+              ExpressionAttributeValues: { ':present': present, ':counted': counted },
+            }),
       }),
     )
-    return true
+    return present < quota
   } catch (error) {
     if (isConditionFailed(error)) return false
     throw error

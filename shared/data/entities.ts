@@ -70,9 +70,12 @@ export const User = /* @__PURE__ */ entity({
     createdAt: attr.text,
     /** The last personal token id given out (an atomic counter). */
     tokenSeq: attr.count,
-    // `tokenCount` (the personal tokens the user holds) is kept by update expressions
-    // only: access-tokens.ts raises and lowers it in the transactions that add or
-    // remove a token, and reads it only to recount.
+    /**
+     * The personal tokens the user holds, for the quota: 0 at creation, then raised and
+     * lowered in place by the transactions that add or remove a token (access-tokens.ts).
+     * Absent only on users made before the quota: their first create recounts.
+     */
+    tokenCount: attr.count,
   },
 })
 

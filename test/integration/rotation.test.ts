@@ -1,7 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb'
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileSink } from '../../local/event-sink.js'
 import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
@@ -405,6 +405,31 @@ describe('team token policy', () => {
       new GetCommand({ TableName: app.tableName, Key: { PK: 'TEAM#policy', SK: 'USER#tess' } }),
     )
     expect(Item?.tokenCount).toBe(5)
+  })
+
+  it('counts the tokens of a user made before the count existed before letting them create more', async () => {
+    const user = await app.addUser('policy', 'olga', 'admin') // holds 1 token
+    for (const name of ['o1', 'o2', 'o3', 'o4'])
+      expect((await create(user, { name })).status).toBe(200)
+    const key = { PK: 'TEAM#policy', SK: 'USER#olga' }
+    // As written before the quota: no count at all, with 5 tokens held.
+    await app.db.send(
+      new UpdateCommand({
+        TableName: app.tableName,
+        Key: key,
+        UpdateExpression: 'REMOVE tokenCount',
+      }),
+    )
+    const refused = await create(user, { name: 'past the quota' })
+    expect(refused.status).toBe(403)
+    expect(refused.body.code).toBe('quota_exceeded')
+    const { Item } = await app.db.send(new GetCommand({ TableName: app.tableName, Key: key }))
+    expect(Item?.tokenCount).toBe(5) // counted, not started from zero
+    const listed = await app.api('GET', '/api/tokens', { token: user })
+    const last = listed.body.tokens[4].id
+    expect((await app.api('DELETE', `/api/tokens/${last}`, { token: user })).status).toBe(204)
+    expect((await create(user, { name: 'room for one' })).status).toBe(200)
+    expect((await create(user, { name: 'and no more' })).status).toBe(403)
   })
 })
 

@@ -334,6 +334,46 @@ describe('the quota', () => {
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1)
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2)
   })
+  it('counts first for a user made before the count, never from zero', async () => {
+    policy({ maxTokensPerUser: 3 })
+    ddb.on(GetCommand, { Key: USER_KEY }).resolves({ Item: {} }) // no tokenCount at all
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { kind: 'AccessToken', id: 1 },
+        { kind: 'AccessToken', id: 2 },
+      ],
+    })
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'None', 'None', 'ConditionalCheckFailed'))
+      .resolves({})
+    const reply = await post({})
+    expect(reply.statusCode).toBe(200)
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: USER_KEY,
+      UpdateExpression: 'SET tokenCount = :present',
+      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(tokenCount)',
+      ExpressionAttributeValues: { ':present': 2 },
+    })
+  })
+
+  it('refuses a user made before the count who holds the quota already, counting them', async () => {
+    policy({ maxTokensPerUser: 3 })
+    ddb.on(GetCommand, { Key: USER_KEY }).resolves({ Item: {} })
+    ddb.on(QueryCommand).resolves({
+      Items: [1, 2, 3].map((id) => ({ kind: 'AccessToken', id })),
+    })
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled('None', 'None', 'None', 'ConditionalCheckFailed'))
+    const full = await post({})
+    expect(full.statusCode).toBe(403)
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: USER_KEY,
+      ExpressionAttributeValues: { ':present': 3 },
+    })
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
+  })
 })
 
 describe('the role a token maker brings', () => {

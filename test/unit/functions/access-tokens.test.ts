@@ -295,8 +295,7 @@ describe('POST /api/tokens', () => {
           TableName: TABLE,
           Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
           UpdateExpression: 'ADD tokenCount :by',
-          ConditionExpression:
-            'attribute_exists(PK) AND (attribute_not_exists(tokenCount) OR tokenCount < :quota)',
+          ConditionExpression: 'attribute_exists(PK) AND tokenCount < :quota',
           ExpressionAttributeValues: { ':by': 1, ':quota': 1000 },
         },
       },
