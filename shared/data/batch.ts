@@ -91,6 +91,13 @@ export async function getKeys(itemKeys: Key[]): Promise<Record<string, unknown>[
   return [...found.values()]
 }
 
+/** As getKeys, answering each key's item (or undefined) in the order of the keys. */
+export async function getEach(itemKeys: Key[]): Promise<(Record<string, unknown> | undefined)[]> {
+  const found = new Map<string, Record<string, unknown>>()
+  await readBatch(itemKeys, found)
+  return itemKeys.map((key) => found.get(keyString(key)))
+}
+
 /**
  * Reads any number of items by key (duplicates read once): batches of 100, a few in
  * flight at once. Answers the items found, by `keyString` of their key.

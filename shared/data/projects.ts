@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { uuidV7 } from '../tokens/uuid.js'
-import { getKeys, type WriteRequest, writeAll } from './batch.js'
+import { getEach, type WriteRequest, writeAll } from './batch.js'
 import { db, table } from './client.js'
 import { PROJECT_CHILDREN, Project } from './entities.js'
 import type { RecordOf } from './entity.js'
@@ -293,9 +293,6 @@ export async function getProjectChild(
   project: string,
   key: Key,
 ): Promise<{ item?: Record<string, unknown>; open: boolean }> {
-  const projectKey = keys.project(team, project)
-  const items = await getKeys([key, projectKey])
-  const find = (wanted: Key) => items.find((i) => i.PK === wanted.PK && i.SK === wanted.SK)
-  const parent = find(projectKey)
-  return { item: find(key), open: parent !== undefined && parent.deleting === undefined }
+  const [item, parent] = await getEach([key, keys.project(team, project)])
+  return { item, open: parent !== undefined && parent.deleting === undefined }
 }

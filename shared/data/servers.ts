@@ -1,12 +1,12 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
-import { getKeys } from './batch.js'
+import { getEach } from './batch.js'
 import { db, table } from './client.js'
 import { type CloudAccountRecord, cloudAccountStillThere } from './cloud-accounts.js'
 import { projectOpen } from './enrollment-tokens.js'
 import { Server, UsedAwsSignature } from './entities.js'
 import type { RecordOf } from './entity.js'
 import { isConditionFailed } from './errors.js'
-import { type Key, keys, ranges } from './keys.js'
+import { keys, ranges } from './keys.js'
 import { readRange } from './page.js'
 import { getProjectChild } from './projects.js'
 import { CURRENT_OR_IN_GRACE, type NewSecret, rotation } from './rotation.js'
@@ -127,17 +127,16 @@ const revokedHashOf = (item: Record<string, unknown> | undefined) =>
  * open, the server as stored, and the hash on its deletion record if it was deleted.
  */
 export async function serverStanding(team: string, project: string, id: string) {
-  const projectKey = keys.project(team, project)
   const serverKey = keys.server(team, project, id)
-  const tombstoneKey = keys.tombstone(serverKey)
-  const items = await getKeys([projectKey, serverKey, tombstoneKey])
-  const find = (key: Key) => items.find((item) => item.PK === key.PK && item.SK === key.SK)
-  const parent = find(projectKey)
-  const server = find(serverKey)
+  const [parent, server, tombstone] = await getEach([
+    keys.project(team, project),
+    serverKey,
+    keys.tombstone(serverKey),
+  ])
   return {
     open: parent !== undefined && parent.deleting === undefined,
     server: server ? Server.decode(server) : undefined,
-    revokedHash: revokedHashOf(find(tombstoneKey)),
+    revokedHash: revokedHashOf(tombstone),
   }
 }
 
