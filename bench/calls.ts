@@ -12,6 +12,7 @@ import {
   routes,
 } from '../shared/routes.js'
 import type { Bench } from './harness.js'
+import { seedMember } from './seed.js'
 import type { Report } from './stats.js'
 
 export interface CallRow {
@@ -79,16 +80,8 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
   await http('GET', '/api/tokens', session.accessKey)
   const lone = await http('POST', '/api/tokens', token, { name: nextName() })
   await http('GET', '/api/tokens', lone.accessKey)
-  const { putUser } = await import('../shared/data/users.js')
   const { createAccessToken } = await import('../shared/domain/access-tokens.js')
-  await putUser({
-    team: 'acme',
-    username: 'solo',
-    role: 'member',
-    passwordHash: null,
-    mfaEnabled: false,
-    createdAt: new Date().toISOString(),
-  })
+  await seedMember({ team: 'acme', username: 'solo' })
   const solo = (await createAccessToken({ team: 'acme', username: 'solo' }, { name: 'only' }))
     .accessKey
   await http('GET', '/api/tokens', solo)

@@ -20,6 +20,7 @@
  * JVM is another process and not in it).
  */
 import type { Bench, Sizes } from './harness.js'
+import { seedMember } from './seed.js'
 import type { Report } from './stats.js'
 
 const DAY = 86_400_000
@@ -151,17 +152,10 @@ async function measureSweeper(bench: Bench, n: Sizes): Promise<LifecycleResult['
 }
 
 async function measureLeakBatch(bench: Bench): Promise<LifecycleResult['leak']> {
-  const { putUser } = await import('../shared/data/users.js')
   const { createAccessToken } = await import('../shared/domain/access-tokens.js')
   const { issuePersonalToken } = await import('../shared/tokens/personal-token.js')
   const owner = { team: 'acme', username: 'leaky' }
-  await putUser({
-    ...owner,
-    role: 'member',
-    passwordHash: null,
-    mfaEnabled: false,
-    createdAt: new Date().toISOString(),
-  })
+  await seedMember(owner)
   const live: string[] = []
   for (let i = 0; i < 100; i++)
     live.push((await createAccessToken(owner, { name: `leak ${i}` })).accessKey)

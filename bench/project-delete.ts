@@ -11,7 +11,9 @@
  * stream would run them (steps of PROJECT_DELETE_STEP children, one after the other).
  */
 import { parseArgs } from 'node:util'
-import { median, round } from './stats.js'
+import { spread as spreadOf } from './stats.js'
+
+const spread = (xs: number[]) => spreadOf(xs, 1)
 
 const { values } = parseArgs({
   options: {
@@ -23,33 +25,12 @@ const { values } = parseArgs({
 const sizes = String(values.servers).split(',').map(Number)
 const samples = Number(values.samples)
 
-const { launchDynamoDbLocal } = await import('../local/dynamodb.js')
-const external = process.env.DYNAMODB_ENDPOINT
-const dynamodb = external ? undefined : await launchDynamoDbLocal()
-const { startApp } = await import('../local/harness.js')
-const app = await startApp({ endpoint: external ?? dynamodb?.endpoint ?? '', stream: false })
+const { startStandalone } = await import('./standalone.js')
+const { app, counting, close } = await startStandalone()
 const { seedServers } = await import('./seed.js')
 const { deleteProjectStep, finishProjectDelete, getProject } = await import(
   '../shared/data/projects.js'
 )
-
-/** Calls per command while `task` runs. */
-async function counting<T>(task: () => Promise<T>): Promise<[T, Record<string, number>]> {
-  const calls: Record<string, number> = {}
-  app.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String(context.commandName).replace(/Command$/, '')
-      calls[name] = (calls[name] ?? 0) + 1
-      return next(args)
-    },
-    { step: 'initialize', name: 'benchCount' },
-  )
-  try {
-    return [await task(), calls]
-  } finally {
-    app.dynamo.middlewareStack.remove('benchCount')
-  }
-}
 
 const token = app.admin.token
 const request = (method: string, path: string, body?: unknown) =>
@@ -58,12 +39,6 @@ const request = (method: string, path: string, body?: unknown) =>
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
-
-const spread = (xs: number[]) => ({
-  median: round(median(xs), 1),
-  min: round(Math.min(...xs), 1),
-  max: round(Math.max(...xs), 1),
-})
 
 const rows = []
 for (const servers of sizes) {
@@ -115,5 +90,4 @@ for (const servers of sizes) {
   })
 }
 console.log(JSON.stringify(rows, null, 2))
-await app.close()
-await dynamodb?.stop()
+await close()

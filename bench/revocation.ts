@@ -11,7 +11,9 @@
  * run them (steps of SWEEP_STEP tokens, one after the other).
  */
 import { parseArgs } from 'node:util'
-import { median, round } from './stats.js'
+import { spread as spreadOf } from './stats.js'
+
+const spread = (xs: number[]) => spreadOf(xs, 1)
 
 const { values } = parseArgs({
   options: {
@@ -23,33 +25,11 @@ const { values } = parseArgs({
 const tokens = Number(values.tokens)
 const samples = Number(values.samples)
 
-const { launchDynamoDbLocal } = await import('../local/dynamodb.js')
-const external = process.env.DYNAMODB_ENDPOINT
-const dynamodb = external ? undefined : await launchDynamoDbLocal()
-const { startApp } = await import('../local/harness.js')
-const app = await startApp({ endpoint: external ?? dynamodb?.endpoint ?? '', stream: false })
-const { seedAccessTokens } = await import('./seed.js')
-const { putUser } = await import('../shared/data/users.js')
+const { startStandalone } = await import('./standalone.js')
+const { app, counting, close } = await startStandalone()
+const { seedAccessTokens, seedMember } = await import('./seed.js')
 const { createAccessToken } = await import('../shared/domain/access-tokens.js')
 const { sweepRevokedTokens } = await import('../shared/data/token-revocation.js')
-
-/** Calls per command while `task` runs. */
-async function counting<T>(task: () => Promise<T>): Promise<[T, Record<string, number>]> {
-  const calls: Record<string, number> = {}
-  app.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String(context.commandName).replace(/Command$/, '')
-      calls[name] = (calls[name] ?? 0) + 1
-      return next(args)
-    },
-    { step: 'initialize', name: 'benchCount' },
-  )
-  try {
-    return [await task(), calls]
-  } finally {
-    app.dynamo.middlewareStack.remove('benchCount')
-  }
-}
 
 const request = (method: string, path: string, token: string) =>
   fetch(`${app.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } })
@@ -62,13 +42,7 @@ let sweep: { ms: number; steps: number; perSecond: number } | undefined
 for (let sample = 1; sample <= samples; sample++) {
   const username = `bulk${sample}`
   const owner = { team: 'acme', username }
-  await putUser({
-    ...owner,
-    role: 'member',
-    passwordHash: null,
-    mfaEnabled: false,
-    createdAt: new Date().toISOString(),
-  })
+  await seedMember(owner)
   const own = (await createAccessToken(owner, { name: 'own' })).accessKey
   await seedAccessTokens(app.db, app.tableName, owner, tokens)
   const cpu0 = process.cpuUsage()
@@ -98,11 +72,6 @@ for (let sample = 1; sample <= samples; sample++) {
   }
 }
 
-const spread = (xs: number[]) => ({
-  median: round(median(xs), 1),
-  min: round(Math.min(...xs), 1),
-  max: round(Math.max(...xs), 1),
-})
 console.log(
   JSON.stringify(
     {
@@ -116,5 +85,4 @@ console.log(
     2,
   ),
 )
-await app.close()
-await dynamodb?.stop()
+await close()

@@ -10,7 +10,7 @@ import {
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb'
 import type { Bench, Sizes } from './harness.js'
-import { seedAccessTokens, seedServers } from './seed.js'
+import { seedAccessTokens, seedMember, seedServers } from './seed.js'
 import { type Report, round, type Spread, show, spread } from './stats.js'
 
 export interface ScaleRow {
@@ -73,20 +73,13 @@ const time = async (task: () => Promise<unknown>) => {
 
 export async function measureScale(bench: Bench, n: Sizes): Promise<ScaleRow[]> {
   const { db, tableName, load } = bench
-  const { putUser } = await import('../shared/data/users.js')
   const { createAccessToken } = await import('../shared/domain/access-tokens.js')
   const rows: ScaleRow[] = []
   for (const count of n.scale) {
     const username = `scale${count}`
     const owner = { team: 'acme', username }
     const pk = `TEAM#acme#USER#${username}`
-    await putUser({
-      ...owner,
-      role: 'member',
-      passwordHash: null,
-      mfaEnabled: false,
-      createdAt: new Date().toISOString(),
-    })
+    await seedMember(owner)
     const own = async () => (await createAccessToken(owner, { name: 'own' })).accessKey
     const times = { listHttp: [], listRaw: [], deleteHttp: [], deleteRaw: [] } as Record<
       'listHttp' | 'listRaw' | 'deleteHttp' | 'deleteRaw',

@@ -5,6 +5,19 @@ import {
 } from '@aws-sdk/lib-dynamodb'
 import { keys } from '../shared/data/keys.js'
 
+/** A member with no password (the bench's users sign in by token only). */
+export async function seedMember(owner: { team: string; username: string }): Promise<void> {
+  // Imported when called: the data layer reads the table's context the harness sets up.
+  const { putUser } = await import('../shared/data/users.js')
+  await putUser({
+    ...owner,
+    role: 'member',
+    passwordHash: null,
+    mfaEnabled: false,
+    createdAt: new Date().toISOString(),
+  })
+}
+
 /**
  * Writes `count` tokens (with their name guards) for one user straight into the
  * table: creating thousands through the API would measure the API, not the case.
@@ -38,21 +51,7 @@ export async function seedAccessTokens(
       tokenId: id,
     })
   }
-  const batches: (typeof items)[] = []
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25))
-  let next = 0
-  const worker = async () => {
-    while (next < batches.length) {
-      let requests = (batches[next++] ?? []).map((Item) => ({ PutRequest: { Item } }))
-      while (requests.length > 0) {
-        const { UnprocessedItems } = await db.send(
-          new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
-        )
-        requests = (UnprocessedItems?.[tableName] ?? []) as typeof requests
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: 8 }, worker))
+  await putAll(db, tableName, items)
   await db
     .send(
       new UpdateCommand({
