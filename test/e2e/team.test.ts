@@ -1,10 +1,6 @@
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fileSink } from '../../local/event-sink.js'
-import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
+import { type EventLog, startEventLog } from '../support/event-log.js'
 import {
   expectAccessible,
   openBrowser,
@@ -23,7 +19,7 @@ import {
  */
 let app: Awaited<ReturnType<typeof startConsoleApp>>
 let browser: Awaited<ReturnType<typeof openBrowser>>
-let poller: StreamPoller
+let log: EventLog
 let page: Page
 let problems: string[]
 type Person = Awaited<ReturnType<Awaited<ReturnType<typeof startConsoleApp>>['addPerson']>>
@@ -36,17 +32,7 @@ const bearers = new Set<string>()
 beforeAll(async () => {
   ;[app, browser] = await Promise.all([startConsoleApp(), openBrowser()])
   // The audit trail is kept by the stream consumer, as `npm start` runs it.
-  const { auditingSink } = await import('../../shared/events/audit.js')
-  const file = join(await mkdtemp(join(tmpdir(), 'latchkey-e2e-audit-')), 'events.jsonl')
-  poller = await startStreamPoller({
-    dynamo: app.dynamo,
-    tableName: app.tableName,
-    sink: auditingSink(
-      fileSink(file, () => {}),
-      400,
-    ),
-    intervalMs: 50,
-  })
+  log = await startEventLog(app, { audit: true })
   member = await app.addPerson('max', 'member')
   await app.addPerson('mia', 'member', { mfa: true })
   locked = await app.addPerson('lou', 'member')
@@ -65,7 +51,7 @@ beforeAll(async () => {
   })
 })
 afterAll(async () => {
-  await poller?.stop()
+  await log?.stop()
   await browser?.close()
   await app?.close()
   console.log('axe (team):', JSON.stringify(Object.fromEntries(axeReport)))

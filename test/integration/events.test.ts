@@ -1,42 +1,25 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { fileSink } from '../../local/event-sink.js'
-import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
 import { sha256 } from '../../shared/tokens/crypto.js'
 import { parseServerToken } from '../../shared/tokens/server-token.js'
 import { startTestApp } from '../support/app.js'
+import { type EventLog, startEventLog } from '../support/event-log.js'
 import { expectNoFragmentOf } from '../support/secrets.js'
 
 /** End to end locally: an action, DynamoDB Local's stream, the same publisher, events.jsonl. */
 let app: Awaited<ReturnType<typeof startTestApp>>
-let poller: StreamPoller
-let file: string
+let log: EventLog
 const printed: string[] = []
 
 beforeAll(async () => {
   app = await startTestApp('acme')
-  file = join(await mkdtemp(join(tmpdir(), 'latchkey-events-')), 'events.jsonl')
-  poller = await startStreamPoller({
-    dynamo: app.dynamo,
-    tableName: app.tableName,
-    sink: fileSink(file, (message) => printed.push(message)),
-    intervalMs: 50,
-  })
+  log = await startEventLog(app, { print: (message) => printed.push(message) })
 })
 afterAll(async () => {
-  await poller?.stop()
+  await log?.stop()
   await app?.close()
 })
 
-const lines = async () => {
-  const text = await readFile(file, 'utf8').catch(() => '')
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line))
-}
+const lines = () => log.events()
 
 async function waitFor(type: string, match: (detail: Record<string, unknown>) => boolean) {
   const deadline = Date.now() + 10_000
@@ -85,7 +68,7 @@ it('appends one line per change to events.jsonl and prints one line each', async
     'EnrollmentTokenDeleted',
   ])
     expect(types).toContain(type)
-  const text = await readFile(file, 'utf8')
+  const text = await log.text()
   const enrollmentSecret: string = JSON.parse(Buffer.from(token.body.token, 'base64').toString()).s
   const serverSecret = parseServerToken(enrolled.body.server_token)?.secret ?? ''
   // No piece of a token, its secret or the secret's stored hash, in the file or printed.

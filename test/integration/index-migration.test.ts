@@ -1,13 +1,9 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { fileSink } from '../../local/event-sink.js'
 import { withGrants } from '../../local/iam.js'
-import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
 import { sweeperTableActions } from '../../shared/routes.js'
 import { startTestApp } from '../support/app.js'
+import { type EventLog, startEventLog } from '../support/event-log.js'
 
 /**
  * The index migration (issue 14) on DynamoDB Local: a team, a user and personal
@@ -16,8 +12,7 @@ import { startTestApp } from '../support/app.js'
  * idempotent, quiet on the stream, and then seen by the admin view and the sweeper.
  */
 let app: Awaited<ReturnType<typeof startTestApp>>
-let poller: StreamPoller
-let file: string
+let log: EventLog
 let migrate: typeof import('../../shared/domain/index-migration.js').migrateIndexKeys
 let sweep: typeof import('../../shared/domain/sweeper.js').sweep
 const DAY = 86_400_000
@@ -26,16 +21,10 @@ beforeAll(async () => {
   app = await startTestApp('acme')
   ;({ migrateIndexKeys: migrate } = await import('../../shared/domain/index-migration.js'))
   ;({ sweep } = await import('../../shared/domain/sweeper.js'))
-  file = join(await mkdtemp(join(tmpdir(), 'latchkey-migration-')), 'events.jsonl')
-  poller = await startStreamPoller({
-    dynamo: app.dynamo,
-    tableName: app.tableName,
-    sink: fileSink(file, () => {}),
-    intervalMs: 50,
-  })
+  log = await startEventLog(app)
 })
 afterAll(async () => {
-  await poller?.stop()
+  await log?.stop()
   await app?.close()
 })
 
@@ -78,10 +67,7 @@ async function seedOldShape(now: Date) {
 }
 
 const events = async () =>
-  (await readFile(file, 'utf8').catch(() => ''))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { 'detail-type': string; detail: Record<string, unknown> })
+  (await log.events()) as { 'detail-type': string; detail: Record<string, unknown> }[]
 
 it('gives the index keys to teams and tokens written before the index, a bounded run at a time', async () => {
   const now = new Date()

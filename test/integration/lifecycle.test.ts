@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import {
   DeleteCommand,
   GetCommand,
@@ -9,11 +6,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fileSink } from '../../local/event-sink.js'
 import { withGrants } from '../../local/iam.js'
-import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
 import { sweeperTableActions } from '../../shared/routes.js'
 import { startTestApp } from '../support/app.js'
+import { type EventLog, startEventLog } from '../support/event-log.js'
 import { expectNoFragmentOf } from '../support/secrets.js'
 
 /**
@@ -22,7 +18,7 @@ import { expectNoFragmentOf } from '../support/secrets.js'
  * through the real stream), and the audit trail the stream consumer keeps.
  */
 let app: Awaited<ReturnType<typeof startTestApp>>
-let poller: StreamPoller
+let log: EventLog
 let sweep: typeof import('../../shared/domain/sweeper.js').sweep
 const DAY = 86_400_000
 /** Every secret this file is shown, for the audit trail's scan. */
@@ -33,24 +29,14 @@ let bob: string
 beforeAll(async () => {
   app = await startTestApp('acme')
   // Modules that read the configuration load after the app has set it.
-  const { auditingSink } = await import('../../shared/events/audit.js')
   ;({ sweep } = await import('../../shared/domain/sweeper.js'))
-  const file = join(await mkdtemp(join(tmpdir(), 'latchkey-audit-')), 'events.jsonl')
-  poller = await startStreamPoller({
-    dynamo: app.dynamo,
-    tableName: app.tableName,
-    sink: auditingSink(
-      fileSink(file, () => {}),
-      400,
-    ),
-    intervalMs: 50,
-  })
+  log = await startEventLog(app, { audit: true })
   admin = app.admin.token
   bob = await app.addUser('acme', 'bob', 'member')
   secrets.push(admin, bob)
 })
 afterAll(async () => {
-  await poller?.stop()
+  await log?.stop()
   await app?.close()
 })
 

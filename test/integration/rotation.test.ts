@@ -1,12 +1,8 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fileSink } from '../../local/event-sink.js'
-import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
 import { sha256 } from '../../shared/tokens/crypto.js'
 import { startTestApp } from '../support/app.js'
+import { type EventLog, startEventLog } from '../support/event-log.js'
 import { expectNoFragmentOf } from '../support/secrets.js'
 
 /**
@@ -15,30 +11,19 @@ import { expectNoFragmentOf } from '../support/secrets.js'
  * (the domain functions called with a later `now`, on the same table).
  */
 let app: Awaited<ReturnType<typeof startTestApp>>
-let poller: StreamPoller
-let file: string
+let log: EventLog
 const secrets: string[] = []
 
 beforeAll(async () => {
   app = await startTestApp('acme')
-  file = join(await mkdtemp(join(tmpdir(), 'latchkey-lifecycle-')), 'events.jsonl')
-  poller = await startStreamPoller({
-    dynamo: app.dynamo,
-    tableName: app.tableName,
-    sink: fileSink(file, () => {}),
-    intervalMs: 50,
-  })
+  log = await startEventLog(app)
 })
 afterAll(async () => {
-  await poller?.stop()
+  await log?.stop()
   await app?.close()
 })
 
-const events = async () =>
-  (await readFile(file, 'utf8').catch(() => ''))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line))
+const events = () => log.events()
 
 async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 100; i++) {
@@ -461,7 +446,7 @@ it('publishes AccessTokenRotated and TokenPolicyChanged, holding no secret or ha
     actor: 'root',
     changes: { maxLifetimeDays: { from: null, to: 30 }, inactiveDays: { from: null, to: 90 } },
   })
-  const text = await readFile(file, 'utf8')
+  const text = await log.text()
   expectNoFragmentOf(
     text,
     secrets.flatMap((secret) => [secret.slice(-49), sha256(secret.slice(-49, -6))]),

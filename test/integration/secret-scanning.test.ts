@@ -1,12 +1,8 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fileSink } from '../../local/event-sink.js'
-import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
 import { issuePersonalToken } from '../../shared/tokens/personal-token.js'
 import { startTestApp } from '../support/app.js'
+import { type EventLog, startEventLog } from '../support/event-log.js'
 import { expectNoFragmentOf } from '../support/secrets.js'
 
 /**
@@ -21,8 +17,7 @@ const stranger = pair()
 const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString()
 
 let app: Awaited<ReturnType<typeof startTestApp>>
-let poller: StreamPoller
-let file: string
+let log: EventLog
 
 beforeAll(async () => {
   const GITHUB_SECRET_SCANNING_KEYS = JSON.stringify({
@@ -32,16 +27,10 @@ beforeAll(async () => {
     ],
   })
   app = await startTestApp('acme', undefined, { env: { GITHUB_SECRET_SCANNING_KEYS } })
-  file = join(await mkdtemp(join(tmpdir(), 'latchkey-leaks-')), 'events.jsonl')
-  poller = await startStreamPoller({
-    dynamo: app.dynamo,
-    tableName: app.tableName,
-    sink: fileSink(file, () => {}),
-    intervalMs: 50,
-  })
+  log = await startEventLog(app)
 })
 afterAll(async () => {
-  await poller?.stop()
+  await log?.stop()
   await app?.close()
 })
 
@@ -172,7 +161,7 @@ describe('POST /v1/secret-scanning/revoke', () => {
 
     const seen = async () => {
       for (let i = 0; i < 100; i++) {
-        const text = await readFile(file, 'utf8').catch(() => '')
+        const text = await log.text()
         const leaked = text
           .split('\n')
           .filter(Boolean)
