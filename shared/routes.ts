@@ -460,8 +460,16 @@ export const createProject = {
   errors: ['resource_already_exists'],
   params: TeamPath,
   body: CreateProjectBody,
-  table: ['PutItem'],
-  calls: { 'service token': 1, 'personal token': 3 },
+  // the conditional put; over a name being deleted, what is left of the old project
+  // (Query), then one transaction: its children's records and deletes, its own
+  // record, the new project over it
+  table: ['PutItem', 'Query', 'DeleteItem'],
+  calls: {
+    'service token': 1,
+    'personal token': 3,
+    'name being deleted': 3,
+    'name being deleted, over 49 children left': 2,
+  },
 } as const satisfies RouteSpec
 
 export const getProject = {

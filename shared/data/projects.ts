@@ -8,8 +8,8 @@ import { isConditionFailed } from './errors.js'
 import { type Key, keys, projectChildren, ranges } from './keys.js'
 import { type RangeOptions, readRange } from './page.js'
 import type { ProjectSettingName, StoredSettings } from './project-settings.js'
-import { type DeletedEntity, putTombstone, tombstoneItem } from './tombstones.js'
-import { transact } from './transact.js'
+import { type DeletedEntity, type Deletion, putTombstone, tombstoneItem } from './tombstones.js'
+import { type TransactItem, transact } from './transact.js'
 
 export type ProjectRecord = RecordOf<typeof Project.attributes>
 
@@ -17,26 +17,39 @@ export type ProjectRecord = RecordOf<typeof Project.attributes>
 export type NewProject = Pick<ProjectRecord, 'team' | 'name' | 'createdAt' | 'createdBy'> &
   Partial<Pick<ProjectRecord, 'id' | 'settings'>>
 
+/** The stored item of a new project: what the caller knows; the rest starts empty. */
+const newProjectItem = (project: NewProject) =>
+  Project.item({
+    settings: {},
+    ...project,
+    id: project.id ?? uuidV7(),
+    version: null,
+    deleting: null,
+    deletingBy: null,
+    deleteStep: null,
+    updatedAt: null,
+    updatedBy: null,
+  })
+
+/** A text attribute of the item a failed condition saw (the document client leaves it marshalled). */
+function seenText(item: Record<string, unknown> | undefined, name: string): string | undefined {
+  const value = item?.[name]
+  const raw = value && typeof value === 'object' && 'S' in value ? value.S : value
+  return typeof raw === 'string' ? raw : undefined
+}
+
 /**
- * Creates a project: 'exists' when one of that name does, 'deleting' when one of that
- * name is still being deleted (its children are not all gone yet).
+ * Creates a project: 'exists' when one of that name does; when one of that name is
+ * still being deleted, that deletion (createProject then finishes it: replaceDeletedProject).
  */
-export async function putProject(project: NewProject): Promise<'created' | 'exists' | 'deleting'> {
+export async function putProject(
+  project: NewProject,
+): Promise<'created' | 'exists' | ProjectDeletion> {
   try {
     await db().send(
       new PutCommand({
         TableName: table(),
-        Item: Project.item({
-          settings: {},
-          ...project,
-          id: project.id ?? uuidV7(),
-          version: null,
-          deleting: null,
-          deletingBy: null,
-          deleteStep: null,
-          updatedAt: null,
-          updatedBy: null,
-        }),
+        Item: newProjectItem(project),
         ConditionExpression: 'attribute_not_exists(PK)',
         // Tells "exists" from "being deleted" without a second read.
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -46,7 +59,15 @@ export async function putProject(project: NewProject): Promise<'created' | 'exis
   } catch (error) {
     if (!isConditionFailed(error)) throw error
     const found = (error as { Item?: Record<string, unknown> }).Item
-    return found?.deleting !== undefined ? 'deleting' : 'exists'
+    const deletedAt = seenText(found, 'deleting')
+    if (deletedAt === undefined) return 'exists'
+    return {
+      team: project.team,
+      project: project.name,
+      // As the stream names it (sweeps.ts): a mark from before deletes had an author.
+      deletedBy: seenText(found, 'deletingBy') ?? 'latchkey',
+      deletedAt,
+    }
   }
 }
 
@@ -195,24 +216,22 @@ export const PROJECT_DELETE_STEP = 1000
 const childKind = (kind: unknown): DeletedEntity | undefined =>
   PROJECT_CHILDREN.find((child) => child === kind)
 
+/** A child of a project, as a step deletes it: its key and its deletion record. */
+interface FoundChild {
+  key: Key
+  record: Deletion
+}
+
 /**
- * One step of a deleted project's cascade: up to `limit` of its enrollment tokens,
- * servers and cloud accounts (one Query finds all three), each with its deletion
- * record (servers' tokens then answer "revoked"). The records are written first and
- * the items deleted after: a step cut short and run again finds each child still
- * there and writes its record again unchanged (same author and time: no second
- * event), and never loses the record of a child it already deleted. 'more' when more
- * may remain; 'stale' (nothing done) when the project is no longer this deletion's.
+ * Up to `limit` of a project's enrollment tokens, servers and cloud accounts (one
+ * strongly consistent Query finds all three), each with the deletion record the
+ * deletion gives it; `more` when more may remain.
  */
-export async function deleteProjectStep(
+async function findChildren(
   deletion: ProjectDeletion,
-  limit = PROJECT_DELETE_STEP,
-): Promise<'more' | 'done' | 'stale'> {
+  limit: number,
+): Promise<{ found: FoundChild[]; more: boolean }> {
   const { team, project, deletedBy, deletedAt } = deletion
-  // A record handed again after the cascade finished must not touch a project made
-  // again since under that name: only this deletion's mark lets the step run.
-  const current = await getProject(team, project)
-  if (current?.deleting !== deletedAt) return 'stale'
   const children = projectChildren(team, project)
   const { Items = [], LastEvaluatedKey } = await db().send(
     new QueryCommand({
@@ -233,11 +252,33 @@ export async function deleteProjectStep(
     const record = { entity, team, project, id: String(item.id), deletedBy, deletedAt, secretHash }
     return [{ key, record }]
   })
+  return { found, more: LastEvaluatedKey !== undefined }
+}
+
+/**
+ * One step of a deleted project's cascade: up to `limit` of its children, each with
+ * its deletion record (servers' tokens then answer "revoked"). The records are written
+ * first and the items deleted after: a step cut short and run again finds each child
+ * still there and writes its record again unchanged (same author and time: no second
+ * event), and never loses the record of a child it already deleted. 'more' when more
+ * may remain; 'stale' (nothing done) when the project is no longer this deletion's.
+ */
+export async function deleteProjectStep(
+  deletion: ProjectDeletion,
+  limit = PROJECT_DELETE_STEP,
+): Promise<'more' | 'done' | 'stale'> {
+  const { found, more } = await findChildren(deletion, limit)
+  // The mark is checked after the Query, not before: a record handed again after the
+  // cascade finished (or after a create took the name over: replaceDeletedProject)
+  // must not touch a project made again under the name. Still marked after the Query,
+  // the project was closed when the Query ran, so every child it found is the old one's.
+  const current = await getProject(deletion.team, deletion.project)
+  if (current?.deleting !== deletion.deletedAt) return 'stale'
   await writeAll(
     found.map(({ key, record }) => ({ PutRequest: { Item: tombstoneItem(key, record) } })),
   )
   await writeAll(found.map(({ key }): WriteRequest => ({ DeleteRequest: { Key: key } })))
-  return LastEvaluatedKey !== undefined ? 'more' : 'done'
+  return more ? 'more' : 'done'
 }
 
 /**
@@ -260,26 +301,77 @@ export async function continueProjectDelete(deletion: ProjectDeletion): Promise<
   }
 }
 
+/** The project's own deletion record (ProjectDeleted): the last write of its deletion. */
+const projectTombstone = ({ team, project, deletedBy, deletedAt }: ProjectDeletion) =>
+  putTombstone(keys.project(team, project), {
+    entity: 'Project',
+    team,
+    project,
+    deletedBy,
+    deletedAt,
+  })
+
 /**
  * Deletes the project item itself once its children are gone, with its deletion
  * record (ProjectDeleted), in one transaction conditional on this deletion: run
  * again, it finds nothing and writes nothing. False when already done.
  */
 export async function finishProjectDelete(deletion: ProjectDeletion): Promise<boolean> {
-  const { team, project, deletedBy, deletedAt } = deletion
-  const key = keys.project(team, project)
   const refused = await transact([
     {
       Delete: {
         TableName: table(),
-        Key: key,
+        Key: keys.project(deletion.team, deletion.project),
         ConditionExpression: 'deleting = :at',
-        ExpressionAttributeValues: { ':at': deletedAt },
+        ExpressionAttributeValues: { ':at': deletion.deletedAt },
       },
     },
-    putTombstone(key, { entity: 'Project', team, project, deletedBy, deletedAt }),
+    projectTombstone(deletion),
   ])
   return !refused
+}
+
+/**
+ * The most children a create deletes itself when it takes over a name still being
+ * deleted: each costs a deletion record and a delete in the create's one transaction,
+ * beside the project and its own record (DynamoDB's limit: 100 items).
+ */
+export const REPLACE_CHILDREN_MAX = 49
+
+/**
+ * Creates a project under the name of one still being deleted, by finishing that
+ * deletion first, in the same transaction: one Query for what is left of the old
+ * project; if at most REPLACE_CHILDREN_MAX children, one transaction writes each
+ * child's deletion record and deletes it (as a cascade step would: the same records,
+ * so a step racing it publishes nothing twice), writes the old project's deletion
+ * record (ProjectDeleted) and puts the new project over the old item, all conditional
+ * on the old item still carrying this deletion's mark. 'replaced' when written;
+ * 'children left' (nothing written) when more remain, for the cascade to delete;
+ * 'changed' (nothing written) when the mark moved meanwhile (the cascade finished, or
+ * another create took the name): the caller starts again.
+ */
+export async function replaceDeletedProject(
+  deletion: ProjectDeletion,
+  project: NewProject,
+): Promise<'replaced' | 'children left' | 'changed'> {
+  const { found, more } = await findChildren(deletion, REPLACE_CHILDREN_MAX + 1)
+  if (more || found.length > REPLACE_CHILDREN_MAX) return 'children left'
+  const refused = await transact([
+    ...found.flatMap(({ key, record }): TransactItem[] => [
+      { Put: { TableName: table(), Item: tombstoneItem(key, record) } },
+      { Delete: { TableName: table(), Key: key } },
+    ]),
+    projectTombstone(deletion),
+    {
+      Put: {
+        TableName: table(),
+        Item: newProjectItem(project),
+        ConditionExpression: 'deleting = :at',
+        ExpressionAttributeValues: { ':at': deletion.deletedAt },
+      },
+    },
+  ])
+  return refused ? 'changed' : 'replaced'
 }
 
 /**

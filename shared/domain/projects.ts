@@ -14,9 +14,17 @@ import {
   markProjectDeleted,
   type ProjectRecord,
   putProject,
+  REPLACE_CHILDREN_MAX,
+  replaceDeletedProject,
   updateProjectSettings,
 } from '../data/projects.js'
-import { alreadyExists, invalidRequest, notFound, serviceOffline } from '../errors.js'
+import {
+  alreadyExists,
+  invalidRequest,
+  notFound,
+  serviceOffline,
+  tooManyRequests,
+} from '../errors.js'
 import type { Project } from '../schemas/views.js'
 import { uuidV5, uuidV7 } from '../tokens/uuid.js'
 import { type Page, type PageQuery, pageRequest, toPage, toTwoWayPage } from './pagination.js'
@@ -79,6 +87,15 @@ function checkRules(settings: Record<ProjectSettingName, SettingValue | null>) {
   )
 }
 
+/** A create meets a name being deleted, whose deletion then finishes or is taken: a few rounds. */
+const CREATE_ATTEMPTS = 3
+
+/**
+ * When to retry a create whose name's old children are still being deleted: the
+ * stream deletes 1,000 per step, a step well under a second on AWS.
+ */
+const REPLACED_RETRY_SECONDS = 5
+
 export async function createProject(
   caller: UserCaller,
   input: SettingsInput & { name: string },
@@ -106,14 +123,23 @@ export async function createProject(
     updatedAt: null,
     updatedBy: null,
   }
-  const outcome = await putProject(project)
-  if (outcome === 'exists') throw alreadyExists(`A project named "${input.name}" exists.`)
-  // Refused, not a fresh start beside the old children: the name is free once they are gone.
-  if (outcome === 'deleting')
-    throw alreadyExists(
-      `A project named "${input.name}" is still being deleted; try again when its servers and tokens are gone (seconds to minutes).`,
-    )
-  return project
+  for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
+    const outcome = await putProject(project)
+    if (outcome === 'created') return project
+    if (outcome === 'exists') throw alreadyExists(`A project named "${input.name}" exists.`)
+    // Being deleted: a Terraform replace (destroy, then create the same name) lands here.
+    const replaced = await replaceDeletedProject(outcome, project)
+    if (replaced === 'replaced') return project
+    // Too many old children to delete inside the request: the stream is deleting them.
+    // 429 with Retry-After, which ASA's oktapam provider waits out and retries.
+    if (replaced === 'children left')
+      throw tooManyRequests(
+        `A project named "${input.name}" is still being deleted (more than ${REPLACE_CHILDREN_MAX} servers, enrollment tokens or cloud accounts left); retry after ${REPLACED_RETRY_SECONDS} seconds.`,
+        REPLACED_RETRY_SECONDS,
+      )
+    // 'changed': the deletion finished, or another create took the name: once more.
+  }
+  throw serviceOffline(1)
 }
 
 /** A project that exists and is not being deleted (one being deleted is gone to readers). */

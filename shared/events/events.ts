@@ -141,12 +141,13 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
     },
   },
   Project: {
-    inserted: (project) => ({
-      type: 'ProjectCreated',
-      time: project.createdAt,
-      detail: { team: project.team, project: project.name, actor: project.createdBy },
-    }),
-    modified: updated,
+    inserted: projectCreated,
+    // A create that took over a name being deleted puts the new project over the old
+    // item (projects.ts, replaceDeletedProject): a MODIFY that is a creation.
+    modified: (now, before) =>
+      before?.deleting != null && now.deleting === null
+        ? projectCreated(now)
+        : updated(now, before),
   },
   EnrollmentToken: {
     inserted: (token) => ({
@@ -214,6 +215,14 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
     // A deletion record written over an older one (a name deleted twice) is a new deletion.
     modified: (now, before) => (now.deletedAt === before?.deletedAt ? undefined : deleted(now)),
   },
+}
+
+function projectCreated(project: RecordOfKind<'Project'>): Event {
+  return {
+    type: 'ProjectCreated',
+    time: project.createdAt,
+    detail: { team: project.team, project: project.name, actor: project.createdBy },
+  }
 }
 
 /** A deletion record: who deleted what, and when. */

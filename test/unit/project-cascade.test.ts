@@ -2,6 +2,7 @@ import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -9,8 +10,10 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
+import type { UserCaller } from '../../shared/auth/caller.js'
 import { keys } from '../../shared/data/keys.js'
 import { PROJECT_DELETE_STEP } from '../../shared/data/projects.js'
+import { createProject } from '../../shared/domain/projects.js'
 import { projectDeletionOf, sweepRecords } from '../../shared/domain/sweeps.js'
 import { type StreamRecord, toEvent } from '../../shared/events/events.js'
 
@@ -122,23 +125,49 @@ beforeEach(() => {
     put({ ...found, deleteStep: Number(found.deleteStep ?? 0) + 1 })
     return {}
   })
-  // The last step: the project deleted, if still this deletion's, with its record.
-  ddb.on(TransactWriteCommand).callsFake((input: { TransactItems: Item[] }) => {
-    const [first, second] = input.TransactItems as { Delete: Item; Put: Item }[]
-    if (!first || !second) throw new Error('two items expected')
-    const found = table.get(keyOf(first.Delete.Key as Item))
-    const { ':at': at } = first.Delete.ExpressionAttributeValues as Record<string, unknown>
-    if (!found || found.deleting !== at)
+  // A create: the conditional put, with the old item on failure, marshalled as DynamoDB sends it.
+  ddb.on(PutCommand).callsFake((input) => {
+    const found = table.get(keyOf(input.Item))
+    if (found)
+      throw Object.assign(conditionFailed(), {
+        Item: marshall(found, { removeUndefinedValues: true }),
+      })
+    put(input.Item)
+    return {}
+  })
+  // All or nothing: the last step (the project deleted, if still this deletion's, with
+  // its record), or a create's takeover (children, records, the project put over the mark).
+  ddb.on(TransactWriteCommand).callsFake((input: { TransactItems: Transacted[] }) => {
+    const reasons = input.TransactItems.map((action) => {
+      const write = action.Put ?? action.Delete
+      if (!write?.ConditionExpression) return 'None'
+      if (write.ConditionExpression !== 'deleting = :at') throw new Error('unexpected condition')
+      const found = table.get(keyOf(action.Put ? (action.Put.Item as Item) : (write.Key as Item)))
+      return found && found.deleting === write.ExpressionAttributeValues?.[':at']
+        ? 'None'
+        : 'ConditionalCheckFailed'
+    })
+    if (reasons.includes('ConditionalCheckFailed'))
       throw Object.assign(new Error('TransactionCanceledException'), {
         name: 'TransactionCanceledException',
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+        CancellationReasons: reasons.map((Code) => ({ Code })),
         $metadata: {},
       })
-    remove(first.Delete.Key as Item)
-    put(second.Put.Item as Item)
+    for (const action of input.TransactItems) {
+      if (action.Put) put(action.Put.Item as Item)
+      if (action.Delete) remove(action.Delete.Key as Item)
+    }
     return {}
   })
 })
+
+type Write = {
+  Item?: Item
+  Key?: Item
+  ConditionExpression?: string
+  ExpressionAttributeValues?: Item
+}
+type Transacted = { Put?: Write; Delete?: Write }
 
 /** The stream, as Lambda runs it: each batch in order; a failed batch is handed again. */
 async function drain(): Promise<{ failures: number }> {
@@ -254,6 +283,114 @@ describe("a deleted project's cascade", () => {
     expect(table.get(keyOf(PROJECT_KEY))).toMatchObject({ createdAt: '2026-11-26T00:00:00.000Z' })
     expect(ofType('ProjectDeleted')).toHaveLength(1)
     expect(idsOf('ServerDeleted', 'server_id')).toHaveLength(10)
+  })
+})
+
+/** Runs the stream's first record only (one step), as a consumer partway through. */
+async function step() {
+  const batch = stream.splice(0, 1)
+  await sweepRecords(batch)
+  published.push(...batch.map(toEvent).filter((event) => event !== undefined))
+}
+
+const carol: UserCaller = {
+  kind: 'user',
+  team: 'acme',
+  username: 'carol',
+  credential: { type: 'service_token', jti: 'j', role: 'admin' },
+  scopes: null,
+}
+const CREATED_AT = new Date('2026-11-25T10:00:05.000Z')
+const children = () =>
+  [...table.values()].filter(
+    (item) => item.PK === 'TEAM#acme#PROJECT#web' && item.kind !== 'Tombstone',
+  )
+
+describe('a create of the same name while the cascade runs (a Terraform replace)', () => {
+  it('with few children left, finishes the deletion in its transaction: every event once, then the new project alone', async () => {
+    seed(PROJECT_DELETE_STEP + 20, 2, 1)
+    markDeleted()
+    await step() // the first 1,000 children; 23 left, the next step asked for
+    expect(children()).toHaveLength(23)
+    const made = await createProject(carol, { name: 'web' }, CREATED_AT)
+    expect(children()).toEqual([])
+    expect(table.get(keyOf(PROJECT_KEY))).toMatchObject({ id: made.id, createdBy: 'carol' })
+    expect(table.get(keyOf(PROJECT_KEY))?.deleting).toBeUndefined()
+    // The new project's first child; then the old deletion's records keep coming (the
+    // step already asked for, and the mark handed again): they touch nothing of it.
+    const fresh = child('EnrollmentToken', 500_000)
+    put(fresh)
+    record('MODIFY', project(), project({ deleting: DELETED_AT, deletingBy: 'ann', deleteStep: 1 }))
+    await drain()
+    expect(table.get(keyOf(fresh))).toEqual(fresh)
+    expect(table.get(keyOf(PROJECT_KEY))).toMatchObject({ id: made.id })
+
+    const servers = idsOf('ServerDeleted', 'server_id')
+    expect(servers).toHaveLength(PROJECT_DELETE_STEP + 20)
+    expect(new Set(servers).size).toBe(servers.length)
+    expect(idsOf('EnrollmentTokenDeleted', 'enrollment_token_id')).toHaveLength(2)
+    expect(idsOf('CloudAccountRemoved', 'cloud_account_id')).toHaveLength(1)
+    expect(ofType('ProjectDeleted')).toHaveLength(1)
+    expect(ofType('ProjectDeleted')[0]?.detail).toEqual({
+      team: 'acme',
+      project: 'web',
+      actor: 'ann',
+    })
+    for (const type of ['ServerDeleted', 'EnrollmentTokenDeleted', 'CloudAccountRemoved'])
+      for (const event of ofType(type)) expect(event.detail).toMatchObject({ actor: 'ann' })
+    expect(ofType('ProjectCreated').map((event) => event.detail)).toEqual([
+      { team: 'acme', project: 'web', actor: 'carol' },
+    ])
+    expect(ofType('EnrollmentTokenCreated')).toHaveLength(1) // the new project's token
+    // The takeover's one transaction; the cascade made one step and one touch, no finish.
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1)
+  })
+
+  it('with a step racing it over the same children: each child published once', async () => {
+    seed(30, 0, 0)
+    markDeleted()
+    const mark = stream.splice(0)
+    // The step writes the 30 deletion records, then dies in its deletes (the timeout).
+    failBatchWrite = 3
+    await expect(sweepRecords(mark)).rejects.toThrow('timed out')
+    // The create meets what is left, writes the same records again (unchanged: no
+    // record) and deletes the rest in its transaction.
+    await createProject(carol, { name: 'web' }, CREATED_AT)
+    // The failed step's record handed again: nothing of the old project left, and the
+    // project no longer marked.
+    stream.push(...mark)
+    await drain()
+    const ids = idsOf('ServerDeleted', 'server_id')
+    expect(ids).toHaveLength(30)
+    expect(new Set(ids).size).toBe(30)
+    expect(ofType('ProjectDeleted')).toHaveLength(1)
+    expect(ofType('ProjectCreated')).toHaveLength(1)
+    expect(children()).toEqual([])
+  })
+
+  it('with more than 49 children left, answers 429 and writes nothing; once the cascade is done the name is free', async () => {
+    seed(200, 0, 0)
+    markDeleted()
+    const before = new Map(table)
+    await expect(createProject(carol, { name: 'web' }, CREATED_AT)).rejects.toMatchObject({
+      code: 'too_many_requests',
+      details: { retryAfterSeconds: 5 },
+    })
+    expect(table).toEqual(before)
+    await drain()
+    expect(ofType('ProjectDeleted')).toHaveLength(1)
+    await createProject(carol, { name: 'web' }, CREATED_AT)
+    await drain()
+    expect(ofType('ProjectCreated')).toHaveLength(1)
+    expect(idsOf('ServerDeleted', 'server_id')).toHaveLength(200)
+  })
+
+  it('a live project of that name: 409, nothing written', async () => {
+    seed(3, 0, 0)
+    await expect(createProject(carol, { name: 'web' }, CREATED_AT)).rejects.toMatchObject({
+      code: 'resource_already_exists',
+    })
+    expect(children()).toHaveLength(3)
   })
 })
 

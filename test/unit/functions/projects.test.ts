@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
@@ -187,31 +188,221 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
     expect(reply.json).toMatchObject({ id: input?.Item?.id, team: 'acme', deleted_at: null })
   })
 
-  it('refuses a name in use (409), saying so when its project is still being deleted, in the one PutItem', async () => {
+  describe('a create over a name in use', () => {
     const exists = (item: Record<string, unknown>) =>
       Object.assign(new Error('exists'), {
         name: 'ConditionalCheckFailedException',
         $metadata: {},
         Item: item,
       })
+    const DELETED_AT = '2026-11-25T10:00:00.000Z'
+    // The old project as the failed PutItem's ALL_OLD returns it: marshalled.
+    const marked = exists({
+      PK: { S: 'TEAM#acme' },
+      SK: { S: 'PROJECT#web' },
+      deleting: { S: DELETED_AT },
+      deletingBy: { S: 'bob' },
+      deleteStep: { N: '3' },
+    })
     const post = async () =>
       invoke(create, {
         method: 'POST',
         url: '/v1/teams/acme/projects',
         token: await bearer('admin'),
         params: { team: 'acme' },
-        body: { name: 'web' },
+        body: { name: 'web', forward_traffic: true },
       })
-    ddb.on(PutCommand).rejects(exists({ PK: { S: 'TEAM#acme' } }))
-    const taken = await post()
-    expect(taken.statusCode).toBe(409)
-    expect(taken.json.message).toBe('A project named "web" exists.')
-    ddb.on(PutCommand).rejects(exists({ PK: { S: 'TEAM#acme' }, deleting: { S: 'T' } }))
-    const deleting = await post()
-    expect(deleting.statusCode).toBe(409)
-    expect(deleting.json.code).toBe('resource_already_exists')
-    expect(deleting.json.message).toMatch(/"web" is still being deleted; try again when/)
-    expect(ddb.calls()).toHaveLength(2)
+    const server = (n: number) => ({
+      PK: 'TEAM#acme#PROJECT#web',
+      SK: `SERVER#s${n}`,
+      id: `s${n}`,
+      secretHash: `h${n}`,
+      kind: 'Server',
+    })
+    const childrenQuery = (limit: number) => ({
+      TableName: TABLE,
+      KeyConditionExpression: 'PK = :pk AND SK < :before',
+      ExpressionAttributeValues: { ':pk': 'TEAM#acme#PROJECT#web', ':before': 'TOMBSTONE#' },
+      ProjectionExpression: 'PK, SK, id, secretHash, #kind',
+      ExpressionAttributeNames: { '#kind': 'kind' },
+      Limit: limit,
+      ConsistentRead: true,
+    })
+    const ttl = (days: number) => Date.parse(DELETED_AT) / 1000 + days * 86_400
+    const projectRecord = {
+      PK: 'TEAM#acme',
+      SK: 'TOMBSTONE#PROJECT#web',
+      kind: 'Tombstone',
+      entity: 'Project',
+      team: 'acme',
+      project: 'web',
+      deletedBy: 'bob',
+      deletedAt: DELETED_AT,
+      ttl: ttl(7),
+    }
+    const newProject = (extra: Record<string, unknown> = {}) => ({
+      Put: {
+        TableName: TABLE,
+        Item: expect.objectContaining({
+          PK: 'TEAM#acme',
+          SK: 'PROJECT#web',
+          kind: 'Project',
+          createdBy: 'alice',
+          forward_traffic: true,
+          ...extra,
+        }),
+        ConditionExpression: 'deleting = :at',
+        ExpressionAttributeValues: { ':at': DELETED_AT },
+      },
+    })
+
+    it('a live project: 409 after the one PutItem', async () => {
+      ddb.on(PutCommand).rejects(exists({ PK: { S: 'TEAM#acme' } }))
+      const taken = await post()
+      expect(taken.statusCode).toBe(409)
+      expect(taken.json.message).toBe('A project named "web" exists.')
+      expect(ddb.calls()).toHaveLength(1)
+    })
+
+    it('one being deleted with nothing left: finishes its deletion and creates, in one transaction (3 calls)', async () => {
+      ddb.on(PutCommand).rejects(marked)
+      ddb.on(QueryCommand).resolves({ Items: [] })
+      ddb.on(TransactWriteCommand).resolves({})
+      const reply = await post()
+      expect(reply.statusCode).toBe(201)
+      expect(reply.json).toMatchObject({ name: 'web', forward_traffic: true, deleted_at: null })
+      expect(ddb.calls()).toHaveLength(routes.createProject.calls['name being deleted'])
+      expect(ddb).toHaveReceivedCommandWith(QueryCommand, childrenQuery(50))
+      const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
+      // The old project's deletion record (ProjectDeleted, as the cascade's last step
+      // writes it) and the new project over the marked item, only while still marked.
+      expect(written).toEqual([{ Put: { TableName: TABLE, Item: projectRecord } }, newProject()])
+      const put = written?.[1]?.Put?.Item
+      expect(put?.deleting).toBeUndefined()
+      expect(put?.deleteStep).toBeUndefined()
+      expect(put?.id).toBe(reply.json.id)
+    })
+
+    it('one with a few children left: deletes them with their records in the same transaction', async () => {
+      ddb.on(PutCommand).rejects(marked)
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          server(1),
+          { PK: 'TEAM#acme#PROJECT#web', SK: 'SET#t1', id: 't1', kind: 'EnrollmentToken' },
+        ],
+      })
+      ddb.on(TransactWriteCommand).resolves({})
+      expect((await post()).statusCode).toBe(201)
+      expect(ddb.calls()).toHaveLength(3)
+      const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
+      expect(written).toEqual([
+        {
+          Put: {
+            TableName: TABLE,
+            Item: {
+              PK: 'TEAM#acme#PROJECT#web',
+              SK: 'TOMBSTONE#SERVER#s1',
+              kind: 'Tombstone',
+              entity: 'Server',
+              team: 'acme',
+              project: 'web',
+              id: 's1',
+              deletedBy: 'bob',
+              deletedAt: DELETED_AT,
+              secretHash: 'h1',
+              ttl: ttl(90),
+            },
+          },
+        },
+        { Delete: { TableName: TABLE, Key: { PK: 'TEAM#acme#PROJECT#web', SK: 'SERVER#s1' } } },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: {
+              PK: 'TEAM#acme#PROJECT#web',
+              SK: 'TOMBSTONE#SET#t1',
+              kind: 'Tombstone',
+              entity: 'EnrollmentToken',
+              team: 'acme',
+              project: 'web',
+              id: 't1',
+              deletedBy: 'bob',
+              deletedAt: DELETED_AT,
+              ttl: ttl(7),
+            },
+          },
+        },
+        { Delete: { TableName: TABLE, Key: { PK: 'TEAM#acme#PROJECT#web', SK: 'SET#t1' } } },
+        { Put: { TableName: TABLE, Item: projectRecord } },
+        newProject(),
+      ])
+    })
+
+    it('one with more than 49 children left: 429 with Retry-After, nothing written (2 calls)', async () => {
+      ddb.on(PutCommand).rejects(marked)
+      ddb.on(QueryCommand).resolves({
+        Items: Array.from({ length: 50 }, (_, n) => server(n)),
+        LastEvaluatedKey: { PK: 'TEAM#acme#PROJECT#web', SK: 'SERVER#s49' },
+      })
+      const reply = await post()
+      expect(reply.statusCode).toBe(429)
+      expect(reply.headers['retry-after']).toBe('5')
+      expect(reply.json.code).toBe('too_many_requests')
+      expect(reply.json.message).toBe(
+        'A project named "web" is still being deleted (more than 49 servers, enrollment tokens or cloud accounts left); retry after 5 seconds.',
+      )
+      expect(ddb.calls()).toHaveLength(
+        routes.createProject.calls['name being deleted, over 49 children left'],
+      )
+      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+      // Exactly 50 found without a cursor (a 1 MB page never cut) is still too many.
+      ddb.on(QueryCommand).resolves({ Items: Array.from({ length: 50 }, (_, n) => server(n)) })
+      expect((await post()).statusCode).toBe(429)
+    })
+
+    it('starts again when the mark moved meanwhile: the cascade finished (201) or another create won (409)', async () => {
+      const cancelled = Object.assign(new Error('cancelled'), {
+        name: 'TransactionCanceledException',
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+        $metadata: {},
+      })
+      ddb.on(PutCommand).rejectsOnce(marked).resolves({})
+      ddb.on(QueryCommand).resolves({ Items: [] })
+      ddb.on(TransactWriteCommand).rejects(cancelled)
+      expect((await post()).statusCode).toBe(201)
+      expect(ddb.calls()).toHaveLength(4) // put, query, transaction, put
+      ddb.reset()
+      ddb
+        .on(PutCommand)
+        .rejectsOnce(marked)
+        .rejects(exists({ PK: { S: 'TEAM#acme' } }))
+      ddb.on(QueryCommand).resolves({ Items: [] })
+      ddb.on(TransactWriteCommand).rejects(cancelled)
+      expect((await post()).statusCode).toBe(409)
+      // Marked every time (a deletion that keeps moving): three rounds, then 503.
+      ddb.reset()
+      ddb.on(PutCommand).rejects(marked)
+      ddb.on(QueryCommand).resolves({ Items: [] })
+      ddb.on(TransactWriteCommand).rejects(cancelled)
+      const busy = await post()
+      expect(busy.statusCode).toBe(503)
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 3)
+    })
+
+    it('a mark left by a DELETE from before deletes had an author: records it as the system', async () => {
+      ddb
+        .on(PutCommand)
+        .rejects(
+          exists({ PK: { S: 'TEAM#acme' }, SK: { S: 'PROJECT#web' }, deleting: { S: DELETED_AT } }),
+        )
+      ddb.on(QueryCommand).resolves({ Items: [] })
+      ddb.on(TransactWriteCommand).resolves({})
+      expect((await post()).statusCode).toBe(201)
+      const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
+      expect(written?.[0]).toEqual({
+        Put: { TableName: TABLE, Item: { ...projectRecord, deletedBy: 'latchkey' } },
+      })
+    })
   })
 
   it('deletes with one conditional UpdateItem of the mark, whatever the project holds', async () => {
