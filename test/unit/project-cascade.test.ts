@@ -30,6 +30,7 @@ const keyOf = (key: { PK?: unknown; SK?: unknown }) => `${String(key.PK)}|${Stri
 let stream: StreamRecord[] = []
 let sequence = 0
 let failBatchWrite: number | undefined // the batch-write call (1-based) that fails once
+let afterGet: (() => void) | undefined // runs once, right after the next GetItem's answer
 let published: NonNullable<ReturnType<typeof toEvent>>[] = []
 
 const conditionFailed = () =>
@@ -94,8 +95,14 @@ beforeEach(() => {
   stream = []
   published = []
   failBatchWrite = undefined
+  afterGet = undefined
   let batchWrites = 0
-  ddb.on(GetCommand).callsFake((input) => ({ Item: table.get(keyOf(input.Key)) }))
+  ddb.on(GetCommand).callsFake((input) => {
+    const answer = { Item: table.get(keyOf(input.Key)) }
+    afterGet?.()
+    afterGet = undefined
+    return answer
+  })
   ddb.on(QueryCommand).callsFake((input) => {
     const values = input.ExpressionAttributeValues
     const inRange = [...table.values()]
@@ -366,6 +373,24 @@ describe('a create of the same name while the cascade runs (a Terraform replace)
     expect(ofType('ProjectDeleted')).toHaveLength(1)
     expect(ofType('ProjectCreated')).toHaveLength(1)
     expect(children()).toEqual([])
+  })
+
+  it("never deletes the new project's children, even when the takeover lands during a step", async () => {
+    seed(5, 0, 0)
+    markDeleted()
+    // Right after the step reads the project, the name is taken over and gets a child.
+    const fresh = child('Server', 600_000)
+    afterGet = () => {
+      for (const item of children()) remove(item)
+      put(project({ createdAt: CREATED_AT.toISOString(), createdBy: 'carol' }))
+      put(fresh)
+    }
+    await drain()
+    expect(table.get(keyOf(fresh))).toEqual(fresh)
+    // Records only for the old five (the step's Query ran while the mark stood).
+    const ids = idsOf('ServerDeleted', 'server_id')
+    expect(ids).toHaveLength(5)
+    expect(ids).not.toContain(fresh.id)
   })
 
   it('with more than 49 children left, answers 429 and writes nothing; once the cascade is done the name is free', async () => {

@@ -1,0 +1,229 @@
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { seedServers } from '../../bench/seed.js'
+import { fileSink } from '../../local/event-sink.js'
+import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
+import { startTestApp } from '../support/app.js'
+
+/**
+ * A project deleted and created again under its name at once (a Terraform replace),
+ * over HTTP on DynamoDB Local. No stream consumer runs until the last tests, so each
+ * create certainly meets its name's deletion under way: with few old children it
+ * finishes that deletion in its own transaction (201); with more it answers 429 and
+ * Retry-After until the stream has deleted them. The new project starts empty, and
+ * nothing of the old one works in it. The events, once the stream has run: each
+ * child's deletion once, ProjectDeleted once per deletion, ProjectCreated per create.
+ */
+const base = '/v1/teams/acme/projects'
+
+let app: Awaited<ReturnType<typeof startTestApp>>
+let poller: StreamPoller | undefined
+let file: string
+let admin: string
+
+beforeAll(async () => {
+  app = await startTestApp('acme')
+  admin = app.admin.token
+  file = join(await mkdtemp(join(tmpdir(), 'latchkey-replace-')), 'events.jsonl')
+})
+afterAll(async () => {
+  await poller?.stop()
+  await app?.close()
+})
+
+const events = async (): Promise<{ 'detail-type': string; detail: Record<string, unknown> }[]> =>
+  (await readFile(file, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+
+/** A project with an enrollment token, two servers enrolled by it and a cloud account. */
+async function populated(name: string) {
+  expect(
+    (await app.api('POST', base, { token: admin, body: { name, forward_traffic: true } })).status,
+  ).toBe(201)
+  const token = await app.api('POST', `${base}/${name}/server_enrollment_tokens`, {
+    token: admin,
+    body: { description: 'agents' },
+  })
+  expect(token.status).toBe(201)
+  const agents = []
+  for (const hostname of ['a', 'b']) {
+    const enrolled = await app.api('POST', `${base}/${name}/servers`, {
+      token: token.body.token,
+      body: { hostname },
+    })
+    expect(enrolled.status).toBe(201)
+    agents.push(enrolled.body)
+  }
+  const account = await app.api('POST', `${base}/${name}/cloud_accounts`, {
+    token: admin,
+    body: { provider: 'aws', account_id: '444455556666' },
+  })
+  expect(account.status).toBe(201)
+  return { token: token.body, agents, account: account.body }
+}
+
+/** The new project holds nothing of the old one, and nothing of the old one works in it. */
+async function expectFresh(name: string, old: Awaited<ReturnType<typeof populated>>) {
+  const project = await app.api('GET', `${base}/${name}`, { token: admin })
+  expect(project.status).toBe(200)
+  expect(project.body.forward_traffic).toBe(false) // the default: no setting inherited
+  for (const list of ['server_enrollment_tokens', 'servers', 'cloud_accounts']) {
+    const listed = await app.api('GET', `${base}/${name}/${list}`, { token: admin })
+    expect(listed.status).toBe(200)
+    expect(listed.body.list).toEqual([])
+  }
+  const oldToken = `${base}/${name}/server_enrollment_tokens/${old.token.id}`
+  expect((await app.api('GET', oldToken, { token: admin })).status).toBe(404)
+  const oldServer = `${base}/${name}/servers/${old.agents[0].server.id}`
+  expect((await app.api('GET', oldServer, { token: admin })).status).toBe(404)
+  // The old enrollment token enrolls nothing into the new project.
+  const enroll = await app.api('POST', `${base}/${name}/servers`, {
+    token: old.token.token,
+    body: { hostname: 'late' },
+  })
+  expect(enroll.status).toBe(401)
+  expect(enroll.body.code).toBe('authentication_error')
+  // The old servers' tokens: revoked (their deletion records keep the hash).
+  for (const agent of old.agents) {
+    const beat = await app.api('POST', `${base}/${name}/servers/${agent.server.id}/heartbeat`, {
+      token: agent.server_token,
+    })
+    expect(beat.status).toBe(401)
+    expect(beat.body.code).toBe('server_authorization_revoked')
+  }
+  // The new project works: its own token enrolls, its server's token beats.
+  const fresh = await app.api('POST', `${base}/${name}/server_enrollment_tokens`, {
+    token: admin,
+    body: { description: 'new agents' },
+  })
+  const enrolled = await app.api('POST', `${base}/${name}/servers`, {
+    token: fresh.body.token,
+    body: { hostname: 'new' },
+  })
+  expect(enrolled.status).toBe(201)
+  const beat = await app.api(
+    'POST',
+    `${base}/${name}/servers/${enrolled.body.server.id}/heartbeat`,
+    { token: enrolled.body.server_token },
+  )
+  expect(beat.status).toBe(204)
+  return { token: fresh.body.id as string, server: enrolled.body.server.id as string }
+}
+
+const created: Record<string, { old: Awaited<ReturnType<typeof populated>> | undefined }> = {}
+const kept: Record<string, { token: string; server: string }> = {}
+
+describe('created again at once, the deletion still under way', () => {
+  it('with no children: 201, the deletion finished in the same transaction', async () => {
+    expect((await app.api('POST', base, { token: admin, body: { name: 'bare' } })).status).toBe(201)
+    expect((await app.api('DELETE', `${base}/bare`, { token: admin })).status).toBe(204)
+    const again = await app.api('POST', base, { token: admin, body: { name: 'bare' } })
+    expect(again.status).toBe(201)
+    expect(again.body).toMatchObject({ name: 'bare', deleted_at: null })
+    expect((await app.api('GET', `${base}/bare`, { token: admin })).body.id).toBe(again.body.id)
+    const listed = await app.api('GET', `${base}?contains=bare`, { token: admin })
+    expect(listed.body.list.map((p: { id: string }) => p.id)).toEqual([again.body.id])
+    // A second create of the live name is the plain 409.
+    const twice = await app.api('POST', base, { token: admin, body: { name: 'bare' } })
+    expect(twice.status).toBe(409)
+    expect(twice.body.message).toBe('A project named "bare" exists.')
+    created.bare = { old: undefined }
+  })
+
+  it('with a few children (a token, two servers, a cloud account): 201, a new project that starts empty', async () => {
+    const old = await populated('few')
+    const before = await app.api('GET', `${base}/few`, { token: admin })
+    expect((await app.api('DELETE', `${base}/few`, { token: admin })).status).toBe(204)
+    const again = await app.api('POST', base, { token: admin, body: { name: 'few' } })
+    expect(again.status).toBe(201)
+    expect(again.body.id).not.toBe(before.body.id)
+    created.few = { old }
+    kept.few = await expectFresh('few', old)
+  })
+
+  it('with more children than a create takes over: 429 and Retry-After until the stream has deleted them, then 201', async () => {
+    const old = await populated('fleet')
+    await seedServers(app.db, app.tableName, { team: 'acme', project: 'fleet' }, 1_200)
+    expect((await app.api('DELETE', `${base}/fleet`, { token: admin })).status).toBe(204)
+    const refused = await app.api('POST', base, { token: admin, body: { name: 'fleet' } })
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('5')
+    expect(refused.body).toMatchObject({
+      code: 'too_many_requests',
+      message:
+        'A project named "fleet" is still being deleted (more than 49 servers, enrollment tokens or cloud accounts left); retry after 5 seconds.',
+    })
+    // Still gone to readers meanwhile, and nothing was written.
+    expect((await app.api('GET', `${base}/fleet`, { token: admin })).status).toBe(404)
+
+    // The stream runs now (from the start of the table's stream: every write above).
+    poller = await startStreamPoller({
+      dynamo: app.dynamo,
+      tableName: app.tableName,
+      sink: fileSink(file, () => {}),
+      intervalMs: 50,
+    })
+    // As oktapam's client does on a 429 (it waits 5-10 s; shorter here), until 201.
+    let attempts = 1
+    let reply = refused
+    const deadline = Date.now() + 120_000
+    while (reply.status === 429 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      reply = await app.api('POST', base, { token: admin, body: { name: 'fleet' } })
+      attempts++
+    }
+    expect(reply.status).toBe(201)
+    expect(attempts).toBeGreaterThan(1)
+    created.fleet = { old }
+    kept.fleet = await expectFresh('fleet', old)
+  }, 180_000)
+
+  it('publishes each deletion once and each creation, once the stream has run', async () => {
+    const deadline = Date.now() + 60_000
+    const ofType = async (type: string, project: string) =>
+      (await events()).filter((e) => e['detail-type'] === type && e.detail.project === project)
+    // The new projects' servers enrolled last: their events arriving means the rest has.
+    while (Date.now() < deadline) {
+      const enrolled = [
+        ...(await ofType('ServerEnrolled', 'few')),
+        ...(await ofType('ServerEnrolled', 'fleet')),
+      ].map((e) => e.detail.server_id)
+      if (
+        kept.few &&
+        kept.fleet &&
+        [kept.few.server, kept.fleet.server].every((id) => enrolled.includes(id))
+      )
+        break
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    for (const [name, { old }] of Object.entries(created)) {
+      expect((await ofType('ProjectCreated', name)).map((e) => e.detail.actor)).toEqual([
+        'admin',
+        'admin',
+      ])
+      const deleted = await ofType('ProjectDeleted', name)
+      expect(deleted.map((e) => e.detail)).toEqual([
+        { team: 'acme', project: name, actor: 'admin' },
+      ])
+      if (!old) continue
+      const servers = (await ofType('ServerDeleted', name)).map((e) => e.detail.server_id)
+      const seeded = name === 'fleet' ? 1_200 : 0
+      expect(servers).toHaveLength(old.agents.length + seeded)
+      expect(new Set(servers).size).toBe(servers.length)
+      expect(servers).toEqual(expect.arrayContaining(old.agents.map((a) => a.server.id)))
+      expect(servers).not.toContain(kept[name]?.server)
+      const tokens = (await ofType('EnrollmentTokenDeleted', name)).map(
+        (e) => e.detail.enrollment_token_id,
+      )
+      expect(tokens).toEqual([old.token.id])
+      const accounts = (await ofType('CloudAccountRemoved', name)).map(
+        (e) => e.detail.cloud_account_id,
+      )
+      expect(accounts).toEqual([old.account.id])
+    }
+  }, 90_000)
+})
