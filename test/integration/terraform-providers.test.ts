@@ -36,6 +36,10 @@ import { startTestApp } from '../support/app.js'
  *   - oktapam/client/server_enrollment_token.go: Create (exactly 201), Get (exactly
  *     200), List (200 or 404, follows Link), Delete (204 or 404)
  *   - oktapam/resource_server_enrollment_token.go: a token with a blank `id` is gone
+ *
+ * A replace (destroy, then create under the same name in one apply) is replayed for
+ * both: the project's create lands while its deletion is still under way (no stream
+ * consumer runs here) and must be 201 all the same.
  */
 
 let app: Awaited<ReturnType<typeof startTestApp>>
@@ -285,6 +289,50 @@ describe('oktadev/terraform-provider-oktaasa', () => {
     expect((await asa.get(`${path}/${id}`)).status).toBe(404) // removed from state
     expect((await asa.delete(`${path}/${id}`)).status).toBe(404) // a second delete is fine too
   })
+
+  it('replaces oktaasa_project with its enrollment token in one apply (destroy, then create the same name)', async () => {
+    const project =
+      '{"name":"asa-replace","create_server_users":true,"next_unix_gid":63001,"next_unix_uid":60101,"require_preauth_for_creds":true}'
+    expect((await asa.post('/teams/tf/projects', project)).status).toBe(201)
+    const path = '/teams/tf/projects/asa-replace/server_enrollment_tokens'
+    const old = goDecode((await asa.post(path, '{"description":"web servers"}')).json(), {
+      id: 'string',
+      token: 'string',
+    })
+    // An agent enrolled with it, outside Terraform.
+    const agent = await app.api('POST', '/v1/teams/tf/projects/asa-replace/servers', {
+      token: String(old.token),
+      body: { hostname: 'web-1' },
+    })
+    expect(agent.status).toBe(201)
+
+    // The apply: the token (which depends on the project) destroyed, then the project,
+    // then both created again; each create must be 201 (anything else loses the state).
+    expect((await asa.delete(`${path}/${old.id}`)).status).toBe(204)
+    expect((await asa.delete('/teams/tf/projects/asa-replace')).status).toBe(204)
+    const again =
+      '{"name":"asa-replace","create_server_users":true,"next_unix_gid":63001,"next_unix_uid":60101,"require_preauth_for_creds":false}'
+    expect((await asa.post('/teams/tf/projects', again)).status).toBe(201)
+    expect(await read('asa-replace')).toMatchObject({ require_preauth_for_creds: false })
+    const made = await asa.post(path, '{"description":"web servers"}')
+    expect(made.status).toBe(201)
+    const fresh = goDecode(made.json(), { id: 'string', token: 'string' })
+    expect(fresh.id).not.toBe(old.id)
+    expect((await asa.get(`${path}/${old.id}`)).status).toBe(404)
+
+    // Nothing of the old project works in the new one.
+    const late = await app.api('POST', '/v1/teams/tf/projects/asa-replace/servers', {
+      token: String(old.token),
+      body: { hostname: 'web-2' },
+    })
+    expect(late.status).toBe(401)
+    const beat = await app.api(
+      'POST',
+      `/v1/teams/tf/projects/asa-replace/servers/${agent.body.server.id}/heartbeat`,
+      { token: agent.body.server_token },
+    )
+    expect(beat.body.code).toBe('server_authorization_revoked')
+  })
 })
 
 describe('okta/terraform-provider-oktapam', () => {
@@ -436,5 +484,61 @@ describe('okta/terraform-provider-oktapam', () => {
     expect((await pam.get('/v1/teams/tf/projects/no-such/server_enrollment_tokens')).status).toBe(
       404,
     )
+  })
+
+  it('replaces oktapam_project with its token in one apply (destroy, then create the same name)', async () => {
+    const created = await pam.post('/v1/teams/tf/projects', {
+      name: 'pam-replace',
+      create_server_users: true,
+      forward_traffic: true,
+    })
+    expect(created.status).toBe(201)
+    const first = await getProject('pam-replace')
+    const path = '/v1/teams/tf/projects/pam-replace/server_enrollment_tokens'
+    const old = goDecode((await pam.post(path, { description: 'fleet' })).json(), OKTAPAM_TOKEN)
+    const agent = await app.api('POST', '/v1/teams/tf/projects/pam-replace/servers', {
+      token: String(old.token),
+      body: { hostname: 'web-1' },
+    })
+    expect(agent.status).toBe(201)
+
+    // The apply: DeleteServerEnrollmentToken (204 or 404), DeleteProject (204 or 404),
+    // then CreateProject (exactly 201) and CreateServerEnrollmentToken (exactly 201).
+    expect((await pam.delete(`${path}/${old.id}`)).status).toBe(204)
+    expect((await pam.delete('/v1/teams/tf/projects/pam-replace')).status).toBe(204)
+    const again = await pam.post('/v1/teams/tf/projects', {
+      name: 'pam-replace',
+      create_server_users: true,
+    })
+    expect(again.status).toBe(201)
+    const second = await getProject('pam-replace')
+    expect(second?.id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(second?.id).not.toBe(first?.id) // a new resource: d.SetId(*proj.ID)
+    expect(second?.forward_traffic).toBe(false) // nothing inherited
+    const made = await pam.post(path, { description: 'fleet' })
+    expect(made.status).toBe(201)
+    const fresh = goDecode(made.json(), OKTAPAM_TOKEN)
+
+    const listed = await pam.get(path)
+    expect(listed.status).toBe(200)
+    const ids = (listed.json() as { list: unknown[] }).list.map(
+      (t) => goDecode(t, OKTAPAM_TOKEN).id,
+    )
+    expect(ids).toEqual([fresh.id])
+    const late = await app.api('POST', '/v1/teams/tf/projects/pam-replace/servers', {
+      token: String(old.token),
+      body: { hostname: 'web-2' },
+    })
+    expect(late.status).toBe(401)
+    const beat = await app.api(
+      'POST',
+      `/v1/teams/tf/projects/pam-replace/servers/${agent.body.server.id}/heartbeat`,
+      { token: agent.body.server_token },
+    )
+    expect(beat.body.code).toBe('server_authorization_revoked')
+    const servers = await app.api('GET', '/v1/teams/tf/projects/pam-replace/servers', {
+      token: app.admin.token,
+    })
+    expect(servers.body.list).toEqual([])
   })
 })
