@@ -1,12 +1,8 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { seedServers } from '../../bench/seed.js'
-import { fileSink } from '../../local/event-sink.js'
-import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
 import { startTestApp } from '../support/app.js'
+import { type EventLog, startEventLog } from '../support/event-log.js'
 
 /**
  * Project delete end to end under the local server's stream consumer: the request
@@ -18,29 +14,18 @@ const SEEDED = 1_200 // more than one step (PROJECT_DELETE_STEP = 1000)
 const base = '/v1/teams/acme/projects'
 
 let app: Awaited<ReturnType<typeof startTestApp>>
-let poller: StreamPoller
-let file: string
+let log: EventLog
 
 beforeAll(async () => {
   app = await startTestApp('acme')
-  file = join(await mkdtemp(join(tmpdir(), 'latchkey-cascade-')), 'events.jsonl')
-  poller = await startStreamPoller({
-    dynamo: app.dynamo,
-    tableName: app.tableName,
-    sink: fileSink(file, () => {}),
-    intervalMs: 50,
-  })
+  log = await startEventLog(app)
 })
 afterAll(async () => {
-  await poller?.stop()
+  await log?.stop()
   await app?.close()
 })
 
-const events = async () =>
-  (await readFile(file, 'utf8').catch(() => ''))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line))
+const events = () => log.events()
 
 const children = async (project: string) => {
   const { Items = [] } = await app.db.send(

@@ -1,11 +1,7 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedServers } from '../../bench/seed.js'
-import { fileSink } from '../../local/event-sink.js'
-import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.js'
 import { startTestApp } from '../support/app.js'
+import { type EventLog, startEventLog } from '../support/event-log.js'
 
 /**
  * A project deleted and created again under its name at once (a Terraform replace),
@@ -19,25 +15,20 @@ import { startTestApp } from '../support/app.js'
 const base = '/v1/teams/acme/projects'
 
 let app: Awaited<ReturnType<typeof startTestApp>>
-let poller: StreamPoller | undefined
-let file: string
+let log: EventLog | undefined
 let admin: string
 
 beforeAll(async () => {
   app = await startTestApp('acme')
   admin = app.admin.token
-  file = join(await mkdtemp(join(tmpdir(), 'latchkey-replace-')), 'events.jsonl')
 })
 afterAll(async () => {
-  await poller?.stop()
+  await log?.stop()
   await app?.close()
 })
 
-const events = async (): Promise<{ 'detail-type': string; detail: Record<string, unknown> }[]> =>
-  (await readFile(file, 'utf8').catch(() => ''))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line))
+type Published = { 'detail-type': string; detail: Record<string, unknown> }
+const events = async (): Promise<Published[]> => (await log?.events()) ?? []
 
 /** A project with an enrollment token, two servers enrolled by it and a cloud account. */
 async function populated(name: string) {
@@ -161,12 +152,7 @@ describe('created again at once, the deletion still under way', () => {
     expect((await app.api('GET', `${base}/fleet`, { token: admin })).status).toBe(404)
 
     // The stream runs now (from the start of the table's stream: every write above).
-    poller = await startStreamPoller({
-      dynamo: app.dynamo,
-      tableName: app.tableName,
-      sink: fileSink(file, () => {}),
-      intervalMs: 50,
-    })
+    log = await startEventLog(app)
     // As oktapam's client does on a 429 (it waits 5-10 s; shorter here), until 201.
     let attempts = 1
     let reply = refused

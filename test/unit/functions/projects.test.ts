@@ -346,7 +346,7 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       })
       const reply = await post()
       expect(reply.statusCode).toBe(429)
-      expect(reply.headers['retry-after']).toBe('5')
+      expect(reply.headers?.['retry-after']).toBe('5')
       expect(reply.json.code).toBe('too_many_requests')
       expect(reply.json.message).toBe(
         'A project named "web" is still being deleted (more than 49 servers, enrollment tokens or cloud accounts left); retry after 5 seconds.',
