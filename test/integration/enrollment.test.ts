@@ -301,7 +301,8 @@ describe('deleting a project', () => {
   it('revokes its servers and tokens at once; the stream then deletes them', async () => {
     await app.api('POST', base, { token: admin, body: { name: 'doomed' } })
     const made = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => createToken('doomed', { description: `t${i}` })),
+      // More children than a create may take over (49): the name stays taken below.
+      Array.from({ length: 50 }, (_, i) => createToken('doomed', { description: `t${i}` })),
     )
     const agents = []
     for (const token of made.slice(0, 3)) agents.push((await enroll('doomed', token.token)).body)
@@ -338,10 +339,11 @@ describe('deleting a project', () => {
     expect(forgedBeat.status).toBe(401)
     expect(forgedBeat.body.code).toBe('authentication_error')
     expect((await enroll('doomed', made[5]?.token)).status).toBe(401)
-    // The name stays taken until the children are gone: a clear 409.
+    // The name stays taken until the stream has deleted most children: 429, retry later.
     const again = await app.api('POST', base, { token: admin, body: { name: 'doomed' } })
-    expect(again.status).toBe(409)
-    expect(again.body.message).toMatch(/still being deleted/)
+    expect(again.status).toBe(429)
+    expect(again.headers.get('retry-after')).toBe('5')
+    expect(again.body.message).toMatch(/"doomed" is still being deleted \(more than 49 /)
 
     const { cascadeProjectDelete } = await import('../support/project-delete.js')
     await cascadeProjectDelete('acme', 'doomed')
