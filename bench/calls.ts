@@ -81,6 +81,18 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
   const { seedServers } = await import('./seed.js')
   await seedServers(bench.db, bench.tableName, { team: 'acme', project: 'crowded' }, 50)
   await http('DELETE', '/v1/teams/acme/projects/crowded', jwt)
+  // The same, closed by a DELETE from before deletes had an author (no cascade runs).
+  await http('POST', '/v1/teams/acme/projects', jwt, { name: 'stalled' })
+  await seedServers(bench.db, bench.tableName, { team: 'acme', project: 'stalled' }, 50)
+  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb')
+  await bench.db.send(
+    new UpdateCommand({
+      TableName: bench.tableName,
+      Key: { PK: 'TEAM#acme', SK: 'PROJECT#stalled' },
+      UpdateExpression: 'SET deleting = :at',
+      ExpressionAttributeValues: { ':at': new Date().toISOString() },
+    }),
+  )
   const empty = '/v1/teams/acme/projects/empty'
   const session = await http('POST', '/api/tokens', token, { name: nextName() })
   await http('GET', '/api/tokens', session.accessKey)
@@ -311,6 +323,11 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
       route: 'createProject',
       path: 'name being deleted, over 49 children left',
       run: () => http('POST', '/v1/teams/acme/projects', jwt, { name: 'crowded' }),
+    },
+    {
+      route: 'createProject',
+      path: "over 49 children left by an older DELETE's mark",
+      run: () => http('POST', '/v1/teams/acme/projects', jwt, { name: 'stalled' }),
     },
     {
       route: 'createEnrollmentToken',

@@ -462,13 +462,14 @@ export const createProject = {
   body: CreateProjectBody,
   // the conditional put; over a name being deleted, what is left of the old project
   // (Query), then one transaction: its children's records and deletes, its own
-  // record, the new project over it
-  table: ['PutItem', 'Query', 'DeleteItem'],
+  // record, the new project over it; or, over a mark an older DELETE left, its cascade asked for
+  table: ['PutItem', 'Query', 'DeleteItem', 'UpdateItem'],
   calls: {
     'service token': 1,
     'personal token': 3,
     'name being deleted': 3,
     'name being deleted, over 49 children left': 2,
+    "over 49 children left by an older DELETE's mark": 3,
   },
 } as const satisfies RouteSpec
 

@@ -40,11 +40,12 @@ function seenText(item: Record<string, unknown> | undefined, name: string): stri
 
 /**
  * Creates a project: 'exists' when one of that name does; when one of that name is
- * still being deleted, that deletion (createProject then finishes it: replaceDeletedProject).
+ * still being deleted, that deletion (createProject then finishes it: replaceDeletedProject),
+ * `started` false when its mark has no author (an older DELETE's: no cascade runs for it).
  */
 export async function putProject(
   project: NewProject,
-): Promise<'created' | 'exists' | ProjectDeletion> {
+): Promise<'created' | 'exists' | (ProjectDeletion & { started: boolean })> {
   try {
     await db().send(
       new PutCommand({
@@ -61,12 +62,14 @@ export async function putProject(
     const found = (error as { Item?: Record<string, unknown> }).Item
     const deletedAt = seenText(found, 'deleting')
     if (deletedAt === undefined) return 'exists'
+    const author = seenText(found, 'deletingBy')
     return {
       team: project.team,
       project: project.name,
       // As the stream names it (sweeps.ts): a mark from before deletes had an author.
-      deletedBy: seenText(found, 'deletingBy') ?? 'latchkey',
+      deletedBy: author ?? 'latchkey',
       deletedAt,
+      started: author !== undefined,
     }
   }
 }

@@ -132,11 +132,16 @@ export async function createProject(
     if (replaced === 'replaced') return project
     // Too many old children to delete inside the request: the stream is deleting them.
     // 429 with Retry-After, which ASA's oktapam provider waits out and retries.
-    if (replaced === 'children left')
+    if (replaced === 'children left') {
+      // A mark an older DELETE left has no cascade running: asked for once (as a DELETE
+      // would take it over), so the retries end.
+      if (!outcome.started)
+        await markProjectDeleted(caller.team, input.name, 'latchkey', outcome.deletedAt)
       throw tooManyRequests(
         `A project named "${input.name}" is still being deleted (more than ${REPLACE_CHILDREN_MAX} servers, enrollment tokens or cloud accounts left); retry after ${REPLACED_RETRY_SECONDS} seconds.`,
         REPLACED_RETRY_SECONDS,
       )
+    }
     // 'changed': the deletion finished, or another create took the name: once more.
   }
   throw serviceOffline(1)

@@ -136,6 +136,25 @@ describe('created again at once, the deletion still under way', () => {
     kept.few = await expectFresh('few', old)
   })
 
+  it('over a mark an older DELETE left (no cascade running for it): 429, and the create asks for the cascade', async () => {
+    expect((await app.api('POST', base, { token: admin, body: { name: 'stalled' } })).status).toBe(
+      201,
+    )
+    await seedServers(app.db, app.tableName, { team: 'acme', project: 'stalled' }, 60)
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb')
+    await app.db.send(
+      new UpdateCommand({
+        TableName: app.tableName,
+        Key: { PK: 'TEAM#acme', SK: 'PROJECT#stalled' },
+        UpdateExpression: 'SET deleting = :at',
+        ExpressionAttributeValues: { ':at': new Date().toISOString() },
+      }),
+    )
+    const refused = await app.api('POST', base, { token: admin, body: { name: 'stalled' } })
+    expect(refused.status).toBe(429)
+    // Its cascade runs once the stream does (next test); the name is then free.
+  })
+
   it('with more children than a create takes over: 429 and Retry-After until the stream has deleted them, then 201', async () => {
     const old = await populated('fleet')
     await seedServers(app.db, app.tableName, { team: 'acme', project: 'fleet' }, 1_200)
@@ -166,26 +185,43 @@ describe('created again at once, the deletion still under way', () => {
     expect(attempts).toBeGreaterThan(1)
     created.fleet = { old }
     kept.fleet = await expectFresh('fleet', old)
+    // The mark the older DELETE left: its cascade, asked for by the create, has run too.
+    let stalled = await app.api('POST', base, { token: admin, body: { name: 'stalled' } })
+    while (stalled.status === 429 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      stalled = await app.api('POST', base, { token: admin, body: { name: 'stalled' } })
+    }
+    expect(stalled.status).toBe(201)
   }, 180_000)
 
   it('publishes each deletion once and each creation, once the stream has run', async () => {
     const deadline = Date.now() + 60_000
     const ofType = async (type: string, project: string) =>
       (await events()).filter((e) => e['detail-type'] === type && e.detail.project === project)
-    // The new projects' servers enrolled last: their events arriving means the rest has.
+    // The new projects' servers enrolled last, and the stalled project made again last:
+    // their events arriving means the rest has (or the deadline passes, and the checks say what is missing).
     while (Date.now() < deadline) {
       const enrolled = [
         ...(await ofType('ServerEnrolled', 'few')),
         ...(await ofType('ServerEnrolled', 'fleet')),
       ].map((e) => e.detail.server_id)
+      const stalledDone = (await ofType('ServerDeleted', 'stalled')).length === 60
       if (
         kept.few &&
         kept.fleet &&
-        [kept.few.server, kept.fleet.server].every((id) => enrolled.includes(id))
+        [kept.few.server, kept.fleet.server].every((id) => enrolled.includes(id)) &&
+        stalledDone &&
+        (await ofType('ProjectCreated', 'stalled')).length === 2
       )
         break
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
+    const stalled = await ofType('ServerDeleted', 'stalled')
+    expect(stalled).toHaveLength(60)
+    expect(new Set(stalled.map((e) => e.detail.actor))).toEqual(new Set(['latchkey']))
+    expect((await ofType('ProjectDeleted', 'stalled')).map((e) => e.detail.actor)).toEqual([
+      'latchkey',
+    ])
     for (const [name, { old }] of Object.entries(created)) {
       expect((await ofType('ProjectCreated', name)).map((e) => e.detail.actor)).toEqual([
         'admin',

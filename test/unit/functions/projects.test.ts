@@ -389,6 +389,33 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 3)
     })
 
+    it('a mark an older DELETE left, with more than 49 children: asks for its cascade once, then 429 (3 calls)', async () => {
+      ddb
+        .on(PutCommand)
+        .rejects(
+          exists({ PK: { S: 'TEAM#acme' }, SK: { S: 'PROJECT#web' }, deleting: { S: DELETED_AT } }),
+        )
+      ddb.on(QueryCommand).resolves({ Items: Array.from({ length: 50 }, (_, n) => server(n)) })
+      ddb.on(UpdateCommand).resolves({})
+      const reply = await post()
+      expect(reply.statusCode).toBe(429)
+      expect(ddb.calls()).toHaveLength(
+        routes.createProject.calls["over 49 children left by an older DELETE's mark"],
+      )
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
+        UpdateExpression:
+          'SET deleting = if_not_exists(deleting, :at), deletingBy = :by ADD deleteStep :one',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deletingBy)',
+        ExpressionAttributeValues: { ':at': DELETED_AT, ':by': 'latchkey', ':one': 1 },
+      })
+      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+      // Another create asked for it first: the refused write changes nothing, still 429.
+      ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+      expect((await post()).statusCode).toBe(429)
+    })
+
     it('a mark left by a DELETE from before deletes had an author: records it as the system', async () => {
       ddb
         .on(PutCommand)
