@@ -103,11 +103,15 @@ export async function startBench(options: BenchOptions) {
     },
   ])
   // No stream on the bench table: DynamoDB Local slows as stream records pile up
-  // (AWS does not), which would tilt whichever side of a comparison runs later.
+  // (AWS does not), which would tilt whichever side of a comparison runs later. No
+  // local IAM emulation either: on AWS it is not in the function's process, and its
+  // per-request context (AsyncLocalStorage) turns on promise hooks for the whole
+  // process, about 4% of the service's CPU (bench/profile.ts, 2026-11-26).
   const app = await startApp({
     env: { LATCHKEY_STS_ENDPOINT: sts.url, GITHUB_SECRET_SCANNING_KEYS },
     endpoint: options.endpoint ?? dynamodb?.endpoint ?? '',
     stream: false,
+    emulateIam: false,
   })
 
   // Every DynamoDB call the service makes passes this counter, by operation.

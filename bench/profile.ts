@@ -1,37 +1,50 @@
 /**
- * `npx tsx bench/profile.ts [route path] [requests] [in flight]`: a CPU profile of the
+ * `npx tsx bench/profile.ts [route path] [requests] [in flight] [jwt|personal]`: a CPU profile of the
  * service's process (the local server, its handlers and SDK client) under load from the
  * bench's load client in its own process, summed by package: where a request's CPU
  * goes, in shares that hold still on a loaded machine. Writes bench/out/service.cpuprofile
- * (open it in Chrome's DevTools for the call tree).
+ * (open it in Chrome's DevTools for the call tree). The caller is the service JWT (default)
+ * or the admin's personal token; a path ending in `/tokens/verify` is POSTed, asking
+ * about the admin's personal token, as the hot-path section's verify row does.
  */
 import { fork } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import type { Load } from './load-client.js'
 
-const [path = '/v1/teams/acme/projects', requests = '3000', inFlight = '16'] = process.argv.slice(2)
+const [path = '/v1/teams/acme/projects', requests = '3000', inFlight = '16', caller = 'jwt'] =
+  process.argv.slice(2)
 const { logAsDeployed, machine, startBench } = await import('./harness.js')
 const output = await logAsDeployed()
 const bench = await startBench({ quick: true })
 const client = fork(new URL('./load-client.ts', import.meta.url).pathname, [], {
   execArgv: ['--import', 'tsx'],
 })
+const verify = path.endsWith('/tokens/verify')
 const run = (count: number) =>
   new Promise((resolve) => {
     client.once('message', resolve)
     const load: Load = {
       id: 0,
       base: bench.app.url,
-      method: 'GET',
+      ...(verify ? { method: 'POST', body: { fixed: { token: bench.token } } } : { method: 'GET' }),
       path,
-      tokens: [bench.serviceToken],
+      tokens: [caller === 'personal' ? bench.token : bench.serviceToken],
       count,
       inFlight: Number(inFlight),
     }
     client.send(load)
   })
 await run(500) // warm
+// CPU per request without the profiler (which adds its own): the median of 3 rounds.
+const unprofiled: number[] = []
+for (let i = 0; i < 3; i++) {
+  const before = process.cpuUsage()
+  await run(Number(requests))
+  const spent = process.cpuUsage(before)
+  unprofiled.push(Math.round((spent.user + spent.system) / Number(requests)))
+}
+unprofiled.sort((a, b) => a - b)
 const session = new Session()
 session.connect()
 await session.post('Profiler.enable')
@@ -48,10 +61,18 @@ profile.samples?.forEach((id, i) => {
   time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0))
 })
 const groups = new Map<string, number>()
+/** Self time by function outside the SDK and Node's HTTP: Latchkey's own, and async_hooks. */
+const functions = new Map<string, number>()
 let total = 0
 for (const node of profile.nodes) {
   const spent = time.get(node.id) ?? 0
   total += spent
+  const { url: at, functionName, lineNumber } = node.callFrame
+  if (/\/(shared|local|functions)\/|async_hooks/.test(at) && !at.includes('node_modules/')) {
+    const where = at.replace(/^.*?\/(shared|local|functions|internal)\//, '$1/')
+    const name = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`
+    functions.set(name, (functions.get(name) ?? 0) + spent)
+  }
   const url = node.callFrame.url
   const inModules = url.split('node_modules/')[1]
   const group = inModules
@@ -66,15 +87,21 @@ for (const node of profile.nodes) {
         : url.replace(/^.*?\/(shared|local|functions)\//, '$1/')
   groups.set(group, (groups.get(group) ?? 0) + spent)
 }
-output.report.log({ machine: machine(), path, requests, inFlight, result })
+output.report.log({ machine: machine(), path, caller, requests, inFlight, result })
 output.report.log(
-  `CPU of the service's process: ${Math.round((used.user + used.system) / Number(requests))} µs a request`,
+  `CPU of the service's process: ${unprofiled.join(', ')} µs a request unprofiled (3 rounds), ${Math.round((used.user + used.system) / Number(requests))} profiled`,
 )
 output.report.table(
   [...groups]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 25)
     .map(([group, spent]) => ({ group, share: `${((spent / total) * 100).toFixed(1)}%` })),
+)
+output.report.table(
+  [...functions]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25)
+    .map(([name, spent]) => ({ function: name, share: `${((spent / total) * 100).toFixed(2)}%` })),
 )
 client.disconnect()
 output.restore()

@@ -27,6 +27,8 @@ export async function startApp(options: {
   stream?: boolean
   /** Settings beyond this process's environment (e.g. a local STS stand-in). */
   env?: NodeJS.ProcessEnv
+  /** The local IAM emulation (local/iam.ts); on unless turned off (the bench). */
+  emulateIam?: boolean
 }) {
   const config = readConfig({
     ...process.env,
@@ -48,6 +50,7 @@ export async function startApp(options: {
     port: 0,
     host: '127.0.0.1',
     exampleTeam: options.team ?? 'acme',
+    emulateIam: options.emulateIam,
   })
   return { url: server.url, admin, db, dynamo, tableName, close: () => server.close() }
 }

@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
-
 /**
  * Structured JSON logs, one line each, with the keys of Powertools for AWS Lambda's
  * Logger (`service`, `cold_start`, `function_name`, `function_request_id`,
@@ -26,37 +24,51 @@ export function setLogLevel(level: Level): void {
 }
 
 /** What every line of one invocation carries. */
-interface InvocationContext {
+export interface InvocationContext {
   function_name?: string
   function_request_id?: string
   correlation_id?: string
   cold_start: boolean
   /** This invocation logs at debug (debug sampling). */
   sampled: boolean
+  /** X-Ray's trace id, read once for the invocation (Lambda sets it before each). */
+  xray_trace_id?: string
 }
 
-const invocation = new AsyncLocalStorage<InvocationContext>()
+/**
+ * The invocations running now. No AsyncLocalStorage: it turns on Node's promise hooks
+ * for the whole process, so every promise of every request (the SDK makes dozens)
+ * pays for it, about 4% of the service's CPU. Code that has its request at hand (the
+ * middleware stack: the access log, error mapping, authentication) passes its
+ * invocation explicitly; a line from deeper code takes the invocation running when it
+ * is the only one: always on Lambda (one invocation at a time per container); when
+ * several run at once (the local server), such a line carries none rather than
+ * another request's ids.
+ */
+const running = new Set<InvocationContext>()
 /** Functions that have run once in this process (one on Lambda; all of them locally). */
 const warm = new Set<string>()
 
 /** A correlation id a client may send: short and plain, or it is not used. */
 const CORRELATION = /^[\w.:-]{1,128}$/
 
+/** X-Ray's trace id from Lambda's `_X_AMZN_TRACE_ID` (Root=...;Parent=...;Sampled=...). */
+function traceId(): string | undefined {
+  const header = process.env._X_AMZN_TRACE_ID
+  return header ? (/Root=([^;]+)/.exec(header)?.[1] ?? header) : undefined
+}
+
 /**
- * Runs one invocation with its log context: the function, Lambda's request id, a
- * correlation id (the caller's `x-correlation-id` when it is plain, else `fallback`,
- * the API's request id), whether it is the function's first (cold) one, and its
- * debug sample.
+ * One invocation's log context: the function, Lambda's request id, a correlation id
+ * (the caller's `x-correlation-id` when it is plain, else `fallback`, the API's request
+ * id), whether it is the function's first (cold) one, and its debug sample.
  */
-export function withLogContext<T>(
-  context: {
-    functionName?: string
-    awsRequestId?: string
-    correlationId?: string
-    fallback?: string
-  },
-  run: () => T,
-): T {
+export function invocationContext(context: {
+  functionName?: string
+  awsRequestId?: string
+  correlationId?: string
+  fallback?: string
+}): InvocationContext {
   const name = process.env.AWS_LAMBDA_FUNCTION_NAME || context.functionName
   const key = name ?? ''
   const cold = !warm.has(key)
@@ -65,43 +77,67 @@ export function withLogContext<T>(
     context.correlationId && CORRELATION.test(context.correlationId)
       ? context.correlationId
       : context.fallback
-  return invocation.run(
-    {
-      function_name: name,
-      function_request_id: context.awsRequestId,
-      correlation_id: correlation,
-      cold_start: cold,
-      sampled: sampleRate > 0 && Math.random() < sampleRate,
-    },
-    run,
-  )
+  return {
+    function_name: name,
+    function_request_id: context.awsRequestId,
+    correlation_id: correlation,
+    cold_start: cold,
+    sampled: sampleRate > 0 && Math.random() < sampleRate,
+    xray_trace_id: traceId(),
+  }
 }
 
-/** X-Ray's trace id from Lambda's `_X_AMZN_TRACE_ID` (Root=...;Parent=...;Sampled=...). */
-function traceId(): string | undefined {
-  const header = process.env._X_AMZN_TRACE_ID
-  return header ? (/Root=([^;]+)/.exec(header)?.[1] ?? header) : undefined
+/**
+ * Runs one invocation with its log context (see `invocationContext`); `run` receives
+ * it, to pass to `log` where the request is at hand.
+ */
+export function withLogContext<T>(
+  context: Parameters<typeof invocationContext>[0],
+  run: (invocation: InvocationContext) => T,
+): T {
+  const invocation = invocationContext(context)
+  running.add(invocation)
+  const done = () => running.delete(invocation)
+  try {
+    const result = run(invocation)
+    if (result instanceof Promise) return result.finally(done) as T
+    done()
+    return result
+  } catch (error) {
+    done()
+    throw error
+  }
 }
 
-function logs(level: Level): boolean {
-  return ORDER[level] >= threshold || invocation.getStore()?.sampled === true
+/** The invocation a line without one of its own belongs to: the only one running, if so. */
+function ambient(): InvocationContext | undefined {
+  if (running.size !== 1) return undefined
+  for (const invocation of running) return invocation
 }
 
-export function log(level: Level, message: string, fields: Record<string, unknown> = {}): void {
-  if (!logs(level)) return
-  const context = invocation.getStore()
+/**
+ * Writes one line at `level`, with the invocation's keys: `invocation` where the
+ * caller has its request at hand, else the one running (see `running`).
+ */
+export function log(
+  level: Level,
+  message: string,
+  fields: Record<string, unknown> = {},
+  invocation: InvocationContext | undefined = ambient(),
+): void {
+  if (ORDER[level] < threshold && invocation?.sampled !== true) return
   const line = JSON.stringify({
     level,
     time: new Date().toISOString(),
     message,
     service,
-    ...(context && {
-      cold_start: context.cold_start,
-      function_name: context.function_name,
-      function_request_id: context.function_request_id,
-      correlation_id: context.correlation_id,
+    ...(invocation && {
+      cold_start: invocation.cold_start,
+      function_name: invocation.function_name,
+      function_request_id: invocation.function_request_id,
+      correlation_id: invocation.correlation_id,
     }),
-    xray_trace_id: traceId(),
+    xray_trace_id: invocation ? invocation.xray_trace_id : traceId(),
     ...(sampleRate > 0 && { sampling_rate: sampleRate }),
     ...fields,
   })

@@ -1,9 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda'
 import type { Caller } from '../auth/caller.js'
+import type { InvocationContext } from '../log.js'
 import type { HttpResult } from './response.js'
 
 /** The API Gateway event, plus what the middleware stack learns about it. */
 export interface LatchkeyEvent extends APIGatewayProxyEventV2 {
+  /** The invocation's log context (shared/log.ts), for the stack's own lines. */
+  invocation?: InvocationContext
   caller?: Caller
   /** The request body, parsed (JSON or form) but not yet validated. */
   parsedBody?: unknown

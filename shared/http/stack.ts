@@ -31,11 +31,12 @@ export const baseStack = () =>
 
 /**
  * What a function exports: the middy stack, run inside its invocation's log context
- * (function, Lambda request id, correlation id, cold start), so every line it logs,
- * from any layer, carries them.
+ * (function, Lambda request id, correlation id, cold start), so every line it logs
+ * carries them: the stack's own lines from `event.invocation`, deeper code's as
+ * shared/log.ts explains.
  */
 export function lambdaHandler(stack: unknown): HttpHandler {
-  const run = stack as HttpHandler
+  const run = stack as (event: LatchkeyEvent, context: Context) => Promise<HttpResult>
   return (event, context) =>
     withLogContext(
       {
@@ -44,7 +45,7 @@ export function lambdaHandler(stack: unknown): HttpHandler {
         correlationId: event.headers?.['x-correlation-id'],
         fallback: event.requestContext?.requestId,
       },
-      () => run(event, context),
+      (invocation) => run({ ...event, invocation }, context),
     )
 }
 

@@ -80,6 +80,34 @@ describe('logs', () => {
     })
   })
 
+  it("keeps each invocation's keys apart when several run at once, never lending one's to another", async () => {
+    const { log, withLogContext } = await freshLog({ LOG_LEVEL: 'info' })
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const first = withLogContext({ awsRequestId: 'req-1' }, async (invocation) => {
+      log('info', 'alone') // the only invocation running: deeper code's lines carry it
+      await held
+      log('info', 'explicit', {}, invocation)
+      log('info', 'deep, two running')
+    })
+    const second = withLogContext({ awsRequestId: 'req-2' }, async (invocation) => {
+      log('info', 'explicit', {}, invocation)
+      release()
+    })
+    await Promise.all([first, second])
+    log('info', 'after')
+    const ids = lines.map((line) => [line.message, line.function_request_id])
+    expect(ids).toEqual([
+      ['alone', 'req-1'],
+      ['explicit', 'req-2'],
+      ['explicit', 'req-1'],
+      ['deep, two running', undefined],
+      ['after', undefined],
+    ])
+  })
+
   it('takes its level from LOG_LEVEL, and debug-samples the share POWERTOOLS_LOGGER_SAMPLE_RATE names', async () => {
     const quiet = await freshLog({ LOG_LEVEL: 'WARN' })
     quiet.log('info', 'dropped')

@@ -56,15 +56,20 @@ export function accessLog(): Middleware {
     const status = response?.statusCode ?? 500
     const durationMs = Math.round(performance.now() - (internal.startedAt ?? 0))
     const route = event.routeKey
-    log('info', 'request', {
-      requestId: event.requestContext.requestId,
-      method: event.requestContext.http.method,
-      route,
-      path: event.rawPath,
-      status,
-      durationMs,
-      ...callerFields(event.caller),
-    })
+    log(
+      'info',
+      'request',
+      {
+        requestId: event.requestContext.requestId,
+        method: event.requestContext.http.method,
+        route,
+        path: event.rawPath,
+        status,
+        durationMs,
+        ...callerFields(event.caller),
+      },
+      event.invocation,
+    )
     // Latency is API Gateway's and Lambda's own metric already: only the count here.
     putMetric('Requests', { route, status_class: `${Math.floor(status / 100)}xx` })
     if (status === 401)

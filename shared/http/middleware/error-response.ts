@@ -31,11 +31,16 @@ export function errorResponse(): Middleware {
       const requestId = request.event.requestContext.requestId
       const error = toDomainError(request.error)
       if (STATUS[error.code] >= 500) {
-        log('error', 'request failed', {
-          requestId,
-          code: error.code,
-          ...describeError(request.error),
-        })
+        log(
+          'error',
+          'request failed',
+          {
+            requestId,
+            code: error.code,
+            ...describeError(request.error),
+          },
+          request.event.invocation,
+        )
       }
       request.response = errorResult(error, requestId)
     },
