@@ -115,10 +115,13 @@ export const authTableActions: Record<AuthKind, readonly TableAction[]> = {
 /** Uses of the service-token signing key (a KMS key on AWS). */
 export type KeyUse = 'sign' | 'publicKeys'
 
-/** What authorising each kind of team access costs: a personal token's role lookup. */
+/**
+ * What authorising each kind of team access costs beyond authentication: nothing, as a
+ * personal token's user (the role) is read in its BatchGetItem (authenticate.ts).
+ */
 export const accessTableActions: Record<Access, readonly TableAction[]> = {
   read: [],
-  manage: ['GetItem'],
+  manage: [],
 }
 
 /** Uses of the sealing key (KMS on AWS): sealing new secrets, opening stored ones. */
@@ -443,8 +446,8 @@ export const listProjects = {
   params: TeamPath,
   query: ProjectListQuery,
   table: ['Query'],
-  // a personal token: its GetItem, the user's (scopes and role are the user's now), the Query
-  calls: { 'service token': 1, 'personal token': 3, "another team's": 0 },
+  // a personal token: its BatchGetItem with its user's item (the role is the user's now), the Query
+  calls: { 'service token': 1, 'personal token': 2, "another team's": 0 },
   callsGrow: '1 Query per page; `?contains=` at most 5',
 } as const satisfies RouteSpec
 
@@ -466,7 +469,7 @@ export const createProject = {
   table: ['PutItem', 'Query', 'DeleteItem', 'UpdateItem'],
   calls: {
     'service token': 1,
-    'personal token': 3,
+    'personal token': 2,
     'name being deleted': 3,
     'name being deleted, over 49 children left': 2,
     "over 49 children left by an older DELETE's mark": 3,
@@ -733,7 +736,7 @@ export const getTokenPolicy = {
   errors: [],
   params: TeamPath,
   table: ['GetItem'],
-  calls: { 'service token': 1, 'personal token': 3 }, // a personal token: + the user's role
+  calls: { 'service token': 1, 'personal token': 2 }, // the user's role read with the token
 } as const satisfies RouteSpec
 
 export const putTokenPolicy = {
@@ -749,7 +752,7 @@ export const putTokenPolicy = {
   params: TeamPath,
   body: TokenPolicyBody,
   table: ['PutItem'],
-  calls: { 'service token': 1, 'personal token': 3 },
+  calls: { 'service token': 1, 'personal token': 2 },
 } as const satisfies RouteSpec
 
 export const revokeLeakedTokens = {

@@ -9,10 +9,11 @@ export interface UserCaller {
   username: string
   /**
    * How they proved it. A service token carries the role (signed an hour ago at most);
-   * a personal token does not, so routes that need a role look it up.
+   * a personal token does not, so on routes that check a role its user's item is read
+   * with the token (the current role) and carried here.
    */
   credential:
-    | { type: 'personal_token'; tokenId: number }
+    | { type: 'personal_token'; tokenId: number; role?: Role }
     | { type: 'service_token'; jti: string; role: Role }
   /** What the credential may do (scopes.ts); null: everything the role allows. */
   scopes: Scopes

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { deleteKeys, getKeys } from './batch.js'
 import { db, table } from './client.js'
-import { AccessToken, AccessTokenName, type RateLimit } from './entities.js'
+import { AccessToken, AccessTokenName, type RateLimit, User } from './entities.js'
 import type { RecordOf } from './entity.js'
 import { type CancellationReason, isConditionFailed } from './errors.js'
 import { type Key, keys, ranges } from './keys.js'
@@ -179,6 +179,20 @@ export async function getAccessToken(
   return liveTokens(
     await getKeys([keys.tokenRevocation(team, username), keys.accessToken(team, username, id)]),
   )[0]
+}
+
+/**
+ * As getAccessToken, with the user's item in the same call: its role, for routes that
+ * check one (the caller's current role, read as strongly as the token).
+ */
+export async function getAccessTokenWithRole(team: string, username: string, id: number) {
+  const items = await getKeys([
+    keys.tokenRevocation(team, username),
+    keys.accessToken(team, username, id),
+    keys.user(team, username),
+  ])
+  const user = items.find((item) => item.kind === User.kind)
+  return { token: liveTokens(items)[0], role: user && User.decode(user).role }
 }
 
 /** Items of a user's `PAT#` range read so far (the mark first, then tokens by id). */

@@ -4,6 +4,7 @@ import {
   type AccessTokenRecord,
   deleteAccessToken,
   getAccessToken,
+  getAccessTokenWithRole,
   IdRevoked,
   listAccessTokens,
   liveTokens,
@@ -299,6 +300,8 @@ export interface VerifiedAccessToken {
   rate?: RateVerdict
   /** The first page of the owner's tokens, when it was read to find this one. */
   ownTokens?: TokenPage
+  /** The owner's current role, when it was read with the token (`reads: 'role'`). */
+  role?: Role
 }
 
 /** Why a presented personal token is refused (verify says which; the service says 401). */
@@ -338,32 +341,46 @@ export async function findAccessToken(
   now: Date,
   team?: string,
 ): Promise<AccessTokenRecord | Refusal> {
-  const found = await find(presented, now, team, false)
+  const found = await find(presented, now, team, 'token')
   return typeof found === 'string' ? found : found.token
 }
 
 /**
- * The one place a personal token is judged. `listing`: read it within the first page
- * of its owner's tokens (one Query, kept for the listing) instead of on its own.
+ * What authentication reads with the token, in the same call: the first page of its
+ * owner's tokens (one Query, kept for the listing) instead of the token on its own, or
+ * its owner's item (the role, for routes that check one). `token`: the token alone.
+ */
+export type TokenReads = 'token' | 'ownTokens' | 'role'
+
+/**
+ * The one place a personal token is judged. A token whose user is gone is not found
+ * when the user's item is read with it (`role`).
  */
 async function find(
   presented: string,
   now: Date,
   team: string | undefined,
-  listing: boolean,
-): Promise<{ token: AccessTokenRecord; page?: TokenPage } | Refusal> {
+  reads: TokenReads,
+): Promise<{ token: AccessTokenRecord; page?: TokenPage; role?: Role } | Refusal> {
   const parsed = parsePersonalToken(presented)
   if (!parsed) return 'NOT_FOUND'
-  const { token, page } = await lookUp(team ?? parsed.team, parsed.username, parsed.id, listing)
+  const { token, page, role } = await lookUp(team ?? parsed.team, parsed.username, parsed.id, reads)
   if (!token || token.team !== parsed.team) return 'NOT_FOUND'
+  if (reads === 'role' && !role) return 'NOT_FOUND'
   if (!secretMatches(token, sha256(parsed.secret), now)) return 'NOT_FOUND'
   if (token.leakedAt) return 'REVOKED'
   if (token.expiresAt && Date.parse(token.expiresAt) <= now.getTime()) return 'EXPIRED'
-  return { token, page }
+  return { token, page, role }
 }
 
-async function lookUp(team: string, username: string, id: number, listing: boolean) {
-  if (!listing) return { token: await getAccessToken(team, username, id) }
+async function lookUp(
+  team: string,
+  username: string,
+  id: number,
+  reads: TokenReads,
+): Promise<{ token?: AccessTokenRecord; page?: TokenPage; role?: Role }> {
+  if (reads === 'role') return getAccessTokenWithRole(team, username, id)
+  if (reads === 'token') return { token: await getAccessToken(team, username, id) }
   const page = await readTokenPage(team, username)
   // Beyond the first page (a user with many tokens): the token on its own, then.
   if (!pageCovers(page, keys.accessToken(team, username, id).SK))
@@ -403,12 +420,16 @@ export async function verifyAccessToken(
   presented: string,
   now = new Date(),
   onTouchError: (error: unknown) => void = () => {},
-  listing = false,
+  reads: TokenReads = 'token',
 ): Promise<VerifiedAccessToken> {
-  const found = await find(presented, now, undefined, listing)
+  const found = await find(presented, now, undefined, reads)
   if (typeof found === 'string') throw unauthenticated()
   const verified = await useAccessToken(found.token, now, onTouchError)
-  return found.page ? { ...verified, ownTokens: found.page } : verified
+  return {
+    ...verified,
+    ...(found.page && { ownTokens: found.page }),
+    ...(found.role && { role: found.role }),
+  }
 }
 
 /** 429 for a request over its token's rate limit, once the lastUsed write has settled. */

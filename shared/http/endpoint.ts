@@ -90,9 +90,17 @@ function stack<R extends RouteSpec>(
   return lambdaHandler(handler)
 }
 
-/** An endpoint people call with a personal or service token. */
+/**
+ * An endpoint people call with a personal or service token. A personal token is read
+ * with what the route needs of its user: the first page of their tokens (a listing) or,
+ * on a route that checks a role, their item (so authorize reads nothing more).
+ */
 export const endpoint = <R extends RouteSpec & { auth: UserAuth }>(route: R, handle: Handle<R>) =>
-  stack(route, authenticateUser(route.auth, route.authReads), handle)
+  stack(
+    route,
+    authenticateUser(route.auth, route.authReads ?? (route.access ? 'role' : 'token')),
+    handle,
+  )
 
 /** Authentication for routes that take no credential: none (and no verifier bundled). */
 const anyone: Middleware = { name: 'authenticate', before: () => undefined }

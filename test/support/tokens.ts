@@ -33,7 +33,17 @@ export function storedToken(
     ...(options.meta && { meta: JSON.stringify(options.meta) }),
     ...(options.rateLimit && { rateLimit: options.rateLimit }),
   }
-  return { token, secret, item, key: keys.accessToken(team, username, id) }
+  /** Its user's item with this role, as a route that checks a role reads it with the token. */
+  const user = (role: 'admin' | 'member' = 'member') => ({
+    ...keys.user(team, username),
+    kind: 'User',
+    team,
+    username,
+    role,
+    mfaEnabled: false,
+    createdAt: '2026-11-01T00:00:00.000Z',
+  })
+  return { token, secret, item, user, key: keys.accessToken(team, username, id) }
 }
 
 /**

@@ -1,10 +1,10 @@
 import { presentedCredential } from '../../auth/credentials.js'
 import type { RateVerdict } from '../../data/rate-limits.js'
-import { enforceRate, verifyAccessToken } from '../../domain/access-tokens.js'
+import { enforceRate, type TokenReads, verifyAccessToken } from '../../domain/access-tokens.js'
 import { verifyServiceToken } from '../../domain/service-tokens.js'
 import { unauthenticated } from '../../errors.js'
 import { describeError, log } from '../../log.js'
-import type { RouteSpec, UserAuth } from '../../routes.js'
+import type { UserAuth } from '../../routes.js'
 import type { Middleware } from '../event.js'
 
 /** A rate-limited token's place in its window, on every answer (ASA's header names). */
@@ -19,14 +19,14 @@ const looksLikeJwt = (credential: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(cre
 
 /**
  * Establishes `event.caller` for routes that need one: from a personal access token
- * (one BatchGetItem: the token and its revocation mark; or, for a route that lists the
- * caller's tokens, one Query of their first page) or a service bearer token (no
- * database call). Every failure is the
+ * (one BatchGetItem: the token and its revocation mark, and for a route that checks a
+ * role the user's item too; or, for a route that lists the caller's tokens, one Query
+ * of their first page) or a service bearer token (no database call). Every failure is the
  * same 401. The `lastUsed` write runs alongside the handler and is awaited before the
  * response leaves, so Lambda never freezes with it in flight. (Agent routes have
  * their own: authenticate-agent.ts.)
  */
-export function authenticateUser(kind: UserAuth, reads?: RouteSpec['authReads']): Middleware {
+export function authenticateUser(kind: UserAuth, reads: TokenReads): Middleware {
   const settle: Middleware['after'] = async ({ internal }) => {
     await internal.recorded
   }
@@ -52,8 +52,14 @@ export function authenticateUser(kind: UserAuth, reads?: RouteSpec['authReads'])
       const verified = await verifyAccessToken(
         credential,
         now,
-        (error) => log('warn', 'lastUsed not recorded', { requestId, ...describeError(error) }),
-        reads === 'ownTokens',
+        (error) =>
+          log(
+            'warn',
+            'lastUsed not recorded',
+            { requestId, ...describeError(error) },
+            event.invocation,
+          ),
+        reads,
       )
       internal.recorded = verified.recorded
       if (verified.rate) event.responseHeaders = rateLimitHeaders(verified.rate)
@@ -63,7 +69,11 @@ export function authenticateUser(kind: UserAuth, reads?: RouteSpec['authReads'])
         kind: 'user',
         team,
         username,
-        credential: { type: 'personal_token', tokenId: id },
+        credential: {
+          type: 'personal_token',
+          tokenId: id,
+          ...(verified.role && { role: verified.role }),
+        },
         scopes,
         ...(verified.ownTokens && { ownTokens: verified.ownTokens }),
       }

@@ -8,10 +8,11 @@ import type { Middleware } from '../event.js'
 
 /**
  * A service token carries the role it was issued with (an hour old at most); a
- * personal token does not, so its user's current role is read (one GetItem).
+ * personal token's user's current role was read with it (authenticate.ts), else it is
+ * read here (one GetItem).
  */
 async function roleOf(caller: UserCaller): Promise<Role> {
-  if (caller.credential.type === 'service_token') return caller.credential.role
+  if (caller.credential.role) return caller.credential.role
   const user = await getUser(caller.team, caller.username)
   if (!user) throw unauthenticated() // the user was removed after the token was made
   return user.role

@@ -23,7 +23,7 @@ import { storedToken, tokenLookup } from '../../support/tokens.js'
 /**
  * Who may do what, through the real middleware and policy: the answer each caller
  * gets on a read and a manage route, and what it cost. Personal tokens have their
- * user's current role read; service tokens carry theirs.
+ * user's current role read with them (one BatchGetItem); service tokens carry theirs.
  */
 
 const ddb = mockClient(DynamoDBDocumentClient)
@@ -56,8 +56,9 @@ const userItem = (role: 'admin' | 'member') => ({
 })
 
 /**
- * A personal token of alice's (id 7), and (unless removed) alice with this role;
- * `revokedThrough`: her revocation mark, left by a delete-all.
+ * A personal token of alice's (id 7), and (unless removed) alice with this role, as
+ * the token's BatchGetItem answers them; `revokedThrough`: her revocation mark, left by
+ * a delete-all.
  */
 function personal(
   role: 'admin' | 'member' | 'removed',
@@ -66,14 +67,14 @@ function personal(
   const { revokedThrough, ...tokenOptions } = options
   const stored = storedToken({ lastUsed: recent, ...tokenOptions })
   const mark = { ...keys.tokenRevocation('acme', 'alice'), kind: 'TokenRevocation', revokedThrough }
+  const user = role === 'removed' ? [] : [userItem(role)]
   ddb
     .on(BatchGetCommand)
     .callsFake(
-      revokedThrough === undefined ? tokenLookup(stored.item) : tokenLookup(mark, stored.item),
+      revokedThrough === undefined
+        ? tokenLookup(stored.item, ...user)
+        : tokenLookup(mark, stored.item, ...user),
     )
-  ddb
-    .on(GetCommand, { Key: keys.user('acme', 'alice') })
-    .resolves(role === 'removed' ? {} : { Item: userItem(role) })
   return stored.token
 }
 
@@ -112,25 +113,26 @@ afterEach(() => {
 })
 
 describe('authorisation through the policy', () => {
-  it("lets an admin's personal token manage, after reading the current role", async () => {
+  it("lets an admin's personal token manage, reading the current role with the token", async () => {
     const reply = await create(personal('admin'))
     expect(reply.statusCode).toBe(201)
-    // The token with its user's revocation mark (one call), then the user's role.
+    // The token with its user's revocation mark and the user's item (the role): one call.
     expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
       RequestItems: {
         [TABLE]: {
-          Keys: [keys.tokenRevocation('acme', 'alice'), keys.accessToken('acme', 'alice', 7)],
+          Keys: [
+            keys.tokenRevocation('acme', 'alice'),
+            keys.accessToken('acme', 'alice', 7),
+            keys.user('acme', 'alice'),
+          ],
           ConsistentRead: true,
         },
       },
     })
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
-      TableName: TABLE,
-      Key: keys.user('acme', 'alice'),
-      ConsistentRead: true,
-    })
+    expect(ddb).not.toHaveReceivedCommand(GetCommand)
     expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1)
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1)
+    expect(ddb.calls()).toHaveLength(2)
   })
 
   it("refuses a member's personal token a manage route with 403, writing nothing", async () => {
@@ -140,10 +142,12 @@ describe('authorisation through the policy', () => {
     expect(ddb).not.toHaveReceivedCommand(PutCommand)
   })
 
-  it('lets a member read', async () => {
+  it('lets a member read, in two calls: the token with the role, then the read', async () => {
     const reply = await list(personal('member'))
     expect(reply.statusCode).toBe(200)
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1)
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1)
+    expect(ddb.calls()).toHaveLength(2)
   })
 
   it('refuses a removed user with the 401 of a bad credential, on reads too', async () => {

@@ -186,7 +186,7 @@ describe('scopes on routes', () => {
 
   it("answers another team's scoped token with the tenancy 404, not the scope it lacks", async () => {
     const caller = storedToken({ lastUsed: NOW.toISOString(), scopes: ['orders:read'] })
-    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item, caller.user()))
     const reply = await invoke(listProjects, {
       method: 'GET',
       url: '/v1/teams/other/projects',
