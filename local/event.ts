@@ -39,9 +39,10 @@ export function toLambdaEvent(
   headers['x-forwarded-proto'] ??= 'http'
   // Repeated parameters are joined with commas, as API Gateway does.
   const query: Record<string, string> = {}
-  for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    query[name] = name in query ? `${query[name]},${value}` : value
-  }
+  if (rawQueryString)
+    for (const [name, value] of new URLSearchParams(rawQueryString)) {
+      query[name] = name in query ? `${query[name]},${value}` : value
+    }
   const hasBody = request.body.length > 0
   const asText = !hasBody || TEXT_TYPES.test(headers['content-type'] ?? 'application/json')
   const now = new Date()

@@ -16,6 +16,8 @@ const levelOf = (value: string | undefined): Level | undefined =>
   value && value.toLowerCase() in ORDER ? (value.toLowerCase() as Level) : undefined
 let threshold = ORDER[levelOf(process.env.LOG_LEVEL) ?? 'info']
 export const service = process.env.POWERTOOLS_SERVICE_NAME || 'latchkey'
+/** Lambda's function name: fixed for the container, so read once (an env read is not free). */
+const lambdaFunction = process.env.AWS_LAMBDA_FUNCTION_NAME
 const sampleRate = Math.min(1, Math.max(0, Number(process.env.POWERTOOLS_LOGGER_SAMPLE_RATE) || 0))
 
 /** Changes the level for the rest of this process (a test that reads the debug lines). */
@@ -52,9 +54,12 @@ const warm = new Set<string>()
 /** A correlation id a client may send: short and plain, or it is not used. */
 const CORRELATION = /^[\w.:-]{1,128}$/
 
-/** X-Ray's trace id from Lambda's `_X_AMZN_TRACE_ID` (Root=...;Parent=...;Sampled=...). */
+/**
+ * X-Ray's trace id from `_X_AMZN_TRACE_ID` (Root=...;Parent=...;Sampled=...), which
+ * Lambda sets before each invocation: read per invocation, and only on Lambda.
+ */
 function traceId(): string | undefined {
-  const header = process.env._X_AMZN_TRACE_ID
+  const header = lambdaFunction ? process.env._X_AMZN_TRACE_ID : undefined
   return header ? (/Root=([^;]+)/.exec(header)?.[1] ?? header) : undefined
 }
 
@@ -69,7 +74,7 @@ export function invocationContext(context: {
   correlationId?: string
   fallback?: string
 }): InvocationContext {
-  const name = process.env.AWS_LAMBDA_FUNCTION_NAME || context.functionName
+  const name = lambdaFunction || context.functionName
   const key = name ?? ''
   const cold = !warm.has(key)
   warm.add(key)
