@@ -45,7 +45,8 @@ export function lambdaHandler(stack: unknown): HttpHandler {
         correlationId: event.headers?.['x-correlation-id'],
         fallback: event.requestContext?.requestId,
       },
-      (invocation) => run({ ...event, invocation }, context),
+      // On the event, as the stack's middlewares record what they learn (no copy).
+      (invocation) => run(Object.assign(event, { invocation }), context),
     )
 }
 
