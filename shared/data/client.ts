@@ -20,6 +20,9 @@ export function createStore(config: Config): Store {
       credentials: config.localCredentials,
     }),
   })
+  // The SDK's logger middleware filters and copies every call's input and output for a
+  // logger that is a no-op unless one is configured, and none is: ~1% of a request's CPU.
+  dynamo.middlewareStack.remove('loggerMiddleware')
   const db = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true },
   })
