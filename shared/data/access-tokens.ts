@@ -7,7 +7,7 @@ import { type CancellationReason, isConditionFailed } from './errors.js'
 import { type Key, keys, ranges } from './keys.js'
 import { rangePages } from './page.js'
 import { CURRENT_OR_IN_GRACE, type NewSecret, rotation } from './rotation.js'
-import { revokedThroughOf } from './token-revocation.js'
+import { liveTokenItems, revokedThroughIn, revokedThroughOf } from './token-revocation.js'
 import { type TransactItem, transact } from './transact.js'
 
 export type AccessTokenRecord = RecordOf<typeof AccessToken.attributes>
@@ -164,10 +164,7 @@ async function getRevokedThrough(team: string, username: string): Promise<number
  * revoked (the mark is among the items when there is one).
  */
 export function liveTokens(items: Record<string, unknown>[]): AccessTokenRecord[] {
-  const mark = revokedThroughOf(items.find((item) => item.kind === 'TokenRevocation'))
-  return items
-    .filter((item) => item.kind === 'AccessToken' && Number(item.id) > mark)
-    .map((item) => AccessToken.decode(item))
+  return liveTokenItems(items).map((item) => AccessToken.decode(item))
 }
 
 export async function getAccessToken(
@@ -245,7 +242,7 @@ export async function listAccessTokens(
   const page = first ?? (await readTokenPage(team, username))
   const items = [...page.items]
   if (page.next !== undefined) {
-    const mark = revokedThroughOf(items.find((item) => item.kind === 'TokenRevocation'))
+    const mark = revokedThroughIn(items)
     const pastMark = mark > 0 ? keys.accessToken(team, username, mark).SK : ''
     const after = page.next > pastMark ? page.next : pastMark
     for await (const rest of rangePages(ranges.accessTokens(team, username), undefined, after))
@@ -360,10 +357,7 @@ export async function recountAccessTokens(
     'kind, id, revokedThrough',
   ))
     items.push(...(page.Items ?? []))
-  const mark = revokedThroughOf(items.find((item) => item.kind === 'TokenRevocation'))
-  const present = items.filter(
-    (item) => item.kind === 'AccessToken' && Number(item.id) > mark,
-  ).length
+  const present = liveTokenItems(items).length
   if (counted !== undefined && (present >= quota || present === counted)) return false
   try {
     await db().send(

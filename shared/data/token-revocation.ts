@@ -16,6 +16,16 @@ import { transact } from './transact.js'
 export const revokedThroughOf = (item: Record<string, unknown> | undefined): number =>
   typeof item?.revokedThrough === 'number' ? item.revokedThrough : 0
 
+/** The revocation mark among a user's `PAT#` items (0 when none is among them). */
+export const revokedThroughIn = (items: Record<string, unknown>[]): number =>
+  revokedThroughOf(items.find((item) => item.kind === TokenRevocation.kind))
+
+/** The token items among a user's `PAT#` items that the mark in them leaves live. */
+export const liveTokenItems = (items: Record<string, unknown>[]): Record<string, unknown>[] => {
+  const mark = revokedThroughIn(items)
+  return items.filter((item) => item.kind === AccessToken.kind && Number(item.id) > mark)
+}
+
 /**
  * Revokes every token the user has now: one Query for the highest token id, then one
  * write of the mark. The mark only ever rises (a concurrent, later delete-all wins).
