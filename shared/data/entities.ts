@@ -261,6 +261,11 @@ export const RateWindow = /* @__PURE__ */ entity({
     window: attr.number,
     windowSeconds: attr.number,
     used: attr.count,
+    /**
+     * The last `lastUsed` interval (epoch ms / interval) whose write to the token a
+     * request of this window claimed: one claimant per interval, however many race.
+     */
+    lastUsedClaim: attr.optionalNumber,
   },
   ttl: (window) => rateWindowExpiry(window.window, window.windowSeconds),
 })

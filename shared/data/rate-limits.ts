@@ -13,6 +13,13 @@ export interface RateVerdict {
   reset: number
 }
 
+/** A request counted in its window, and whether it is the one to write `lastUsed`. */
+export interface RequestTaken {
+  verdict: RateVerdict
+  /** This request claimed the token's `lastUsed` write for the current interval. */
+  touch: boolean
+}
+
 /**
  * Counts one request against a token's limit: one conditional UpdateItem, exact under
  * any concurrency (DynamoDB applies the condition and the ADD atomically, so of N
@@ -21,15 +28,23 @@ export interface RateVerdict {
  * a write is billed by the size of the item it rewrites, and a token item with 1 KB of
  * meta would cost 2 write units a request instead of 1; a fresh window needs no reset
  * (a new key starts at nothing), and TTL removes old windows.
+ *
+ * `lastUsedEveryMs`, given when the token's `lastUsed` is due: the same write also
+ * claims this interval's `lastUsed` write, and the old value it returns says whether
+ * another request claimed it first. So of a burst that all read a stale `lastUsed`,
+ * one request writes it, not each of them (a counted request pays one write, plus at
+ * most one a minute for `lastUsed`, as an unlimited token does).
  */
 export async function takeRequest(
   token: { team: string; username: string; id: number },
   rule: RateLimit,
   now: Date,
-): Promise<RateVerdict> {
+  lastUsedEveryMs?: number,
+): Promise<RequestTaken> {
   const seconds = Math.floor(now.getTime() / 1000)
   const window = Math.floor(seconds / rule.windowSeconds)
   const reset = (window + 1) * rule.windowSeconds
+  const claim = lastUsedEveryMs === undefined ? null : Math.floor(now.getTime() / lastUsedEveryMs)
   // Every declared attribute (kind and TTL included) is set; the count is added.
   const {
     PK,
@@ -43,9 +58,11 @@ export async function takeRequest(
     window,
     windowSeconds: rule.windowSeconds,
     used: 0,
+    lastUsedClaim: claim,
   })
   const set = Object.entries(fields)
   try {
+    // The old values: the count before this request's, and the claim before this one.
     const { Attributes } = await db().send(
       new UpdateCommand({
         TableName: table(),
@@ -58,13 +75,22 @@ export async function takeRequest(
           ':one': 1,
           ':limit': rule.limit,
         },
-        ReturnValues: 'UPDATED_NEW',
+        ReturnValues: 'UPDATED_OLD',
       }),
     )
-    const used = Number(Attributes?.used ?? rule.limit)
-    return { allowed: true, limit: rule.limit, remaining: Math.max(0, rule.limit - used), reset }
+    const before = Attributes ? RateWindow.pick(Attributes, ['used', 'lastUsedClaim']) : undefined
+    const used = (before?.used ?? 0) + 1
+    return {
+      verdict: {
+        allowed: true,
+        limit: rule.limit,
+        remaining: Math.max(0, rule.limit - used),
+        reset,
+      },
+      touch: claim !== null && before?.lastUsedClaim !== claim,
+    }
   } catch (error) {
     if (!isConditionFailed(error)) throw error
-    return { allowed: false, limit: rule.limit, remaining: 0, reset }
+    return { verdict: { allowed: false, limit: rule.limit, remaining: 0, reset }, touch: false }
   }
 }

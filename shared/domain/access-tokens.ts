@@ -391,7 +391,9 @@ async function lookUp(
 /**
  * The token's use: `lastUsed` at most once a minute (left running alongside the
  * request), and its rate limit when it has one (one conditional UpdateItem, awaited:
- * the request may go on only if it fits). A token without either costs nothing here.
+ * the request may go on only if it fits). For a limited token that count also decides
+ * which request writes a due `lastUsed` (takeRequest), so a burst writes it once. A
+ * token without either costs nothing here.
  */
 export async function useAccessToken(
   token: AccessTokenRecord,
@@ -399,17 +401,20 @@ export async function useAccessToken(
   onTouchError: (error: unknown) => void = () => {},
 ): Promise<VerifiedAccessToken> {
   const due = !token.lastUsed || now.getTime() - Date.parse(token.lastUsed) >= LAST_USED_INTERVAL_MS
-  const recorded = due
-    ? touchAccessToken(token.team, token.username, token.id, now, LAST_USED_INTERVAL_MS).catch(
-        onTouchError,
-      )
-    : Promise.resolve()
-  if (!token.rateLimit) return { token, recorded }
-  const rate = await takeRequest(token, token.rateLimit, now).catch(async (error) => {
-    await recorded // never leave the lastUsed write in flight
-    throw error
-  })
-  return { token, recorded, rate }
+  const touch = (yes: boolean) =>
+    yes
+      ? touchAccessToken(token.team, token.username, token.id, now, LAST_USED_INTERVAL_MS).catch(
+          onTouchError,
+        )
+      : Promise.resolve()
+  if (!token.rateLimit) return { token, recorded: touch(due) }
+  const taken = await takeRequest(
+    token,
+    token.rateLimit,
+    now,
+    due ? LAST_USED_INTERVAL_MS : undefined,
+  )
+  return { token, recorded: touch(taken.touch), rate: taken.verdict }
 }
 
 /**

@@ -67,8 +67,17 @@ describe('GET /example/orders behind the authorizer (npm start)', () => {
       scopes: ['orders:read'],
       rateLimit: { limit: 2, windowSeconds: 600 },
     })
-    expect((await orders(made.accessKey)).status).toBe(200)
-    expect((await orders(made.accessKey)).status).toBe(200)
+    const seen: string[] = []
+    const stop = onAuthorizerCall((operation) => seen.push(operation))
+    try {
+      expect((await orders(made.accessKey)).status).toBe(200)
+      // The lookup, the count (claiming the due lastUsed), then that one lastUsed write.
+      expect(seen).toEqual(['BatchGetItem', 'UpdateItem', 'UpdateItem'])
+      expect((await orders(made.accessKey)).status).toBe(200)
+      expect(seen.slice(3)).toEqual(['BatchGetItem', 'UpdateItem']) // lastUsed is fresh now
+    } finally {
+      stop()
+    }
     const over = await orders(made.accessKey)
     expect(over.status).toBe(429)
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0)

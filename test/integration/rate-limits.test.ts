@@ -18,11 +18,22 @@ const limitedToken = async (name: string, limit: number, windowSeconds = 3600) =
   ).body.accessKey as string
 
 describe('per-token rate limits', () => {
-  it('lets exactly 50 of 200 simultaneous requests through, with no 5xx', async () => {
+  it('lets exactly 50 of 200 simultaneous requests through, with no 5xx, writing lastUsed once', async () => {
     const token = await limitedToken('burst', 50)
+    const updates = { count: 0 }
+    app.dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UpdateItemCommand') updates.count++
+        return next(args)
+      },
+      { step: 'initialize', name: 'countUpdates' },
+    )
     const replies = await Promise.all(
       Array.from({ length: 200 }, () => app.api('GET', '/api/tokens', { token })),
-    )
+    ).finally(() => app.dynamo.middlewareStack.remove('countUpdates'))
+    // Every request read a never-used token, so each found lastUsed due; the count's
+    // write let one of them claim it: 200 counts and one lastUsed write, not 200 more.
+    expect(updates.count).toBe(201)
     const statuses = replies.map((reply) => reply.status)
     expect(statuses.filter((status) => status === 200)).toHaveLength(50)
     expect(statuses.filter((status) => status === 429)).toHaveLength(150)

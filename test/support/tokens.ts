@@ -59,3 +59,47 @@ export const tokenLookup =
     )
     return { Responses: table ? { [table]: found } : {} }
   }
+
+/**
+ * The exact UpdateItem that counts a request of alice's token 7 (acme) in its window,
+ * written out (not derived from the code under test); `claim`: the lastUsed interval it
+ * claims, when the token's lastUsed was due.
+ */
+export function rateCountWrite(rule: {
+  window: number
+  windowSeconds: number
+  limit: number
+  claim?: number
+}) {
+  const { window, windowSeconds, limit, claim } = rule
+  const ttl = (window + 1) * windowSeconds + 60
+  return {
+    TableName: 'latchkey-unit',
+    Key: { PK: 'TEAM#acme#USER#alice', SK: `RATE#0000000000000007#${window}` },
+    UpdateExpression: `SET #a0 = :a0, #a1 = :a1, #a2 = :a2, #a3 = :a3, #a4 = :a4, #a5 = :a5, #a6 = :a6${
+      claim === undefined ? '' : ', #a7 = :a7'
+    } ADD used :one`,
+    ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
+    ExpressionAttributeNames: {
+      '#a0': 'kind',
+      '#a1': 'team',
+      '#a2': 'username',
+      '#a3': 'tokenId',
+      '#a4': 'window',
+      '#a5': 'windowSeconds',
+      ...(claim === undefined ? { '#a6': 'ttl' } : { '#a6': 'lastUsedClaim', '#a7': 'ttl' }),
+    },
+    ExpressionAttributeValues: {
+      ':a0': 'RateWindow',
+      ':a1': 'acme',
+      ':a2': 'alice',
+      ':a3': 7,
+      ':a4': window,
+      ':a5': windowSeconds,
+      ...(claim === undefined ? { ':a6': ttl } : { ':a6': claim, ':a7': ttl }),
+      ':one': 1,
+      ':limit': limit,
+    },
+    ReturnValues: 'UPDATED_OLD' as const,
+  }
+}

@@ -161,7 +161,15 @@ describe('entity declarations', () => {
   })
 
   it('keep a rate window a minute past its end, and a server without its absent fields', () => {
-    const window = { team: 'a', username: 'b', tokenId: 1, window: 10, windowSeconds: 60, used: 0 }
+    const window = {
+      team: 'a',
+      username: 'b',
+      tokenId: 1,
+      window: 10,
+      windowSeconds: 60,
+      used: 0,
+      lastUsedClaim: null,
+    }
     expect(RateWindow.item(window).ttl).toBe(11 * 60 + 60)
     const server = Server.item({
       team: 'acme',

@@ -243,7 +243,7 @@ describe('authentication of users', () => {
     const limited = storedToken({ lastUsed: recent, rateLimit: { limit: 10, windowSeconds: 60 } })
     // The listing's one Query authenticates too: it holds the token.
     ddb.on(QueryCommand).resolves({ Items: [limited.item] })
-    ddb.on(UpdateCommand).resolves({ Attributes: { used: 3 } })
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 2 } }) // the count before this one
     const reply = await tokens(limited.token)
     expect(reply.statusCode).toBe(200)
     const reset = String((Math.floor(NOW.getTime() / 60_000) + 1) * 60)

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as list } from '../../../functions/tokens/list.js'
 import { keys } from '../../../shared/data/keys.js'
 import { invoke } from '../../support/invoke.js'
-import { storedToken } from '../../support/tokens.js'
+import { rateCountWrite, storedToken } from '../../support/tokens.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const NOW = new Date('2026-11-22T10:00:30.000Z')
@@ -38,7 +38,7 @@ const listWith = (token: string) => invoke(list, { method: 'GET', url: '/api/tok
 describe('per-token rate limits on Latchkey routes', () => {
   it('costs exactly one extra write and answers with X-RateLimit-*', async () => {
     const stored = limited()
-    ddb.on(UpdateCommand).resolves({ Attributes: { used: 10 } })
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 9 } }) // the count before this one
     const reply = await listWith(stored.token)
     expect(reply.statusCode).toBe(200)
     expect(reply.headers).toMatchObject({
@@ -119,7 +119,7 @@ describe('rate-limit windows', () => {
       rateLimit: { limit: 1000, windowSeconds: 3600 },
     })
     ddb.on(QueryCommand).resolves({ Items: [stored.item] })
-    ddb.on(UpdateCommand).resolves({ Attributes: { used: 1000 } })
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 999 } })
     const reply = await listWith(stored.token)
     // The last request the window allows goes through, with none remaining.
     expect(reply.statusCode).toBe(200)
@@ -136,11 +136,80 @@ describe('rate-limit windows', () => {
     expect(reply.headers?.['x-ratelimit-remaining']).toBe('0')
   })
 
-  it('shows nothing remaining when the count comes back without its value', async () => {
+  it("counts a window's first request (no count before it) as its first", async () => {
     const stored = limited()
     ddb.on(UpdateCommand).resolves({})
     const reply = await listWith(stored.token)
     expect(reply.statusCode).toBe(200)
-    expect(reply.headers?.['x-ratelimit-remaining']).toBe('0')
+    expect(reply.headers?.['x-ratelimit-remaining']).toBe('49')
+  })
+})
+
+describe("a limited token's lastUsed, claimed by its count", () => {
+  const interval = Math.floor(NOW.getTime() / 60_000)
+  const hourAgo = new Date(NOW.getTime() - 3_600_000).toISOString()
+  const stale = () => {
+    const stored = storedToken({ lastUsed: hourAgo, rateLimit: { limit: 50, windowSeconds: 60 } })
+    ddb.on(QueryCommand).resolves({ Items: [stored.item] })
+    return stored
+  }
+  const sent = () => ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)
+  const countWrite = (claim?: number) =>
+    rateCountWrite({ window, windowSeconds: 60, limit: 50, claim })
+  const lastUsedWrite = {
+    TableName: 'latchkey-unit',
+    Key: keys.accessToken('acme', 'alice', 7),
+    UpdateExpression: 'SET lastUsed = :now',
+    ConditionExpression:
+      'attribute_exists(PK) AND (attribute_not_exists(lastUsed) OR lastUsed <= :cutoff)',
+    ExpressionAttributeValues: {
+      ':now': NOW.toISOString(),
+      ':cutoff': new Date(NOW.getTime() - 60_000).toISOString(),
+    },
+  }
+
+  it('claims this minute in the count and, first to claim it, writes lastUsed once', async () => {
+    const stored = stale()
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 4 } }) // no claim before
+    const reply = await listWith(stored.token)
+    expect(reply.statusCode).toBe(200)
+    expect(reply.headers?.['x-ratelimit-remaining']).toBe('45')
+    expect(sent()).toEqual([countWrite(interval), lastUsedWrite])
+  })
+
+  it('writes no lastUsed when another request of the burst claimed this minute first', async () => {
+    const stored = stale()
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 4, lastUsedClaim: interval } })
+    const reply = await listWith(stored.token)
+    expect(reply.statusCode).toBe(200)
+    expect(sent()).toEqual([countWrite(interval)]) // one write for the request, no more
+  })
+
+  it('writes lastUsed again once a later minute is claimed', async () => {
+    const stored = stale()
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 4, lastUsedClaim: interval - 1 } })
+    await listWith(stored.token)
+    expect(sent()).toEqual([countWrite(interval), lastUsedWrite])
+  })
+
+  it('claims nothing while lastUsed is recent, and a refused request writes no lastUsed', async () => {
+    const recent = limited() // lastUsed: now
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 4 } })
+    await listWith(recent.token)
+    expect(sent()).toEqual([countWrite()])
+    ddb.reset()
+    const over = stale()
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+    const reply = await listWith(over.token)
+    expect(reply.statusCode).toBe(429)
+    expect(sent()).toEqual([countWrite(interval)])
+  })
+
+  it('answers 503 with no lastUsed write left in flight when the count fails', async () => {
+    const stored = stale()
+    ddb.on(UpdateCommand).rejects(awsError('ThrottlingException'))
+    const reply = await listWith(stored.token)
+    expect(reply.statusCode).toBe(503)
+    expect(sent()).toEqual([countWrite(interval)])
   })
 })

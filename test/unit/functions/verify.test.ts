@@ -13,7 +13,7 @@ import { personalTokenExtraCalls, routes } from '../../../shared/routes.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
 import { invoke } from '../../support/invoke.js'
-import { storedToken, tokenLookup } from '../../support/tokens.js'
+import { rateCountWrite, storedToken, tokenLookup } from '../../support/tokens.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
@@ -230,7 +230,7 @@ describe('verify: outcomes', () => {
       rateLimit: { limit: 5, windowSeconds: 60 },
     })
     ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
-    ddb.on(UpdateCommand).resolves({ Attributes: { used: 2 } })
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 1 } }) // one before this one
     const window = Math.floor(nowSeconds / 60)
     const reply = await check(stored.token)
     expect(reply.json).toMatchObject({
@@ -238,34 +238,10 @@ describe('verify: outcomes', () => {
       code: 'VALID',
       ratelimit: { limit: 5, remaining: 3, reset: (window + 1) * 60 },
     })
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      TableName: TABLE,
-      Key: { PK: 'TEAM#acme#USER#alice', SK: `RATE#0000000000000007#${window}` },
-      UpdateExpression:
-        'SET #a0 = :a0, #a1 = :a1, #a2 = :a2, #a3 = :a3, #a4 = :a4, #a5 = :a5, #a6 = :a6 ADD used :one',
-      ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
-      ExpressionAttributeNames: {
-        '#a0': 'kind',
-        '#a1': 'team',
-        '#a2': 'username',
-        '#a3': 'tokenId',
-        '#a4': 'window',
-        '#a5': 'windowSeconds',
-        '#a6': 'ttl',
-      },
-      ExpressionAttributeValues: {
-        ':a0': 'RateWindow',
-        ':a1': 'acme',
-        ':a2': 'alice',
-        ':a3': 7,
-        ':a4': window,
-        ':a5': 60,
-        ':a6': (window + 1) * 60 + 60,
-        ':one': 1,
-        ':limit': 5,
-      },
-      ReturnValues: 'UPDATED_NEW',
-    })
+    expect(ddb).toHaveReceivedCommandWith(
+      UpdateCommand,
+      rateCountWrite({ window, windowSeconds: 60, limit: 5 }),
+    )
     expect(ddb.calls()).toHaveLength(
       routes.verifyToken.calls['personal token'] + personalTokenExtraCalls.rateLimited,
     )
