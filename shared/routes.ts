@@ -619,9 +619,10 @@ export const rotateEnrollmentToken = {
   params: EnrollmentTokenPath,
   body: RotateTokenBody,
   optionalBody: true,
-  table: ['UpdateItem'],
+  // the token and its project; the rotation with the project open
+  table: ['BatchGetItem', 'UpdateItem', 'ConditionCheckItem'],
   seal: ['seal'],
-  calls: { 'service token': 1 },
+  calls: { 'service token': 2 },
 } as const satisfies RouteSpec
 
 export const enrollServer = {

@@ -1,8 +1,6 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
-import { db, table } from './client.js'
+import { table } from './client.js'
 import { EnrollmentToken } from './entities.js'
 import type { RecordOf } from './entity.js'
-import { isConditionFailed } from './errors.js'
 import { keys, ranges } from './keys.js'
 import { readRange } from './page.js'
 import { getProjectChild } from './projects.js'
@@ -36,11 +34,17 @@ export async function putEnrollmentToken(token: EnrollmentTokenRecord): Promise<
   return !refused
 }
 
-/** A token of an open project (one BatchGetItem with the project: getProjectChild). */
-export async function getEnrollmentToken(team: string, project: string, id: string) {
+/** A token and whether its project is open (one BatchGetItem with the project). */
+export async function readEnrollmentToken(team: string, project: string, id: string) {
   const key = keys.enrollmentToken(team, project, id)
   const { item, open } = await getProjectChild(team, project, key)
-  return item && open ? EnrollmentToken.decode(item) : undefined
+  return { token: item && EnrollmentToken.decode(item), open }
+}
+
+/** A token of an open project (one BatchGetItem with the project: getProjectChild). */
+export async function getEnrollmentToken(team: string, project: string, id: string) {
+  const { token, open } = await readEnrollmentToken(team, project, id)
+  return open ? token : undefined
 }
 
 /** One page of a project's enrollment tokens, oldest first (ids are UUID v7). */
@@ -54,14 +58,14 @@ export async function listEnrollmentTokens(
   return { items: items.map(EnrollmentToken.decode), last }
 }
 
-/** Deletes a token and records who did; false when there was none, or its project is being deleted. */
+/** Deletes a token and records who did; undefined when deleted, else why not. */
 export async function deleteEnrollmentToken(
   team: string,
   project: string,
   id: string,
   deletedBy: string,
   deletedAt: string,
-): Promise<boolean> {
+): Promise<ChildRefused | undefined> {
   const key = keys.enrollmentToken(team, project, id)
   const refused = await transact([
     {
@@ -70,33 +74,39 @@ export async function deleteEnrollmentToken(
     putTombstone(key, { entity: 'EnrollmentToken', team, project, id, deletedBy, deletedAt }),
     projectOpen(team, project),
   ])
-  return !refused
+  if (!refused) return undefined
+  return refused[2] === 'ConditionalCheckFailed' ? 'project' : 'child'
 }
 
-/** Rotates an enrollment token's secret: one UpdateItem; undefined when there is none. */
+/** Why a write to a project's child was refused: its project is not open, or it is gone. */
+export type ChildRefused = 'project' | 'child'
+
+/**
+ * Rotates an enrollment token's secret in one transaction with its project open, as
+ * every write to a project's children is: a project being deleted takes no new
+ * secret. Undefined when written.
+ */
 export async function rotateEnrollmentToken(
   team: string,
   project: string,
   id: string,
   secret: NewSecret,
-): Promise<EnrollmentTokenRecord | undefined> {
+): Promise<ChildRefused | undefined> {
   const { UpdateExpression, ExpressionAttributeValues } = rotation(secret)
-  try {
-    const { Attributes } = await db().send(
-      new UpdateCommand({
+  const refused = await transact([
+    projectOpen(team, project),
+    {
+      Update: {
         TableName: table(),
         Key: keys.enrollmentToken(team, project, id),
         UpdateExpression,
         ConditionExpression: 'attribute_exists(PK)',
         ExpressionAttributeValues,
-        ReturnValues: 'ALL_NEW',
-      }),
-    )
-    return Attributes ? EnrollmentToken.decode(Attributes) : undefined
-  } catch (error) {
-    if (isConditionFailed(error)) return undefined
-    throw error
-  }
+      },
+    },
+  ])
+  if (!refused) return undefined
+  return refused[0] === 'ConditionalCheckFailed' ? 'project' : 'child'
 }
 
 export const enrollmentTokenFromItem = (item: Record<string, unknown>) =>

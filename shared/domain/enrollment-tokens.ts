@@ -5,6 +5,7 @@ import {
   getEnrollmentToken,
   listEnrollmentTokens,
   putEnrollmentToken,
+  readEnrollmentToken,
   rotateEnrollmentToken,
 } from '../data/enrollment-tokens.js'
 import { ranges } from '../data/keys.js'
@@ -106,19 +107,22 @@ export async function deleteProjectEnrollmentToken(
   id: string,
   now = new Date(),
 ): Promise<void> {
-  const deleted = await deleteEnrollmentToken(
+  const refused = await deleteEnrollmentToken(
     caller.team,
     project,
     id,
     caller.username,
     now.toISOString(),
   )
-  if (!deleted) throw notFound('The server enrollment token')
+  if (refused === 'project') throw notFound('The project')
+  if (refused) throw notFound('The server enrollment token')
 }
 
 /**
- * A new value for an enrollment token (admins): a new secret, sealed anew, in one
- * UpdateItem; the old value enrolls until the grace period ends (0: not at all).
+ * A new value for an enrollment token (admins): the token read with its project (one
+ * BatchGetItem: a missing token or a project being deleted is a 404 before any sealing),
+ * then a new secret, sealed anew, in one transaction with the project still open; the
+ * old value enrolls until the grace period ends (0: not at all).
  */
 export async function rotateProjectEnrollmentToken(
   caller: UserCaller,
@@ -128,14 +132,19 @@ export async function rotateProjectEnrollmentToken(
   baseUrl: string,
   now = new Date(),
 ): Promise<ServerEnrollmentToken> {
+  const found = await readEnrollmentToken(caller.team, project, id)
+  if (!found.open) throw notFound('The project')
+  if (!found.token) throw notFound('The server enrollment token')
   const ref = { team: caller.team, project, id }
   const { token, secret } = issueEnrollmentToken(ref, baseUrl)
   const sealed = await sealer().seal(token, sealContext(ref))
-  const record = await rotateEnrollmentToken(caller.team, project, id, {
+  const refused = await rotateEnrollmentToken(caller.team, project, id, {
     ...newSecret(secret, graceSeconds, now),
     sealed,
     by: caller.username,
   })
-  if (!record) throw notFound('The server enrollment token')
-  return viewWith(record, token) // the value is at hand: no unsealing
+  if (refused === 'project') throw notFound('The project')
+  if (refused) throw notFound('The server enrollment token')
+  // What the answer shows is not what rotation changes: the record as read, the new value.
+  return viewWith(found.token, token)
 }

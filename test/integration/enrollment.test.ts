@@ -373,6 +373,59 @@ describe('deleting a project', () => {
     expect(beat.body.code).toBe('server_authorization_revoked')
   })
 
+  it("answers 404 to every write on a deleting project's children, as to a missing project", async () => {
+    await app.api('POST', base, { token: admin, body: { name: 'closing' } })
+    const made = await createToken('closing')
+    const agent = (await enroll('closing', made.token)).body
+    const account = (
+      await app.api('POST', `${base}/closing/cloud_accounts`, {
+        token: admin,
+        body: { provider: 'aws', account_id: '444455556666' },
+      })
+    ).body
+    expect(account.id).toEqual(expect.any(String))
+    expect((await app.api('DELETE', `${base}/closing`, { token: admin })).status).toBe(204)
+    // The children are all still stored (the stream has not run): each write must refuse.
+    const one = `${tokens('closing')}/${made.id}`
+    const accounts = `${base}/closing/cloud_accounts`
+    const writes = [
+      await app.api('POST', tokens('closing'), { token: admin, body: { description: 'x' } }),
+      await app.api('DELETE', one, { token: admin }),
+      await app.api('POST', `${one}/rotate`, { token: admin, body: { expireOldInSeconds: 60 } }),
+      await app.api('POST', `${one}/rotate`, { token: admin }),
+      await app.api('PUT', `${base}/closing`, { token: admin, body: { forward_traffic: true } }),
+      await app.api('DELETE', `${servers('closing')}/${agent.server.id}`, { token: admin }),
+      await app.api('POST', accounts, {
+        token: admin,
+        body: { provider: 'aws', account_id: '111122223333' },
+      }),
+      await app.api('DELETE', `${accounts}/${account.id}`, { token: admin }),
+    ]
+    for (const reply of writes) {
+      expect(reply.status).toBe(404)
+      expect(reply.body.code).toBe('resource_does_not_exist')
+    }
+    // The agent's side: its enrollment token and its server token no longer hold.
+    expect((await enroll('closing', made.token, 'host-2')).status).toBe(401)
+    const beat = await app.api('POST', `${servers('closing')}/${agent.server.id}/heartbeat`, {
+      token: agent.server_token,
+    })
+    expect(beat.body.code).toBe('server_authorization_revoked')
+    // Nothing was written meanwhile: the token keeps the value it had.
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb')
+    const { Item } = await app.db.send(
+      new GetCommand({
+        TableName: app.tableName,
+        Key: { PK: 'TEAM#acme#PROJECT#closing', SK: `SET#${made.id}` },
+        ConsistentRead: true,
+      }),
+    )
+    expect(Item?.rotatedAt).toBeUndefined()
+    expect(Item?.previousHash).toBeUndefined()
+    const { cascadeProjectDelete } = await import('../support/project-delete.js')
+    await cascadeProjectDelete('acme', 'closing')
+  })
+
   it('takes over a deletion an older, interrupted DELETE left closed, when asked again', async () => {
     await app.api('POST', base, { token: admin, body: { name: 'halfway' } })
     await Promise.all(

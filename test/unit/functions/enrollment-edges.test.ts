@@ -15,13 +15,13 @@ import { handler as heartbeat } from '../../../functions/servers/heartbeat.js'
 import { keys } from '../../../shared/data/keys.js'
 import { claimServer } from '../../../shared/domain/servers.js'
 import { MAX_BODY_BYTES } from '../../../shared/http/middleware/parse-body.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { sealer } from '../../../shared/keys/sealing.js'
 import { setMetricsWriter } from '../../../shared/metrics.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueEnrollmentToken } from '../../../shared/tokens/enrollment-token.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
 import { invoke } from '../../support/invoke.js'
+import { adminJwt } from '../../support/jwt.js'
 
 /**
  * The edges of enrollment, as an agent and an admin meet them, with the test's clock:
@@ -40,18 +40,7 @@ const unauthorized = {
   message: 'The credentials are missing, invalid, expired or revoked.',
 }
 
-const admin = () => {
-  const iat = Math.floor(NOW.getTime() / 1000)
-  return signJws('JWT', {
-    iss: 'latchkey',
-    sub: 'ann',
-    team: 'acme',
-    role: 'admin',
-    jti: 'j',
-    iat,
-    exp: iat + 600,
-  })
-}
+const admin = adminJwt
 
 async function stored(extra: Record<string, unknown> = {}, ref = { ...params, id: TOKEN_ID }) {
   const { token, secret } = issueEnrollmentToken(ref, 'https://latchkey.example')
@@ -315,6 +304,26 @@ describe('deleting an enrollment token', () => {
     expect(reply.json).toMatchObject({
       code: 'resource_does_not_exist',
       message: 'The server enrollment token does not exist.',
+    })
+  })
+
+  it('answers 404 naming the project when a delete finds it closing', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      Object.assign(new Error('cancelled'), {
+        name: 'TransactionCanceledException',
+        $metadata: {},
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed' },
+        ],
+      }),
+    )
+    const reply = await remove()
+    expect(reply.statusCode).toBe(404)
+    expect(reply.json).toMatchObject({
+      code: 'resource_does_not_exist',
+      message: 'The project does not exist.',
     })
   })
 })

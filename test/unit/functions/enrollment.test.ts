@@ -11,7 +11,6 @@ import { handler as createToken } from '../../../functions/enrollment-tokens/cre
 import { handler as getToken } from '../../../functions/enrollment-tokens/get.js'
 import { handler as enroll } from '../../../functions/servers/enroll.js'
 import { handler as heartbeat } from '../../../functions/servers/heartbeat.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { sealer } from '../../../shared/keys/sealing.js'
 import { setMetricsWriter } from '../../../shared/metrics.js'
 import { routes } from '../../../shared/routes.js'
@@ -19,6 +18,7 @@ import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueEnrollmentToken } from '../../../shared/tokens/enrollment-token.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
 import { invoke } from '../../support/invoke.js'
+import { adminJwt } from '../../support/jwt.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
@@ -35,18 +35,7 @@ const awsError = (name: string, extra: Record<string, unknown> = {}) =>
 const cancelled = (...codes: string[]) =>
   awsError('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
 
-const admin = () => {
-  const iat = Math.floor(Date.now() / 1000)
-  return signJws('JWT', {
-    iss: 'latchkey',
-    sub: 'ann',
-    team: 'acme',
-    role: 'admin',
-    jti: 'j',
-    iat,
-    exp: iat + 600,
-  })
-}
+const admin = adminJwt
 
 async function storedEnrollmentToken(extra: Record<string, unknown> = {}) {
   const ref = { team: 'acme', project: 'web', id: TOKEN_ID }

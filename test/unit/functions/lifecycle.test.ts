@@ -20,13 +20,13 @@ import { handler as rotateToken } from '../../../functions/tokens/rotate.js'
 import { config } from '../../../shared/context.js'
 import { keys } from '../../../shared/data/keys.js'
 import type { HttpHandler } from '../../../shared/http/stack.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { sealer } from '../../../shared/keys/sealing.js'
 import { routes } from '../../../shared/routes.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueEnrollmentToken } from '../../../shared/tokens/enrollment-token.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
 import { invoke } from '../../support/invoke.js'
+import { adminJwt } from '../../support/jwt.js'
 import { storedToken, tokenLookup } from '../../support/tokens.js'
 
 /**
@@ -264,20 +264,9 @@ describe('POST /api/tokens under the team policy', () => {
   })
 })
 
-describe('token policy routes', () => {
-  const admin = () => {
-    const iat = Math.floor(Date.now() / 1000)
-    return signJws('JWT', {
-      iss: 'latchkey',
-      sub: 'ann',
-      team: 'acme',
-      role: 'admin',
-      jti: 'j',
-      iat,
-      exp: iat + 600,
-    })
-  }
+const admin = adminJwt
 
+describe('token policy routes', () => {
   it('reads the policy with one strongly consistent GetItem, defaults when unset', async () => {
     ddb.on(GetCommand).resolves({})
     const reply = await invoke(handler('token-policy/get'), {
@@ -331,60 +320,112 @@ describe('token policy routes', () => {
 })
 
 describe('rotating enrollment and server tokens', () => {
-  it('rotates an enrollment token with one UpdateItem holding the new hash and sealed value', async () => {
-    const iat = Math.floor(Date.now() / 1000)
-    const jwt = await signJws('JWT', {
-      iss: 'latchkey',
-      sub: 'ann',
-      team: 'acme',
-      role: 'admin',
-      jti: 'j',
-      iat,
-      exp: iat + 600,
-    })
-    ddb.on(UpdateCommand).callsFake((input) => ({
-      Attributes: {
-        team: 'acme',
-        project: 'web',
-        id: TOKEN_ID,
-        description: 'fleet',
-        createdBy: 'ann',
-        issuedAt: NOW.toISOString(),
-        uses: 0,
-        secretHash: input.ExpressionAttributeValues[':newHash'],
-        sealed: input.ExpressionAttributeValues[':sealed'],
-      },
-    }))
-    const reply = await invoke(handler('enrollment-tokens/rotate'), {
+  const enrollmentToken = {
+    ...keys.enrollmentToken('acme', 'web', TOKEN_ID),
+    kind: 'EnrollmentToken',
+    team: 'acme',
+    project: 'web',
+    id: TOKEN_ID,
+    description: 'fleet',
+    createdBy: 'ann',
+    issuedAt: NOW.toISOString(),
+    uses: 3,
+    secretHash: 'old',
+    sealed: 'old sealed',
+  }
+  const project = (extra: Record<string, unknown> = {}) => ({
+    ...keys.project('acme', 'web'),
+    kind: 'Project',
+    name: 'web',
+    ...extra,
+  })
+  const rotateEnrollmentToken = async () =>
+    invoke(handler('enrollment-tokens/rotate'), {
       method: 'POST',
       url: `/v1/teams/acme/projects/web/server_enrollment_tokens/${TOKEN_ID}/rotate`,
-      token: jwt,
+      token: await admin(),
       params: { team: 'acme', project: 'web', enrollmentTokenId: TOKEN_ID },
     })
+
+  it('rotates an enrollment token: read with its project, then one transaction with the project open', async () => {
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(enrollmentToken, project()))
+    ddb.on(TransactWriteCommand).resolves({})
+    const reply = await rotateEnrollmentToken()
     expect(reply.statusCode).toBe(200)
-    expect(ddb.calls()).toHaveLength(1)
-    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input
-    expect(input).toEqual({
-      TableName: TABLE,
-      Key: { PK: 'TEAM#acme#PROJECT#web', SK: `SET#${TOKEN_ID}` },
-      UpdateExpression:
-        'SET secretHash = :newHash, rotatedAt = :rotatedAt, sealed = :sealed, rotatedBy = :by REMOVE previousHash, previousValidUntil',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: {
-        ':newHash': expect.any(String),
-        ':rotatedAt': NOW.toISOString(),
-        ':sealed': expect.any(String),
-        ':by': 'ann',
+    expect(reply.json).toMatchObject({ id: TOKEN_ID, description: 'fleet', uses: 3 })
+    expect(ddb.calls()).toHaveLength(routes.rotateEnrollmentToken.calls['service token'])
+    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input).toEqual({
+      RequestItems: {
+        [TABLE]: {
+          Keys: [keys.enrollmentToken('acme', 'web', TOKEN_ID), keys.project('acme', 'web')],
+          ConsistentRead: true,
+        },
       },
-      ReturnValues: 'ALL_NEW',
     })
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
+    expect(items).toEqual([
+      {
+        ConditionCheck: {
+          TableName: TABLE,
+          Key: keys.project('acme', 'web'),
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deleting)',
+        },
+      },
+      {
+        Update: {
+          TableName: TABLE,
+          Key: { PK: 'TEAM#acme#PROJECT#web', SK: `SET#${TOKEN_ID}` },
+          UpdateExpression:
+            'SET secretHash = :newHash, rotatedAt = :rotatedAt, sealed = :sealed, rotatedBy = :by REMOVE previousHash, previousValidUntil',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: {
+            ':newHash': expect.any(String),
+            ':rotatedAt': NOW.toISOString(),
+            ':sealed': expect.any(String),
+            ':by': 'ann',
+          },
+        },
+      },
+    ])
+    const values = items?.[1]?.Update?.ExpressionAttributeValues
     const secret = JSON.parse(Buffer.from(reply.json.token, 'base64').toString()).s
-    expect(input?.ExpressionAttributeValues?.[':newHash']).toBe(sha256(secret))
+    expect(values?.[':newHash']).toBe(sha256(secret))
     const ref = { team: 'acme', project: 'web', id: TOKEN_ID }
-    expect(await sealer().unseal(input?.ExpressionAttributeValues?.[':sealed'], ref)).toBe(
-      reply.json.token,
-    )
+    expect(await sealer().unseal(values?.[':sealed'], ref)).toBe(reply.json.token)
   })
+
+  it('refuses to rotate an enrollment token of a project being deleted: 404, nothing written', async () => {
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(enrollmentToken, project({ deleting: 'x' })))
+    const reply = await rotateEnrollmentToken()
+    expect(reply.statusCode).toBe(404)
+    expect(reply.json).toMatchObject({
+      code: 'resource_does_not_exist',
+      message: 'The project does not exist.',
+    })
+    expect(ddb.calls()).toHaveLength(1) // the read: no transaction
+  })
+
+  it('answers 404 naming the token when the project is open and the token is not there', async () => {
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(project()))
+    const reply = await rotateEnrollmentToken()
+    expect(reply.statusCode).toBe(404)
+    expect(reply.json.message).toBe('The server enrollment token does not exist.')
+    expect(ddb.calls()).toHaveLength(1)
+  })
+
+  it.each([
+    ['project', ['ConditionalCheckFailed', 'None'], 'The project does not exist.'],
+    ['token', ['None', 'ConditionalCheckFailed'], 'The server enrollment token does not exist.'],
+  ])(
+    'answers 404 when its %s went between the read and the rotation',
+    async (_, codes, message) => {
+      ddb.on(BatchGetCommand).callsFake(tokenLookup(enrollmentToken, project()))
+      ddb.on(TransactWriteCommand).rejects(cancelled(...codes))
+      const reply = await rotateEnrollmentToken()
+      expect(reply.statusCode).toBe(404)
+      expect(reply.json.message).toBe(message)
+    },
+  )
 
   const rotateOwn = (token: string) =>
     invoke(handler('servers/rotate-token'), {

@@ -13,10 +13,10 @@ import { handler as listServers } from '../../../functions/servers/list.js'
 import { handler as rotateServer } from '../../../functions/servers/rotate-token.js'
 import { keys } from '../../../shared/data/keys.js'
 import { claimServer, enroll } from '../../../shared/domain/servers.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
 import { invoke } from '../../support/invoke.js'
+import { adminJwt } from '../../support/jwt.js'
 
 /**
  * The server routes an admin and an agent use after enrollment: reading, listing and
@@ -32,18 +32,7 @@ const PK = 'TEAM#acme#PROJECT#web'
 const params = { team: 'acme', project: 'web', serverId: SERVER_ID }
 const base = `/v1/teams/acme/projects/web/servers`
 
-const admin = () => {
-  const iat = Math.floor(NOW.getTime() / 1000)
-  return signJws('JWT', {
-    iss: 'latchkey',
-    sub: 'ann',
-    team: 'acme',
-    role: 'admin',
-    jti: 'j',
-    iat,
-    exp: iat + 600,
-  })
-}
+const admin = adminJwt
 
 const { token: serverToken, secret } = issueServerToken({
   team: 'acme',
