@@ -29,8 +29,9 @@ export function iteratorAgeMs(records: StreamRecord[], now = Date.now()): number
 /**
  * The table's change stream in, the contract's events out (not an HTTP route). It
  * answers a partial batch response, so one failure doesn't replay the whole batch.
- * First it runs the deletes a delete-all left to do (sweeps.ts): a failed step fails
- * the batch, which the stream hands again (steps are idempotent).
+ * First it runs the deletes a delete-all or a project's deletion left to do
+ * (sweeps.ts), as many steps as the time left allows: a failed step fails the batch,
+ * which the stream hands again (steps are idempotent).
  */
 export const handler = (event: DynamoDBStreamEvent, context?: Context) =>
   withLogContext(
@@ -41,7 +42,8 @@ export const handler = (event: DynamoDBStreamEvent, context?: Context) =>
         putMetrics([
           { name: 'StreamIteratorAge', value: iteratorAgeMs(records), unit: 'Milliseconds' },
         ])
-      await sweepRecords(records)
+      // Steps stop while time is left to publish: the rest are passed on (sweeps.ts).
+      await sweepRecords(records, context && (() => context.getRemainingTimeInMillis()))
       return publishRecords(records, sink)
     },
   )

@@ -56,18 +56,39 @@ export function projectDeletionOf(record: StreamRecord): ProjectDeletion | undef
   }
 }
 
-/** Runs the steps a batch of stream records asks for, in order. */
-export async function sweepRecords(records: StreamRecord[]): Promise<void> {
+/**
+ * A step starts only while this much of the invocation is left (the stream function
+ * has 30 s): a step of up to 1,000 deletes takes a second or two, more when throttled,
+ * and the batch's events are published after the steps. A batch of many marks would
+ * otherwise run step after step into the timeout, and a timed-out batch is retried
+ * (bisected, 10 times at most) before its records are given up.
+ */
+export const STEP_RESERVE_MS = 10_000
+
+/**
+ * Runs the steps a batch of stream records asks for, in order. Once less than
+ * `STEP_RESERVE_MS` remains, each record still asking for a step defers it instead:
+ * one write touches its mark (as a step that leaves more does), whose new record asks
+ * for the same step in a later invocation. So the work per invocation is bounded, and
+ * no step is lost: every record that asks for one either runs it or passes it on.
+ * `remainingMs`: the invocation's time left (Lambda's context); none locally.
+ */
+export async function sweepRecords(
+  records: StreamRecord[],
+  remainingMs: () => number = () => Number.POSITIVE_INFINITY,
+): Promise<void> {
   for (const record of records) {
     const sweep = sweepOf(record)
+    const deletion = projectDeletionOf(record)
+    if (!sweep && !deletion) continue
+    const late = remainingMs() < STEP_RESERVE_MS
     if (sweep) {
       const { team, username, revokedThrough } = sweep
-      if (await sweepRevokedTokens(team, username, revokedThrough))
+      if (late || (await sweepRevokedTokens(team, username, revokedThrough)))
         await continueSweep(team, username, revokedThrough)
     }
-    const deletion = projectDeletionOf(record)
     if (deletion) {
-      const step = await deleteProjectStep(deletion)
+      const step = late ? 'more' : await deleteProjectStep(deletion)
       if (step === 'more') await continueProjectDelete(deletion)
       if (step === 'done') await finishProjectDelete(deletion)
     }

@@ -14,7 +14,7 @@ import type { UserCaller } from '../../shared/auth/caller.js'
 import { keys } from '../../shared/data/keys.js'
 import { PROJECT_DELETE_STEP } from '../../shared/data/projects.js'
 import { createProject } from '../../shared/domain/projects.js'
-import { projectDeletionOf, sweepRecords } from '../../shared/domain/sweeps.js'
+import { projectDeletionOf, STEP_RESERVE_MS, sweepRecords } from '../../shared/domain/sweeps.js'
 import { type StreamRecord, toEvent } from '../../shared/events/events.js'
 
 /**
@@ -176,14 +176,17 @@ type Write = {
 }
 type Transacted = { Put?: Write; Delete?: Write }
 
-/** The stream, as Lambda runs it: each batch in order; a failed batch is handed again. */
-async function drain(): Promise<{ failures: number }> {
+/**
+ * The stream, as Lambda runs it: each batch in order; a failed batch is handed again.
+ * `invocation`, when given, starts each invocation's clock (its time left).
+ */
+async function drain(invocation?: () => () => number): Promise<{ failures: number }> {
   let failures = 0
   while (stream.length > 0) {
     const batch = stream.splice(0, 100)
     for (;;) {
       try {
-        await sweepRecords(batch)
+        await sweepRecords(batch, invocation?.())
         break
       } catch {
         failures++
@@ -416,6 +419,51 @@ describe('a create of the same name while the cascade runs (a Terraform replace)
       code: 'resource_already_exists',
     })
     expect(children()).toHaveLength(3)
+  })
+})
+
+describe('the time one invocation spends on steps', () => {
+  it('starts no step with less than STEP_RESERVE_MS left, passes the rest on, and loses none', async () => {
+    // Five projects deleted at once, two steps each: one batch of five marks.
+    const names = ['p1', 'p2', 'p3', 'p4', 'p5']
+    for (const name of names) {
+      const own = { ...keys.project('acme', name), name }
+      for (let n = 1; n <= PROJECT_DELETE_STEP + 1; n++) {
+        const server = { ...child('Server', n), ...keys.server('acme', name, `s${n}`) }
+        table.set(keyOf(server), { ...server, project: name, id: `s${n}` })
+      }
+      table.set(keyOf(own), project(own))
+      put(project({ ...own, deleting: DELETED_AT, deletingBy: 'ann', deleteStep: 1 }))
+    }
+    expect(stream).toHaveLength(5)
+    // Each step takes 6 s of a 30 s invocation (its Query starts it): a fake clock.
+    const STEP_MS = 6_000
+    const startedWith: number[][] = []
+    const queries = () => ddb.commandCalls(QueryCommand).length
+    await drain(() => {
+      const before = queries()
+      const started: number[] = []
+      startedWith.push(started)
+      return () => {
+        const left = 30_000 - STEP_MS * (queries() - before)
+        started.push(left)
+        return left
+      }
+    })
+    // The first invocation ran four steps (30, 24, 18, 12 s left) and passed the fifth
+    // on at 6 s left; no invocation ever started a step with less than the reserve.
+    expect(startedWith[0]).toEqual([30_000, 24_000, 18_000, 12_000, 6_000])
+    const stepsRun = ddb.commandCalls(QueryCommand).length
+    expect(stepsRun).toBe(names.length * 2) // 1,000 servers, then the last one
+    for (const [i, clock] of startedWith.entries()) {
+      const run = clock.filter((left) => left >= STEP_RESERVE_MS)
+      expect(run.length, `invocation ${i}`).toBeLessThanOrEqual(4)
+    }
+    // Nothing lost: every server of every project gone, each with its one event.
+    expect([...table.values()].filter((item) => item.kind === 'Server')).toEqual([])
+    const servers = ofType('ServerDeleted').map((event) => JSON.stringify(event.detail))
+    expect(new Set(servers).size).toBe(names.length * (PROJECT_DELETE_STEP + 1))
+    expect(ofType('ProjectDeleted')).toHaveLength(names.length)
   })
 })
 

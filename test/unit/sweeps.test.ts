@@ -1,3 +1,4 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge'
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -7,11 +8,12 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
 import { marshall } from '@aws-sdk/util-dynamodb'
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { keys } from '../../shared/data/keys.js'
 import { SWEEP_STEP } from '../../shared/data/token-revocation.js'
-import { sweepOf, sweepRecords } from '../../shared/domain/sweeps.js'
+import { STEP_RESERVE_MS, sweepOf, sweepRecords } from '../../shared/domain/sweeps.js'
 import { type StreamRecord, toEvent } from '../../shared/events/events.js'
 
 /**
@@ -169,6 +171,16 @@ function seed(revoked: number, live: number[]) {
   published = []
 }
 
+/** A user's delete-all mark revoking ids up to `revokedThrough`. */
+const markOf = (revokedThrough: number) => ({
+  PK: USER_PK,
+  SK: 'PAT#',
+  kind: 'TokenRevocation',
+  team: 'acme',
+  username: 'alice',
+  revokedThrough,
+})
+
 const deletedIds = () =>
   published.filter((event) => event.type === 'AccessTokenDeleted').map((e) => e.detail.token_id)
 
@@ -222,6 +234,41 @@ describe('the sweep behind a delete-all', () => {
     const guardsLeft = [...table.values()].filter((item) => item.kind === 'AccessTokenName')
     expect(tokensLeft.map((item) => item.id)).toEqual([revoked + 1])
     expect(guardsLeft.map((item) => item.tokenId)).toEqual([revoked + 1])
+  })
+
+  it('passes its step on when the invocation is short of time; the touched mark runs it', async () => {
+    const revoked = 30
+    seed(revoked, [])
+    put({ ...markOf(revoked), sweepRound: 0 })
+    await sweepRecords(stream.splice(0), () => STEP_RESERVE_MS - 1)
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0) // no step begun
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: 'latchkey-unit',
+        Key: { PK: USER_PK, SK: 'PAT#' },
+        UpdateExpression: 'ADD sweepRound :one',
+        ConditionExpression: 'revokedThrough = :mark',
+        ExpressionAttributeValues: { ':one': 1, ':mark': revoked },
+      },
+    ])
+    expect(stream).toHaveLength(1) // the touched mark: it asks for the same step
+    await drain()
+    expect(new Set(deletedIds())).toEqual(new Set(Array.from({ length: revoked }, (_, i) => i + 1)))
+    expect(deletedIds()).toHaveLength(revoked)
+  })
+
+  it("takes the time left from the stream function's Lambda context", async () => {
+    mockClient(EventBridgeClient).on(PutEventsCommand).resolves({ Entries: [] })
+    vi.stubEnv('EVENT_BUS_NAME', 'latchkey-bus')
+    const { handler } = await import('../../functions/events/stream.js')
+    seed(3, [])
+    put({ ...markOf(3), sweepRound: 0 })
+    const context = { getRemainingTimeInMillis: () => STEP_RESERVE_MS - 1 } as Context
+    const answer = await handler({ Records: stream.splice(0) } as DynamoDBStreamEvent, context)
+    expect(answer).toEqual({ batchItemFailures: [] })
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0) // passed on, not begun
+    expect(stream).toHaveLength(1)
+    vi.unstubAllEnvs()
   })
 
   it('stops when the mark is gone (the user was deleted) or has moved on', async () => {
