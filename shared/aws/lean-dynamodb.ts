@@ -20,6 +20,8 @@ export interface LeanClientConfig {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   /** Attempts per call, as the SDK's `maxAttempts` (4 for DynamoDB). */
   maxAttempts?: number
+  /** Each attempt's limit, connection to last byte (REQUEST_TIMEOUT_MS when not given). */
+  requestTimeoutMs?: number
 }
 
 /** A DocumentClient command: its DynamoDB operation and its input in native values. */
@@ -77,7 +79,43 @@ const THROTTLING = new Set([
   'RequestThrottledException',
   'ThrottledException',
 ])
-const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException'])
+const TRANSIENT_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'CRC32CheckFailed',
+])
+
+/**
+ * An attempt that has not answered in this long is abandoned and retried, as the SDK
+ * does with its `requestTimeout` (TimeoutError, ETIMEDOUT: transient). The SDK sets
+ * none by default; an authorizer can't wait forever: DynamoDB answers in milliseconds,
+ * and 4 attempts of 1 s with their backoff stay inside the function's 6 s timeout.
+ */
+export const REQUEST_TIMEOUT_MS = 1000
+
+/** A failure of our own making on the way (a timeout, a corrupt answer): not DynamoDB's. */
+const transportError = (name: string, message: string, code?: string) =>
+  Object.assign(new Error(message), { name, ...(code && { code }) })
+
+/**
+ * CRC-32 (ISO-HDLC, zlib's and java.util.zip's), what DynamoDB sends of every response
+ * body in `x-amz-crc32`. A table of 256: node:zlib has crc32 only from Node 22.
+ */
+let crcTable: Uint32Array | undefined
+export function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256)
+    for (let n = 0; n < 256; n++) {
+      let c = n
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+      crcTable[n] = c >>> 0
+    }
+  }
+  let crc = 0xffffffff
+  for (const byte of bytes) crc = (crcTable[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8)
+  return (crc ^ 0xffffffff) >>> 0
+}
 const TRANSIENT_STATUS = new Set([500, 502, 503, 504])
 const NETWORK_CODES = new Set([
   'ECONNRESET',
@@ -96,7 +134,8 @@ const retryable = (error: unknown): 'throttle' | 'transient' | undefined => {
     if (status === 429 || THROTTLING.has(error.name)) return 'throttle'
     return TRANSIENT_STATUS.has(status) || TRANSIENT_NAMES.has(error.name) ? 'transient' : undefined
   }
-  const code = (error as { code?: unknown } | null)?.code
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown }
+  if (typeof name === 'string' && TRANSIENT_NAMES.has(name)) return 'transient'
   return typeof code === 'string' && NETWORK_CODES.has(code) ? 'transient' : undefined
 }
 
@@ -221,7 +260,18 @@ export class DynamoDBClient {
       new Date(),
     )
     const send = this.url.protocol === 'http:' ? httpRequest : httpsRequest
-    return new Promise((resolve, reject) => {
+    const timeoutMs = this.config.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
+    let timer: ReturnType<typeof setTimeout> | undefined
+    return new Promise<Json>((resolve, reject) => {
+      timer = setTimeout(() => {
+        const error = transportError(
+          'TimeoutError',
+          `DynamoDB did not answer within ${timeoutMs} ms`,
+          'ETIMEDOUT',
+        )
+        req.destroy(error)
+        reject(error)
+      }, timeoutMs)
       const req = send(
         this.url,
         {
@@ -234,8 +284,13 @@ export class DynamoDBClient {
           res.on('data', (chunk: Buffer) => chunks.push(chunk))
           res.on('error', reject)
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8')
+            const bytes = Buffer.concat(chunks)
             const status = res.statusCode ?? 500
+            // As the SDK v2 and botocore do: checked before parsing, when DynamoDB sent it.
+            const sent = res.headers['x-amz-crc32']
+            if (sent !== undefined && Number(sent) !== crc32(bytes))
+              return reject(transportError('CRC32CheckFailed', 'CRC32 integrity check failed'))
+            const text = bytes.toString('utf8')
             let parsed: Json = {}
             try {
               parsed = text ? JSON.parse(text) : {}
@@ -255,7 +310,7 @@ export class DynamoDBClient {
       )
       req.on('error', reject)
       req.end(body)
-    })
+    }).finally(() => clearTimeout(timer))
   }
 
   destroy() {

@@ -13,6 +13,8 @@ const UNAVAILABLE = new Set([
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'TimeoutError',
+  // The lean transport's answer still corrupt after its retries (shared/aws/lean-dynamodb.ts).
+  'CRC32CheckFailed',
 ])
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'])
 

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { Sha256 } from '@aws-crypto/sha256-js'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import * as Sdk from '@aws-sdk/lib-dynamodb'
@@ -15,7 +15,12 @@ import { cancellationReasons, isConditionFailed, isTransient } from '../../share
  * signature can be compared exactly. DynamoDB Local itself is the integration tests'
  * (the local server runs the authorizer's bundle on it: local/authorizer.ts).
  */
-type Answer = { status: number; body: unknown } | 'reset'
+/**
+ * What the stub answers: a status and body, with the body's `x-amz-crc32` as DynamoDB
+ * sends it (`sent`: other bytes than those the checksum is of, as if changed on the way);
+ * a reset connection; or no answer at all.
+ */
+type Answer = { status: number; body: unknown; sent?: unknown } | 'reset' | 'silent'
 interface Seen {
   target: string
   body: unknown
@@ -26,6 +31,7 @@ let server: Server
 let url = ''
 let answers: Answer[] = []
 let seen: Seen[] = []
+const silent: Socket[] = []
 
 beforeAll(async () => {
   server = createServer(async (req, res) => {
@@ -42,11 +48,17 @@ beforeAll(async () => {
       req.socket.destroy()
       return
     }
+    if (answer === 'silent') {
+      silent.push(req.socket) // closed after the test, whoever gave up on it
+      return
+    }
+    const body = JSON.stringify(answer.body)
     res.writeHead(answer.status, {
       'content-type': 'application/x-amz-json-1.0',
       'x-amzn-requestid': 'stub-request',
+      'x-amz-crc32': String(Lean.crc32(Buffer.from(body))),
     })
-    res.end(JSON.stringify(answer.body))
+    res.end('sent' in answer ? JSON.stringify(answer.sent) : body)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -55,6 +67,7 @@ afterAll(() => new Promise((resolve) => server.close(resolve)))
 afterEach(() => {
   answers = []
   seen = []
+  for (const socket of silent.splice(0)) socket.destroy()
 })
 
 const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' }
@@ -352,6 +365,121 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
       pages.push(page.Items)
     expect(pages).toHaveLength(2)
     expect(seen[1]?.body).toMatchObject({ ExclusiveStartKey: { PK: { S: 'p' }, SK: { S: 's' } } })
+  })
+})
+
+describe('what it checks beyond the SDK: the answer intact, the answer in time', () => {
+  const input = { TableName: 't', Key: key }
+  const changed = { Item: { ...item, id: { N: '7' } } } // one digit off on the way
+
+  it('computes the CRC-32 DynamoDB sends (ISO-HDLC: the check value of "123456789")', () => {
+    expect(Lean.crc32(Buffer.from('123456789'))).toBe(0xcbf43926)
+    expect(Lean.crc32(Buffer.from(''))).toBe(0)
+  })
+
+  it('retries an answer whose x-amz-crc32 does not match its bytes, where the SDK takes it', async () => {
+    const { sdk: a, lean: b } = await both('GetCommand', input, {
+      status: 200,
+      body: { Item: item },
+      sent: changed,
+    })
+    // SDK v3 reads no x-amz-crc32 (v2 and botocore did): it returns what arrived.
+    expect(withoutMetadata(a.output)).toMatchObject({ Item: { id: 7 } })
+    // The lean transport refused it, and its retry (answered by the stub's default) went out.
+    expect(b.requests).toHaveLength(2)
+    answers = [
+      { status: 200, body: { Item: item }, sent: changed },
+      { status: 200, body: { Item: item } },
+    ]
+    const output = await lean().send(new Lean.GetCommand(input))
+    expect(output.Item).toMatchObject({ id: 1 })
+    expect(output.$metadata).toMatchObject({ attempts: 2 })
+  })
+
+  it('checks error answers too, and gives up after 4 corrupt answers, transient', async () => {
+    const corrupt: Answer = { status: 400, body: { __type: 'x#ValidationException' }, sent: {} }
+    answers = [corrupt, corrupt, corrupt, corrupt]
+    const error = await lean()
+      .send(new Lean.GetCommand(input))
+      .catch((e: unknown) => e)
+    expect(seen).toHaveLength(4)
+    expect(error).toMatchObject({ name: 'CRC32CheckFailed' })
+    expect(isTransient(error)).toBe(true)
+  })
+
+  it('takes an answer without x-amz-crc32 unchecked, as the SDKs that check do', async () => {
+    const bare = createServer((_, res) => res.end(JSON.stringify({ Item: item })))
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve))
+    const { port } = bare.address() as AddressInfo
+    const client = Lean.DynamoDBDocumentClient.from(
+      new Lean.DynamoDBClient({
+        region: 'eu-west-1',
+        endpoint: `http://127.0.0.1:${port}`,
+        credentials,
+      }),
+    )
+    try {
+      expect((await client.send(new Lean.GetCommand(input))).Item).toMatchObject({ id: 1 })
+    } finally {
+      client.destroy()
+      await new Promise((resolve) => bare.close(resolve))
+    }
+  })
+
+  const timeoutMs = 150
+  const leanWithin = () =>
+    Lean.DynamoDBDocumentClient.from(
+      new Lean.DynamoDBClient({
+        region: 'eu-west-1',
+        endpoint: url,
+        credentials,
+        requestTimeoutMs: timeoutMs,
+      }),
+    )
+
+  it('abandons an attempt unanswered after its timeout and retries it, as the SDK with requestTimeout', async () => {
+    answers = ['silent', { status: 200, body: { Item: item } }]
+    const started = Date.now()
+    const output = await leanWithin().send(new Lean.GetCommand(input))
+    expect(Date.now() - started).toBeGreaterThanOrEqual(timeoutMs)
+    expect(output.Item).toMatchObject({ id: 1 })
+    expect(output.$metadata).toMatchObject({ attempts: 2 })
+  })
+
+  it('raises the TimeoutError the SDK raises after 4 silent attempts, transient', async () => {
+    const run = async (send: () => Promise<unknown>) => {
+      answers = ['silent', 'silent', 'silent', 'silent']
+      seen = []
+      const error = await send().then(
+        () => undefined,
+        (e: unknown) => e as Error & Record<string, unknown>,
+      )
+      return { error, requests: seen.length }
+    }
+    const sdkWithin = Sdk.DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: 'eu-west-1',
+        endpoint: url,
+        credentials,
+        requestHandler: { requestTimeout: timeoutMs, throwOnRequestTimeout: true },
+      }),
+    )
+    const a = await run(() => sdkWithin.send(new Sdk.GetCommand(input)))
+    const b = await run(() => leanWithin().send(new Lean.GetCommand(input)))
+    expect([a.requests, b.requests]).toEqual([4, 4])
+    expect(b.error).toMatchObject({ name: a.error?.name, code: 'ETIMEDOUT' })
+    expect([isTransient(a.error), isTransient(b.error)]).toEqual([true, true])
+  })
+
+  it('waits REQUEST_TIMEOUT_MS (1 s) an attempt when not told: 4 and their backoff fit 6 s', async () => {
+    answers = ['silent', { status: 200, body: { Item: item } }]
+    const started = Date.now()
+    const output = await lean().send(new Lean.GetCommand(input))
+    const waited = Date.now() - started
+    expect(output.$metadata).toMatchObject({ attempts: 2 })
+    expect(waited).toBeGreaterThanOrEqual(Lean.REQUEST_TIMEOUT_MS)
+    expect(waited).toBeLessThan(Lean.REQUEST_TIMEOUT_MS + 1000)
+    expect(4 * Lean.REQUEST_TIMEOUT_MS).toBeLessThan(6000 - 1000) // room for the backoff
   })
 })
 
