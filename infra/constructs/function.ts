@@ -49,9 +49,9 @@ export const SIZING: Record<string, Sizing> = {
   // Delete-all and project delete are marks now (one write each, constant time: the
   // default suffices for both; see README, Limits).
   // A batch of 100 records: at most 10 PutEvents calls, each tried 3 times with
-  // backoff (2-4 ms a call locally), and at most one step per record that asks for one:
-  // a delete-all sweep step (1,000 tokens: about 3 s on DynamoDB Local) or a project
-  // cascade step (1,000 children: see README, Limits), so 30 s holds one with room.
+  // backoff (2-4 ms a call locally), and steps (a delete-all sweep step of 1,000 tokens:
+  // about 3 s on DynamoDB Local; a project cascade step of 1,000 children) only while
+  // 10 s are left (STEP_RESERVE_MS in shared/domain/sweeps.ts): the rest are passed on.
   'events/stream': { memoryMb: 512, timeoutSeconds: 30 },
   // At most 1,000 tokens a run (SWEEP_BUDGET), each a write or two of a few ms: well
   // under a minute; what is left waits for the next run.
