@@ -250,7 +250,9 @@ export async function enrollmentTokenList(team: string, project: string): Promis
 export async function enrollmentTokenDelete(team: string, project: string, id: string) {
   // The data layer's delete, not the domain's: that module holds the sealing key, which
   // an operator deleting a token on AWS should not need to configure.
-  if (!(await deleteEnrollmentToken(team, project, id, OPERATOR, now())))
+  const refused = await deleteEnrollmentToken(team, project, id, OPERATOR, now())
+  if (refused === 'project') throw new CliError(`no project "${project}" in team "${team}"`)
+  if (refused)
     throw new CliError(`no enrollment token ${id} in project "${project}" of team "${team}"`)
   return `Deleted enrollment token ${id}; servers enrolled with it stay.`
 }

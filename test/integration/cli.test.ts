@@ -245,6 +245,11 @@ describe('the admin CLI', () => {
     [['server', 'delete', 'acme', 'web', 'nope'], 2, 'the server id must be a UUID'],
     [['server', 'list', 'acme', 'ghost'], 1, 'no project "ghost" in team "acme"'],
     [['enrollment-token', 'list', 'acme', 'ghost'], 1, 'no project "ghost" in team "acme"'],
+    [
+      ['enrollment-token', 'delete', 'acme', 'ghost', '0193a0a0-0000-7000-8000-000000000001'],
+      1,
+      'no project "ghost" in team "acme"',
+    ],
     [['user', 'set-password', 'acme', 'admin'], 2, '--password-stdin is required'],
     [['team', 'create', 'x', '--colour'], 2, "Unknown option '--colour'"],
     [['team', 'destroy', 'acme'], 2, '"team" takes create, list, delete, tokens, not "destroy"'],
