@@ -220,6 +220,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export class DynamoDBClient {
   readonly config: LeanClientConfig
+  /** The SDK's middleware stack, as far as the data layer touches it: nothing to remove here. */
+  readonly middlewareStack = { remove: (_name: string): boolean => false }
   private readonly url: URL
   private readonly agent: HttpAgent
 
