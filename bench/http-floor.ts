@@ -1,5 +1,7 @@
 import { Agent, createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { KEEP_ALIVE_MS } from '../local/server.js'
+import { type Exchange, now, watchExchange } from './trace.js'
 
 /**
  * The benchmark's HTTP client: node:http with keep-alive, as a load generator should
@@ -8,9 +10,18 @@ import type { AddressInfo } from 'node:net'
  */
 export function httpClient(base: string) {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 })
-  const send = (method: string, path: string, token?: string, body?: unknown) =>
+  let connections = 0
+  const send = (
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+    /** Times this request's phases (bench/trace.ts), its `seq` sent for the server's side. */
+    trace?: { seq: string; exchange: Exchange },
+  ) =>
     new Promise<unknown>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body)
+      if (trace) trace.exchange.start = now()
       const req = request(
         new URL(path, base),
         {
@@ -19,6 +30,7 @@ export function httpClient(base: string) {
           headers: {
             ...(token && { authorization: `Bearer ${token}` }),
             ...(payload && { 'content-type': 'application/json' }),
+            ...(trace && { 'x-bench-seq': trace.seq }),
           },
         },
         (res) => {
@@ -33,10 +45,19 @@ export function httpClient(base: string) {
           res.on('error', reject)
         },
       )
+      req.once('socket', (socket) => {
+        if (socket.connecting) connections++
+      })
+      if (trace) watchExchange(req, trace.exchange)
       req.on('error', reject)
       req.end(payload)
     })
-  return { send, close: () => agent.destroy() }
+  return {
+    send,
+    /** New connections opened so far (a reused keep-alive one is not counted). */
+    connections: () => connections,
+    close: () => agent.destroy(),
+  }
 }
 
 /**
@@ -59,6 +80,10 @@ export async function startHttpFloor(raw: () => Promise<unknown>) {
       }
     })
   })
+  // Idle connections kept as long as the local server keeps them (not Node's 5 s), so
+  // both servers serve a round on the connections the warm-up opened.
+  server.keepAliveTimeout = KEEP_ALIVE_MS
+  server.headersTimeout = KEEP_ALIVE_MS + 1000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   const client = httpClient(`http://127.0.0.1:${port}`)

@@ -9,6 +9,7 @@
  */
 import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import {
   BatchGetCommand,
@@ -21,7 +22,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import type { HttpResult } from '../shared/http/response.js'
 import type { Bench, Sizes } from './harness.js'
 import { startHttpFloor } from './http-floor.js'
-import type { Load } from './load-client.js'
+import type { ClientExchange, Load } from './load-client.js'
 import {
   measure,
   percentile,
@@ -34,11 +35,19 @@ import {
   spread,
   type Timing,
 } from './stats.js'
+import { collect, type Served, traced } from './trace.js'
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
 type Task = () => Promise<unknown>
-/** Runs a load and times it: in this process (a, b) or from the load client's (c, d). */
-type Run = (count: number, inFlight: number) => Promise<Timing>
+/**
+ * Runs a load and times it: in this process (a, b) or from the load client's (c, d);
+ * traced, each request's phases too (bench/trace.ts).
+ */
+type Run = (
+  count: number,
+  inFlight: number,
+  trace?: boolean,
+) => Promise<Timing & { exchanges?: ClientExchange[]; connects?: number }>
 
 /** Where a tail can come from in the service's process: its event loop's delay, and GC. */
 export interface Diagnosis {
@@ -59,15 +68,26 @@ async function diagnosed(
   run: Run,
   count: number,
   inFlight: number,
-): Promise<Timing & { diagnosis: Diagnosis }> {
+  trace: boolean,
+): Promise<
+  Timing & {
+    diagnosis: Diagnosis
+    connects?: number
+    exchanges?: ClientExchange[]
+    served?: Served[]
+  }
+> {
   const loop = monitorEventLoopDelay({ resolution: 1 })
   const gcBefore = gcMs
   loop.enable()
-  const timing = await run(count, inFlight)
+  const { result: timing, served } = trace
+    ? await collect(() => run(count, inFlight, true))
+    : { result: await run(count, inFlight), served: undefined }
   loop.disable()
   const ms = (ns: number) => round(ns / 1e6)
   return {
     ...timing,
+    served,
     diagnosis: {
       loopP99Ms: ms(loop.percentile(99)),
       loopMaxMs: ms(loop.max),
@@ -81,29 +101,35 @@ type Remote = Omit<Load, 'id' | 'count' | 'inFlight' | 'base'>
  * The load client in its own process. Latency is what it sees; CPU per request is
  * this process's (the service's, or the bare floor server's) over the same load.
  */
-function startLoadClient() {
+function startLoadClient(fresh = false) {
   const child = fork(new URL('./load-client.ts', import.meta.url).pathname, [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   let next = 0
-  const waiting = new Map<number, (reply: { timing?: Timing; error?: string }) => void>()
-  child.on('message', (reply: { id: number; timing?: Timing; error?: string }) => {
+  type Reply = { timing?: Timing; connects?: number; exchanges?: ClientExchange[]; error?: string }
+  const waiting = new Map<number, (reply: Reply) => void>()
+  child.on('message', (reply: Reply & { id: number }) => {
     waiting.get(reply.id)?.(reply)
     waiting.delete(reply.id)
   })
   const run =
     (base: string, load: Remote): Run =>
-    async (count, inFlight) => {
+    async (count, inFlight, trace) => {
       const id = next++
       const cpu = process.cpuUsage()
-      const reply = await new Promise<{ timing?: Timing; error?: string }>((resolve) => {
+      const reply = await new Promise<Reply>((resolve) => {
         waiting.set(id, resolve)
-        child.send({ ...load, id, base, count, inFlight } satisfies Load)
+        child.send({ ...load, id, base, count, inFlight, trace, fresh } satisfies Load)
       })
       const used = process.cpuUsage(cpu)
       if (!reply.timing) throw new Error(`load client: ${reply.error}`)
-      return { ...reply.timing, cpuUs: Math.round((used.user + used.system) / count) }
+      return {
+        ...reply.timing,
+        cpuUs: Math.round((used.user + used.system) / count),
+        connects: reply.connects,
+        exchanges: reply.exchanges,
+      }
     }
   return { run, close: () => child.disconnect() }
 }
@@ -115,6 +141,12 @@ export interface LatencyRow {
   handler: Rounds
   http: Rounds
   httpFloor: Rounds
+  /**
+   * New connections the load client opened per measured round, to the local server (c)
+   * and to the bare floor (d): 0 when the warm-up's keep-alive connections serve the
+   * rounds (absent in results from before it was counted).
+   */
+  connections?: { http: Spread; httpFloor: Spread }
   /** The service process during (a) and (c): event-loop delay and GC, spread over rounds. */
   serviceProcess: Record<'raw' | 'http', Record<keyof Diagnosis, Spread>>
   /** Ratios of the medians: p50 (b)/(a), (c)/(a), (c)/(d); p99 (c)/(a); CPU per request (c)/(a), (c)/(d). */
@@ -130,7 +162,26 @@ export interface LatencyRow {
 
 const pad = (id: number) => String(id).padStart(16, '0')
 
-export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow[]> {
+/** A narrower latency run (`npm run bench -- --only latency --rows a,b --in-flight 64 --trace f`). */
+export interface LatencySelection {
+  /** Only these rows, by key (all when absent). */
+  rows?: string[]
+  /** Only these in-flight levels (the sizes' when absent). */
+  inFlight?: number[]
+  /** Every request's phases, one line per round and side, into this file (bench/trace.ts). */
+  traceFile?: string
+  /**
+   * The load client opens new connections for every round of (c) and (d), as the bench
+   * did before issue 17's tail was found: the cost of a burst of new connections.
+   */
+  freshConnections?: boolean
+}
+
+export async function measureLatency(
+  bench: Bench,
+  n: Sizes,
+  select: LatencySelection = {},
+): Promise<LatencyRow[]> {
   const { db, tableName: TableName, token, serviceToken, project, nextName } = bench
   const { toLambdaEvent } = await import('../local/event.js')
   const handlers = {
@@ -180,19 +231,20 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
   }
   let creator = 0
   const nextCreator = () => creators[creator++ % creators.length] ?? token
-  const client = startLoadClient()
+  const client = startLoadClient(select.freshConnections)
   const local =
     (task: Task): Run =>
-    (count, inFlight) =>
-      measure(task, count, inFlight)
+    (count, inFlight, trace) =>
+      measure(trace ? traced(task) : task, count, inFlight)
 
   const userPk = 'TEAM#acme#USER#admin'
   const ownKey = { PK: userPk, SK: `PAT#${pad(1)}` }
   const found = await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
   if (!found.Item) throw new Error('the raw floor reads no token: the key pattern changed')
-  const rawList = async () => {
-    await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
-    return db.send(
+  // One Query: it returns the caller's own token item (with its hash) among the list,
+  // which is all the service reads too (its budget: 1 call).
+  const rawList = () =>
+    db.send(
       new QueryCommand({
         TableName,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
@@ -200,7 +252,6 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
         ConsistentRead: true,
       }),
     )
-  }
   const rawCreate = async () => {
     await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
     // The team's token policy is read alongside the next id (issue 14).
@@ -366,14 +417,16 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
     }
   const enrollmentToken = bench.enrollmentToken.token
   const servers = `${project}/servers`
-  const routes: { label: string; a: Task; b: Task; c: Remote }[] = [
+  const routes: { key: string; label: string; a: Task; b: Task; c: Remote }[] = [
     {
+      key: 'tokens-list',
       label: 'GET /api/tokens (personal token)',
       a: rawList,
       b: invoke(handlers.list, 'GET', '/api/tokens', { key: 'GET /api/tokens' }, () => token),
       c: { method: 'GET', path: '/api/tokens', tokens: [token] },
     },
     {
+      key: 'projects-remembered',
       label: 'GET /v1/teams/{team}/projects (JWT, one token: remembered)',
       a: rawProjects,
       b: invoke(
@@ -386,6 +439,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
       c: { method: 'GET', path: '/v1/teams/acme/projects', tokens: [serviceToken] },
     },
     {
+      key: 'projects-verified',
       label: `GET /v1/teams/{team}/projects (JWT, ${n.distinctJwts} in rotation: verified)`,
       a: rawProjects,
       b: invoke(
@@ -398,6 +452,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
       c: { method: 'GET', path: '/v1/teams/acme/projects', tokens: jwts },
     },
     {
+      key: 'tokens-create',
       label: 'POST /api/tokens (personal token)',
       a: rawCreate,
       b: invoke(
@@ -411,6 +466,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
       c: { method: 'POST', path: '/api/tokens', tokens: creators, body: 'name' },
     },
     {
+      key: 'enroll',
       label: 'POST .../servers (enrollment token)',
       a: rawEnroll,
       b: invoke(
@@ -427,6 +483,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
       c: { method: 'POST', path: servers, tokens: [enrollmentToken], body: 'hostname' },
     },
     {
+      key: 'verify',
       label: 'POST /v1/teams/{team}/tokens/verify (JWT caller, personal token verified)',
       a: rawVerify,
       b: invoke(
@@ -447,7 +504,12 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
   ]
 
   const rows: LatencyRow[] = []
-  for (const { label, a, b, c } of routes) {
+  const traces = select.traceFile ? createWriteStream(select.traceFile) : undefined
+  const chosen = routes.filter((route) => !select.rows || select.rows.includes(route.key))
+  const unknown = select.rows?.filter((key) => !routes.some((route) => route.key === key))
+  if (unknown?.length)
+    throw new Error(`unknown latency row ${unknown}: one of ${routes.map((r) => r.key)}`)
+  for (const { key, label, a, b, c } of chosen) {
     const floor = await startHttpFloor(a)
     const paths: Run[] = [
       local(a),
@@ -455,7 +517,7 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
       client.run(bench.app.url, c),
       client.run(floor.url, { method: 'GET', path: '/', tokens: [''] }),
     ]
-    for (const inFlight of n.inFlight) {
+    for (const inFlight of select.inFlight ?? n.inFlight) {
       // At least 4 requests per worker, or p99 is only the first wave of a burst.
       const count = Math.max(n.requests, 4 * inFlight)
       // Warm every path, then measure them in turn, round after round: on shared
@@ -463,11 +525,21 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
       for (const path of paths) await path(Math.ceil(count / 4), inFlight)
       const runs: Timing[][] = [[], [], [], []]
       const diagnoses: Diagnosis[][] = [[], [], [], []]
+      const connects: number[][] = [[], [], [], []]
       for (let pass = 0; pass < n.rounds; pass++) {
         for (const [i, path] of paths.entries()) {
-          const { diagnosis, ...timing } = await diagnosed(path, count, inFlight)
+          const {
+            diagnosis,
+            exchanges,
+            served,
+            connects: opened,
+            ...timing
+          } = await diagnosed(path, count, inFlight, traces !== undefined)
+          const side = 'abcd'[i]
+          traces?.write(`${JSON.stringify({ key, inFlight, pass, side, exchanges, served })}\n`)
           runs[i]?.push(timing)
           diagnoses[i]?.push(diagnosis)
+          if (opened !== undefined) connects[i]?.push(opened)
         }
       }
       const watched = (i: number) => {
@@ -487,6 +559,10 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
         handler,
         http,
         httpFloor,
+        connections: {
+          http: spread(connects[2] ?? [], 0),
+          httpFloor: spread(connects[3] ?? [], 0),
+        },
         serviceProcess: { raw: watched(0), http: watched(2) },
         ratios: {
           p50HandlerRaw: r(handler.p50.median, raw.p50.median),
@@ -501,12 +577,13 @@ export async function measureLatency(bench: Bench, n: Sizes): Promise<LatencyRow
     await floor.close()
   }
   client.close()
+  traces?.end()
   return rows
 }
 
 export function printLatency(report: Report, rows: LatencyRow[]) {
   report.log(
-    '\nHot path: (a) raw SDK floor, (b) handler in process, (c) HTTP via the local server, (d) the raw calls behind a bare node:http server. ms, median (min-max) of rounds; CPU µs per request of the service process (the load client runs in its own)',
+    '\nHot path: (a) raw SDK floor, (b) handler in process, (c) HTTP via the local server, (d) the raw calls behind a bare node:http server. ms, median (min-max) of rounds; CPU µs per request of the service process (the load client runs in its own); c conns: new connections the load client opened per measured round (its keep-alive pool is opened by the warm-up)',
   )
   report.table(
     rows.map((r) => ({
@@ -526,6 +603,7 @@ export function printLatency(report: Report, rows: LatencyRow[]) {
       'c/a p99': r.ratios.p99HttpRaw,
       'c/a cpu': r.ratios.cpuHttpRaw,
       'c/d cpu': r.ratios.cpuHttpFloor,
+      'c conns': r.connections ? show(r.connections.http) : '-',
       'c loop p99': show(r.serviceProcess.http.loopP99Ms),
       'c loop max': show(r.serviceProcess.http.loopMaxMs),
       'c gc/1000': show(r.serviceProcess.http.gcMsPer1000),

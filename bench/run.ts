@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import type { BenchOptions } from './harness.js'
+import type { LatencySelection } from './latency.js'
 
 export const SECTIONS = [
   'calls',
@@ -31,11 +32,13 @@ export async function countCalls(options: Omit<BenchOptions, 'quick'>) {
   }
 }
 
-export async function runBench(options: BenchOptions & { only: readonly Section[] }) {
+export async function runBench(
+  options: BenchOptions & { only: readonly Section[]; latency?: LatencySelection; rounds?: number },
+) {
   const { logAsDeployed, machine, sizes, startBench } = await import('./harness.js')
   const output = await logAsDeployed()
   const { report } = output
-  const n = sizes(options.quick)
+  const n = { ...sizes(options.quick), ...(options.rounds && { rounds: options.rounds }) }
   const wants = (section: Section) => options.only.includes(section)
   const results: Record<string, unknown> = {
     machine: { ...machine(), quick: options.quick, sections: options.only },
@@ -62,13 +65,17 @@ export async function runBench(options: BenchOptions & { only: readonly Section[
             printLatency,
             printRateLimitRace,
           } = await import('./latency.js')
-          const latency = await measureLatency(bench, n)
+          const latency = await measureLatency(bench, n, options.latency)
           printLatency(report, latency)
-          const enrollment = await measureEnrollmentPaths(bench, n)
-          printEnrollmentPaths(report, enrollment)
-          const rateLimitRace = await measureRateLimitRace(bench, n)
-          printRateLimitRace(report, rateLimitRace)
-          Object.assign(results, { latency, enrollment, rateLimitRace })
+          Object.assign(results, { latency })
+          // A narrowed run is about the hot-path table alone.
+          if (!options.latency?.rows && !options.latency?.inFlight) {
+            const enrollment = await measureEnrollmentPaths(bench, n)
+            printEnrollmentPaths(report, enrollment)
+            const rateLimitRace = await measureRateLimitRace(bench, n)
+            printRateLimitRace(report, rateLimitRace)
+            Object.assign(results, { enrollment, rateLimitRace })
+          }
         }
         if (wants('scale')) {
           const { measureScale, printScale } = await import('./scale.js')
@@ -112,6 +119,33 @@ export async function runBench(options: BenchOptions & { only: readonly Section[
   return results
 }
 
+/** The value after `--name` or in `--name=value`, if given. */
+function option(argv: readonly string[], name: string): string | undefined {
+  const at = argv.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))
+  const arg = argv[at]
+  if (arg === undefined) return undefined
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[at + 1]
+}
+
+/**
+ * The latency section narrowed: `--rows tokens-list,tokens-create` (row keys, see
+ * bench/latency.ts), `--in-flight 16,64`, `--trace FILE` (every request's phases),
+ * `--fresh-connections` (new load-client connections every round).
+ */
+export function parseLatencySelection(argv: readonly string[]): LatencySelection {
+  const rows = option(argv, 'rows')?.split(',')
+  const inFlight = option(argv, 'in-flight')?.split(',').map(Number)
+  if (inFlight?.some((level) => !Number.isInteger(level) || level < 1))
+    throw new Error('--in-flight takes whole numbers, e.g. 16,64')
+  const traceFile = option(argv, 'trace')
+  return {
+    ...(rows && { rows }),
+    ...(inFlight && { inFlight }),
+    ...(traceFile && { traceFile }),
+    ...(argv.includes('--fresh-connections') && { freshConnections: true }),
+  }
+}
+
 /** `--only a,b` (or `--only a --only b`); every section when absent. */
 export function parseSections(argv: readonly string[]): Section[] {
   const named = argv.flatMap((arg, i) =>
@@ -132,11 +166,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const argv = process.argv.slice(2)
   const quick = argv.includes('--quick')
   const only = parseSections(argv)
-  const results = await runBench({ quick, only })
-  const complete = !quick && only.length === SECTIONS.length
+  const latency = parseLatencySelection(argv)
+  const rounds = Number(option(argv, 'rounds') ?? 0)
+  if (!Number.isInteger(rounds) || rounds < 0) throw new Error('--rounds takes a whole number')
+  const results = await runBench({ quick, only, latency, rounds })
+  const narrowed = rounds > 0 || Object.keys(latency).length > 0
+  const complete = !quick && !narrowed && only.length === SECTIONS.length
   const file = complete
     ? 'bench/results.json'
-    : `bench/out/results${quick ? '.quick' : ''}.${only.join('-')}.json`
+    : `bench/out/results${quick ? '.quick' : ''}${narrowed ? '.narrowed' : ''}.${only.join('-')}.json`
   await mkdir('bench/out', { recursive: true })
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`)
   console.log(`\nwrote ${file}; the service's own log lines are in bench/out/service.log`)

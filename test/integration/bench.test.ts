@@ -1,6 +1,6 @@
 import { expect, inject, it } from 'vitest'
 import { unmeasured } from '../../bench/calls.js'
-import { countCalls, parseSections } from '../../bench/run.js'
+import { countCalls, parseLatencySelection, parseSections } from '../../bench/run.js'
 
 /**
  * The benchmark's call counts, which are deterministic (timings on shared cores are
@@ -38,4 +38,24 @@ it('runs the sections it is asked for, and refuses a name it does not know', () 
   expect(parseSections(['--only', 'latency,scale'])).toEqual(['latency', 'scale'])
   expect(parseSections(['--only=cold'])).toEqual(['cold'])
   expect(() => parseSections(['--only', 'latncy'])).toThrow("unknown section 'latncy'")
+})
+
+it('narrows the latency section to the rows, in-flight levels and diagnostics asked for', () => {
+  expect(parseLatencySelection(['--only', 'latency'])).toEqual({})
+  expect(
+    parseLatencySelection([
+      '--rows',
+      'tokens-list,tokens-create',
+      '--in-flight=16,64',
+      '--trace',
+      'bench/out/t.jsonl',
+      '--fresh-connections',
+    ]),
+  ).toEqual({
+    rows: ['tokens-list', 'tokens-create'],
+    inFlight: [16, 64],
+    traceFile: 'bench/out/t.jsonl',
+    freshConnections: true,
+  })
+  expect(() => parseLatencySelection(['--in-flight', '16,lots'])).toThrow('whole numbers')
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { LatencyRow } from '../../bench/latency.js'
 import { type BenchResults, benchTables, markdownReport } from '../../scripts/bench-tables.js'
 
 const machine = {
@@ -83,6 +84,39 @@ describe("the README's bench tables", () => {
     expect(text).toContain(
       '| first report | 3232 | 323.2 | 6 BatchGetItem | 1000 answers, 100 true positives |',
     )
+  })
+
+  it("show the load client's new connections per round, and '-' for a run from before they were counted", () => {
+    const s = (median: number) => ({ min: median, median, max: median })
+    const rounds = { p50: s(10), p99: s(20), rps: s(100), cpuUs: s(1000) }
+    const watched = { loopP99Ms: s(1), loopMaxMs: s(2), gcMsPer1000: s(3) }
+    const row: LatencyRow = {
+      route: 'GET /api/tokens (personal token)',
+      inFlight: 64,
+      raw: rounds,
+      handler: rounds,
+      http: rounds,
+      httpFloor: rounds,
+      serviceProcess: { raw: watched, http: watched },
+      ratios: {
+        p50HandlerRaw: 1,
+        p50HttpRaw: 1,
+        p50HttpFloor: 1,
+        p99HttpRaw: 1,
+        cpuHttpRaw: 1,
+        cpuHttpFloor: 1,
+      },
+    }
+    const { connections, ...old } = {
+      ...row,
+      connections: { http: { min: 0, median: 0, max: 64 }, httpFloor: s(0) },
+    }
+    const table = (latency: LatencyRow[]) =>
+      benchTables({ machine: { ...machine, sections: ['latency'] }, latency })
+        .split('\n')
+        .filter((line) => line.startsWith('| GET /api/tokens'))
+    expect(table([{ ...old, connections }])[0]).toContain('| 1 | 0 (0-64) | 1 | 2 | 3 | 1 |')
+    expect(table([old])[0]).toContain('| 1 | - | 1 | 2 | 3 | 1 |')
   })
 
   it('say so rather than quote a quick run or one from before the method changed', () => {
