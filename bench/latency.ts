@@ -101,7 +101,7 @@ type Remote = Omit<Load, 'id' | 'count' | 'inFlight' | 'base'>
  * The load client in its own process. Latency is what it sees; CPU per request is
  * this process's (the service's, or the bare floor server's) over the same load.
  */
-function startLoadClient(fresh = false) {
+function startLoadClient() {
   const child = fork(new URL('./load-client.ts', import.meta.url).pathname, [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -120,7 +120,7 @@ function startLoadClient(fresh = false) {
       const cpu = process.cpuUsage()
       const reply = await new Promise<Reply>((resolve) => {
         waiting.set(id, resolve)
-        child.send({ ...load, id, base, count, inFlight, trace, fresh } satisfies Load)
+        child.send({ ...load, id, base, count, inFlight, trace } satisfies Load)
       })
       const used = process.cpuUsage(cpu)
       if (!reply.timing) throw new Error(`load client: ${reply.error}`)
@@ -141,6 +141,8 @@ export interface LatencyRow {
   handler: Rounds
   http: Rounds
   httpFloor: Rounds
+  /** (e), with `--fresh-connections` only: (c) over new connections every round. */
+  httpFresh?: Rounds
   /**
    * New connections the load client opened per measured round, to the local server (c)
    * and to the bare floor (d): 0 when the warm-up's keep-alive connections serve the
@@ -171,8 +173,8 @@ export interface LatencySelection {
   /** Every request's phases, one line per round and side, into this file (bench/trace.ts). */
   traceFile?: string
   /**
-   * The load client opens new connections for every round of (c) and (d), as the bench
-   * did before issue 17's tail was found: the cost of a burst of new connections.
+   * A fifth path, (e): (c) over new connections every round (warm-up included), as the
+   * bench loaded it before issue 17's tail was traced, in the same rounds as (a)-(d).
    */
   freshConnections?: boolean
 }
@@ -231,7 +233,7 @@ export async function measureLatency(
   }
   let creator = 0
   const nextCreator = () => creators[creator++ % creators.length] ?? token
-  const client = startLoadClient(select.freshConnections)
+  const client = startLoadClient()
   const local =
     (task: Task): Run =>
     (count, inFlight, trace) =>
@@ -516,6 +518,7 @@ export async function measureLatency(
       local(b),
       client.run(bench.app.url, c),
       client.run(floor.url, { method: 'GET', path: '/', tokens: [''] }),
+      ...(select.freshConnections ? [client.run(bench.app.url, { ...c, fresh: true })] : []),
     ]
     for (const inFlight of select.inFlight ?? n.inFlight) {
       // At least 4 requests per worker, or p99 is only the first wave of a burst.
@@ -523,9 +526,9 @@ export async function measureLatency(
       // Warm every path, then measure them in turn, round after round: on shared
       // cores one unlucky run otherwise decides a row, so every row shows its spread.
       for (const path of paths) await path(Math.ceil(count / 4), inFlight)
-      const runs: Timing[][] = [[], [], [], []]
-      const diagnoses: Diagnosis[][] = [[], [], [], []]
-      const connects: number[][] = [[], [], [], []]
+      const runs: Timing[][] = paths.map(() => [])
+      const diagnoses: Diagnosis[][] = paths.map(() => [])
+      const connects: number[][] = paths.map(() => [])
       for (let pass = 0; pass < n.rounds; pass++) {
         for (const [i, path] of paths.entries()) {
           const {
@@ -535,7 +538,7 @@ export async function measureLatency(
             connects: opened,
             ...timing
           } = await diagnosed(path, count, inFlight, traces !== undefined)
-          const side = 'abcd'[i]
+          const side = 'abcde'[i]
           traces?.write(`${JSON.stringify({ key, inFlight, pass, side, exchanges, served })}\n`)
           runs[i]?.push(timing)
           diagnoses[i]?.push(diagnosis)
@@ -550,7 +553,13 @@ export async function measureLatency(
           gcMsPer1000: of('gcMsPer1000'),
         }
       }
-      const [raw, handler, http, httpFloor] = runs.map(rounds) as [Rounds, Rounds, Rounds, Rounds]
+      const [raw, handler, http, httpFloor, httpFresh] = runs.map(rounds) as [
+        Rounds,
+        Rounds,
+        Rounds,
+        Rounds,
+        Rounds?,
+      ]
       const r = (x: number, y: number) => round(x / y)
       rows.push({
         route: label,
@@ -559,6 +568,7 @@ export async function measureLatency(
         handler,
         http,
         httpFloor,
+        ...(httpFresh && { httpFresh }),
         connections: {
           http: spread(connects[2] ?? [], 0),
           httpFloor: spread(connects[3] ?? [], 0),
@@ -583,7 +593,7 @@ export async function measureLatency(
 
 export function printLatency(report: Report, rows: LatencyRow[]) {
   report.log(
-    '\nHot path: (a) raw SDK floor, (b) handler in process, (c) HTTP via the local server, (d) the raw calls behind a bare node:http server. ms, median (min-max) of rounds; CPU µs per request of the service process (the load client runs in its own); c conns: new connections the load client opened per measured round (its keep-alive pool is opened by the warm-up)',
+    `\nHot path: (a) raw SDK floor, (b) handler in process, (c) HTTP via the local server, (d) the raw calls behind a bare node:http server. ms, median (min-max) of rounds; CPU µs per request of the service process (the load client runs in its own); c conns: new connections the load client opened per measured round (its keep-alive pool is opened by the warm-up)${rows.some((r) => r.httpFresh) ? '; (e) is (c) over new connections every round' : ''}`,
   )
   report.table(
     rows.map((r) => ({
@@ -604,6 +614,10 @@ export function printLatency(report: Report, rows: LatencyRow[]) {
       'c/a cpu': r.ratios.cpuHttpRaw,
       'c/d cpu': r.ratios.cpuHttpFloor,
       'c conns': r.connections ? show(r.connections.http) : '-',
+      ...(r.httpFresh && {
+        'e p99': show(r.httpFresh.p99),
+        'e/a p99': round(r.httpFresh.p99.median / r.raw.p99.median),
+      }),
       'c loop p99': show(r.serviceProcess.http.loopP99Ms),
       'c loop max': show(r.serviceProcess.http.loopMaxMs),
       'c gc/1000': show(r.serviceProcess.http.gcMsPer1000),
