@@ -606,6 +606,7 @@ export function printLatency(report: Report, rows: LatencyRow[]) {
       'c p99': show(r.http.p99),
       'c rps': show(r.http.rps),
       'd p50': show(r.httpFloor.p50),
+      'd p99': show(r.httpFloor.p99),
       'c cpu': show(r.http.cpuUs),
       'd cpu': show(r.httpFloor.cpuUs),
       'c/a p50': r.ratios.p50HttpRaw,
