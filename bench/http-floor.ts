@@ -1,6 +1,5 @@
 import { Agent, createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { KEEP_ALIVE_MS } from '../local/server.js'
 import { type Exchange, now, watchExchange } from './trace.js'
 
 /**
@@ -81,7 +80,9 @@ export async function startHttpFloor(raw: () => Promise<unknown>) {
     })
   })
   // Idle connections kept as long as the local server keeps them (not Node's 5 s), so
-  // both servers serve a round on the connections the warm-up opened.
+  // both servers serve a round on the connections the warm-up opened. (Imported here,
+  // not at the top: the load client, which shares this module, needs no service code.)
+  const { KEEP_ALIVE_MS } = await import('../local/server.js')
   server.keepAliveTimeout = KEEP_ALIVE_MS
   server.headersTimeout = KEEP_ALIVE_MS + 1000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
