@@ -17,19 +17,20 @@ export type ProjectRecord = RecordOf<typeof Project.attributes>
 export type NewProject = Pick<ProjectRecord, 'team' | 'name' | 'createdAt' | 'createdBy'> &
   Partial<Pick<ProjectRecord, 'id' | 'settings'>>
 
-/** The stored item of a new project: what the caller knows; the rest starts empty. */
-const newProjectItem = (project: NewProject) =>
-  Project.item({
-    settings: {},
-    ...project,
-    id: project.id ?? uuidV7(),
-    version: null,
-    deleting: null,
-    deletingBy: null,
-    deleteStep: null,
-    updatedAt: null,
-    updatedBy: null,
-  })
+/** A new project's record: what the caller knows; the rest starts empty. */
+export const newProject = (project: NewProject): ProjectRecord => ({
+  settings: {},
+  ...project,
+  id: project.id ?? uuidV7(),
+  version: null,
+  deleting: null,
+  deletingBy: null,
+  deleteStep: null,
+  updatedAt: null,
+  updatedBy: null,
+})
+
+const newProjectItem = (project: NewProject) => Project.item(newProject(project))
 
 /** A text attribute of the item a failed condition saw (the document client leaves it marshalled). */
 function seenText(item: Record<string, unknown> | undefined, name: string): string | undefined {

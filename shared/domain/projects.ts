@@ -12,6 +12,7 @@ import {
   getProject,
   listProjects,
   markProjectDeleted,
+  newProject,
   type ProjectRecord,
   putProject,
   REPLACE_CHILDREN_MAX,
@@ -109,20 +110,14 @@ export async function createProject(
     if (value !== null) settings[name] = value
   }
   checkRules(effective(settings))
-  const project: ProjectRecord = {
+  const project = newProject({
     team: caller.team,
     name: input.name,
     id: uuidV7(now.getTime()),
     createdAt: now.toISOString(),
     createdBy: caller.username,
     settings,
-    version: null,
-    deleting: null,
-    deletingBy: null,
-    deleteStep: null,
-    updatedAt: null,
-    updatedBy: null,
-  }
+  })
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
     const outcome = await putProject(project)
     if (outcome === 'created') return project
