@@ -88,7 +88,7 @@ export async function runBench(
         }
         if (wants('events')) {
           const { measureEvents, printEvents } = await import('./events.js')
-          results.events = await measureEvents(bench.app.dynamo, n.events)
+          results.events = await measureEvents(bench.app.sdk, n.events)
           printEvents(report, results.events as Awaited<ReturnType<typeof measureEvents>>)
         }
         // Last on the service: it seeds many tokens into the bench's table.

@@ -58,8 +58,6 @@ export class LatchkeyAuthorizer extends Construct {
     this.function = new LatchkeyFunction(this, 'Function', {
       handler: 'authorizer',
       entry: 'authorizer/handler.ts',
-      // Users pay its cold starts in front of their own APIs: DynamoDB's wire without the SDK.
-      leanDynamoDb: true,
       environment: {
         TABLE_NAME: props.table.tableName,
         JWT_KMS_KEY_ID: props.jwtKeyArn,

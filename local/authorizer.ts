@@ -37,7 +37,7 @@ let built: Promise<string> | undefined
 function bundle(): Promise<string> {
   built ??= (async () => {
     const outfile = join(await mkdtemp(join(tmpdir(), 'latchkey-authorizer-')), 'index.mjs')
-    await bundleFunction(`${root}authorizer/handler.ts`, outfile, { leanDynamoDb: true })
+    await bundleFunction(`${root}authorizer/handler.ts`, outfile)
     return outfile
   })()
   return built

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readConfig } from '../shared/config.js'
 import { createContext, installContext } from '../shared/context.js'
+import { createStore } from '../shared/data/client.js'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
 import { writeSealKeyFile } from '../shared/keys/local-sealer.js'
 import { bootstrap } from './bootstrap.js'
@@ -42,8 +43,11 @@ export async function startApp(options: {
       process.env.SEAL_KEY_FILE ||
       (await keyFile('latchkey-seal-', 'seal-key.json', writeSealKeyFile)),
   })
-  const { dynamo, db, tableName } = installContext(createContext(config)).store
-  await ensureTable(dynamo, tableName, { stream: options.stream ?? true })
+  // The service's store on the deployed transport; the SDK's for the table's set-up and
+  // for the tests' own reads and writes, which look at the table beside the service.
+  const { dynamo, tableName } = installContext(createContext(config, 'lean')).store
+  const inspector = createStore(config)
+  await ensureTable(inspector.dynamo, tableName, { stream: options.stream ?? true })
   const admin = await bootstrap(options.team ?? 'acme')
   if (!admin) throw new Error('bootstrap did not run on a fresh table')
   const server = await startServer({
@@ -52,5 +56,19 @@ export async function startApp(options: {
     exampleTeam: options.team ?? 'acme',
     emulateIam: options.emulateIam,
   })
-  return { url: server.url, admin, db, dynamo, tableName, close: () => server.close() }
+  return {
+    url: server.url,
+    admin,
+    /** The SDK's document client, for a test's own reads and writes beside the service. */
+    db: inspector.db,
+    /** The SDK's client: the table's stream, anything the service's transport doesn't do. */
+    sdk: inspector.dynamo,
+    /** The service's client: middleware added to its stack sees every call the service makes. */
+    dynamo,
+    tableName,
+    close: () => {
+      inspector.dynamo.destroy()
+      return server.close()
+    },
+  }
 }

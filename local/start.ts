@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path'
 import { handler as sweeperHandler } from '../functions/sweeper/run.js'
 import { readConfig } from '../shared/config.js'
 import { createContext, installContext } from '../shared/context.js'
+import { createStore } from '../shared/data/client.js'
 import { auditingSink } from '../shared/events/audit.js'
 import { loadKeySources } from '../shared/keys/index.js'
 import { writeJwtKeyFile } from '../shared/keys/local-jwt-keys.js'
@@ -173,20 +174,23 @@ async function main() {
   }
 
   try {
-    const { store, config } = installContext(createContext(readConfig(env)))
+    // The service's store on the deployed transport (shared/data/client.ts); the SDK's
+    // for setting the table up and for reading its stream, which no function does.
+    const { store, config } = installContext(createContext(readConfig(env), 'lean'))
     const { dynamo, tableName } = store
+    const setup = createStore(config).dynamo
     // Read now: an in-memory start removes the key files once the server is up.
     loadKeySources()
     loadSealer()
 
-    if (await ensureTable(dynamo, tableName)) log('info', 'created table', { tableName })
+    if (await ensureTable(setup, tableName)) log('info', 'created table', { tableName })
     // On disk, an acknowledged transaction must survive a kill -9 (see commit-barrier.ts).
     if (dynamodb && !options.inMemory) {
       awaitTransactionCommits(dynamo, dynamodb.endpoint, tableName)
     }
     // Events: the table's stream, through the same code as the stream function on AWS.
     const poller = await startStreamPoller({
-      dynamo,
+      dynamo: setup,
       tableName,
       sink: auditingSink(
         fileSink(options.inMemory ? undefined : join(options.dataDir, 'events.jsonl')),

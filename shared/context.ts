@@ -1,5 +1,5 @@
 import { type Config, readConfig } from './config.js'
-import { createStore, type Store } from './data/client.js'
+import { createStore, type Store, type Transport } from './data/client.js'
 
 /**
  * What every module below a function's entry works with: the configuration and the
@@ -14,7 +14,10 @@ export interface Context {
   store: Store
 }
 
-export const createContext = (config: Config): Context => ({ config, store: createStore(config) })
+export const createContext = (config: Config, transport?: Transport): Context => ({
+  config,
+  store: createStore(config, transport),
+})
 
 let installed: Context | undefined
 

@@ -1,9 +1,11 @@
 /** Every function bundled exactly as the CDK stack bundles it (bench/cold-start.ts, the bundle tests, local/authorizer.ts). */
+
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { build } from 'esbuild'
-import { bundlingFor } from './bundling.js'
+import { bundling as house, sdkBundling } from './bundling.js'
 
 /** The stack's `--alias:from=to` esbuild arguments, in the build API's form. */
-function aliases(bundling: ReturnType<typeof bundlingFor>): Record<string, string> {
+function aliases(bundling: BundlingOptions): Record<string, string> {
   const entries = Object.entries(bundling.esbuildArgs ?? {})
     .filter(([flag]) => flag.startsWith('--alias:'))
     .map(([flag, target]) => [flag.slice('--alias:'.length), String(target)])
@@ -11,15 +13,15 @@ function aliases(bundling: ReturnType<typeof bundlingFor>): Record<string, strin
 }
 
 /**
- * Bundles one entry exactly as the stack does (`leanDynamoDb` as the function's prop);
- * the metafile says what went in.
+ * Bundles one entry exactly as the stack does (or, `sdk`, on the AWS SDK's DynamoDB
+ * clients, for the benchmark's floors); the metafile says what went in.
  */
 export async function bundleFunction(
   entry: string,
   outfile: string,
-  options: { leanDynamoDb?: boolean } = {},
+  options: { sdk?: boolean } = {},
 ) {
-  const bundling = bundlingFor(options)
+  const bundling = options.sdk ? sdkBundling : house
   const { metafile } = await build({
     entryPoints: [entry],
     outfile,

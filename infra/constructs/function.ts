@@ -8,7 +8,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import { tableSchema } from '../../shared/data/table.js'
 import type { KeyUse, SealUse, TableAction } from '../../shared/routes.js'
-import { bundlingFor } from './bundling.js'
+import { bundling } from './bundling.js'
 
 const root = new URL('../..', import.meta.url).pathname
 
@@ -20,12 +20,6 @@ export interface LatchkeyFunctionProps {
   tracing?: boolean
   /** Another entry file (repository-relative), for functions that serve no route of ours. */
   entry?: string
-  /**
-   * Bundle shared/aws/lean-dynamodb.ts in place of the SDK's DynamoDB clients. Only for
-   * a function whose calls it covers (GetItem, BatchGetItem, UpdateItem, ...) and whose
-   * size matters to others: the authorizer in front of users' own APIs.
-   */
-  leanDynamoDb?: boolean
 }
 
 export interface Sizing {
@@ -93,7 +87,7 @@ export class LatchkeyFunction extends NodejsFunction {
       // No --enable-source-maps: parsing the map costs 13-15 ms of CPU at every cold
       // start (bench/cold-start.ts); traces are mapped afterwards (scripts/map-stack.ts).
       environment: props.environment,
-      bundling: bundlingFor({ leanDynamoDb: props.leanDynamoDb }),
+      bundling,
     })
     if (props.tracing)
       Validations.of(role).acknowledge({

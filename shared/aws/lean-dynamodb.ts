@@ -1,15 +1,20 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import * as zlib from 'node:zlib'
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb'
 
 /**
- * Substituted for `@aws-sdk/client-dynamodb` and `@aws-sdk/lib-dynamodb` in the
- * authorizer's bundle only (infra/authorizer.ts): the same data layer and domain,
- * over a transport that implements just DynamoDB's JSON protocol (SigV4 on
- * node:crypto, node:https, the DocumentClient's marshalling from util-dynamodb, the
- * SDK's standard retries). Errors carry the SDK's names and fields, which is all the
- * data layer reads (shared/data/errors.ts), so the domain behaves identically.
+ * The service's DynamoDB transport, on Lambda and locally: it implements just DynamoDB's
+ * JSON protocol (SigV4 on node:crypto, node:https, the DocumentClient's marshalling
+ * from util-dynamodb, the SDK's standard retries), the part of the SDK's clients the
+ * data layer uses. Every function's bundle has it in place of `@aws-sdk/client-dynamodb`
+ * and `@aws-sdk/lib-dynamodb` (infra/constructs/bundling.ts); the local server builds
+ * its store on it too (`leanTransport`), so what runs locally is what deploys. Why: the
+ * SDK's per-call machinery (middleware stack resolution, schema serde, endpoint rules)
+ * was half of a request's CPU, and a third of every bundle (bench/, README Performance).
+ * Errors carry the SDK's names and fields, which is all the data layer reads
+ * (shared/data/errors.ts), so the domain behaves identically.
  */
 
 type Json = Record<string, unknown>
@@ -47,6 +52,29 @@ export const QueryCommand = command('Query')
 export const BatchGetCommand = command('BatchGetItem')
 export const BatchWriteCommand = command('BatchWriteItem')
 export const TransactWriteCommand = command('TransactWriteItems')
+export const ScanCommand = command('Scan')
+
+/**
+ * A command built by the SDK's own classes (locally, where the data layer imports the
+ * real `@aws-sdk/lib-dynamodb` and the store is lean): its operation from its class, a
+ * DocumentClient command's through the DynamoDB command it wraps (`GetCommand` wraps
+ * `GetItemCommand`). In a bundle every command is a LeanCommand.
+ */
+interface SdkCommand {
+  readonly input: object
+}
+function operationOf(command: LeanCommand | SdkCommand): string {
+  if (command instanceof LeanCommand) return command.operation
+  const wrapped: unknown = Reflect.get(command, 'clientCommand')
+  const name = (typeof wrapped === 'object' && wrapped !== null ? wrapped : command).constructor
+    .name
+  if (!name.endsWith('Command')) throw new TypeError(`not a DynamoDB command: ${name}`)
+  return name.slice(0, -'Command'.length)
+}
+
+/** The SDK's initialize-step middleware, as local tooling adds it (IAM emulation, counters). */
+type Handler = (args: { input: Json }) => Promise<{ output: Json }>
+type Middleware = (next: Handler, context: { clientName: string; commandName: string }) => Handler
 
 /** An error as the SDK raises it: the service's name, message, fields and metadata. */
 export class DynamoDBServiceException extends Error {
@@ -100,10 +128,14 @@ const transportError = (name: string, message: string, code?: string) =>
 
 /**
  * CRC-32 (ISO-HDLC, zlib's and java.util.zip's), what DynamoDB sends of every response
- * body in `x-amz-crc32`. A table of 256: node:zlib has crc32 only from Node 22.
+ * body in `x-amz-crc32`. node:zlib's (native) from Node 22, as on Lambda; a table of
+ * 256 before that.
  */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32
 let crcTable: Uint32Array | undefined
-export function crc32(bytes: Uint8Array): number {
+export const crc32 = (bytes: Uint8Array): number =>
+  nativeCrc32 ? nativeCrc32(bytes) : tableCrc32(bytes)
+export function tableCrc32(bytes: Uint8Array): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256)
     for (let n = 0; n < 256; n++) {
@@ -142,6 +174,17 @@ const retryable = (error: unknown): 'throttle' | 'transient' | undefined => {
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex')
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest()
 
+/** The day's signing key: four HMACs, the same all day, so derived once a day (as the SDK caches it). */
+let cachedKey: { id: string; key: Buffer } | undefined
+function signingKey(secret: string, day: string, region: string): Buffer {
+  const id = `${day}/${region}/${secret}`
+  if (cachedKey?.id === id) return cachedKey.key
+  let key = hmac(`AWS4${secret}`, day)
+  for (const part of [region, 'dynamodb', 'aws4_request']) key = hmac(key, part)
+  cachedKey = { id, key }
+  return key
+}
+
 /** Signature Version 4 of one DynamoDB POST: the headers to send. */
 export function signedHeaders(
   config: Required<Pick<LeanClientConfig, 'region' | 'credentials'>>,
@@ -172,8 +215,7 @@ export function signedHeaders(
   ].join('\n')
   const scope = `${day}/${config.region}/dynamodb/aws4_request`
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n')
-  let key = hmac(`AWS4${secretAccessKey}`, day)
-  for (const part of [config.region, 'dynamodb', 'aws4_request']) key = hmac(key, part)
+  const key = signingKey(secretAccessKey, day, config.region)
   const signature = createHmac('sha256', key).update(toSign).digest('hex')
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`
   return headers
@@ -218,18 +260,66 @@ const fromWire: Convert = (item) => unmarshall(item as Parameters<typeof unmarsh
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/**
+ * DynamoDB's endpoint in a region, as the SDK's rules resolve it without options: the
+ * China regions are in their own partition's domain. (FIPS, dual-stack and the ISO
+ * partitions need an explicit `endpoint`; README, Architecture.)
+ */
+export const regionalEndpoint = (region: string) =>
+  `https://dynamodb.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`
+
 export class DynamoDBClient {
   readonly config: LeanClientConfig
-  /** The SDK's middleware stack, as far as the data layer touches it: nothing to remove here. */
-  readonly middlewareStack = { remove: (_name: string): boolean => false }
+  private middlewares: { name: string; middleware: Middleware }[] = []
+  /**
+   * The SDK's middleware stack as far as anything of ours touches it: initialize-step
+   * middleware around each call (locally: IAM emulation, the commit barrier, the
+   * bench's and tests' call counters), seeing the input as the caller gave it.
+   */
+  readonly middlewareStack = {
+    add: (middleware: Middleware, options: { name?: string } = {}): void => {
+      this.middlewares.push({
+        name: options.name ?? `middleware${this.middlewares.length}`,
+        middleware,
+      })
+    },
+    remove: (name: string): boolean => {
+      const before = this.middlewares.length
+      this.middlewares = this.middlewares.filter((entry) => entry.name !== name)
+      return this.middlewares.length < before
+    },
+    identify: (): string[] => this.middlewares.map(({ name }) => `${name} - initialize`),
+  }
   private readonly url: URL
   private readonly agent: HttpAgent
 
   constructor(config: LeanClientConfig) {
     this.config = config
-    this.url = new URL(config.endpoint ?? `https://dynamodb.${config.region}.amazonaws.com`)
+    this.url = new URL(config.endpoint ?? regionalEndpoint(config.region))
     const Agent = this.url.protocol === 'http:' ? HttpAgent : HttpsAgent
     this.agent = new Agent({ keepAlive: true, maxSockets: 50 })
+  }
+
+  /** A command of the SDK's DynamoDBClient (local tooling): wire-form input and output. */
+  async send(command: LeanCommand | SdkCommand): Promise<Json> {
+    const operation = operationOf(command)
+    return this.dispatch(operation, command.input as Json, (input) => this.call(operation, input))
+  }
+
+  /** `run` with the input, inside the middleware added (outermost first, as the SDK's). */
+  async dispatch(
+    operation: string,
+    input: Json,
+    run: (input: Json) => Promise<Json>,
+  ): Promise<Json> {
+    if (this.middlewares.length === 0) return run(input)
+    const context = { clientName: 'DynamoDBClient', commandName: `${operation}Command` }
+    let handler: Handler = async (args) => ({ output: await run(args.input) })
+    for (let i = this.middlewares.length - 1; i >= 0; i--) {
+      const entry = this.middlewares[i]
+      if (entry) handler = entry.middleware(handler, context)
+    }
+    return (await handler({ input })).output
   }
 
   /** One operation: signed, sent, retried as the SDK retries, answered in wire form. */
@@ -339,34 +429,21 @@ export class DynamoDBDocumentClient {
     return new DynamoDBDocumentClient(client)
   }
 
-  async send(command: LeanCommand): Promise<Json> {
-    const input = translate(command.input, toWire) as Json
-    // As the SDK: a transaction carries an idempotency token, so a retry can't apply it twice.
-    if (command.operation === 'TransactWriteItems') input.ClientRequestToken ??= randomUUID()
-    const output = await this.client.call(command.operation, input)
-    return translate(output, fromWire) as Json
+  get middlewareStack() {
+    return this.client.middlewareStack
+  }
+
+  async send(command: LeanCommand | SdkCommand): Promise<Json> {
+    const operation = operationOf(command)
+    return this.client.dispatch(operation, command.input as Json, async (native) => {
+      const input = translate(native, toWire) as Json
+      // As the SDK: a transaction carries an idempotency token, so a retry can't apply it twice.
+      if (operation === 'TransactWriteItems') input.ClientRequestToken ??= randomUUID()
+      return translate(await this.client.call(operation, input), fromWire) as Json
+    })
   }
 
   destroy() {
     this.client.destroy()
   }
-}
-
-/** lib-dynamodb's paginator: each page of a Query, following LastEvaluatedKey. */
-export async function* paginateQuery(
-  config: { client: DynamoDBDocumentClient; pageSize?: number },
-  input: Json,
-) {
-  let ExclusiveStartKey: unknown
-  do {
-    const page = await config.client.send(
-      new QueryCommand({
-        ...input,
-        ...(config.pageSize && { Limit: config.pageSize }),
-        ...(ExclusiveStartKey !== undefined && { ExclusiveStartKey }),
-      }),
-    )
-    yield page
-    ExclusiveStartKey = page.LastEvaluatedKey
-  } while (ExclusiveStartKey)
 }

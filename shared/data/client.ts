@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import * as Lean from '../aws/lean-dynamodb.js'
 import type { Config } from '../config.js'
 import { context } from '../context.js'
 
@@ -10,16 +11,44 @@ export interface Store {
   tableName: string
 }
 
+/**
+ * Which clients a store is built on. On Lambda both are the lean transport: every
+ * bundle has it in place of the SDK's DynamoDB packages (infra/constructs/bundling.ts).
+ * Outside a bundle, `sdk` is the AWS SDK itself (the unit tests mock it with
+ * aws-sdk-client-mock; the admin CLI needs its credential chain) and `lean` is the
+ * deployed transport, which the local server runs so that what it serves is what deploys.
+ */
+export type Transport = 'sdk' | 'lean'
+
+/**
+ * Against DynamoDB Local, an attempt may wait this long before it is retried: on a
+ * loaded 2-core machine a 100-item transaction can take seconds there, and a retry of a
+ * conditional write whose first attempt did land answers differently. On AWS, the lean
+ * transport's 1 s (REQUEST_TIMEOUT_MS): DynamoDB answers in milliseconds.
+ */
+const LOCAL_REQUEST_TIMEOUT_MS = 30_000
+
 /** Against a local endpoint (DynamoDB Local) any static credentials do, so none are required. */
-export function createStore(config: Config): Store {
+export function createStore(config: Config, transport: Transport = 'sdk'): Store {
   const { region, dynamoEndpoint, tableName } = config
-  const dynamo = new DynamoDBClient({
-    region,
-    ...(dynamoEndpoint && {
-      endpoint: dynamoEndpoint,
-      credentials: config.localCredentials,
-    }),
-  })
+  const local = dynamoEndpoint && { endpoint: dynamoEndpoint, credentials: config.localCredentials }
+  if (transport === 'lean') {
+    const dynamo = new Lean.DynamoDBClient({
+      region,
+      ...(local && { ...local, requestTimeoutMs: LOCAL_REQUEST_TIMEOUT_MS }),
+    })
+    const db = Lean.DynamoDBDocumentClient.from(dynamo)
+    // The one place the lean transport stands in for the SDK's types: it implements the
+    // part of both clients the data layer and the local tooling use (sends, initialize
+    // middleware), which test/unit/lean-dynamodb.test.ts holds against the SDK and the
+    // whole integration suite runs on.
+    return {
+      dynamo: dynamo as unknown as DynamoDBClient,
+      db: db as unknown as DynamoDBDocumentClient,
+      tableName,
+    }
+  }
+  const dynamo = new DynamoDBClient({ region, ...local })
   // The SDK's logger middleware filters and copies every call's input and output for a
   // logger that is a no-op unless one is configured, and none is: ~1% of a request's CPU.
   dynamo.middlewareStack.remove('loggerMiddleware')

@@ -1,11 +1,11 @@
-import { DeleteCommand, paginateScan } from '@aws-sdk/lib-dynamodb'
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb'
 import { deleteAllAccessTokens } from './access-tokens.js'
 import { deleteKeys } from './batch.js'
 import { db, table } from './client.js'
 import { Team, User } from './entities.js'
 import { isConditionFailed } from './errors.js'
 import { type Key, keys, ranges } from './keys.js'
-import { rangePages } from './page.js'
+import { rangePages, scanPages } from './page.js'
 import type { Role } from './users.js'
 
 /**
@@ -21,16 +21,13 @@ export interface TeamSummary {
 /** Every team: a Scan of the table filtered to team items (teams have no index of their own). */
 export async function listTeams(): Promise<TeamSummary[]> {
   const teams: TeamSummary[] = []
-  const pages = paginateScan(
-    { client: db() },
-    {
-      TableName: table(),
-      FilterExpression: '#kind = :team',
-      ProjectionExpression: '#name, createdAt',
-      ExpressionAttributeNames: { '#kind': 'kind', '#name': 'name' },
-      ExpressionAttributeValues: { ':team': Team.kind },
-    },
-  )
+  const pages = scanPages({
+    TableName: table(),
+    FilterExpression: '#kind = :team',
+    ProjectionExpression: '#name, createdAt',
+    ExpressionAttributeNames: { '#kind': 'kind', '#name': 'name' },
+    ExpressionAttributeValues: { ':team': Team.kind },
+  })
   for await (const page of pages) for (const item of page.Items ?? []) teams.push(Team.decode(item))
   return teams.sort((a, b) => a.name.localeCompare(b.name))
 }

@@ -1,4 +1,9 @@
-import { paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb'
+import {
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+  type ScanCommandInput,
+} from '@aws-sdk/lib-dynamodb'
 import { db, table } from './client.js'
 import type { Range } from './keys.js'
 
@@ -87,12 +92,37 @@ export async function readRange(
 }
 
 /**
+ * Every page of a Query or a Scan, from `start` on, following LastEvaluatedKey. Ours,
+ * not lib-dynamodb's paginators: those accept only the SDK's client class, and the
+ * store's client is the lean transport (shared/aws/lean-dynamodb.ts).
+ */
+export async function* queryPages(input: QueryCommandInput, start?: Record<string, unknown>) {
+  let ExclusiveStartKey = start
+  do {
+    const page = await db().send(
+      new QueryCommand({ ...input, ...(ExclusiveStartKey && { ExclusiveStartKey }) }),
+    )
+    yield page
+    ExclusiveStartKey = page.LastEvaluatedKey
+  } while (ExclusiveStartKey)
+}
+export async function* scanPages(input: ScanCommandInput) {
+  let ExclusiveStartKey: Record<string, unknown> | undefined
+  do {
+    const page = await db().send(
+      new ScanCommand({ ...input, ...(ExclusiveStartKey && { ExclusiveStartKey }) }),
+    )
+    yield page
+    ExclusiveStartKey = page.LastEvaluatedKey
+  } while (ExclusiveStartKey)
+}
+
+/**
  * Every page of a range (after the sort key `after`, when given), strongly consistent,
  * optionally projected: for whole-range work.
  */
 export const rangePages = (range: Range, projection?: string, after?: string) =>
-  paginateQuery(
-    { client: db(), startingToken: after === undefined ? undefined : { PK: range.PK, SK: after } },
+  queryPages(
     {
       TableName: table(),
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
@@ -100,4 +130,5 @@ export const rangePages = (range: Range, projection?: string, after?: string) =>
       ProjectionExpression: projection,
       ConsistentRead: true,
     },
+    after === undefined ? undefined : { PK: range.PK, SK: after },
   )

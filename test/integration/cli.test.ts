@@ -371,7 +371,7 @@ describe('the admin CLI', () => {
     const { auditingSink } = await import('../../shared/events/audit.js')
     const { startStreamPoller } = await import('../../local/stream-poller.js')
     const poller = await startStreamPoller({
-      dynamo: app.dynamo,
+      dynamo: app.sdk,
       tableName: app.tableName,
       sink: auditingSink({ put: async (batch) => batch.map(() => 'accepted' as const) }, 400),
       intervalMs: 50,

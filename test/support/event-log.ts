@@ -6,7 +6,7 @@ import { startStreamPoller } from '../../local/stream-poller.js'
 import type { startTestApp } from './app.js'
 
 /** What the consumer needs of an app: its client and its table. */
-type App = Pick<Awaited<ReturnType<typeof startTestApp>>, 'dynamo' | 'tableName'>
+type App = Pick<Awaited<ReturnType<typeof startTestApp>>, 'sdk' | 'tableName'>
 
 /**
  * The change stream consumed as `npm start` consumes it (polled every 50 ms here), every
@@ -21,7 +21,7 @@ export async function startEventLog(
   const published = fileSink(file, options.print ?? (() => {}))
   const { auditingSink } = await import('../../shared/events/audit.js')
   const poller = await startStreamPoller({
-    dynamo: app.dynamo,
+    dynamo: app.sdk,
     tableName: app.tableName,
     sink: options.audit ? auditingSink(published, 400) : published,
     intervalMs: 50,

@@ -35,8 +35,10 @@ describe('function bundles', () => {
   }, 30_000)
 
   it('leave out the SDK event-stream codec, endpoint discovery and the credential chain beyond the environment', async () => {
-    const { inputs } = await built('tokens/list')
+    // A function with an SDK client of its own (KMS, to sign service tokens).
+    const { inputs } = await built('auth/service-token')
     const names = files(inputs)
+    expect(names.some((file) => file.includes('client-kms'))).toBe(true)
     expect(names.some((file) => file.includes('event-streams/'))).toBe(false)
     expect(names.some((file) => file.includes('credential-provider-ini'))).toBe(false)
     expect(names.some((file) => file.includes('credential-provider-env'))).toBe(true)
@@ -45,6 +47,27 @@ describe('function bundles', () => {
       names.some((file) => file.includes('mnemonist') || file.includes('endpoint-cache')),
     ).toBe(false)
   }, 30_000)
+
+  it("speak DynamoDB's JSON protocol through the lean transport, not the SDK's clients", async () => {
+    for (const handler of ['tokens/list', 'projects/list', 'servers/enroll', 'events/stream']) {
+      const { inputs } = await built(handler)
+      const names = files(inputs)
+      expect(
+        names.some((file) => file.endsWith('shared/aws/lean-dynamodb.ts')),
+        handler,
+      ).toBe(true)
+      expect(
+        names.some((file) => /@aws-sdk\/(client|lib)-dynamodb\//.test(file)),
+        handler,
+      ).toBe(false)
+      // The whole SDK stays out of a function that needs no other AWS client.
+      if (handler !== 'events/stream')
+        expect(
+          names.some((file) => file.includes('@smithy/') || file.includes('@aws-sdk/core')),
+          handler,
+        ).toBe(false)
+    }
+  }, 60_000)
 
   it('give agent functions neither JWT verification nor a KMS client', async () => {
     for (const handler of ['servers/enroll', 'servers/heartbeat']) {
@@ -77,7 +100,7 @@ describe('function bundles', () => {
 
   it("give the authorizer DynamoDB's wire without the SDK, under 150 KB (issue 13)", async () => {
     const entry = `${root}authorizer/handler.ts`
-    const lean = await bundleFunction(entry, join(outDir, 'authorizer.mjs'), { leanDynamoDb: true })
+    const lean = await bundleFunction(entry, join(outDir, 'authorizer.mjs'))
     const names = files(lean.inputs)
     expect(names.some((file) => file.includes('@aws-sdk/client-dynamodb'))).toBe(false)
     expect(names.some((file) => file.includes('@smithy/'))).toBe(false)

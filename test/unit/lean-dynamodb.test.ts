@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Sha256 } from '@aws-crypto/sha256-js'
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import * as Sdk from '@aws-sdk/lib-dynamodb'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -352,19 +352,71 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
     expect(isTransient(error)).toBe(true)
   })
 
-  it('pages a Query as paginateQuery does', async () => {
+  it("sends the SDK's own command objects as it sends its own (the local server's case)", async () => {
     answers = [
-      {
-        status: 200,
-        body: { Items: [item], LastEvaluatedKey: { PK: { S: 'p' }, SK: { S: 's' } } },
-      },
-      { status: 200, body: { Items: [item] } },
+      { status: 200, body: { Item: item } },
+      { status: 200, body: {} },
     ]
-    const pages = []
-    for await (const page of Lean.paginateQuery({ client: lean() }, { TableName: 't' }))
-      pages.push(page.Items)
-    expect(pages).toHaveLength(2)
-    expect(seen[1]?.body).toMatchObject({ ExclusiveStartKey: { PK: { S: 'p' }, SK: { S: 's' } } })
+    seen = []
+    const output = await lean().send(new Sdk.GetCommand({ TableName: 't', Key: key }))
+    expect(seen[0]?.target).toBe('DynamoDB_20120810.GetItem')
+    expect(seen[0]?.body).toEqual({ TableName: 't', Key: { PK: { S: key.PK }, SK: { S: key.SK } } })
+    expect(output.Item).toEqual(expect.objectContaining({ PK: item.PK.S }))
+    // A command of the base client: wire form both ways, no translation.
+    const client = new Lean.DynamoDBClient({ region: 'eu-west-1', endpoint: url, credentials })
+    await client.send(new DescribeTableCommand({ TableName: 't' }))
+    expect(seen[1]?.target).toBe('DynamoDB_20120810.DescribeTable')
+  })
+
+  it('runs middleware added to its stack around each call, outermost first, until removed', async () => {
+    const client = new Lean.DynamoDBClient({ region: 'eu-west-1', endpoint: url, credentials })
+    const documents = Lean.DynamoDBDocumentClient.from(client)
+    const calls: string[] = []
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        calls.push(`outer ${context.commandName} ${JSON.stringify(args.input.Key)}`)
+        const result = await next(args)
+        calls.push(`outer saw ${JSON.stringify(result.output.Item)}`)
+        return result
+      },
+      { name: 'outer' },
+    )
+    documents.middlewareStack.add(
+      (next) => async (args) => {
+        calls.push('inner')
+        return next(args)
+      },
+      { name: 'inner' },
+    )
+    expect(client.middlewareStack.identify()).toEqual(['outer - initialize', 'inner - initialize'])
+    answers = [
+      { status: 200, body: { Item: { id: { N: '7' } } } },
+      { status: 200, body: {} },
+    ]
+    await documents.send(new Lean.GetCommand({ TableName: 't', Key: { id: 1 } }))
+    // The input as the caller gave it and the output as it gets it: native values.
+    expect(calls).toEqual(['outer GetItemCommand {"id":1}', 'inner', 'outer saw {"id":7}'])
+    expect(client.middlewareStack.remove('outer')).toBe(true)
+    expect(client.middlewareStack.remove('outer')).toBe(false)
+    calls.length = 0
+    await documents.send(new Lean.GetCommand({ TableName: 't', Key: { id: 1 } }))
+    expect(calls).toEqual(['inner'])
+  })
+
+  it("resolves a region's endpoint as the SDK does, the China partition included", async () => {
+    for (const region of ['eu-west-1', 'us-gov-west-1', 'cn-north-1', 'cn-northwest-1']) {
+      const sdkClient = new DynamoDBClient({ region, credentials })
+      const resolved = await sdkClient.config.endpointProvider({ Region: region })
+      expect(Lean.regionalEndpoint(region), region).toBe(resolved.url.href.replace(/\/$/, ''))
+      sdkClient.destroy()
+    }
+  })
+
+  it('refuses an object that is no DynamoDB command, naming it', async () => {
+    class Stray {
+      input = {}
+    }
+    await expect(lean().send(new Stray())).rejects.toThrow('not a DynamoDB command: Stray')
   })
 })
 
