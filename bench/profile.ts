@@ -5,7 +5,8 @@
  * goes, in shares that hold still on a loaded machine. Writes bench/out/service.cpuprofile
  * (open it in Chrome's DevTools for the call tree). The caller is the service JWT (default)
  * or the admin's personal token; a path ending in `/tokens/verify` is POSTed, asking
- * about the admin's personal token, as the hot-path section's verify row does.
+ * about the admin's personal token, as the hot-path section's verify row does; one ending
+ * in `/servers` enrolls a server by the bench's enrollment token (the enrollment row).
  */
 import { fork } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
@@ -21,15 +22,27 @@ const client = fork(new URL('./load-client.ts', import.meta.url).pathname, [], {
   execArgv: ['--import', 'tsx'],
 })
 const verify = path.endsWith('/tokens/verify')
+// A path ending in `/servers` enrolls a new server each request, as the enrollment row does.
+const enroll = path.endsWith('/servers')
 const run = (count: number) =>
   new Promise((resolve) => {
     client.once('message', resolve)
     const load: Load = {
       id: 0,
       base: bench.app.url,
-      ...(verify ? { method: 'POST', body: { fixed: { token: bench.token } } } : { method: 'GET' }),
+      ...(verify
+        ? { method: 'POST', body: { fixed: { token: bench.token } } }
+        : enroll
+          ? { method: 'POST', body: 'hostname' }
+          : { method: 'GET' }),
       path,
-      tokens: [caller === 'personal' ? bench.token : bench.serviceToken],
+      tokens: [
+        enroll
+          ? bench.enrollmentToken.token
+          : caller === 'personal'
+            ? bench.token
+            : bench.serviceToken,
+      ],
       count,
       inFlight: Number(inFlight),
     }
