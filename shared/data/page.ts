@@ -96,26 +96,27 @@ export async function readRange(
  * not lib-dynamodb's paginators: those accept only the SDK's client class, and the
  * store's client is the lean transport (shared/aws/lean-dynamodb.ts).
  */
-export async function* queryPages(input: QueryCommandInput, start?: Record<string, unknown>) {
-  let ExclusiveStartKey = start
+async function* pagesOf<Page extends { LastEvaluatedKey?: Record<string, unknown> }>(
+  read: (start: Record<string, unknown> | undefined) => Promise<Page>,
+  start?: Record<string, unknown>,
+) {
+  let next = start
   do {
-    const page = await db().send(
-      new QueryCommand({ ...input, ...(ExclusiveStartKey && { ExclusiveStartKey }) }),
-    )
+    const page = await read(next)
     yield page
-    ExclusiveStartKey = page.LastEvaluatedKey
-  } while (ExclusiveStartKey)
+    next = page.LastEvaluatedKey
+  } while (next)
 }
-export async function* scanPages(input: ScanCommandInput) {
-  let ExclusiveStartKey: Record<string, unknown> | undefined
-  do {
-    const page = await db().send(
-      new ScanCommand({ ...input, ...(ExclusiveStartKey && { ExclusiveStartKey }) }),
-    )
-    yield page
-    ExclusiveStartKey = page.LastEvaluatedKey
-  } while (ExclusiveStartKey)
-}
+export const queryPages = (input: QueryCommandInput, start?: Record<string, unknown>) =>
+  pagesOf(
+    (ExclusiveStartKey) =>
+      db().send(new QueryCommand({ ...input, ...(ExclusiveStartKey && { ExclusiveStartKey }) })),
+    start,
+  )
+export const scanPages = (input: ScanCommandInput) =>
+  pagesOf((ExclusiveStartKey) =>
+    db().send(new ScanCommand({ ...input, ...(ExclusiveStartKey && { ExclusiveStartKey }) })),
+  )
 
 /**
  * Every page of a range (after the sort key `after`, when given), strongly consistent,
