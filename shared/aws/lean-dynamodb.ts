@@ -96,6 +96,14 @@ export class DynamoDBServiceException extends Error {
 const MAX_ATTEMPTS = 4
 const BASE_DELAY_MS = 25
 const THROTTLED_DELAY_MS = 1000
+/**
+ * The SDK's retry quota (standard mode, 2026 costs): a client starts with 500; a retry
+ * of a throttled call costs 5, of any other failure 14; a success gives back what its
+ * retry cost, or 1. Spent, a failure is answered at once instead of retried, so an
+ * outage isn't met with four times the calls.
+ */
+export const RETRY_CAPACITY = 500
+const RETRY_COST = { throttle: 5, transient: 14 } as const
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
@@ -270,6 +278,8 @@ export const regionalEndpoint = (region: string) =>
 
 export class DynamoDBClient {
   readonly config: LeanClientConfig
+  /** What is left of the retry quota (RETRY_CAPACITY). */
+  retryCapacity = RETRY_CAPACITY
   private middlewares: { name: string; middleware: Middleware }[] = []
   /**
    * The SDK's middleware stack as far as anything of ours touches it: initialize-step
@@ -325,16 +335,21 @@ export class DynamoDBClient {
   /** One operation: signed, sent, retried as the SDK retries, answered in wire form. */
   async call(operation: string, input: Json): Promise<Json> {
     const maxAttempts = this.config.maxAttempts ?? MAX_ATTEMPTS
+    let lastCost: number | undefined
     for (let attempt = 1; ; attempt++) {
       try {
         const output = await this.once(operation, input)
+        this.retryCapacity = Math.min(RETRY_CAPACITY, this.retryCapacity + (lastCost ?? 1))
         return { ...output, $metadata: { httpStatusCode: 200, attempts: attempt } }
       } catch (error) {
         const kind = retryable(error)
-        if (!kind || attempt >= maxAttempts) {
+        const cost = kind && RETRY_COST[kind]
+        if (!cost || attempt >= maxAttempts || this.retryCapacity < cost) {
           if (error instanceof DynamoDBServiceException) error.$metadata.attempts = attempt
           throw error
         }
+        this.retryCapacity -= cost
+        lastCost = cost
         const base = kind === 'throttle' ? THROTTLED_DELAY_MS : BASE_DELAY_MS
         await sleep(Math.random() * Math.min(20_000, base * 2 ** (attempt - 1)))
       }

@@ -498,6 +498,29 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
     expect(output.$metadata).toMatchObject({ attempts: 2 })
   })
 
+  it("spends and refills the SDK's retry quota alike: an outage isn't met with 4 times the calls", async () => {
+    const outage = (calls: number) => Array.from({ length: calls * 4 }, () => unavailable)
+    const unavailable = { status: 503, body: { __type: 'ServiceUnavailable' } }
+    const run = async (send: () => Promise<unknown>) => {
+      answers = outage(14)
+      seen = []
+      for (let call = 0; call < 14; call++) await send().catch(() => undefined)
+      const duringOutage = seen.length
+      answers = [{ status: 200, body: {} }]
+      await send()
+      return duringOutage
+    }
+    const sdkClient = sdk()
+    const leanClient = new Lean.DynamoDBClient({ region: 'eu-west-1', endpoint: url, credentials })
+    const leanDocuments = Lean.DynamoDBDocumentClient.from(leanClient)
+    const a = await run(() => sdkClient.send(new Sdk.GetCommand({ TableName: 't', Key: key })))
+    const b = await run(() => leanDocuments.send(new Lean.GetCommand({ TableName: 't', Key: key })))
+    // 500 tokens at 14 a retry: 11 calls retried 3 times, the 12th twice, then none.
+    expect(b).toBe(11 * 4 + 3 + 1 + 1)
+    expect(b).toBe(a)
+    expect(leanClient.retryCapacity).toBe(500 - 35 * 14 + 1)
+  }, 20_000)
+
   it('raises the TimeoutError the SDK raises after 4 silent attempts, transient', async () => {
     const run = async (send: () => Promise<unknown>) => {
       answers = ['silent', 'silent', 'silent', 'silent']
