@@ -3,7 +3,11 @@
  * 64 requests in flight. (a) the raw SDK calls the request needs at minimum, written
  * here by hand (keys as the README's table design gives them, no service code); (b)
  * the handler invoked in process; (c) the full HTTP path through the local server;
- * (d) the same raw calls behind a bare node:http server. Each JWT path twice: one
+ * (d) the same raw calls behind a bare node:http server; (f) that bare server making the
+ * same raw calls over the service's own DynamoDB transport (shared/aws/lean-dynamodb.ts)
+ * instead of the SDK. (a) and (d) are what the minimal service written with the AWS SDK
+ * costs; (c) against (f) is Latchkey's own overhead with the transport held equal. (e),
+ * behind a flag, is (c) over new connections. Each JWT path twice: one
  * token (the verified-token memory answers) and 1,500 distinct tokens in rotation
  * (more than the memory holds, so every request verifies its ES256 signature).
  */
@@ -13,12 +17,14 @@ import { createWriteStream } from 'node:fs'
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import {
   BatchGetCommand,
+  type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import * as Lean from '../shared/aws/lean-dynamodb.js'
 import type { HttpResult } from '../shared/http/response.js'
 import type { Bench, Sizes } from './harness.js'
 import { startHttpFloor } from './http-floor.js'
@@ -39,6 +45,7 @@ import { collect, type Served, traced } from './trace.js'
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
 type Task = () => Promise<unknown>
+type DocumentClient = Pick<DynamoDBDocumentClient, 'send'>
 /**
  * Runs a load and times it: in this process (a, b) or from the load client's (c, d);
  * traced, each request's phases too (bench/trace.ts).
@@ -141,26 +148,41 @@ export interface LatencyRow {
   handler: Rounds
   http: Rounds
   httpFloor: Rounds
+  /**
+   * (f): the HTTP floor over the service's own DynamoDB transport, the bare server of (d)
+   * making the same raw calls through shared/aws/lean-dynamodb.ts instead of the SDK:
+   * (c) against it is Latchkey's own overhead, the transport held equal. Absent in
+   * results from before it was measured.
+   */
+  leanFloor?: Rounds
   /** (e), with `--fresh-connections` only: (c) over new connections every round. */
   httpFresh?: Rounds
   /**
    * New connections the load client opened per measured round, to the local server (c)
-   * and to the bare floor (d): 0 when the warm-up's keep-alive connections serve the
-   * rounds (absent in results from before it was counted).
+   * and to the bare floors (d) and (f): 0 when the warm-up's keep-alive connections serve
+   * the rounds (absent in results from before it was counted).
    */
-  connections?: { http: Spread; httpFloor: Spread }
+  connections?: { http: Spread; httpFloor: Spread; leanFloor?: Spread }
   /** The service process during (a) and (c): event-loop delay and GC, spread over rounds. */
   serviceProcess: Record<'raw' | 'http', Record<keyof Diagnosis, Spread>>
-  /** Ratios of the medians: p50 (b)/(a), (c)/(a), (c)/(d); p99 (c)/(a); CPU per request (c)/(a), (c)/(d). */
+  /**
+   * Ratios of the medians: p50 (b)/(a), (c)/(a), (c)/(d), (c)/(f); p99 (c)/(a); CPU per
+   * request (c)/(a), (c)/(d), (c)/(f).
+   */
   ratios: {
     p50HandlerRaw: number
     p50HttpRaw: number
     p50HttpFloor: number
+    p50HttpLeanFloor?: number
     p99HttpRaw: number
     cpuHttpRaw: number
     cpuHttpFloor: number
+    cpuHttpLeanFloor?: number
   }
 }
+
+/** A path of the hot-path section, by the letter the README's table gives it. */
+type Side = 'a' | 'b' | 'c' | 'd' | 'e' | 'f'
 
 const pad = (id: number) => String(id).padStart(16, '0')
 
@@ -173,8 +195,8 @@ export interface LatencySelection {
   /** Every request's phases, one line per round and side, into this file (bench/trace.ts). */
   traceFile?: string
   /**
-   * A fifth path, (e): (c) over new connections every round (warm-up included), as the
-   * bench loaded it before issue 17's tail was traced, in the same rounds as (a)-(d).
+   * One more path, (e): (c) over new connections every round (warm-up included), as the
+   * bench loaded it before issue 17's tail was traced, in the same rounds as the others.
    */
   freshConnections?: boolean
 }
@@ -241,122 +263,9 @@ export async function measureLatency(
 
   const userPk = 'TEAM#acme#USER#admin'
   const ownKey = { PK: userPk, SK: `PAT#${pad(1)}` }
+  const projectPk = 'TEAM#acme#PROJECT#bench'
   const found = await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
   if (!found.Item) throw new Error('the raw floor reads no token: the key pattern changed')
-  // One Query: it returns the caller's own token item (with its hash) among the list,
-  // which is all the service reads too (its budget: 1 call).
-  const rawList = () =>
-    db.send(
-      new QueryCommand({
-        TableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-        ExpressionAttributeValues: { ':pk': userPk, ':p': 'PAT#' },
-        ConsistentRead: true,
-      }),
-    )
-  const rawCreate = async () => {
-    await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
-    // The team's token policy is read alongside the next id (issue 14).
-    const [, { Attributes }] = await Promise.all([
-      db.send(
-        new GetCommand({
-          TableName,
-          Key: { PK: 'TEAM#acme', SK: 'TOKENPOLICY' },
-          ConsistentRead: true,
-        }),
-      ),
-      db.send(
-        new UpdateCommand({
-          TableName,
-          Key: { PK: 'TEAM#acme', SK: 'USER#admin' },
-          UpdateExpression: 'ADD tokenSeq :one',
-          ExpressionAttributeValues: { ':one': 1 },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      ),
-    ])
-    const id = Number(Attributes?.tokenSeq)
-    const name = nextName()
-    return db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName,
-              Item: { PK: userPk, SK: `PAT#${pad(id)}`, id, name },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-          {
-            Put: {
-              TableName,
-              Item: { PK: userPk, SK: `PATNAME#${name}`, tokenId: id },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-          {
-            // The user's count under the quota, on an item of the floor's own, so the
-            // service's users keep their counts.
-            Update: {
-              TableName,
-              Key: { PK: 'TEAM#acme', SK: 'USER#raw-floor' },
-              UpdateExpression: 'ADD tokenCount :one',
-              ConditionExpression: 'attribute_not_exists(tokenCount) OR tokenCount < :quota',
-              ExpressionAttributeValues: { ':one': 1, ':quota': Number.MAX_SAFE_INTEGER },
-            },
-          },
-        ],
-      }),
-    )
-  }
-  const rawProjects = () =>
-    db.send(
-      new QueryCommand({
-        TableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
-        ExpressionAttributeValues: { ':pk': 'TEAM#acme', ':p': 'PROJECT#' },
-        Limit: 101,
-        ConsistentRead: true,
-      }),
-    )
-  const projectPk = 'TEAM#acme#PROJECT#bench'
-  const rawEnroll = () => {
-    const now = new Date().toISOString()
-    return db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName,
-              Key: { PK: projectPk, SK: 'SET#raw-floor' },
-              UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :now',
-              ConditionExpression: 'secretHash = :hash',
-              ExpressionAttributeValues: { ':one': 1, ':now': now, ':hash': 'h' },
-            },
-          },
-          {
-            Put: {
-              TableName,
-              Item: {
-                PK: projectPk,
-                SK: `SERVER#${randomUUID()}`,
-                hostname: 'raw',
-                secretHash: 'h',
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-          {
-            ConditionCheck: {
-              TableName,
-              Key: { PK: 'TEAM#acme', SK: 'PROJECT#bench' },
-              ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deleting)',
-            },
-          },
-        ],
-      }),
-    )
-  }
   // The raw floor's own enrollment token: the same item shape the transaction checks.
   await db.send(
     new UpdateCommand({
@@ -366,7 +275,6 @@ export async function measureLatency(
       ExpressionAttributeValues: { ':zero': 0, ':hash': 'h' },
     }),
   )
-
   // Verify's subject: a personal token of its own (no rate limit), asked about with the
   // service JWT, whose own check costs no call. The service reads the token beside its
   // user's delete-all mark in one strongly consistent BatchGetItem; the floor does that.
@@ -374,23 +282,167 @@ export async function measureLatency(
   const verified = { token: subject.accessKey }
   const checked = await bench.http('POST', '/v1/teams/acme/tokens/verify', serviceToken, verified)
   if (checked?.code !== 'VALID') throw new Error(`verify's subject is ${checked?.code}, not VALID`)
-  const rawVerify = () =>
-    db.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [TableName]: {
-            Keys: [
-              { PK: userPk, SK: 'PAT#' },
-              { PK: userPk, SK: `PAT#${pad(subject.token.id)}` },
-            ],
+
+  /**
+   * The raw calls each request needs at minimum, written here by hand (keys as the
+   * README's table design gives them, no service code), over a given DocumentClient:
+   * the AWS SDK's for (a) and (d), the service's own transport for (f).
+   */
+  const floorCalls = (db: DocumentClient) => ({
+    // One Query: it returns the caller's own token item (with its hash) among the list,
+    // which is all the service reads too (its budget: 1 call).
+    list: () =>
+      db.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+          ExpressionAttributeValues: { ':pk': userPk, ':p': 'PAT#' },
+          ConsistentRead: true,
+        }),
+      ),
+    create: async () => {
+      await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
+      // The team's token policy is read alongside the next id (issue 14).
+      const [, { Attributes }] = await Promise.all([
+        db.send(
+          new GetCommand({
+            TableName,
+            Key: { PK: 'TEAM#acme', SK: 'TOKENPOLICY' },
             ConsistentRead: true,
+          }),
+        ),
+        db.send(
+          new UpdateCommand({
+            TableName,
+            Key: { PK: 'TEAM#acme', SK: 'USER#admin' },
+            UpdateExpression: 'ADD tokenSeq :one',
+            ExpressionAttributeValues: { ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      ])
+      const id = Number(Attributes?.tokenSeq)
+      const name = nextName()
+      return db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName,
+                Item: { PK: userPk, SK: `PAT#${pad(id)}`, id, name },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Put: {
+                TableName,
+                Item: { PK: userPk, SK: `PATNAME#${name}`, tokenId: id },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              // The user's count under the quota, on an item of the floor's own, so the
+              // service's users keep their counts.
+              Update: {
+                TableName,
+                Key: { PK: 'TEAM#acme', SK: 'USER#raw-floor' },
+                UpdateExpression: 'ADD tokenCount :one',
+                ConditionExpression: 'attribute_not_exists(tokenCount) OR tokenCount < :quota',
+                ExpressionAttributeValues: { ':one': 1, ':quota': Number.MAX_SAFE_INTEGER },
+              },
+            },
+          ],
+        }),
+      )
+    },
+    projects: () =>
+      db.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+          ExpressionAttributeValues: { ':pk': 'TEAM#acme', ':p': 'PROJECT#' },
+          Limit: 101,
+          ConsistentRead: true,
+        }),
+      ),
+    enroll: () =>
+      db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName,
+                Key: { PK: projectPk, SK: 'SET#raw-floor' },
+                UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :now',
+                ConditionExpression: 'secretHash = :hash',
+                ExpressionAttributeValues: {
+                  ':one': 1,
+                  ':now': new Date().toISOString(),
+                  ':hash': 'h',
+                },
+              },
+            },
+            {
+              Put: {
+                TableName,
+                Item: {
+                  PK: projectPk,
+                  SK: `SERVER#${randomUUID()}`,
+                  hostname: 'raw',
+                  secretHash: 'h',
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName,
+                Key: { PK: 'TEAM#acme', SK: 'PROJECT#bench' },
+                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deleting)',
+              },
+            },
+          ],
+        }),
+      ),
+    verify: () =>
+      db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [TableName]: {
+              Keys: [
+                { PK: userPk, SK: 'PAT#' },
+                { PK: userPk, SK: `PAT#${pad(subject.token.id)}` },
+              ],
+              ConsistentRead: true,
+            },
           },
-        },
-      }),
-    )
-  const subjectFound = await rawVerify()
-  if (subjectFound.Responses?.[TableName]?.length !== 1)
-    throw new Error('the verify floor reads no token: the key pattern changed')
+        }),
+      ),
+  })
+  // (f)'s client: the service's own DynamoDB transport (shared/aws/lean-dynamodb.ts, the
+  // module alone: no data layer), set up as the local server's store sets it up
+  // (shared/data/client.ts: the same endpoint, credentials and 30 s attempt timeout). It
+  // is sent the same SDK command objects as (a) and (d), as the local server's data
+  // layer sends them, so (d) and (f) differ by the transport only.
+  const { region, dynamoEndpoint, localCredentials } = config()
+  if (!dynamoEndpoint) throw new Error("the lean floor needs the bench's DynamoDB endpoint")
+  const leanClient = new Lean.DynamoDBClient({
+    region,
+    endpoint: dynamoEndpoint,
+    credentials: localCredentials,
+    requestTimeoutMs: 30_000,
+  })
+  const sdkFloor = floorCalls(db)
+  // The lean client implements the part of the SDK's DocumentClient these calls use
+  // (test/unit/lean-dynamodb.test.ts holds it to the SDK's); its types are its own.
+  const leanFloor = floorCalls(
+    Lean.DynamoDBDocumentClient.from(leanClient) as unknown as DocumentClient,
+  )
+  for (const floor of [sdkFloor, leanFloor]) {
+    const subjectFound = await floor.verify()
+    if (subjectFound.Responses?.[TableName]?.length !== 1)
+      throw new Error('the verify floor reads no token: the key pattern changed')
+  }
 
   const invoke =
     (
@@ -419,18 +471,20 @@ export async function measureLatency(
     }
   const enrollmentToken = bench.enrollmentToken.token
   const servers = `${project}/servers`
-  const routes: { key: string; label: string; a: Task; b: Task; c: Remote }[] = [
+  const routes: { key: string; label: string; a: Task; b: Task; c: Remote; f: Task }[] = [
     {
       key: 'tokens-list',
       label: 'GET /api/tokens (personal token)',
-      a: rawList,
+      a: sdkFloor.list,
+      f: leanFloor.list,
       b: invoke(handlers.list, 'GET', '/api/tokens', { key: 'GET /api/tokens' }, () => token),
       c: { method: 'GET', path: '/api/tokens', tokens: [token] },
     },
     {
       key: 'projects-remembered',
       label: 'GET /v1/teams/{team}/projects (JWT, one token: remembered)',
-      a: rawProjects,
+      a: sdkFloor.projects,
+      f: leanFloor.projects,
       b: invoke(
         handlers.projects,
         'GET',
@@ -443,7 +497,8 @@ export async function measureLatency(
     {
       key: 'projects-verified',
       label: `GET /v1/teams/{team}/projects (JWT, ${n.distinctJwts} in rotation: verified)`,
-      a: rawProjects,
+      a: sdkFloor.projects,
+      f: leanFloor.projects,
       b: invoke(
         handlers.projects,
         'GET',
@@ -456,7 +511,8 @@ export async function measureLatency(
     {
       key: 'tokens-create',
       label: 'POST /api/tokens (personal token)',
-      a: rawCreate,
+      a: sdkFloor.create,
+      f: leanFloor.create,
       b: invoke(
         handlers.create,
         'POST',
@@ -470,7 +526,8 @@ export async function measureLatency(
     {
       key: 'enroll',
       label: 'POST .../servers (enrollment token)',
-      a: rawEnroll,
+      a: sdkFloor.enroll,
+      f: leanFloor.enroll,
       b: invoke(
         handlers.enroll,
         'POST',
@@ -487,7 +544,8 @@ export async function measureLatency(
     {
       key: 'verify',
       label: 'POST /v1/teams/{team}/tokens/verify (JWT caller, personal token verified)',
-      a: rawVerify,
+      a: sdkFloor.verify,
+      f: leanFloor.verify,
       b: invoke(
         handlers.verify,
         'POST',
@@ -511,26 +569,34 @@ export async function measureLatency(
   const unknown = select.rows?.filter((key) => !routes.some((route) => route.key === key))
   if (unknown?.length)
     throw new Error(`unknown latency row ${unknown}: one of ${routes.map((r) => r.key)}`)
-  for (const { key, label, a, b, c } of chosen) {
+  for (const { key, label, a, b, c, f } of chosen) {
     const floor = await startHttpFloor(a)
-    const paths: Run[] = [
-      local(a),
-      local(b),
-      client.run(bench.app.url, c),
-      client.run(floor.url, { method: 'GET', path: '/', tokens: [''] }),
-      ...(select.freshConnections ? [client.run(bench.app.url, { ...c, fresh: true })] : []),
+    const leanHttpFloor = await startHttpFloor(f)
+    const bare: Remote = { method: 'GET', path: '/', tokens: [''] }
+    // Every path of the row by its letter, measured in this order round after round.
+    const paths: [Side, Run][] = [
+      ['a', local(a)],
+      ['b', local(b)],
+      ['c', client.run(bench.app.url, c)],
+      ['d', client.run(floor.url, bare)],
+      ['f', client.run(leanHttpFloor.url, bare)],
+      ...(select.freshConnections
+        ? [['e', client.run(bench.app.url, { ...c, fresh: true })] as [Side, Run]]
+        : []),
     ]
     for (const inFlight of select.inFlight ?? n.inFlight) {
       // At least 4 requests per worker, or p99 is only the first wave of a burst.
       const count = Math.max(n.requests, 4 * inFlight)
       // Warm every path, then measure them in turn, round after round: on shared
       // cores one unlucky run otherwise decides a row, so every row shows its spread.
-      for (const path of paths) await path(Math.ceil(count / 4), inFlight)
-      const runs: Timing[][] = paths.map(() => [])
-      const diagnoses: Diagnosis[][] = paths.map(() => [])
-      const connects: number[][] = paths.map(() => [])
+      for (const [, path] of paths) await path(Math.ceil(count / 4), inFlight)
+      const runs = new Map<Side, Timing[]>()
+      const diagnoses = new Map<Side, Diagnosis[]>()
+      const connects = new Map<Side, number[]>()
+      const add = <T>(map: Map<Side, T[]>, side: Side, value: T) =>
+        map.set(side, [...(map.get(side) ?? []), value])
       for (let pass = 0; pass < n.rounds; pass++) {
-        for (const [i, path] of paths.entries()) {
+        for (const [side, path] of paths) {
           const {
             diagnosis,
             exchanges,
@@ -538,27 +604,27 @@ export async function measureLatency(
             connects: opened,
             ...timing
           } = await diagnosed(path, count, inFlight, traces !== undefined)
-          const side = 'abcde'[i]
           traces?.write(`${JSON.stringify({ key, inFlight, pass, side, exchanges, served })}\n`)
-          runs[i]?.push(timing)
-          diagnoses[i]?.push(diagnosis)
-          if (opened !== undefined) connects[i]?.push(opened)
+          add(runs, side, timing)
+          add(diagnoses, side, diagnosis)
+          if (opened !== undefined) add(connects, side, opened)
         }
       }
-      const watched = (i: number) => {
-        const of = (key: keyof Diagnosis) => spread((diagnoses[i] ?? []).map((d) => d[key]))
+      const watched = (side: Side) => {
+        const of = (key: keyof Diagnosis) => spread((diagnoses.get(side) ?? []).map((d) => d[key]))
         return {
           loopP99Ms: of('loopP99Ms'),
           loopMaxMs: of('loopMaxMs'),
           gcMsPer1000: of('gcMsPer1000'),
         }
       }
-      const [raw, handler, http, httpFloor, httpFresh] = runs.map(rounds) as [
-        Rounds,
-        Rounds,
-        Rounds,
-        Rounds,
-        Rounds?,
+      const of = (side: Side) => rounds(runs.get(side) ?? [])
+      const [raw, handler, http, httpFloor, leanFloor] = [
+        of('a'),
+        of('b'),
+        of('c'),
+        of('d'),
+        of('f'),
       ]
       const r = (x: number, y: number) => round(x / y)
       rows.push({
@@ -568,32 +634,40 @@ export async function measureLatency(
         handler,
         http,
         httpFloor,
-        ...(httpFresh && { httpFresh }),
+        leanFloor,
+        ...(runs.has('e') && { httpFresh: of('e') }),
         connections: {
-          http: spread(connects[2] ?? [], 0),
-          httpFloor: spread(connects[3] ?? [], 0),
+          http: spread(connects.get('c') ?? [], 0),
+          httpFloor: spread(connects.get('d') ?? [], 0),
+          leanFloor: spread(connects.get('f') ?? [], 0),
         },
-        serviceProcess: { raw: watched(0), http: watched(2) },
+        serviceProcess: { raw: watched('a'), http: watched('c') },
         ratios: {
           p50HandlerRaw: r(handler.p50.median, raw.p50.median),
           p50HttpRaw: r(http.p50.median, raw.p50.median),
           p50HttpFloor: r(http.p50.median, httpFloor.p50.median),
+          p50HttpLeanFloor: r(http.p50.median, leanFloor.p50.median),
           p99HttpRaw: r(http.p99.median, raw.p99.median),
           cpuHttpRaw: r(http.cpuUs.median, raw.cpuUs.median),
           cpuHttpFloor: r(http.cpuUs.median, httpFloor.cpuUs.median),
+          cpuHttpLeanFloor: r(http.cpuUs.median, leanFloor.cpuUs.median),
         },
       })
     }
     await floor.close()
+    await leanHttpFloor.close()
   }
+  leanClient.destroy()
   client.close()
   traces?.end()
   return rows
 }
 
 export function printLatency(report: Report, rows: LatencyRow[]) {
+  // (f) is in every run since it was added; a results file from before has none.
+  const lean = rows.some((r) => r.leanFloor)
   report.log(
-    `\nHot path: (a) raw SDK floor, (b) handler in process, (c) HTTP via the local server, (d) the raw calls behind a bare node:http server. ms, median (min-max) of rounds; CPU µs per request of the service process (the load client runs in its own); c conns: new connections the load client opened per measured round (its keep-alive pool is opened by the warm-up)${rows.some((r) => r.httpFresh) ? '; (e) is (c) over new connections every round' : ''}`,
+    `\nHot path: (a) raw SDK floor, (b) handler in process, (c) HTTP via the local server, (d) the raw calls behind a bare node:http server${lean ? ", (f) the same bare server and raw calls over the service's own DynamoDB transport (shared/aws/lean-dynamodb.ts) instead of the SDK" : ''}. ms, median (min-max) of rounds; CPU µs per request of the service process (the load client runs in its own); c conns: new connections the load client opened per measured round (its keep-alive pool is opened by the warm-up)${rows.some((r) => r.httpFresh) ? '; (e) is (c) over new connections every round' : ''}`,
   )
   report.table(
     rows.map((r) => ({
@@ -607,13 +681,17 @@ export function printLatency(report: Report, rows: LatencyRow[]) {
       'c rps': show(r.http.rps),
       'd p50': show(r.httpFloor.p50),
       'd p99': show(r.httpFloor.p99),
+      ...(r.leanFloor && { 'f p50': show(r.leanFloor.p50), 'f p99': show(r.leanFloor.p99) }),
       'c cpu': show(r.http.cpuUs),
       'd cpu': show(r.httpFloor.cpuUs),
+      ...(r.leanFloor && { 'f cpu': show(r.leanFloor.cpuUs) }),
       'c/a p50': r.ratios.p50HttpRaw,
       'c/d p50': r.ratios.p50HttpFloor,
+      ...(r.leanFloor && { 'c/f p50': r.ratios.p50HttpLeanFloor ?? '-' }),
       'c/a p99': r.ratios.p99HttpRaw,
       'c/a cpu': r.ratios.cpuHttpRaw,
       'c/d cpu': r.ratios.cpuHttpFloor,
+      ...(r.leanFloor && { 'c/f cpu': r.ratios.cpuHttpLeanFloor ?? '-' }),
       'c conns': r.connections ? show(r.connections.http) : '-',
       ...(r.httpFresh && {
         'e p99': show(r.httpFresh.p99),

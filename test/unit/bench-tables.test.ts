@@ -119,6 +119,55 @@ describe("the README's bench tables", () => {
     expect(table([old])[0]).toContain('| 1 | - | 1 | 2 | 3 | 1 |')
   })
 
+  it("show the HTTP floor over the service's own transport (f) with its ratios, and no (f) columns for a run from before it was measured", () => {
+    const s = (median: number) => ({ min: median - 1, median, max: median + 1 })
+    const path = (p50: number, p99: number, cpuUs: number) => ({
+      p50: s(p50),
+      p99: s(p99),
+      rps: s(500),
+      cpuUs: s(cpuUs),
+    })
+    const watched = { loopP99Ms: s(1), loopMaxMs: s(2), gcMsPer1000: s(3) }
+    const old: LatencyRow = {
+      route: 'GET /api/tokens (personal token)',
+      inFlight: 16,
+      raw: path(10, 20, 900),
+      handler: path(11, 21, 1000),
+      http: path(12, 24, 800),
+      httpFloor: path(13, 26, 1600),
+      serviceProcess: { raw: watched, http: watched },
+      ratios: {
+        p50HandlerRaw: 1.1,
+        p50HttpRaw: 1.2,
+        p50HttpFloor: 0.92,
+        p99HttpRaw: 1.2,
+        cpuHttpRaw: 0.89,
+        cpuHttpFloor: 0.5,
+      },
+    }
+    const now: LatencyRow = {
+      ...old,
+      leanFloor: path(9, 18, 400),
+      ratios: { ...old.ratios, p50HttpLeanFloor: 1.33, cpuHttpLeanFloor: 2 },
+    }
+    const lines = (latency: LatencyRow[]) =>
+      benchTables({ machine: { ...machine, sections: ['latency'] }, latency }).split('\n')
+    const [title, , header, , row] = lines([now]).slice(2)
+    expect(title).toContain(
+      "(f) the same bare server and raw calls over the service's own DynamoDB transport",
+    )
+    expect(header).toContain(
+      '| d p50 | d p99 | f p50 | f p99 | c cpu | d cpu | f cpu | c/a p50 | c/d p50 | c/f p50 | c/a p99 | c/a cpu | c/d cpu | c/f cpu |',
+    )
+    expect(row).toContain(
+      '| 13 (12-14) | 26 (25-27) | 9 (8-10) | 18 (17-19) | 800 (799-801) | 1600 (1599-1601) | 400 (399-401) | 1.2 | 0.92 | 1.33 | 1.2 | 0.89 | 0.5 | 2 |',
+    )
+    const [oldTitle, , oldHeader] = lines([old]).slice(2)
+    expect(oldTitle).not.toContain('(f)')
+    expect(oldHeader).toContain('| d p99 | c cpu | d cpu | c/a p50 | c/d p50 | c/a p99 |')
+    expect(oldHeader).not.toContain('f p50')
+  })
+
   it('say so rather than quote a quick run or one from before the method changed', () => {
     for (const old of [
       { ...machine, quick: true },
