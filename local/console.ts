@@ -20,6 +20,10 @@ const load = () => {
 const mayServe = (path: string) =>
   path === '/' || path === '/index.html' || path.startsWith('/assets/')
 
+/** Whether a request may be the console's (else it goes straight to the API, with no await). */
+export const isConsolePath = (method: string, path: string) =>
+  (method === 'GET' || method === 'HEAD') && mayServe(path)
+
 /** Answers a console request and returns true, or returns false for the API to answer. */
 export async function serveConsole(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const method = req.method ?? 'GET'

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda'
+import { isoTime } from '../shared/time.js'
 
 export interface IncomingRequest {
   method: string
@@ -29,32 +30,26 @@ export function toLambdaEvent(
   const rawQueryString = queryAt === -1 ? '' : request.url.slice(queryAt + 1)
   const headers: Record<string, string> = {}
   let cookies: string[] | undefined
-  for (const [name, value] of Object.entries(request.headers)) {
+  const given = request.headers
+  for (const name in given) {
+    const value = given[name]
     if (value === undefined) continue
-    const joined = Array.isArray(value) ? value.join(',') : value
+    const joined = typeof value === 'string' ? value : value.join(',')
     if (name === 'cookie') cookies = joined.split(/;\s*/).filter(Boolean)
     else headers[name.toLowerCase()] = joined
   }
   // API Gateway tells the function the scheme the client used; locally it is plain HTTP.
   headers['x-forwarded-proto'] ??= 'http'
-  // Repeated parameters are joined with commas, as API Gateway does.
-  const query: Record<string, string> = {}
-  if (rawQueryString)
-    for (const [name, value] of new URLSearchParams(rawQueryString)) {
-      query[name] = name in query ? `${query[name]},${value}` : value
-    }
   const hasBody = request.body.length > 0
   const asText = !hasBody || TEXT_TYPES.test(headers['content-type'] ?? 'application/json')
-  const now = new Date()
-  return {
+  const now = Date.now()
+  // Built without the spreads' intermediate objects; optional keys are added only when present.
+  const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey,
     rawPath,
     rawQueryString,
-    ...(cookies && { cookies }),
     headers,
-    ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
-    ...(pathParameters && { pathParameters }),
     requestContext: {
       accountId: 'local',
       apiId: 'local',
@@ -70,12 +65,23 @@ export function toLambdaEvent(
       requestId: request.requestId,
       routeKey,
       stage: '$default',
-      time: now.toISOString(),
-      timeEpoch: now.getTime(),
+      time: isoTime(now),
+      timeEpoch: now,
     },
-    ...(hasBody && {
-      body: asText ? request.body.toString('utf8') : request.body.toString('base64'),
-    }),
     isBase64Encoded: !asText,
   }
+  if (cookies) event.cookies = cookies
+  if (rawQueryString) {
+    // Repeated parameters are joined with commas, as API Gateway does.
+    const query: Record<string, string> = {}
+    let any = false
+    for (const [name, value] of new URLSearchParams(rawQueryString)) {
+      query[name] = name in query ? `${query[name]},${value}` : value
+      any = true
+    }
+    if (any) event.queryStringParameters = query
+  }
+  if (pathParameters) event.pathParameters = pathParameters
+  if (hasBody) event.body = asText ? request.body.toString('utf8') : request.body.toString('base64')
+  return event
 }

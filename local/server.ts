@@ -9,9 +9,15 @@ import type { HttpResult } from '../shared/http/response.js'
 import { createRouter } from '../shared/http/router.js'
 import type { HttpHandler } from '../shared/http/stack.js'
 import { describeError, log } from '../shared/log.js'
-import { fallbackHandler, type RouteSpec, routeList, tableActionsOf } from '../shared/routes.js'
+import {
+  fallbackHandler,
+  type RouteSpec,
+  routeList,
+  type TableAction,
+  tableActionsOf,
+} from '../shared/routes.js'
 import { answerClientError } from './client-error.js'
-import { serveConsole } from './console.js'
+import { isConsolePath, serveConsole } from './console.js'
 import { toLambdaEvent } from './event.js'
 import { EXAMPLE_ROUTE, exampleApi } from './example-api.js'
 import { enforceGrants, withGrants } from './iam.js'
@@ -34,6 +40,15 @@ export async function loadHandlers(): Promise<Map<string, HttpHandler>> {
   return new Map(loaded)
 }
 
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * A request without Content-Length or Transfer-Encoding has no body (RFC 9112, 6.3): most
+ * GETs, which then skip the read (a promise and three listeners). Node discards what is unread.
+ */
+const mayHaveBody = (req: IncomingMessage) =>
+  req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined
+
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
@@ -52,14 +67,25 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   })
 }
 
-/** For HEAD, handlers answer without a body (shared/http/middleware/head.ts) and Node sends none. */
+/**
+ * For HEAD, handlers answer without a body (shared/http/middleware/head.ts) and Node sends none.
+ * The length is given, as API Gateway gives it: with it Node writes the head and the body
+ * in one write; without it the answer is chunked, three pieces in a writev.
+ */
 function send(res: ServerResponse, result: HttpResult): void {
   const headers: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value)
+  const given = result.headers
+  if (given) for (const name in given) headers[name] = String(given[name])
   if (result.cookies?.length) headers['set-cookie'] = result.cookies
-  const body = result.body ?? ''
+  const text = result.body ?? ''
+  const body = result.isBase64Encoded ? Buffer.from(text, 'base64') : text
+  // No length on a 204 or 304 (RFC 9110), which have no body.
+  if (result.statusCode !== 204 && result.statusCode !== 304)
+    headers['content-length'] ??= String(
+      typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+    )
   res.writeHead(result.statusCode, headers)
-  res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body)
+  res.end(body)
 }
 
 /**
@@ -98,17 +124,38 @@ export async function startServer(options: {
   const emulateIam = options.emulateIam ?? true
   if (emulateIam) enforceGrants(context().store.dynamo)
   const match = createRouter<RouteSpec>(routeList)
-  const handlerFor = (name: string) => {
-    const handler = handlers.get(name)
-    if (!handler) throw new Error(`handler ${name} not loaded`)
-    return handler
+  /** What a request needs of its route, worked out once per route rather than per request. */
+  interface Target {
+    handler: HttpHandler
+    handlerName: string
+    routeKey: string
+    grants: readonly TableAction[]
   }
+  const targetOf = (handlerName: string, routeKey: string, grants: readonly TableAction[]) => {
+    const handler = handlers.get(handlerName)
+    if (!handler) throw new Error(`handler ${handlerName} not loaded`)
+    return { handler, handlerName, routeKey, grants }
+  }
+  const targets = new Map<RouteSpec, Target>(
+    routeList.map((route) => [
+      route,
+      targetOf(route.handler, `${route.method} ${route.path}`, tableActionsOf(route)),
+    ]),
+  )
+  const fallback = targetOf(fallbackHandler, '$default', [])
+  // Read once: the integration tier names its file before it starts a server.
+  const recording = Boolean(process.env.LATCHKEY_ROUTE_RECORD)
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID()
     try {
-      if (await serveConsole(req, res)) return
-      const body = await readBody(req)
+      const method = req.method ?? 'GET'
+      const url = req.url ?? '/'
+      const queryAt = url.indexOf('?')
+      // Routed on the raw path, as API Gateway does: never parsed as a URL (see event.ts).
+      const path = queryAt === -1 ? url : url.slice(0, queryAt)
+      if (isConsolePath(method, path) && (await serveConsole(req, res))) return
+      const body = mayHaveBody(req) ? await readBody(req) : EMPTY
       if (!body) {
         const result = errorResult(payloadTooLarge(MAX_REQUEST_BYTES), requestId)
         send(res, {
@@ -117,24 +164,16 @@ export async function startServer(options: {
         })
         return
       }
-      const method = req.method ?? 'GET'
-      const url = req.url ?? '/'
-      const queryAt = url.indexOf('?')
-      // Routed on the raw path, as API Gateway does: never parsed as a URL (see event.ts).
-      const path = queryAt === -1 ? url : url.slice(0, queryAt)
+      const request = {
+        method,
+        url,
+        headers: req.headers,
+        body,
+        sourceIp: req.socket.remoteAddress ?? '',
+        requestId,
+      }
       if (example && method === EXAMPLE_ROUTE.method && path === EXAMPLE_ROUTE.path) {
-        const event = toLambdaEvent(
-          {
-            method,
-            url,
-            headers: req.headers,
-            body,
-            sourceIp: req.socket.remoteAddress ?? '',
-            requestId,
-          },
-          `${method} ${path}`,
-          undefined,
-        )
+        const event = toLambdaEvent(request, `${method} ${path}`, undefined)
         // The authorizer's grant is enforced at its own gate (local/authorizer.ts).
         const result = await example.serve(event)
         send(res, { ...result, headers: { ...result.headers, 'x-request-id': requestId } })
@@ -142,33 +181,15 @@ export async function startServer(options: {
       }
       // HEAD is served by the GET route (as API Gateway's HEAD routes are, see infra).
       const found = match(method === 'HEAD' ? 'GET' : method, path)
-      const [handlerName, routeKey, params, grants] =
-        found.kind === 'route'
-          ? [
-              found.route.handler,
-              `${found.route.method} ${found.route.path}`,
-              decodeParams(found.params),
-              tableActionsOf(found.route),
-            ]
-          : [fallbackHandler, '$default', undefined, []]
-      const event = toLambdaEvent(
-        {
-          method,
-          url,
-          headers: req.headers,
-          body,
-          sourceIp: req.socket.remoteAddress ?? '',
-          requestId,
-        },
-        routeKey,
-        params,
-      )
-      const context = { awsRequestId: requestId, functionName: handlerName } as Context
-      const handler = handlerFor(handlerName)
+      const target = (found.kind === 'route' && targets.get(found.route)) || fallback
+      const params = found.kind === 'route' ? decodeParams(found.params) : undefined
+      const event = toLambdaEvent(request, target.routeKey, params)
+      const context = { awsRequestId: requestId, functionName: target.handlerName } as Context
+      const { handler } = target
       const result = emulateIam
-        ? await withGrants(grants, () => handler(event, context), routeKey)
+        ? await withGrants(target.grants, () => handler(event, context), target.routeKey)
         : await handler(event, context)
-      recordRouteUse({ route: routeKey, status: result.statusCode })
+      if (recording) recordRouteUse({ route: target.routeKey, status: result.statusCode })
       send(res, result)
     } catch (error) {
       // The client went away mid-body, or its body broke HTTP framing (clientError answered it).
@@ -209,11 +230,13 @@ export async function startServer(options: {
   }
 }
 
+/** Path parameters as API Gateway hands them over: percent-decoded (when they can be). */
 function decodeParams(params: Record<string, string>): Record<string, string> {
   const decoded: Record<string, string> = {}
-  for (const [name, value] of Object.entries(params)) {
+  for (const name in params) {
+    const value = params[name] ?? ''
     try {
-      decoded[name] = decodeURIComponent(value)
+      decoded[name] = value.includes('%') ? decodeURIComponent(value) : value
     } catch {
       decoded[name] = value
     }

@@ -7,7 +7,9 @@ export type RouteMatch<R extends RouteSpec> =
 
 interface Compiled<R> {
   route: R
-  segments: string[]
+  /** Per segment: the literal it must equal, or the parameter's name it binds. */
+  literals: (string | undefined)[]
+  names: (string | undefined)[]
   staticCount: number
 }
 
@@ -28,40 +30,57 @@ const requestSegmentsOf = (path: string): string[] | undefined => {
 /**
  * Matches like API Gateway HTTP APIs, on the raw path: a literal segment beats a
  * `{param}`, so `/api/tokens/delete-all` wins over `/api/tokens/{tokenId}`. Parameters
- * come out still percent-encoded; the caller decodes them.
+ * come out still percent-encoded; the caller decodes them. Routes are grouped by their
+ * number of segments, the only ones a path can match, in the same order of precedence.
  */
 export function createRouter<R extends RouteSpec>(routes: readonly R[]) {
   const compiled: Compiled<R>[] = routes
     .map((route) => {
       const segments = segmentsOf(route.path)
-      return { route, segments, staticCount: segments.filter((s) => !s.startsWith('{')).length }
+      const param = (s: string) => s.startsWith('{')
+      return {
+        route,
+        literals: segments.map((s) => (param(s) ? undefined : s)),
+        names: segments.map((s) => (param(s) ? s.slice(1, -1) : undefined)),
+        staticCount: segments.filter((s) => !param(s)).length,
+      }
     })
     .sort((a, b) => b.staticCount - a.staticCount)
+  const byLength: Compiled<R>[][] = []
+  for (const entry of compiled) {
+    const group = byLength[entry.literals.length] ?? []
+    group.push(entry)
+    byLength[entry.literals.length] = group
+  }
 
-  const paramsFor = (segments: string[], actual: string[]) => {
-    if (segments.length !== actual.length) return undefined
+  const matches = ({ literals }: Compiled<R>, actual: string[]) => {
+    for (let i = 0; i < literals.length; i++) {
+      const literal = literals[i]
+      if (literal !== undefined && literal !== actual[i]) return false
+    }
+    return true
+  }
+  const paramsOf = ({ names }: Compiled<R>, actual: string[]) => {
     const params: Record<string, string> = {}
-    for (const [i, segment] of segments.entries()) {
-      const value = actual[i] ?? ''
-      if (value === '') return undefined
-      if (segment.startsWith('{')) params[segment.slice(1, -1)] = value
-      else if (segment !== value) return undefined
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]
+      if (name !== undefined) params[name] = actual[i] ?? ''
     }
     return params
   }
 
   return (method: string, path: string): RouteMatch<R> => {
     const actual = requestSegmentsOf(path)
-    if (!actual) return { kind: 'not_found' }
-    const allow = new Set<string>()
-    for (const { route, segments } of compiled) {
-      const params = paramsFor(segments, actual)
-      if (!params) continue
-      if (route.method === method) return { kind: 'route', route, params }
-      allow.add(route.method)
+    // An empty segment (`//`) matches no route.
+    if (!actual || actual.includes('')) return { kind: 'not_found' }
+    let allow: Set<string> | undefined
+    for (const entry of byLength[actual.length] ?? []) {
+      if (!matches(entry, actual)) continue
+      if (entry.route.method === method)
+        return { kind: 'route', route: entry.route, params: paramsOf(entry, actual) }
+      allow ??= new Set()
+      allow.add(entry.route.method)
     }
-    return allow.size > 0
-      ? { kind: 'method_not_allowed', allow: [...allow] }
-      : { kind: 'not_found' }
+    return allow ? { kind: 'method_not_allowed', allow: [...allow] } : { kind: 'not_found' }
   }
 }
