@@ -9,6 +9,8 @@
  * info), POWERTOOLS_SERVICE_NAME (default latchkey), POWERTOOLS_LOGGER_SAMPLE_RATE
  * (0-1: that share of invocations logs at debug whatever the level).
  */
+import { isoTime } from './time.js'
+
 export type Level = 'debug' | 'info' | 'warn' | 'error'
 
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 }
@@ -102,14 +104,13 @@ export function withLogContext<T>(
 ): T {
   const invocation = invocationContext(context)
   running.add(invocation)
-  const done = () => running.delete(invocation)
   try {
     const result = run(invocation)
-    if (result instanceof Promise) return result.finally(done) as T
-    done()
+    if (result instanceof Promise) return result.finally(() => running.delete(invocation)) as T
+    running.delete(invocation)
     return result
   } catch (error) {
-    done()
+    running.delete(invocation)
     throw error
   }
 }
@@ -131,22 +132,24 @@ export function log(
   invocation: InvocationContext | undefined = ambient(),
 ): void {
   if (ORDER[level] < threshold && invocation?.sampled !== true) return
-  const line = JSON.stringify({
+  // Key by key in the line's order, rather than spreads' intermediate objects: a field
+  // named like a key before it replaces that key's value in place, as a spread would.
+  const entry: Record<string, unknown> = {
     level,
-    time: new Date().toISOString(),
+    time: isoTime(Date.now()),
     message,
     service,
-    ...(invocation && {
-      cold_start: invocation.cold_start,
-      function_name: invocation.function_name,
-      function_request_id: invocation.function_request_id,
-      correlation_id: invocation.correlation_id,
-    }),
-    xray_trace_id: invocation ? invocation.xray_trace_id : traceId(),
-    ...(sampleRate > 0 && { sampling_rate: sampleRate }),
-    ...fields,
-  })
-  process.stdout.write(`${line}\n`)
+  }
+  if (invocation) {
+    entry.cold_start = invocation.cold_start
+    entry.function_name = invocation.function_name
+    entry.function_request_id = invocation.function_request_id
+    entry.correlation_id = invocation.correlation_id
+  }
+  entry.xray_trace_id = invocation ? invocation.xray_trace_id : traceId()
+  if (sampleRate > 0) entry.sampling_rate = sampleRate
+  for (const key in fields) entry[key] = fields[key]
+  process.stdout.write(`${JSON.stringify(entry)}\n`)
 }
 
 /** What of an error is safe to log: its class, message and stack, never attached payloads. */

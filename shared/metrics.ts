@@ -27,6 +27,24 @@ export function setMetricsWriter(next: Writer | undefined): void {
   writer = next
 }
 
+/** Every dimension set a metric is kept by (see `emf`), for these dimension names. */
+function dimensionSets(keys: readonly string[]): string[][] {
+  return [
+    ['service', ...keys],
+    ...(keys.length > 1 ? keys.map((key) => ['service', key]) : []),
+    ...(keys.length > 0 ? [['service']] : []),
+  ]
+}
+
+/** The `CloudWatchMetrics` directive for these metrics and dimension names. */
+const directive = (metrics: readonly Metric[], keys: readonly string[]) => [
+  {
+    Namespace: namespace,
+    Dimensions: dimensionSets(keys),
+    Metrics: metrics.map(({ name, unit }) => ({ Name: name, Unit: unit ?? 'Count' })),
+  },
+]
+
 /**
  * The EMF document: the metrics' values and dimensions as fields, and their directive.
  * Each metric is kept by all its dimensions, by each one alone and by `service` only,
@@ -38,27 +56,79 @@ export function emf(
   fields: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const all = { service, ...dimensions }
-  const keys = Object.keys(dimensions)
-  const sets = [
-    ['service', ...keys],
-    ...(keys.length > 1 ? keys.map((key) => ['service', key]) : []),
-    ...(keys.length > 0 ? [['service']] : []),
-  ]
   return {
     _aws: {
       Timestamp: Date.now(),
-      CloudWatchMetrics: [
-        {
-          Namespace: namespace,
-          Dimensions: sets,
-          Metrics: metrics.map(({ name, unit }) => ({ Name: name, Unit: unit ?? 'Count' })),
-        },
-      ],
+      CloudWatchMetrics: directive(metrics, Object.keys(dimensions)),
     },
     ...fields,
     ...all,
     ...Object.fromEntries(metrics.map(({ name, value }) => [name, value])),
   }
+}
+
+const serviceJson = JSON.stringify(service)
+
+/** A key JSON keeps in place (not an array index) and that no other key of the line replaces. */
+const NAME = /^[A-Za-z_$][\w$]*$/
+
+interface Directive {
+  json: string
+  /** Every key is a NAME, none is `_aws` or `service`, and no two are the same. */
+  plain: boolean
+}
+
+/**
+ * The directive as JSON, by metric names, units and dimension names: a request writes the
+ * same few (`Requests` by route and status class), so each is serialised and checked once.
+ */
+const directives = new Map<string, Directive>()
+function directiveOf(metrics: readonly Metric[], keys: readonly string[]): Directive {
+  let id = keys.join(',')
+  for (const { name, unit } of metrics) id += `|${name}:${unit ?? 'Count'}`
+  let found = directives.get(id)
+  if (found === undefined) {
+    const names = [...keys, ...metrics.map(({ name }) => name)]
+    found = {
+      json: JSON.stringify(directive(metrics, keys)),
+      plain:
+        names.every((name) => NAME.test(name) && name !== '_aws' && name !== 'service') &&
+        new Set(names).size === names.length,
+    }
+    // Bounded: dimension and metric names are the code's own, never a request's.
+    if (directives.size < 1000) directives.set(id, found)
+  }
+  return found
+}
+
+/**
+ * `JSON.stringify(emf(...))` without building the document: the directive serialised once,
+ * then the dimensions and values in `emf`'s order. Anything else (fields, a key that would
+ * replace another, a value that is not a string) takes `emf`'s own path.
+ */
+function emfLine(
+  metrics: readonly Metric[],
+  dimensions: Record<string, string>,
+  fields: Record<string, unknown>,
+): string {
+  const keys = Object.keys(dimensions)
+  const found = directiveOf(metrics, keys)
+  let plain = found.plain
+  for (const _ in fields) plain = false
+  if (plain) {
+    let line = `{"_aws":{"Timestamp":${Date.now()},"CloudWatchMetrics":${found.json}},"service":${serviceJson}`
+    for (const key of keys) {
+      const value: unknown = dimensions[key]
+      if (typeof value !== 'string') return JSON.stringify(emf(metrics, dimensions, fields))
+      line += `,"${key}":${JSON.stringify(value)}`
+    }
+    for (const { name, value } of metrics) {
+      if (typeof value !== 'number') return JSON.stringify(emf(metrics, dimensions, fields))
+      line += `,"${name}":${JSON.stringify(value)}`
+    }
+    return `${line}}`
+  }
+  return JSON.stringify(emf(metrics, dimensions, fields))
 }
 
 /** Writes one EMF line. */
@@ -67,7 +137,7 @@ export function putMetrics(
   dimensions: Record<string, string> = {},
   fields: Record<string, unknown> = {},
 ): void {
-  if (metrics.length > 0) writer?.(JSON.stringify(emf(metrics, dimensions, fields)))
+  if (metrics.length > 0 && writer) writer(emfLine(metrics, dimensions, fields))
 }
 
 /** One count: `putMetric('Enrollments')`, `putMetric('AuthFailures', { reason })`. */

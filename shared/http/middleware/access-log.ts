@@ -4,17 +4,23 @@ import { log } from '../../log.js'
 import { putMetric } from '../../metrics.js'
 import type { Middleware } from '../event.js'
 
-/** Who, without secrets: a user, or an agent's project and token or server id. */
-function callerFields(caller: Caller | undefined) {
+/** Who, without secrets: a user, or an agent's project and token or server id (added to `fields`). */
+function addCaller(fields: Record<string, unknown>, caller: Caller | undefined): void {
   switch (caller?.kind) {
     case 'user':
-      return { team: caller.team, user: caller.username }
+      fields.team = caller.team
+      fields.user = caller.username
+      return
     case 'enrollment':
-      return { team: caller.team, project: caller.project, enrollmentTokenId: caller.tokenId }
+      fields.team = caller.team
+      fields.project = caller.project
+      fields.enrollmentTokenId = caller.tokenId
+      return
     case 'server':
-      return { team: caller.team, project: caller.project, serverId: caller.serverId }
-    default:
-      return {}
+      fields.team = caller.team
+      fields.project = caller.project
+      fields.serverId = caller.serverId
+      return
   }
 }
 
@@ -38,6 +44,11 @@ export function authFailureReason(event: APIGatewayProxyEventV2, code: string): 
   return /^[A-Za-z0-9+/]{20,}={0,2}$/.test(credential) ? 'enrollment_token' : 'malformed'
 }
 
+/** `2xx`, `4xx`...: made once, not per request. */
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx']
+const statusClass = (status: number) =>
+  STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`
+
 const codeOf = (body: string | undefined) => {
   try {
     return String(JSON.parse(body ?? '{}').code ?? '')
@@ -56,22 +67,18 @@ export function accessLog(): Middleware {
     const status = response?.statusCode ?? 500
     const durationMs = Math.round(performance.now() - (internal.startedAt ?? 0))
     const route = event.routeKey
-    log(
-      'info',
-      'request',
-      {
-        requestId: event.requestContext.requestId,
-        method: event.requestContext.http.method,
-        route,
-        path: event.rawPath,
-        status,
-        durationMs,
-        ...callerFields(event.caller),
-      },
-      event.invocation,
-    )
+    const fields: Record<string, unknown> = {
+      requestId: event.requestContext.requestId,
+      method: event.requestContext.http.method,
+      route,
+      path: event.rawPath,
+      status,
+      durationMs,
+    }
+    addCaller(fields, event.caller)
+    log('info', 'request', fields, event.invocation)
     // Latency is API Gateway's and Lambda's own metric already: only the count here.
-    putMetric('Requests', { route, status_class: `${Math.floor(status / 100)}xx` })
+    putMetric('Requests', { route, status_class: statusClass(status) })
     if (status === 401)
       putMetric('AuthFailures', { reason: authFailureReason(event, codeOf(response?.body)) })
   }
