@@ -1,6 +1,6 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
 import type { RouteSpec, SuccessStatus } from '../routes.js'
-import { type HttpResult, json } from './response.js'
+import { type HttpResult, JSON_HEADERS } from './response.js'
 
 type BodyOf<B> = B extends JSONSchema ? FromSchema<B> : never
 
@@ -19,8 +19,11 @@ export function toResult(
   route: Pick<RouteSpec, 'cache'>,
   reply: { status: number; body?: unknown; headers?: Record<string, string> },
 ): HttpResult {
-  const headers = { ...reply.headers, ...(route.cache && { 'cache-control': route.cache }) }
+  // One headers object, built in `json`'s order (its content type, then the reply's).
+  const headers: Record<string, string> =
+    reply.body === undefined ? { ...reply.headers } : { ...JSON_HEADERS, ...reply.headers }
+  if (route.cache) headers['cache-control'] = route.cache
   return reply.body === undefined
     ? { statusCode: reply.status, headers, body: '' }
-    : json(reply.status, reply.body, headers)
+    : { statusCode: reply.status, headers, body: JSON.stringify(reply.body) }
 }

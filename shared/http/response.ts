@@ -2,12 +2,15 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda'
 
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number }
 
-const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
+/** The content type of every JSON answer (copied into each answer's headers, never changed). */
+export const JSON_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'application/json; charset=utf-8',
+}
 
 export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}) =>
   ({
     statusCode,
-    headers: { ...JSON_TYPE, ...headers },
+    headers: { ...JSON_HEADERS, ...headers },
     body: JSON.stringify(body),
   }) satisfies HttpResult
 
