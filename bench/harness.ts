@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
 import { hashPassword } from '../shared/auth/password.js'
 import { setLogLevel } from '../shared/log.js'
-import { setMetricsWriter } from '../shared/metrics.js'
+import { setMetricsWriter, stdoutMetrics } from '../shared/metrics.js'
 import { issuePersonalToken } from '../shared/tokens/personal-token.js'
 import { instanceRole, signCallerIdentity, startStsStandIn } from '../test/support/sts.js'
 import { httpClient } from './http-floor.js'
@@ -70,7 +70,7 @@ export const machine = () => ({
  */
 export async function logAsDeployed() {
   setLogLevel('info')
-  setMetricsWriter((line) => process.stdout.write(`${line}\n`))
+  setMetricsWriter(stdoutMetrics) // Lambda's own writer (a request's lines in one write)
   await mkdir('bench/out', { recursive: true })
   const file = createWriteStream('bench/out/service.log')
   const real = process.stdout.write.bind(process.stdout)

@@ -1,4 +1,4 @@
-import { service } from './log.js'
+import { service, writeLines } from './log.js'
 
 /**
  * Metrics in CloudWatch Embedded Metric Format: one JSON line on stdout that
@@ -17,10 +17,11 @@ export interface Metric {
 }
 
 type Writer = (line: string) => void
-const stdout: Writer = (line) => process.stdout.write(`${line}\n`)
+/** Lines to stdout, where CloudWatch Logs reads them (gathered with a batch's log lines). */
+export const stdoutMetrics: Writer = (line) => writeLines(`${line}\n`)
 const enabled =
   Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME) || process.env.LATCHKEY_METRICS === 'emf'
-let writer: Writer | undefined = enabled ? stdout : undefined
+let writer: Writer | undefined = enabled ? stdoutMetrics : undefined
 
 /** Where metric lines go: for tests, and for a local run that wants them. */
 export function setMetricsWriter(next: Writer | undefined): void {

@@ -3,7 +3,8 @@ import type { Middleware } from '../../shared/http/event.js'
 import { chain } from '../../shared/http/middleware/chain.js'
 import { normalizeHeaders } from '../../shared/http/middleware/normalize-headers.js'
 import { toResult } from '../../shared/http/reply.js'
-import { emf, putMetrics, setMetricsWriter } from '../../shared/metrics.js'
+import { batched, log } from '../../shared/log.js'
+import { emf, putMetrics, setMetricsWriter, stdoutMetrics } from '../../shared/metrics.js'
 import { isoTime } from '../../shared/time.js'
 
 /** The per-request shortcuts (issue 17) answer exactly what the plain code did. */
@@ -213,5 +214,52 @@ describe('toResult', () => {
     expect(toResult({}, { status: 200, body: [] }).headers).toEqual({
       'content-type': 'application/json; charset=utf-8',
     })
+  })
+})
+
+describe('batched lines', () => {
+  const writes = () => {
+    const chunks: string[] = []
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      chunks.push(String(chunk))
+      return true
+    })
+    return chunks
+  }
+  afterEach(() => vi.restoreAllMocks())
+
+  it("writes a batch's log and metric lines in one write when it ends, a line alone at once", () => {
+    const chunks = writes()
+    setMetricsWriter(stdoutMetrics)
+    log('warn', 'alone')
+    expect(chunks).toHaveLength(1)
+    batched(() => {
+      log('warn', 'first')
+      putMetrics([{ name: 'Requests', value: 1 }], { route: 'GET /x' })
+      batched(() => log('warn', 'nested'))
+      expect(chunks).toHaveLength(1)
+    })
+    expect(chunks).toHaveLength(2)
+    const lines = (chunks[1] ?? '').split('\n')
+    expect(lines.pop()).toBe('')
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ message: 'first' }),
+      expect.objectContaining({ route: 'GET /x', Requests: 1 }),
+      expect.objectContaining({ message: 'nested' }),
+    ])
+  })
+
+  it('still writes what a failing batch gathered, and writes nothing for an empty one', () => {
+    const chunks = writes()
+    expect(() =>
+      batched(() => {
+        log('error', 'before the throw')
+        throw new Error('boom')
+      }),
+    ).toThrow('boom')
+    batched(() => {})
+    expect(chunks).toEqual([expect.stringContaining('"before the throw"')])
+    log('warn', 'after')
+    expect(chunks).toHaveLength(2)
   })
 })

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda'
 import type { Caller } from '../../auth/caller.js'
-import { log } from '../../log.js'
+import { batched, log } from '../../log.js'
 import { putMetric } from '../../metrics.js'
 import type { Middleware } from '../event.js'
 
@@ -76,11 +76,14 @@ export function accessLog(): Middleware {
       durationMs,
     }
     addCaller(fields, event.caller)
-    log('info', 'request', fields, event.invocation)
-    // Latency is API Gateway's and Lambda's own metric already: only the count here.
-    putMetric('Requests', { route, status_class: statusClass(status) })
-    if (status === 401)
-      putMetric('AuthFailures', { reason: authFailureReason(event, codeOf(response?.body)) })
+    // The line and its metrics in one write (shared/log.ts).
+    batched(() => {
+      log('info', 'request', fields, event.invocation)
+      // Latency is API Gateway's and Lambda's own metric already: only the count here.
+      putMetric('Requests', { route, status_class: statusClass(status) })
+      if (status === 401)
+        putMetric('AuthFailures', { reason: authFailureReason(event, codeOf(response?.body)) })
+    })
   }
   return {
     name: 'accessLog',
