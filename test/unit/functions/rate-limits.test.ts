@@ -185,11 +185,28 @@ describe("a limited token's lastUsed, claimed by its count", () => {
     expect(sent()).toEqual([countWrite(interval)]) // one write for the request, no more
   })
 
+  it("claims the minute in a window's first request (no count, no claim before it)", async () => {
+    const stored = stale()
+    ddb.on(UpdateCommand).resolves({}) // UPDATED_OLD of a new item: no Attributes at all
+    const reply = await listWith(stored.token)
+    expect(reply.statusCode).toBe(200)
+    expect(reply.headers?.['x-ratelimit-remaining']).toBe('49')
+    expect(sent()).toEqual([countWrite(interval), lastUsedWrite])
+  })
+
   it('writes lastUsed again once a later minute is claimed', async () => {
     const stored = stale()
     ddb.on(UpdateCommand).resolves({ Attributes: { used: 4, lastUsedClaim: interval - 1 } })
     await listWith(stored.token)
     expect(sent()).toEqual([countWrite(interval), lastUsedWrite])
+  })
+
+  it('writes no lastUsed while it is recent, though the window holds an earlier claim', async () => {
+    const recent = limited() // lastUsed: now, so this request claims nothing
+    ddb.on(UpdateCommand).resolves({ Attributes: { used: 4, lastUsedClaim: interval - 1 } })
+    const reply = await listWith(recent.token)
+    expect(reply.statusCode).toBe(200)
+    expect(sent()).toEqual([countWrite()])
   })
 
   it('claims nothing while lastUsed is recent, and a refused request writes no lastUsed', async () => {
