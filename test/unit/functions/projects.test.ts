@@ -590,13 +590,21 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
 
   it('answers 404 for a missing or closing project, and 400 for a new name, before writing', async () => {
     ddb.on(GetCommand).resolves({})
-    expect((await put({ forward_traffic: true })).statusCode).toBe(404)
+    const missing = await put({ forward_traffic: true })
+    expect(missing.statusCode).toBe(404)
+    expect(missing.json).toEqual({
+      code: 'resource_does_not_exist',
+      message: 'The project does not exist.',
+      errors: [],
+    })
     ddb.on(GetCommand).resolves({ Item: { ...stored, deleting: '2026-11-02T00:00:00.000Z' } })
-    expect((await put({ forward_traffic: true })).statusCode).toBe(404)
+    const closing = await put({ forward_traffic: true })
+    expect(closing.json).toEqual(missing.json) // the same answer: a closing project is gone
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
     ddb.reset()
     const renamed = await put({ name: 'api' })
     expect(renamed.statusCode).toBe(400)
+    expect(renamed.json.message).toBe("A project's name cannot change.")
     expect(renamed.json.errors).toEqual([
       { description: 'name', message: 'cannot change (the project is "web")' },
     ])
@@ -652,6 +660,282 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       scope: 'TEAM#acme|PROJECT#',
       after: 'PROJECT#n1001',
       contains: 'web',
+    })
+  })
+})
+
+describe('project rules, list order and pages (shared/domain/projects.ts)', () => {
+  const createWith = async (body: Record<string, unknown>) =>
+    invoke(create, {
+      method: 'POST',
+      url: '/v1/teams/acme/projects',
+      token: await bearer('admin'),
+      params: { team: 'acme' },
+      body: { name: 'web', ...body },
+    })
+  const putWith = async (body: Record<string, unknown>) =>
+    invoke(update, {
+      method: 'PUT',
+      url: '/v1/teams/acme/projects/web',
+      token: await bearer('admin'),
+      params: { team: 'acme', project: 'web' },
+      body,
+    })
+  const listWith = async (query: string) =>
+    invoke(list, {
+      method: 'GET',
+      url: `/v1/teams/acme/projects?${query}`,
+      token: await bearer('member'),
+      params: { team: 'acme' },
+    })
+  /** The offsets of a Link header, by rel. */
+  const links = (header: unknown) =>
+    Object.fromEntries(
+      [...String(header ?? '').matchAll(/<([^>]+)>; rel="(\w+)"/g)].map(([, url, rel]) => [
+        rel,
+        new URL(String(url), 'http://x').searchParams.get('offset'),
+      ]),
+    )
+  const cursor = (after: string, view: { descending?: true } = {}) =>
+    Buffer.from(JSON.stringify({ v: 1, scope: 'TEAM#acme|PROJECT#', after, ...view })).toString(
+      'base64url',
+    )
+  const decoded = (offset: string | null | undefined) =>
+    JSON.parse(Buffer.from(String(offset), 'base64url').toString())
+  const queried = () => ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)
+
+  describe('force_shared_ssh_users needs both shared user names (ASA)', () => {
+    const both = ['shared_admin_user_name', 'shared_standard_user_name']
+    const needs = (names: string[]) => ({
+      code: 'invalid_request',
+      message: `force_shared_ssh_users needs ${names.join(' and ')}.`,
+      errors: names.map((description) => ({
+        description,
+        message: 'is required when force_shared_ssh_users is true',
+      })),
+    })
+
+    it('refuses a create naming neither, or one, before any call', async () => {
+      const neither = await createWith({ force_shared_ssh_users: true })
+      expect(neither.statusCode).toBe(400)
+      expect(neither.json).toEqual(needs(both))
+      const one = await createWith({
+        force_shared_ssh_users: true,
+        shared_admin_user_name: 'sudoer',
+      })
+      expect(one.json).toEqual(needs(['shared_standard_user_name']))
+      expect(ddb.calls()).toHaveLength(0)
+    })
+
+    it('creates with both names, and without the rule needs neither', async () => {
+      ddb.on(PutCommand).resolves({})
+      const forced = await createWith({
+        force_shared_ssh_users: true,
+        shared_admin_user_name: 'sudoer',
+        shared_standard_user_name: 'plain',
+      })
+      expect(forced.statusCode).toBe(201)
+      expect((await createWith({ force_shared_ssh_users: false })).statusCode).toBe(201)
+    })
+
+    it('refuses a PUT that would leave the rule without a name, judged on the merged settings', async () => {
+      const forced = {
+        ...projectItem('web'),
+        version: 1,
+        force_shared_ssh_users: true,
+        shared_admin_user_name: 'sudoer',
+        shared_standard_user_name: 'plain',
+      }
+      ddb.on(GetCommand).resolves({ Item: forced })
+      const unset = await putWith({ shared_standard_user_name: '' })
+      expect(unset.statusCode).toBe(400)
+      expect(unset.json).toEqual(needs(['shared_standard_user_name']))
+      ddb.on(GetCommand).resolves({ Item: { ...projectItem('web'), shared_admin_user_name: 'a' } })
+      const turnedOn = await putWith({ force_shared_ssh_users: true })
+      expect(turnedOn.json).toEqual(needs(['shared_standard_user_name']))
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+    })
+  })
+
+  it('a PUT naming one setting writes that one and keeps every other stored setting', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: {
+        ...projectItem('web'),
+        id: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+        version: 4,
+        forward_traffic: true,
+        gateway_selector: 'env=prod',
+      },
+    })
+    ddb.on(UpdateCommand).resolves({})
+    expect((await putWith({ ssh_session_recording: true })).statusCode).toBe(204)
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input
+    expect(input?.UpdateExpression).toBe(
+      'SET #id = if_not_exists(#id, :id), #version = :next, #updatedAt = :at, #updatedBy = :by, #ssh_session_recording = :ssh_session_recording',
+    )
+    expect(input?.ExpressionAttributeValues).toMatchObject({ ':ssh_session_recording': true })
+  })
+
+  it("shows a legacy project's id derived from team, name and creation time, the same every read", async () => {
+    ddb.on(GetCommand).resolves({ Item: projectItem('web') }) // stored before projects had ids
+    const fetched = await invoke(get, {
+      method: 'GET',
+      url: '/v1/teams/acme/projects/web',
+      token: await bearer('member'),
+      params: { team: 'acme', project: 'web' },
+    })
+    // UUID v5 of "acme/web/2026-11-01T00:00:00.000Z" in the legacy namespace, worked out
+    // apart from the code (SHA-1, RFC 9562): Terraform's state holds it, so it never moves.
+    expect(fetched.json.id).toBe('a30e836a-85ed-50fb-a6c7-d46ef2093c42')
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { ...projectItem('web'), createdAt: '2026-11-02T00:00:00.000Z' } })
+    const remade = await invoke(get, {
+      method: 'GET',
+      url: '/v1/teams/acme/projects/web',
+      token: await bearer('member'),
+      params: { team: 'acme', project: 'web' },
+    })
+    expect(remade.json.id).not.toBe(fetched.json.id) // made again: another project, another id
+  })
+
+  it('answers a DELETE of no project with the 404 body naming it', async () => {
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+    const reply = await invoke(remove, {
+      method: 'DELETE',
+      url: '/v1/teams/acme/projects/web',
+      token: await bearer('admin'),
+      params: { team: 'acme', project: 'web' },
+    })
+    expect(reply.json).toEqual({
+      code: 'resource_does_not_exist',
+      message: 'The project does not exist.',
+      errors: [],
+    })
+  })
+
+  it("lists none of a closing project's servers: 404, though the page's Query found some", async () => {
+    const { handler: servers } = await import('../../../functions/servers/list.js')
+    const server = {
+      PK: 'TEAM#acme#PROJECT#web',
+      SK: 'SERVER#s1',
+      kind: 'Server',
+      team: 'acme',
+      project: 'web',
+      id: 's1',
+      hostname: 'web-1',
+    }
+    ddb.on(QueryCommand).resolves({ Items: [server] })
+    const listServers = async () =>
+      invoke(servers, {
+        method: 'GET',
+        url: '/v1/teams/acme/projects/web/servers',
+        token: await bearer('member'),
+        params: { team: 'acme', project: 'web' },
+      })
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { ...projectItem('web'), deleting: '2026-11-02T00:00:00.000Z' } })
+    const closing = await listServers()
+    expect(closing.statusCode).toBe(404)
+    expect(closing.json.message).toBe('The project does not exist.')
+    ddb.on(GetCommand).resolves({})
+    expect((await listServers()).statusCode).toBe(404)
+  })
+
+  describe('order: descending and prev, spelled as Go parses a bool', () => {
+    it('reads forward by default, with no ScanIndexForward sent', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [projectItem('a')] })
+      await listWith('count=5')
+      expect(queried()).toEqual([
+        {
+          TableName: TABLE,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': 'TEAM#acme', ':prefix': 'PROJECT#' },
+          Limit: 6,
+          ConsistentRead: true,
+        },
+      ])
+    })
+
+    it.each(['1', 't', 'T', 'true', 'TRUE', 'True'])(
+      'descending=%s reads backward',
+      async (value) => {
+        ddb.on(QueryCommand).resolves({ Items: [projectItem('b'), projectItem('a')] })
+        const reply = await listWith(`count=5&descending=${value}`)
+        expect(reply.statusCode).toBe(200)
+        expect(queried()[0]).toMatchObject({ ScanIndexForward: false })
+        expect(reply.json.list.map((p: { name: string }) => p.name)).toEqual(['b', 'a'])
+      },
+    )
+
+    it.each(['0', 'f', 'F', 'false', 'FALSE', 'False'])(
+      'descending=%s names the ascending order: refused with a descending cursor',
+      async (value) => {
+        ddb.on(QueryCommand).resolves({ Items: [projectItem('a')] })
+        const clash = await listWith(
+          `descending=${value}&offset=${cursor('PROJECT#m', { descending: true })}`,
+        )
+        expect(clash.statusCode).toBe(400)
+        expect(clash.json.errors).toEqual([
+          { description: 'offset', message: 'belongs to another filter or order of this list' },
+        ])
+        const same = await listWith(`descending=${value}&offset=${cursor('PROJECT#m')}`)
+        expect(same.statusCode).toBe(200)
+        expect(queried()).toHaveLength(1)
+        expect(queried()[0]?.ScanIndexForward).toBeUndefined()
+      },
+    )
+
+    it('takes any other spelling as not given: the cursor keeps its order', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [projectItem('a')] })
+      const reply = await listWith(
+        `descending=yes&offset=${cursor('PROJECT#m', { descending: true })}`,
+      )
+      expect(reply.statusCode).toBe(200)
+      expect(queried()[0]).toMatchObject({
+        ScanIndexForward: false,
+        ExclusiveStartKey: { PK: 'TEAM#acme', SK: 'PROJECT#m' },
+      })
+    })
+
+    it('prev=true after a cursor reads the page before it, shown in order, linked both ways', async () => {
+      // Read backward from "m": nearest first, and one more than the count (more remain).
+      ddb.on(QueryCommand).resolves({ Items: ['l', 'k', 'j'].map(projectItem) })
+      const reply = await listWith(`count=2&prev=true&offset=${cursor('PROJECT#m')}`)
+      expect(reply.statusCode).toBe(200)
+      expect(queried()[0]).toMatchObject({
+        ScanIndexForward: false,
+        ExclusiveStartKey: { PK: 'TEAM#acme', SK: 'PROJECT#m' },
+        Limit: 3,
+      })
+      expect(reply.json.list.map((p: { name: string }) => p.name)).toEqual(['k', 'l'])
+      const { next, prev } = links(reply.headers?.link)
+      expect(decoded(next).after).toBe('PROJECT#l') // on after the last shown
+      expect(decoded(prev).after).toBe('PROJECT#k') // further back, before the first shown
+    })
+
+    it('prev=true on a descending list reads forward; prev=true with no cursor is the first page', async () => {
+      ddb.on(QueryCommand).resolves({ Items: ['n', 'o'].map(projectItem) })
+      const back = await listWith(
+        `count=5&prev=1&offset=${cursor('PROJECT#m', { descending: true })}`,
+      )
+      expect(back.json.list.map((p: { name: string }) => p.name)).toEqual(['o', 'n'])
+      expect(queried()[0]?.ScanIndexForward).toBeUndefined()
+      ddb.reset()
+      ddb.on(QueryCommand).resolves({ Items: ['a', 'b'].map(projectItem) })
+      const first = await listWith('count=5&prev=true')
+      expect(first.json.list.map((p: { name: string }) => p.name)).toEqual(['a', 'b'])
+      expect(queried()[0]?.ScanIndexForward).toBeUndefined()
+      expect(first.headers?.link).toBeUndefined()
+    })
+
+    it('prev in any other spelling reads on after the cursor', async () => {
+      ddb.on(QueryCommand).resolves({ Items: ['n', 'o'].map(projectItem) })
+      const reply = await listWith(`count=5&prev=maybe&offset=${cursor('PROJECT#m')}`)
+      expect(reply.json.list.map((p: { name: string }) => p.name)).toEqual(['n', 'o'])
+      expect(queried()[0]?.ScanIndexForward).toBeUndefined()
+      expect(decoded(links(reply.headers?.link).prev).after).toBe('PROJECT#n')
     })
   })
 })
