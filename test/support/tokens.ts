@@ -3,6 +3,20 @@ import { keys } from '../../shared/data/keys.js'
 import { sha256 } from '../../shared/tokens/crypto.js'
 import { issuePersonalToken } from '../../shared/tokens/personal-token.js'
 
+/**
+ * A user's item as DynamoDB holds it (no password, no token count), for mocked reads of
+ * a caller's role. Written out, not built with the code under test's entity.
+ */
+export const storedUser = (team: string, username: string, role: 'admin' | 'member') => ({
+  ...keys.user(team, username),
+  kind: 'User',
+  team,
+  username,
+  role,
+  mfaEnabled: false,
+  createdAt: '2026-11-01T00:00:00.000Z',
+})
+
 /** A token and the item DynamoDB would hold for it, for mocked reads. */
 export function storedToken(
   options: {
@@ -34,15 +48,7 @@ export function storedToken(
     ...(options.rateLimit && { rateLimit: options.rateLimit }),
   }
   /** Its user's item with this role, as a route that checks a role reads it with the token. */
-  const user = (role: 'admin' | 'member' = 'member') => ({
-    ...keys.user(team, username),
-    kind: 'User',
-    team,
-    username,
-    role,
-    mfaEnabled: false,
-    createdAt: '2026-11-01T00:00:00.000Z',
-  })
+  const user = (role: 'admin' | 'member' = 'member') => storedUser(team, username, role)
   return { token, secret, item, user, key: keys.accessToken(team, username, id) }
 }
 

@@ -17,7 +17,7 @@ import { keys } from '../../../shared/data/keys.js'
 import { signJws } from '../../../shared/keys/jws.js'
 import { parsePersonalToken } from '../../../shared/tokens/personal-token.js'
 import { invoke } from '../../support/invoke.js'
-import { storedToken, tokenLookup } from '../../support/tokens.js'
+import { storedToken, storedUser, tokenLookup } from '../../support/tokens.js'
 
 /**
  * What POST /api/tokens makes of a request under the team's token policy and the
@@ -49,21 +49,9 @@ const policy = (rules: Record<string, unknown>) =>
     },
   })
 const role = (value: 'admin' | 'member' | 'removed') =>
-  ddb.on(GetCommand, { Key: USER_KEY }).resolves(
-    value === 'removed'
-      ? {}
-      : {
-          Item: {
-            ...USER_KEY,
-            kind: 'User',
-            team: 'acme',
-            username: 'alice',
-            role: value,
-            mfaEnabled: false,
-            createdAt: '2026-11-01T00:00:00.000Z',
-          },
-        },
-  )
+  ddb
+    .on(GetCommand, { Key: USER_KEY })
+    .resolves(value === 'removed' ? {} : { Item: storedUser('acme', 'alice', value) })
 
 const serviceToken = (tokenRole: 'admin' | 'member') => {
   const iat = Math.floor(NOW.getTime() / 1000)

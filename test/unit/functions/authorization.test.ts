@@ -18,7 +18,7 @@ import type { LatchkeyEvent } from '../../../shared/http/event.js'
 import { authorize } from '../../../shared/http/middleware/authorize.js'
 import { signJws } from '../../../shared/keys/jws.js'
 import { invoke } from '../../support/invoke.js'
-import { storedToken, tokenLookup } from '../../support/tokens.js'
+import { storedToken, storedUser, tokenLookup } from '../../support/tokens.js'
 
 /**
  * Who may do what, through the real middleware and policy: the answer each caller
@@ -45,16 +45,6 @@ const bearer = (role: 'admin' | 'member', extra: Record<string, unknown> = {}) =
   })
 }
 
-const userItem = (role: 'admin' | 'member') => ({
-  ...keys.user('acme', 'alice'),
-  kind: 'User',
-  team: 'acme',
-  username: 'alice',
-  role,
-  mfaEnabled: false,
-  createdAt: '2026-11-01T00:00:00.000Z',
-})
-
 /**
  * A personal token of alice's (id 7), and (unless removed) alice with this role, as
  * the token's BatchGetItem answers them; `revokedThrough`: her revocation mark, left by
@@ -67,7 +57,7 @@ function personal(
   const { revokedThrough, ...tokenOptions } = options
   const stored = storedToken({ lastUsed: recent, ...tokenOptions })
   const mark = { ...keys.tokenRevocation('acme', 'alice'), kind: 'TokenRevocation', revokedThrough }
-  const user = role === 'removed' ? [] : [userItem(role)]
+  const user = role === 'removed' ? [] : [storedUser('acme', 'alice', role)]
   ddb
     .on(BatchGetCommand)
     .callsFake(

@@ -16,7 +16,7 @@ import { keys } from '../../../shared/data/keys.js'
 import { signJws } from '../../../shared/keys/jws.js'
 import type { JwtKeyFile } from '../../../shared/keys/local-jwt-keys.js'
 import { invoke } from '../../support/invoke.js'
-import { storedToken, tokenLookup } from '../../support/tokens.js'
+import { storedToken, storedUser, tokenLookup } from '../../support/tokens.js'
 
 /**
  * POST /v1/teams/{team}/service_token with a mocked table and the test's clock: what
@@ -30,16 +30,6 @@ const NOW = new Date('2026-11-25T10:00:00.000Z')
 const keyFile = JSON.parse(readFileSync(config().jwt.keyFile ?? '', 'utf8')) as JwtKeyFile
 const { kty, crv, x, y } = keyFile.current.privateKey
 const jwks = createLocalJWKSet({ keys: [{ kty, crv, x, y, kid: keyFile.current.kid }] })
-
-const userItem = (team: string, username: string, role: 'admin' | 'member') => ({
-  ...keys.user(team, username),
-  kind: 'User',
-  team,
-  username,
-  role,
-  mfaEnabled: false,
-  createdAt: '2026-11-01T00:00:00.000Z',
-})
 
 const recent = new Date(NOW.getTime() - 5_000).toISOString()
 const post = (team: string, body: unknown) =>
@@ -71,7 +61,7 @@ afterEach(() => {
  * The table: this token (read with its user's revocation mark, in one BatchGetItem)
  * and these users, found by their exact keys.
  */
-function table(token: ReturnType<typeof storedToken>, users: ReturnType<typeof userItem>[]) {
+function table(token: ReturnType<typeof storedToken>, users: ReturnType<typeof storedUser>[]) {
   ddb.on(GetCommand).resolves({})
   ddb.on(BatchGetCommand).callsFake(tokenLookup(token.item))
   for (const user of users)
@@ -81,7 +71,7 @@ function table(token: ReturnType<typeof storedToken>, users: ReturnType<typeof u
 describe('the service token exchange', () => {
   it("signs one hour as the token's user, with the user's current role", async () => {
     const token = storedToken({ lastUsed: recent })
-    table(token, [userItem('acme', 'alice', 'admin')])
+    table(token, [storedUser('acme', 'alice', 'admin')])
     const reply = await post('acme', { key_id: '7', key_secret: token.token })
     expect(reply.statusCode).toBe(200)
     expect(reply.json).toEqual({
@@ -121,7 +111,7 @@ describe('the service token exchange', () => {
 
   it('gives each exchange its own token id, and a member a member role', async () => {
     const token = storedToken({ lastUsed: recent })
-    table(token, [userItem('acme', 'alice', 'member')])
+    table(token, [storedUser('acme', 'alice', 'member')])
     const first = await post('acme', { key_id: '7', key_secret: token.token })
     const second = await post('acme', { key_id: '7', key_secret: token.token })
     const [a, b] = await Promise.all(
@@ -135,7 +125,7 @@ describe('the service token exchange', () => {
 
   it("carries the personal token's scopes (none without: the first test)", async () => {
     const scoped = storedToken({ lastUsed: recent, scopes: ['tokens:read', 'reports:read'] })
-    table(scoped, [userItem('acme', 'alice', 'admin')])
+    table(scoped, [storedUser('acme', 'alice', 'admin')])
     const reply = await post('acme', { key_id: '7', key_secret: scoped.token })
     const { payload } = await jwtVerify(reply.json.bearer_token, jwks, { currentDate: NOW })
     expect(payload.scopes).toEqual(['tokens:read', 'reports:read'])
@@ -151,7 +141,7 @@ describe('the service token exchange', () => {
 
   it('records the first use of a fresh token (lastUsed), conditionally', async () => {
     const token = storedToken()
-    table(token, [userItem('acme', 'alice', 'admin')])
+    table(token, [storedUser('acme', 'alice', 'admin')])
     ddb.on(UpdateCommand).resolves({})
     const reply = await post('acme', { key_id: '7', key_secret: token.token })
     expect(reply.statusCode).toBe(200)
@@ -167,7 +157,7 @@ describe('the service token exchange', () => {
   ])('refuses %s with the one 401', async (_, team, tokenTeam, keyId) => {
     const token = storedToken({ team: tokenTeam, username: 'admin', lastUsed: recent })
     // Both teams have an admin called admin: only the check of the team refuses.
-    table(token, [userItem('acme', 'admin', 'admin'), userItem('evil', 'admin', 'admin')])
+    table(token, [storedUser('acme', 'admin', 'admin'), storedUser('evil', 'admin', 'admin')])
     const reply = await post(team, { key_id: keyId, key_secret: token.token })
     expect(reply.statusCode).toBe(401)
     expect(reply.json).toMatchObject(unauthorized)
@@ -183,7 +173,7 @@ describe('the service token exchange', () => {
 
   it("refuses a token its user's delete-all revoked, reading no role; takes one made after", async () => {
     const token = storedToken({ lastUsed: recent })
-    table(token, [userItem('acme', 'alice', 'admin')])
+    table(token, [storedUser('acme', 'alice', 'admin')])
     const mark = (revokedThrough: number) => ({
       ...keys.tokenRevocation('acme', 'alice'),
       kind: 'TokenRevocation',
@@ -200,7 +190,7 @@ describe('the service token exchange', () => {
 
   it('refuses an expired token, to the millisecond', async () => {
     const expiring = storedToken({ lastUsed: recent, expiresAt: NOW.toISOString() })
-    table(expiring, [userItem('acme', 'alice', 'admin')])
+    table(expiring, [storedUser('acme', 'alice', 'admin')])
     expect((await post('acme', { key_id: '7', key_secret: expiring.token })).statusCode).toBe(401)
     vi.setSystemTime(NOW.getTime() - 1)
     expect((await post('acme', { key_id: '7', key_secret: expiring.token })).statusCode).toBe(200)
@@ -208,7 +198,7 @@ describe('the service token exchange', () => {
 
   it('counts the exchange against the token rate limit, and refuses it over the limit', async () => {
     const limited = storedToken({ lastUsed: recent, rateLimit: { limit: 5, windowSeconds: 60 } })
-    table(limited, [userItem('acme', 'alice', 'admin')])
+    table(limited, [storedUser('acme', 'alice', 'admin')])
     ddb.on(UpdateCommand).rejects(
       Object.assign(new Error('over'), {
         name: 'ConditionalCheckFailedException',
@@ -286,7 +276,7 @@ describe('the exchange when lastUsed cannot be written', () => {
       return true
     })
     const token = storedToken()
-    table(token, [userItem('acme', 'alice', 'admin')])
+    table(token, [storedUser('acme', 'alice', 'admin')])
     ddb
       .on(UpdateCommand)
       .rejects(
