@@ -78,21 +78,13 @@ export async function measureCalls(bench: Bench): Promise<CallRow[]> {
   // A project deleted with more old children than a create may take over (no stream
   // runs on the bench table, so its deletion stays under way).
   await http('POST', '/v1/teams/acme/projects', jwt, { name: 'crowded' })
-  const { seedServers } = await import('./seed.js')
+  const { markDeletingWithoutAuthor, seedServers } = await import('./seed.js')
   await seedServers(bench.db, bench.tableName, { team: 'acme', project: 'crowded' }, 50)
   await http('DELETE', '/v1/teams/acme/projects/crowded', jwt)
   // The same, closed by a DELETE from before deletes had an author (no cascade runs).
   await http('POST', '/v1/teams/acme/projects', jwt, { name: 'stalled' })
   await seedServers(bench.db, bench.tableName, { team: 'acme', project: 'stalled' }, 50)
-  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb')
-  await bench.db.send(
-    new UpdateCommand({
-      TableName: bench.tableName,
-      Key: { PK: 'TEAM#acme', SK: 'PROJECT#stalled' },
-      UpdateExpression: 'SET deleting = :at',
-      ExpressionAttributeValues: { ':at': new Date().toISOString() },
-    }),
-  )
+  await markDeletingWithoutAuthor(bench.db, bench.tableName, { team: 'acme', project: 'stalled' })
   const empty = '/v1/teams/acme/projects/empty'
   const session = await http('POST', '/api/tokens', token, { name: nextName() })
   await http('GET', '/api/tokens', session.accessKey)

@@ -102,6 +102,26 @@ export async function seedServers(
   return ids
 }
 
+/**
+ * Closes a project as a DELETE from before deletes had an author did: `deleting` alone,
+ * no `deletingBy` and no `deleteStep`, so no cascade runs for it (the create over it
+ * must ask for one).
+ */
+export async function markDeletingWithoutAuthor(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  where: { team: string; project: string },
+): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.project(where.team, where.project),
+      UpdateExpression: 'SET deleting = :at',
+      ExpressionAttributeValues: { ':at': new Date().toISOString() },
+    }),
+  )
+}
+
 /** Batch-puts any number of items, 8 batches of 25 in flight, retrying unprocessed ones. */
 async function putAll(
   db: DynamoDBDocumentClient,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedServers } from '../../bench/seed.js'
+import { markDeletingWithoutAuthor, seedServers } from '../../bench/seed.js'
+import { enrollAgent, expectOldAgentsShutOut } from '../support/agents.js'
 import { startTestApp } from '../support/app.js'
 import { type EventLog, startEventLog } from '../support/event-log.js'
 
@@ -41,14 +42,8 @@ async function populated(name: string) {
   })
   expect(token.status).toBe(201)
   const agents = []
-  for (const hostname of ['a', 'b']) {
-    const enrolled = await app.api('POST', `${base}/${name}/servers`, {
-      token: token.body.token,
-      body: { hostname },
-    })
-    expect(enrolled.status).toBe(201)
-    agents.push(enrolled.body)
-  }
+  for (const hostname of ['a', 'b'])
+    agents.push(await enrollAgent(app.api, `${base}/${name}`, token.body.token, hostname))
   const account = await app.api('POST', `${base}/${name}/cloud_accounts`, {
     token: admin,
     body: { provider: 'aws', account_id: '444455556666' },
@@ -69,23 +64,14 @@ async function expectFresh(name: string, old: Awaited<ReturnType<typeof populate
   }
   const oldToken = `${base}/${name}/server_enrollment_tokens/${old.token.id}`
   expect((await app.api('GET', oldToken, { token: admin })).status).toBe(404)
-  const oldServer = `${base}/${name}/servers/${old.agents[0].server.id}`
-  expect((await app.api('GET', oldServer, { token: admin })).status).toBe(404)
-  // The old enrollment token enrolls nothing into the new project.
-  const enroll = await app.api('POST', `${base}/${name}/servers`, {
-    token: old.token.token,
-    body: { hostname: 'late' },
-  })
-  expect(enroll.status).toBe(401)
-  expect(enroll.body.code).toBe('authentication_error')
-  // The old servers' tokens: revoked (their deletion records keep the hash).
   for (const agent of old.agents) {
-    const beat = await app.api('POST', `${base}/${name}/servers/${agent.server.id}/heartbeat`, {
-      token: agent.server_token,
-    })
-    expect(beat.status).toBe(401)
-    expect(beat.body.code).toBe('server_authorization_revoked')
+    const oldServer = `${base}/${name}/servers/${agent.server.id}`
+    expect((await app.api('GET', oldServer, { token: admin })).status).toBe(404)
   }
+  await expectOldAgentsShutOut(app.api, `${base}/${name}`, {
+    enrollmentToken: old.token.token,
+    agents: old.agents,
+  })
   // The new project works: its own token enrolls, its server's token beats.
   const fresh = await app.api('POST', `${base}/${name}/server_enrollment_tokens`, {
     token: admin,
@@ -141,15 +127,7 @@ describe('created again at once, the deletion still under way', () => {
       201,
     )
     await seedServers(app.db, app.tableName, { team: 'acme', project: 'stalled' }, 60)
-    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb')
-    await app.db.send(
-      new UpdateCommand({
-        TableName: app.tableName,
-        Key: { PK: 'TEAM#acme', SK: 'PROJECT#stalled' },
-        UpdateExpression: 'SET deleting = :at',
-        ExpressionAttributeValues: { ':at': new Date().toISOString() },
-      }),
-    )
+    await markDeletingWithoutAuthor(app.db, app.tableName, { team: 'acme', project: 'stalled' })
     const refused = await app.api('POST', base, { token: admin, body: { name: 'stalled' } })
     expect(refused.status).toBe(429)
     // Its cascade runs once the stream does (next test); the name is then free.

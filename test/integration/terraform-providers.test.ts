@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { enrollAgent, expectOldAgentsShutOut } from '../support/agents.js'
 import { startTestApp } from '../support/app.js'
 
 /**
@@ -299,12 +300,12 @@ describe('oktadev/terraform-provider-oktaasa', () => {
       id: 'string',
       token: 'string',
     })
-    // An agent enrolled with it, outside Terraform.
-    const agent = await app.api('POST', '/v1/teams/tf/projects/asa-replace/servers', {
-      token: String(old.token),
-      body: { hostname: 'web-1' },
-    })
-    expect(agent.status).toBe(201)
+    const agent = await enrollAgent(
+      app.api,
+      '/v1/teams/tf/projects/asa-replace',
+      String(old.token),
+      'web-1',
+    )
 
     // The apply: the token (which depends on the project) destroyed, then the project,
     // then both created again; each create must be 201 (anything else loses the state).
@@ -320,18 +321,10 @@ describe('oktadev/terraform-provider-oktaasa', () => {
     expect(fresh.id).not.toBe(old.id)
     expect((await asa.get(`${path}/${old.id}`)).status).toBe(404)
 
-    // Nothing of the old project works in the new one.
-    const late = await app.api('POST', '/v1/teams/tf/projects/asa-replace/servers', {
-      token: String(old.token),
-      body: { hostname: 'web-2' },
+    await expectOldAgentsShutOut(app.api, '/v1/teams/tf/projects/asa-replace', {
+      enrollmentToken: String(old.token),
+      agents: [agent],
     })
-    expect(late.status).toBe(401)
-    const beat = await app.api(
-      'POST',
-      `/v1/teams/tf/projects/asa-replace/servers/${agent.body.server.id}/heartbeat`,
-      { token: agent.body.server_token },
-    )
-    expect(beat.body.code).toBe('server_authorization_revoked')
   })
 })
 
@@ -496,11 +489,12 @@ describe('okta/terraform-provider-oktapam', () => {
     const first = await getProject('pam-replace')
     const path = '/v1/teams/tf/projects/pam-replace/server_enrollment_tokens'
     const old = goDecode((await pam.post(path, { description: 'fleet' })).json(), OKTAPAM_TOKEN)
-    const agent = await app.api('POST', '/v1/teams/tf/projects/pam-replace/servers', {
-      token: String(old.token),
-      body: { hostname: 'web-1' },
-    })
-    expect(agent.status).toBe(201)
+    const agent = await enrollAgent(
+      app.api,
+      '/v1/teams/tf/projects/pam-replace',
+      String(old.token),
+      'web-1',
+    )
 
     // The apply: DeleteServerEnrollmentToken (204 or 404), DeleteProject (204 or 404),
     // then CreateProject (exactly 201) and CreateServerEnrollmentToken (exactly 201).
@@ -525,17 +519,10 @@ describe('okta/terraform-provider-oktapam', () => {
       (t) => goDecode(t, OKTAPAM_TOKEN).id,
     )
     expect(ids).toEqual([fresh.id])
-    const late = await app.api('POST', '/v1/teams/tf/projects/pam-replace/servers', {
-      token: String(old.token),
-      body: { hostname: 'web-2' },
+    await expectOldAgentsShutOut(app.api, '/v1/teams/tf/projects/pam-replace', {
+      enrollmentToken: String(old.token),
+      agents: [agent],
     })
-    expect(late.status).toBe(401)
-    const beat = await app.api(
-      'POST',
-      `/v1/teams/tf/projects/pam-replace/servers/${agent.body.server.id}/heartbeat`,
-      { token: agent.body.server_token },
-    )
-    expect(beat.body.code).toBe('server_authorization_revoked')
     const servers = await app.api('GET', '/v1/teams/tf/projects/pam-replace/servers', {
       token: app.admin.token,
     })
