@@ -138,6 +138,15 @@ describe('project routes: DynamoDB calls and exact inputs', () => {
 })
 
 const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} })
+/** The one conditional UpdateItem that closes project web (a DELETE's, or a create's over an author-less mark). */
+const deletionMark = (at: unknown, by: string) => ({
+  TableName: TABLE,
+  Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
+  UpdateExpression:
+    'SET deleting = if_not_exists(deleting, :at), deletingBy = :by ADD deleteStep :one',
+  ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deletingBy)',
+  ExpressionAttributeValues: { ':at': at, ':by': by, ':one': 1 },
+})
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 describe('project settings, PUT and filters: exact inputs and call counts', () => {
@@ -397,14 +406,7 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       expect(ddb.calls()).toHaveLength(
         routes.createProject.calls["over 49 children left by an older DELETE's mark"],
       )
-      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-        TableName: TABLE,
-        Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
-        UpdateExpression:
-          'SET deleting = if_not_exists(deleting, :at), deletingBy = :by ADD deleteStep :one',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deletingBy)',
-        ExpressionAttributeValues: { ':at': DELETED_AT, ':by': 'latchkey', ':one': 1 },
-      })
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, deletionMark(DELETED_AT, 'latchkey'))
       expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
       // Another create asked for it first: the refused write changes nothing, still 429.
       ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
@@ -437,14 +439,7 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
     })
     expect(reply.statusCode).toBe(204)
     expect(ddb.calls()).toHaveLength(routes.deleteProject.calls['service token'])
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      TableName: TABLE,
-      Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
-      UpdateExpression:
-        'SET deleting = if_not_exists(deleting, :at), deletingBy = :by ADD deleteStep :one',
-      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deletingBy)',
-      ExpressionAttributeValues: { ':at': expect.any(String), ':by': 'alice', ':one': 1 },
-    })
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, deletionMark(expect.any(String), 'alice'))
     // None, or one being deleted already: 404, the refused condition having written nothing.
     ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
     const again = await invoke(remove, {
