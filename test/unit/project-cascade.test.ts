@@ -31,6 +31,7 @@ let stream: StreamRecord[] = []
 let sequence = 0
 let failBatchWrite: number | undefined // the batch-write call (1-based) that fails once
 let afterGet: (() => void) | undefined // runs once, right after the next GetItem's answer
+let failUpdate = false // the next UpdateItem (a step's touch) is throttled once
 let published: NonNullable<ReturnType<typeof toEvent>>[] = []
 
 const conditionFailed = () =>
@@ -96,6 +97,7 @@ beforeEach(() => {
   published = []
   failBatchWrite = undefined
   afterGet = undefined
+  failUpdate = false
   let batchWrites = 0
   ddb.on(GetCommand).callsFake((input) => {
     const answer = { Item: table.get(keyOf(input.Key)) }
@@ -126,7 +128,20 @@ beforeEach(() => {
       }
     return { UnprocessedItems: {} }
   })
+  // The one UpdateItem a cascade makes: the next step asked for, while this deletion's mark stands.
   ddb.on(UpdateCommand).callsFake((input) => {
+    if (
+      input.UpdateExpression !== 'ADD deleteStep :one' ||
+      input.ConditionExpression !== 'deleting = :at'
+    )
+      throw new Error('unexpected update')
+    if (failUpdate) {
+      failUpdate = false
+      throw Object.assign(new Error('ThrottlingException'), {
+        name: 'ThrottlingException',
+        $metadata: {},
+      })
+    }
     const found = table.get(keyOf(input.Key))
     if (!found || found.deleting !== input.ExpressionAttributeValues[':at']) throw conditionFailed()
     put({ ...found, deleteStep: Number(found.deleteStep ?? 0) + 1 })
@@ -257,6 +272,17 @@ describe("a deleted project's cascade", () => {
     expect(new Set(ids).size).toBe(servers)
     expect(ofType('ProjectDeleted')).toHaveLength(1)
     expect([...table.values()].filter((item) => item.kind === 'Server')).toHaveLength(1) // api's
+  })
+
+  it('fails the batch when asking for the next step fails, so the stream hands it again: none lost', async () => {
+    seed(PROJECT_DELETE_STEP + 10, 0, 0)
+    failUpdate = true
+    markDeleted()
+    const { failures } = await drain()
+    expect(failures).toBe(1)
+    expect(idsOf('ServerDeleted', 'server_id')).toHaveLength(PROJECT_DELETE_STEP + 10)
+    expect(ofType('ProjectDeleted')).toHaveLength(1)
+    expect(children()).toEqual([])
   })
 
   it('resumes a crash while writing the deletion records, and one after the project is gone', async () => {
@@ -394,6 +420,22 @@ describe('a create of the same name while the cascade runs (a Terraform replace)
     const ids = idsOf('ServerDeleted', 'server_id')
     expect(ids).toHaveLength(5)
     expect(ids).not.toContain(fresh.id)
+    // The step saw the mark and went on to the last write, which the new project refuses.
+    expect(table.get(keyOf(PROJECT_KEY))).toMatchObject({ createdBy: 'carol' })
+    expect(ofType('ProjectDeleted')).toEqual([])
+  })
+
+  it('asks for no next step of a project taken over during a step, and fails no batch for it', async () => {
+    seed(PROJECT_DELETE_STEP + 5, 0, 0)
+    markDeleted()
+    afterGet = () => {
+      for (const item of children()) remove(item)
+      put(project({ createdAt: CREATED_AT.toISOString(), createdBy: 'carol' }))
+    }
+    const { failures } = await drain()
+    expect(failures).toBe(0) // the next step's refused ask is the end of it, not an error
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1) // asked once, refused
+    expect(table.get(keyOf(PROJECT_KEY))).toMatchObject({ createdBy: 'carol' })
   })
 
   it('with more than 49 children left, answers 429 and writes nothing; once the cascade is done the name is free', async () => {

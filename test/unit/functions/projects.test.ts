@@ -268,6 +268,44 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       expect(ddb.calls()).toHaveLength(1)
     })
 
+    it('a condition failure without the old item (ALL_OLD not honoured, as older DynamoDB Locals): 409, never a 500', async () => {
+      ddb.on(PutCommand).rejects(awsError('ConditionalCheckFailedException'))
+      const taken = await post()
+      expect(taken.statusCode).toBe(409)
+      expect(ddb.calls()).toHaveLength(1)
+    })
+
+    it('reads the old item whether the client left it marshalled or not', async () => {
+      // A transport that unmarshals the refused write's item: plain strings.
+      ddb
+        .on(PutCommand)
+        .rejects(exists({ ...projectItem('web'), deleting: DELETED_AT, deletingBy: 'bob' }))
+      ddb.on(QueryCommand).resolves({ Items: [] })
+      ddb.on(TransactWriteCommand).resolves({})
+      expect((await post()).statusCode).toBe(201)
+      const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
+      expect(written).toEqual([{ Put: { TableName: TABLE, Item: projectRecord } }, newProject()])
+    })
+
+    it('a throttled PutItem: 503, not read as a name in use', async () => {
+      ddb.on(PutCommand).rejects(awsError('ProvisionedThroughputExceededException'))
+      const logged = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+      const reply = await post()
+      logged.mockRestore()
+      expect(reply.statusCode).toBe(503)
+      expect(ddb.calls()).toHaveLength(1)
+    })
+
+    it("exactly 49 children left: all deleted in the one transaction (100 items, DynamoDB's limit)", async () => {
+      ddb.on(PutCommand).rejects(marked)
+      ddb.on(QueryCommand).resolves({ Items: Array.from({ length: 49 }, (_, n) => server(n)) })
+      ddb.on(TransactWriteCommand).resolves({})
+      expect((await post()).statusCode).toBe(201)
+      const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
+      expect(written).toHaveLength(100)
+      expect(written?.at(-1)).toEqual(newProject())
+    })
+
     it('one being deleted with nothing left: finishes its deletion and creates, in one transaction (3 calls)', async () => {
       ddb.on(PutCommand).rejects(marked)
       ddb.on(QueryCommand).resolves({ Items: [] })
@@ -460,6 +498,7 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       params: { team: 'acme', project: 'web' },
     })
     expect(fetched.statusCode).toBe(404)
+    expect(fetched.json.message).toBe('The project does not exist.')
     ddb.on(QueryCommand).resolves({
       Items: [
         { ...projectItem('api') },
@@ -532,7 +571,8 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
     expect(input?.ConditionExpression).toBe(
       'attribute_exists(PK) AND attribute_not_exists(#deleting) AND attribute_not_exists(#version)',
     )
-    expect(input?.ExpressionAttributeValues).toEqual({
+    // Strict: no ':v' at all for a project with no version (its condition names none).
+    expect(input?.ExpressionAttributeValues).toStrictEqual({
       ':id': expect.stringMatching(
         /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
       ),
@@ -551,6 +591,46 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       params: { team: 'acme', project: 'web' },
     })
     expect(fetched.json.id).toBe(input?.ExpressionAttributeValues?.[':id'])
+  })
+
+  it('removes two settings at once, each named in the REMOVE', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: { ...stored, gateway_selector: 'env=prod', ssh_certificate_type: 'CERT_TYPE_RSA_01' },
+    })
+    ddb.on(UpdateCommand).resolves({})
+    expect((await put({ gateway_selector: '', ssh_certificate_type: null })).statusCode).toBe(204)
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input
+    expect(input?.UpdateExpression).toBe(
+      'SET #id = if_not_exists(#id, :id), #version = :next, #updatedAt = :at, #updatedBy = :by REMOVE #gateway_selector, #ssh_certificate_type',
+    )
+    expect(input?.ExpressionAttributeNames).toEqual({
+      '#id': 'id',
+      '#version': 'version',
+      '#updatedAt': 'updatedAt',
+      '#updatedBy': 'updatedBy',
+      '#deleting': 'deleting',
+      '#gateway_selector': 'gateway_selector',
+      '#ssh_certificate_type': 'ssh_certificate_type',
+    })
+  })
+
+  it('a throttled write answers 503 at once: a PUT is not retried as if raced, a DELETE is not a 404', async () => {
+    ddb.on(GetCommand).resolves({ Item: stored })
+    ddb.on(UpdateCommand).rejects(awsError('ThrottlingException'))
+    const logged = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    const updated = await put({ forward_traffic: true })
+    expect(updated.statusCode).toBe(503)
+    expect(ddb.calls()).toHaveLength(2) // one read, one write: no second round
+    ddb.resetHistory()
+    const removed = await invoke(remove, {
+      method: 'DELETE',
+      url: '/v1/teams/acme/projects/web',
+      token: await bearer('admin'),
+      params: { team: 'acme', project: 'web' },
+    })
+    logged.mockRestore()
+    expect(removed.statusCode).toBe(503)
+    expect(ddb.calls()).toHaveLength(1)
   })
 
   it('writes nothing for a PUT that changes nothing (one GetItem)', async () => {
