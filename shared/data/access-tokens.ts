@@ -279,10 +279,14 @@ export async function deleteAccessToken(
  */
 export async function deleteAllAccessTokens(team: string, username: string): Promise<number> {
   const tokenPrefix = ranges.accessTokens(team, username).prefix
+  // The revocation mark sorts among the tokens (its key is the bare prefix): not one.
+  const mark = keys.tokenRevocation(team, username).SK
   let deleted = 0
   for await (const page of rangePages(ranges.accessTokenItems(team, username), 'PK, SK')) {
     const itemKeys = (page.Items ?? []) as Key[]
-    const tokens = itemKeys.filter((key) => key.SK.startsWith(tokenPrefix)).length
+    const tokens = itemKeys.filter(
+      (key) => key.SK.startsWith(tokenPrefix) && key.SK !== mark,
+    ).length
     await deleteKeys(itemKeys)
     deleted += tokens
   }

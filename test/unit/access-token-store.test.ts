@@ -1,0 +1,250 @@
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
+import { mockClient } from 'aws-sdk-client-mock'
+import { beforeEach, describe, expect, it } from 'vitest'
+import {
+  deleteAllAccessTokens,
+  markAccessTokenLeaked,
+  pageCovers,
+  putAccessToken,
+  recountAccessTokens,
+  removeCounted,
+  resetTokenCount,
+  rotateAccessToken,
+  touchAccessToken,
+} from '../../shared/data/access-tokens.js'
+
+/**
+ * shared/data/access-tokens.ts on its own, with a mocked table: what each write does
+ * when DynamoDB refuses its condition (an answer) and when it fails (an error, never
+ * read as an answer), and the counts and boundaries the routes' tests pass through.
+ */
+
+const ddb = mockClient(DynamoDBDocumentClient)
+const TABLE = 'latchkey-unit'
+const USER = { PK: 'TEAM#acme', SK: 'USER#alice' }
+const PK = 'TEAM#acme#USER#alice'
+const pat = (id: number) => `PAT#${String(id).padStart(16, '0')}`
+const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} })
+const refused = () => awsError('ConditionalCheckFailedException')
+const throttled = () => awsError('ThrottlingException')
+const cancelled = (...codes: string[]) =>
+  Object.assign(awsError('TransactionCanceledException'), {
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  })
+const updates = () => ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)
+
+beforeEach(() => ddb.reset())
+
+describe('deleteAllAccessTokens (a user deleted by the operator)', () => {
+  it('deletes every PAT item, page by page, and counts tokens only: not name guards, not the mark', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [
+          { PK, SK: 'PAT#' },
+          { PK, SK: pat(1) },
+          { PK, SK: pat(2) },
+        ],
+        LastEvaluatedKey: { PK, SK: pat(2) },
+      })
+      .resolvesOnce({
+        Items: [
+          { PK, SK: 'PATNAME#ci' },
+          { PK, SK: 'PATNAME#laptop' },
+        ],
+      })
+    ddb.on(BatchWriteCommand).resolves({})
+    ddb.on(UpdateCommand).resolves({})
+    expect(await deleteAllAccessTokens('acme', 'alice')).toBe(2)
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': PK, ':prefix': 'PAT' },
+      ProjectionExpression: 'PK, SK',
+    })
+    const deleted = ddb
+      .commandCalls(BatchWriteCommand)
+      .flatMap((call) => call.args[0].input.RequestItems?.[TABLE] ?? [])
+      .map((request) => request.DeleteRequest?.Key?.SK)
+    expect(deleted).toEqual(['PAT#', pat(1), pat(2), 'PATNAME#ci', 'PATNAME#laptop'])
+    expect(updates()).toEqual([
+      {
+        TableName: TABLE,
+        Key: USER,
+        UpdateExpression: 'ADD tokenCount :by',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':by': -2 },
+      },
+    ])
+  })
+
+  it('writes no count when no token went, and none for a user already deleted', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ PK, SK: 'PAT#' }] })
+    ddb.on(BatchWriteCommand).resolves({})
+    expect(await deleteAllAccessTokens('acme', 'alice')).toBe(0)
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+    ddb.on(QueryCommand).resolves({ Items: [{ PK, SK: pat(1) }] })
+    ddb.on(UpdateCommand).rejects(refused()) // the operator deletes the user first
+    expect(await deleteAllAccessTokens('acme', 'alice')).toBe(1)
+    ddb.on(UpdateCommand).rejects(throttled())
+    await expect(deleteAllAccessTokens('acme', 'alice')).rejects.toThrow('ThrottlingException')
+  })
+})
+
+describe('writes whose refused condition is an answer, and whose failure is an error', () => {
+  it('resetTokenCount: a user deleted meanwhile is left deleted; a throttle is thrown', async () => {
+    ddb.on(UpdateCommand).rejects(refused())
+    await expect(resetTokenCount('acme', 'alice')).resolves.toBeUndefined()
+    expect(updates()).toEqual([
+      {
+        TableName: TABLE,
+        Key: USER,
+        UpdateExpression: 'SET tokenCount = :zero',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':zero': 0 },
+      },
+    ])
+    ddb.on(UpdateCommand).rejects(throttled())
+    await expect(resetTokenCount('acme', 'alice')).rejects.toThrow('ThrottlingException')
+  })
+
+  it('rotateAccessToken: none to rotate is undefined; a throttle is thrown, not a 404', async () => {
+    const rotate = () =>
+      rotateAccessToken('acme', 'alice', 7, {
+        secretHash: 'h2',
+        now: '2026-11-26T00:00:00.000Z',
+        graceUntil: null,
+      })
+    ddb.on(UpdateCommand).rejects(refused())
+    await expect(rotate()).resolves.toBeUndefined()
+    ddb.on(UpdateCommand).rejects(throttled())
+    await expect(rotate()).rejects.toThrow('ThrottlingException')
+  })
+
+  it('markAccessTokenLeaked: an old secret or a second report is false; a throttle is thrown', async () => {
+    const leak = { url: 'https://github.com/x/y/blob/main/.env', source: 'github' }
+    const mark = () => markAccessTokenLeaked('acme', 'alice', 7, 'h1', leak, '2026-11-26T00:00:00Z')
+    ddb.on(UpdateCommand).resolves({})
+    expect(await mark()).toBe(true)
+    ddb.on(UpdateCommand).rejects(refused())
+    expect(await mark()).toBe(false)
+    ddb.on(UpdateCommand).rejects(throttled())
+    await expect(mark()).rejects.toThrow('ThrottlingException')
+  })
+
+  it('touchAccessToken: a lost race is no error; a throttle is', async () => {
+    const touch = () => touchAccessToken('acme', 'alice', 7, new Date(), 60_000)
+    ddb.on(UpdateCommand).rejects(refused())
+    await expect(touch()).resolves.toBeUndefined()
+    ddb.on(UpdateCommand).rejects(throttled())
+    await expect(touch()).rejects.toThrow('ThrottlingException')
+  })
+})
+
+describe('the count kept beside the tokens', () => {
+  const deletes = (): Parameters<typeof removeCounted>[2] => [
+    {
+      Delete: {
+        TableName: TABLE,
+        Key: { PK, SK: pat(7) },
+        ConditionExpression: 'attribute_exists(PK)',
+      },
+    },
+    { Delete: { TableName: TABLE, Key: { PK, SK: 'PATNAME#ci' } } },
+  ]
+
+  it('removeCounted: a token already gone is the answer, with no second transaction', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'))
+    expect(await removeCounted('acme', 'alice', deletes())).toEqual([
+      'ConditionalCheckFailed',
+      'None',
+      'ConditionalCheckFailed',
+    ])
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
+  })
+
+  it('removeCounted: only the count refused (the user deleted meanwhile): the deletes alone', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'None', 'ConditionalCheckFailed'))
+      .resolves({})
+    expect(await removeCounted('acme', 'alice', deletes())).toBeUndefined()
+    const second = ddb.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems
+    expect(second).toEqual(deletes())
+  })
+
+  it('putAccessToken: a token item already there under the id is an error, never a success', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'None'))
+    const token = {
+      team: 'acme',
+      username: 'alice',
+      id: 7,
+      name: 'ci',
+      secretHash: 'h',
+      dateCreated: '2026-11-26T00:00:00.000Z',
+    } as Parameters<typeof putAccessToken>[0]
+    await expect(putAccessToken(token, 10)).rejects.toThrow('token 7 was already written')
+  })
+
+  describe('recountAccessTokens (a create found the quota full)', () => {
+    const stored = (count: number | undefined, present: number) => {
+      ddb.on(GetCommand).resolves(count === undefined ? {} : { Item: { tokenCount: count } })
+      ddb.on(QueryCommand).resolves({
+        Items: Array.from({ length: present }, (_, n) => ({ kind: 'AccessToken', id: n + 1 })),
+      })
+      ddb.on(UpdateCommand).resolves({})
+    }
+
+    it('writes nothing when the count is right, or when the tokens there fill the quota', async () => {
+      stored(3, 3) // right, though under the quota: nothing to fix
+      expect(await recountAccessTokens('acme', 'alice', 5)).toBe(false)
+      stored(6, 5) // over-counted, but the 5 there fill the quota of 5
+      expect(await recountAccessTokens('acme', 'alice', 5)).toBe(false)
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+    })
+
+    it('sets an over-count to what is there, conditional on the count read, and finds room', async () => {
+      stored(5, 4)
+      expect(await recountAccessTokens('acme', 'alice', 5)).toBe(true)
+      expect(updates()).toEqual([
+        {
+          TableName: TABLE,
+          Key: USER,
+          UpdateExpression: 'SET tokenCount = :present',
+          ConditionExpression: 'tokenCount = :counted',
+          ExpressionAttributeValues: { ':present': 4, ':counted': 5 },
+        },
+      ])
+    })
+
+    it('a user item gone (deleted meanwhile): the conditional first count is refused, no room', async () => {
+      stored(undefined, 0)
+      ddb.on(UpdateCommand).rejects(refused())
+      expect(await recountAccessTokens('acme', 'alice', 5)).toBe(false)
+      expect(updates()[0]?.ConditionExpression).toBe(
+        'attribute_exists(PK) AND attribute_not_exists(tokenCount)',
+      )
+      ddb.on(UpdateCommand).rejects(throttled())
+      await expect(recountAccessTokens('acme', 'alice', 5)).rejects.toThrow('ThrottlingException')
+    })
+  })
+})
+
+describe('pageCovers: whether the first page read settles a token', () => {
+  it('covers up to and including the last key read, and everything when nothing follows', () => {
+    expect(pageCovers({ items: [], next: pat(7) }, pat(7))).toBe(true)
+    expect(pageCovers({ items: [], next: pat(7) }, pat(6))).toBe(true)
+    expect(pageCovers({ items: [], next: pat(7) }, pat(8))).toBe(false)
+    expect(pageCovers({ items: [] }, pat(999))).toBe(true)
+  })
+})
