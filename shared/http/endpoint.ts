@@ -13,7 +13,6 @@ import { authenticateUser } from './middleware/authenticate.js'
 import { authenticateAgent } from './middleware/authenticate-agent.js'
 import { authenticateGitHub } from './middleware/authenticate-github.js'
 import { authorize } from './middleware/authorize.js'
-import { chain } from './middleware/chain.js'
 import { parseBody } from './middleware/parse-body.js'
 import { rejectDotSegments } from './middleware/path-params.js'
 import { validateInput } from './middleware/validate.js'
@@ -68,16 +67,11 @@ function stack<R extends RouteSpec>(
   // start naming the variable. The local server and the tests install their own.
   if (process.env.AWS_LAMBDA_FUNCTION_NAME) context()
   const handler = baseStack()
-    .use(
-      // One middy step: only authentication and authorisation's reads are awaited (chain.ts).
-      chain('input', [
-        rejectDotSegments(),
-        authentication,
-        authorize(route),
-        parseBody(route),
-        validateInput(route),
-      ]),
-    )
+    .use(rejectDotSegments())
+    .use(authentication)
+    .use(authorize(route))
+    .use(parseBody(route))
+    .use(validateInput(route))
     .handler(async (event) => {
       const input = event.input ?? { body: undefined, params: {}, query: {} }
       const { requestId, http } = event.requestContext

@@ -4,7 +4,6 @@ import { withLogContext } from '../log.js'
 import type { RouteSpec } from '../routes.js'
 import type { HttpResult, Internal, LatchkeyEvent } from './event.js'
 import { accessLog } from './middleware/access-log.js'
-import { chain } from './middleware/chain.js'
 import { errorResponse } from './middleware/error-response.js'
 import { headWithoutBody } from './middleware/head.js'
 import { normalizeHeaders } from './middleware/normalize-headers.js'
@@ -23,16 +22,12 @@ export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => P
  * imports nothing that touches AWS, so the fallback bundles no SDK.
  */
 export const baseStack = () =>
-  middy<LatchkeyEvent, HttpResult, Error, Context, Internal>().use(
-    // Chained: middy would await each of these synchronous hooks (chain.ts).
-    chain('base', [
-      accessLog(),
-      headWithoutBody(),
-      requestIdHeader(),
-      errorResponse(),
-      normalizeHeaders(),
-    ]),
-  )
+  middy<LatchkeyEvent, HttpResult, Error, Context, Internal>()
+    .use(accessLog())
+    .use(headWithoutBody())
+    .use(requestIdHeader())
+    .use(errorResponse())
+    .use(normalizeHeaders())
 
 /**
  * What a function exports: the middy stack, run inside its invocation's log context

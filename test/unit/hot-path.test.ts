@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Middleware } from '../../shared/http/event.js'
-import { chain } from '../../shared/http/middleware/chain.js'
 import { normalizeHeaders } from '../../shared/http/middleware/normalize-headers.js'
 import { toResult } from '../../shared/http/reply.js'
 import { batched, log } from '../../shared/log.js'
@@ -82,96 +81,6 @@ describe('metric lines', () => {
     expect(line([])).toEqual([])
     setMetricsWriter(undefined)
     expect(() => putMetrics([{ name: 'Requests', value: 1 }])).not.toThrow()
-  })
-})
-
-describe('chain', () => {
-  type Request = Parameters<NonNullable<Middleware['before']>>[0]
-  const request = () => ({ event: {}, context: {}, internal: {} }) as unknown as Request
-  const recorder = (calls: string[], name: string, async = false): Middleware => {
-    const hook = (phase: string) =>
-      async
-        ? async () => void calls.push(`${name}.${phase}`)
-        : () => void calls.push(`${name}.${phase}`)
-    return { name, before: hook('before'), after: hook('after'), onError: hook('onError') }
-  }
-
-  it('runs before hooks in order and after and onError hooks in reverse, as middy would', async () => {
-    const calls: string[] = []
-    const chained = chain('c', [
-      recorder(calls, 'a'),
-      recorder(calls, 'b', true),
-      recorder(calls, 'c'),
-    ])
-    await chained.before?.(request())
-    await chained.after?.(request())
-    await chained.onError?.(request())
-    expect(calls).toEqual([
-      'a.before',
-      'b.before',
-      'c.before',
-      'c.after',
-      'b.after',
-      'a.after',
-      'c.onError',
-      'b.onError',
-      'a.onError',
-    ])
-  })
-
-  it('returns synchronously when no hook is asynchronous, and waits for one that is', async () => {
-    const calls: string[] = []
-    expect(chain('sync', [recorder(calls, 'a'), recorder(calls, 'b')]).before?.(request())).toBe(
-      undefined,
-    )
-    let release = () => {}
-    const slow: Middleware = {
-      name: 'slow',
-      before: () =>
-        new Promise<void>((resolve) => {
-          release = () => {
-            calls.push('slow')
-            resolve()
-          }
-        }),
-    }
-    const run = chain('async', [slow, recorder(calls, 'after-slow')]).before?.(request())
-    expect(calls).toEqual(['a.before', 'b.before'])
-    release()
-    await run
-    expect(calls).toEqual(['a.before', 'b.before', 'slow', 'after-slow.before'])
-  })
-
-  it('stops at a value returned (middy answers it early) and passes a throw on', async () => {
-    const calls: string[] = []
-    const early: Middleware = { name: 'early', before: async () => ({ statusCode: 204 }) }
-    const answer = await chain('e', [early, recorder(calls, 'skipped')]).before?.(request())
-    expect(answer).toEqual({ statusCode: 204 })
-    expect(calls).toEqual([])
-    const failing: Middleware = {
-      name: 'failing',
-      before: () => {
-        throw new Error('no')
-      },
-    }
-    expect(() => chain('f', [failing, recorder(calls, 'skipped')]).before?.(request())).toThrow(
-      'no',
-    )
-    const rejecting: Middleware = {
-      name: 'rejecting',
-      before: async () => {
-        throw new Error('later')
-      },
-    }
-    await expect(
-      chain('r', [rejecting, recorder(calls, 'skipped')]).before?.(request()),
-    ).rejects.toThrow('later')
-    expect(calls).toEqual([])
-  })
-
-  it('declares only the phases its middlewares have', () => {
-    const only: Middleware = { name: 'only', after: () => undefined }
-    expect(Object.keys(chain('o', [only]))).toEqual(['name', 'after'])
   })
 })
 
