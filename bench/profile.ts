@@ -6,17 +6,40 @@
  * (open it in Chrome's DevTools for the call tree). The caller is the service JWT (default)
  * or the admin's personal token; a path ending in `/tokens/verify` is POSTed, asking
  * about the admin's personal token, as the hot-path section's verify row does; one ending
- * in `/servers` enrolls a server by the bench's enrollment token (the enrollment row).
+ * in `/servers` enrolls a server by the bench's enrollment token (the enrollment row);
+ * `/api/tokens` with `personal` and a fifth argument `POST` creates tokens (the tokens-create
+ * row), each request under the next of several users' personal tokens (a user's quota).
+ *
+ * The service's code gets the lean transport's commands, as deployed bundles and `npm start`
+ * do (local/lean-alias.ts); PROFILE_COMMANDS=sdk keeps the SDK's command objects (what the
+ * local server built before, and what the bench's floors still build). Log lines go to
+ * bench/out/service.log through the bench's stream (bench/harness.ts); PROFILE_SINK=sync
+ * writes each batch synchronously instead, as Lambda's stdout (a pipe) is written.
  */
 import { fork } from 'node:child_process'
+import { openSync, writeSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import type { Load } from './load-client.js'
 
-const [path = '/v1/teams/acme/projects', requests = '3000', inFlight = '16', caller = 'jwt'] =
-  process.argv.slice(2)
+const [
+  path = '/v1/teams/acme/projects',
+  requests = '3000',
+  inFlight = '16',
+  caller = 'jwt',
+  method = 'GET',
+] = process.argv.slice(2)
+// Before any of the service's modules is loaded, or they keep the SDK's commands.
+if (process.env.PROFILE_COMMANDS !== 'sdk') await import('../local/lean-alias.js')
 const { logAsDeployed, machine, startBench } = await import('./harness.js')
 const output = await logAsDeployed()
+if (process.env.PROFILE_SINK === 'sync') {
+  const fd = openSync('bench/out/service.sync.log', 'w')
+  process.stdout.write = ((chunk: string) => {
+    writeSync(fd, chunk)
+    return true
+  }) as typeof process.stdout.write
+}
 const bench = await startBench({ quick: true })
 const client = fork(new URL('./load-client.ts', import.meta.url).pathname, [], {
   execArgv: ['--import', 'tsx'],
@@ -24,6 +47,29 @@ const client = fork(new URL('./load-client.ts', import.meta.url).pathname, [], {
 const verify = path.endsWith('/tokens/verify')
 // A path ending in `/servers` enrolls a new server each request, as the enrollment row does.
 const enroll = path.endsWith('/servers')
+const create = method === 'POST' && path.endsWith('/api/tokens')
+// Token creation: users enough for every request under the quota, as the latency row makes them.
+const creators: string[] = []
+if (create) {
+  const { putUser } = await import('../shared/data/users.js')
+  const { createAccessToken } = await import('../shared/domain/access-tokens.js')
+  const total = 500 + 4 * Number(requests)
+  for (let i = 0; i < Math.ceil(total / 500); i++) {
+    const username = `creator-${i}`
+    const createdAt = new Date().toISOString()
+    await putUser({
+      team: 'acme',
+      username,
+      role: 'member',
+      passwordHash: null,
+      mfaEnabled: false,
+      createdAt,
+    })
+    creators.push(
+      (await createAccessToken({ team: 'acme', username }, { name: 'bench' })).accessKey,
+    )
+  }
+}
 const run = (count: number) =>
   new Promise((resolve) => {
     client.once('message', resolve)
@@ -34,15 +80,19 @@ const run = (count: number) =>
         ? { method: 'POST', body: { fixed: { token: bench.token } } }
         : enroll
           ? { method: 'POST', body: 'hostname' }
-          : { method: 'GET' }),
+          : create
+            ? { method: 'POST', body: 'name' }
+            : { method: 'GET' }),
       path,
-      tokens: [
-        enroll
-          ? bench.enrollmentToken.token
-          : caller === 'personal'
-            ? bench.token
-            : bench.serviceToken,
-      ],
+      tokens: create
+        ? creators
+        : [
+            enroll
+              ? bench.enrollmentToken.token
+              : caller === 'personal'
+                ? bench.token
+                : bench.serviceToken,
+          ],
       count,
       inFlight: Number(inFlight),
     }
@@ -100,6 +150,50 @@ for (const node of profile.nodes) {
         : url.replace(/^.*?\/(shared|local|functions)\//, '$1/')
   groups.set(group, (groups.get(group) ?? 0) + spent)
 }
+/**
+ * The busy samples (idle left out) by what they serve, judged by the whole stack: the first
+ * phase any of its frames belongs to, in this order. Read against the floor (f), which pays
+ * the socket writes, the transport and the HTTP server too, but no log, middleware or domain.
+ */
+const PHASES: [string, (frame: { url: string; functionName: string }) => boolean][] = [
+  ['profiler (Profiler.stop)', (f) => f.url === 'node:inspector'],
+  ['garbage collector', (f) => f.functionName === '(garbage collector)'],
+  ['socket writes (writev)', (f) => f.functionName === 'writev' && f.url === ''],
+  [
+    "SDK command objects (lib-dynamodb's, the SDK's stacks)",
+    (f) => /@aws-sdk\/(lib|client)-dynamodb|@smithy\//.test(f.url),
+  ],
+  [
+    'marshalling (util-dynamodb, translate)',
+    (f) => f.url.includes('util-dynamodb') || f.functionName === 'translate',
+  ],
+  ['DynamoDB transport (sign, send, parse)', (f) => f.url.includes('/shared/aws/')],
+  ['log and metric lines, their write', (f) => /shared\/(log|metrics)\.ts|access-log/.test(f.url)],
+  ['middy and middleware', (f) => /@middy|\/shared\/http\//.test(f.url)],
+  ['local server, event', (f) => f.url.includes('/local/')],
+  ['domain, data layer, tokens', (f) => /\/(shared|functions)\//.test(f.url)],
+]
+const parents = new Map<number, number>()
+for (const node of profile.nodes)
+  for (const child of node.children ?? []) parents.set(child, node.id)
+const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
+const phases = new Map<string, number>()
+let busy = 0
+for (const [id, spent] of time) {
+  const leaf = nodes.get(id)
+  if (!leaf || leaf.callFrame.functionName === '(idle)') continue
+  busy += spent
+  const frames: { url: string; functionName: string }[] = []
+  for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+    const frame = nodes.get(at)?.callFrame
+    if (frame) frames.push(frame)
+  }
+  const phase =
+    PHASES.find(([, test]) => frames.some(test))?.[0] ??
+    `other: ${leaf.callFrame.url.startsWith('node:') ? leaf.callFrame.url : leaf.callFrame.functionName}`
+  phases.set(phase, (phases.get(phase) ?? 0) + spent)
+}
+const profiledUs = (used.user + used.system) / Number(requests)
 output.report.log({ machine: machine(), path, caller, requests, inFlight, result })
 output.report.log(
   `CPU of the service's process: ${unprofiled.join(', ')} µs a request unprofiled (3 rounds), ${Math.round((used.user + used.system) / Number(requests))} profiled`,
@@ -115,6 +209,17 @@ output.report.table(
     .sort((a, b) => b[1] - a[1])
     .slice(0, 25)
     .map(([name, spent]) => ({ function: name, share: `${((spent / total) * 100).toFixed(2)}%` })),
+)
+output.report.table(
+  [...phases]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 20)
+    .map(([phase, spent]) => ({
+      phase,
+      'share of busy': `${((spent / busy) * 100).toFixed(1)}%`,
+      // The process's CPU a request (profiled), spread by the busy samples' shares.
+      'µs a request': Math.round((spent / busy) * profiledUs),
+    })),
 )
 client.disconnect()
 output.restore()
