@@ -4,7 +4,7 @@
  * of the service's DynamoDB calls, a keep-alive HTTP client, and the machine's state.
  */
 import { generateKeyPairSync, sign } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
+import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
 import { hashPassword } from '../shared/auth/password.js'
@@ -72,14 +72,21 @@ export async function logAsDeployed() {
   setLogLevel('info')
   setMetricsWriter(stdoutMetrics) // Lambda's own writer (a request's lines in one write)
   await mkdir('bench/out', { recursive: true })
-  const file = createWriteStream('bench/out/service.log')
+  // Written synchronously, as Lambda's stdout (a pipe) is: a WriteStream hands every
+  // line to libuv's thread pool, which charged (c) ~150 µs a request that Lambda doesn't
+  // pay (bench/profile.ts, PROFILE_SINK=sync against the stream).
+  const file = openSync('bench/out/service.log', 'w')
   const real = process.stdout.write.bind(process.stdout)
-  process.stdout.write = ((chunk: string | Uint8Array) => file.write(chunk)) as typeof real
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    if (typeof chunk === 'string') writeSync(file, chunk)
+    else writeSync(file, chunk)
+    return true
+  }) as typeof real
   return {
     report: new console.Console({ stdout: createWriteStream('', { fd: 1 }) }),
     restore: () => {
       process.stdout.write = real
-      file.end()
+      closeSync(file)
     },
   }
 }

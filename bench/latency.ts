@@ -46,6 +46,14 @@ import { collect, type Served, traced } from './trace.js'
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>
 type Task = () => Promise<unknown>
 type DocumentClient = Pick<DynamoDBDocumentClient, 'send'>
+const sdkCommands = {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+}
+type Commands = typeof sdkCommands
 /**
  * Runs a load and times it: in this process (a, b) or from the load client's (c, d);
  * traced, each request's phases too (bench/trace.ts).
@@ -289,15 +297,16 @@ export async function measureLatency(
 
   /**
    * The raw calls each request needs at minimum, written here by hand (keys as the
-   * README's table design gives them, no service code), over a given DocumentClient:
-   * the AWS SDK's for (a) and (d), the service's own transport for (f).
+   * README's table design gives them, no service code), over a given DocumentClient and
+   * its commands: the AWS SDK's for (a) and (d), the service's own transport's for (f),
+   * as a deployed bundle (and the local server, local/lean-alias.ts) builds them.
    */
-  const floorCalls = (db: DocumentClient) => ({
+  const floorCalls = (db: DocumentClient, c: Commands) => ({
     // One Query: it returns the caller's own token item (with its hash) among the list,
     // which is all the service reads too (its budget: 1 call).
     list: () =>
       db.send(
-        new QueryCommand({
+        new c.QueryCommand({
           TableName,
           KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
           ExpressionAttributeValues: { ':pk': userPk, ':p': 'PAT#' },
@@ -305,18 +314,18 @@ export async function measureLatency(
         }),
       ),
     create: async () => {
-      await db.send(new GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
+      await db.send(new c.GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
       // The team's token policy is read alongside the next id (issue 14).
       const [, { Attributes }] = await Promise.all([
         db.send(
-          new GetCommand({
+          new c.GetCommand({
             TableName,
             Key: { PK: 'TEAM#acme', SK: 'TOKENPOLICY' },
             ConsistentRead: true,
           }),
         ),
         db.send(
-          new UpdateCommand({
+          new c.UpdateCommand({
             TableName,
             Key: { PK: 'TEAM#acme', SK: `USER#${FLOOR_USER}` },
             UpdateExpression: 'ADD tokenSeq :one',
@@ -328,7 +337,7 @@ export async function measureLatency(
       const id = Number(Attributes?.tokenSeq)
       const name = nextName()
       return db.send(
-        new TransactWriteCommand({
+        new c.TransactWriteCommand({
           TransactItems: [
             {
               Put: {
@@ -384,7 +393,7 @@ export async function measureLatency(
     },
     projects: () =>
       db.send(
-        new QueryCommand({
+        new c.QueryCommand({
           TableName,
           KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
           ExpressionAttributeValues: { ':pk': 'TEAM#acme', ':p': 'PROJECT#' },
@@ -394,7 +403,7 @@ export async function measureLatency(
       ),
     enroll: () =>
       db.send(
-        new TransactWriteCommand({
+        new c.TransactWriteCommand({
           TransactItems: [
             {
               Update: {
@@ -433,7 +442,7 @@ export async function measureLatency(
       ),
     verify: () =>
       db.send(
-        new BatchGetCommand({
+        new c.BatchGetCommand({
           RequestItems: {
             [TableName]: {
               Keys: [
@@ -449,8 +458,9 @@ export async function measureLatency(
   // (f)'s client: the service's own DynamoDB transport (shared/aws/lean-dynamodb.ts, the
   // module alone: no data layer), set up as the local server's store sets it up
   // (shared/data/client.ts: the same endpoint, credentials and 30 s attempt timeout). It
-  // is sent the same SDK command objects as (a) and (d), as the local server's data
-  // layer sends them, so (d) and (f) differ by the transport only.
+  // is sent the transport's own commands, as the service's data layer is in a bundle and
+  // under the bench (local/lean-alias.ts), with the same inputs as (a) and (d): (d) and
+  // (f) differ by the transport (client and commands) only.
   const { region, dynamoEndpoint, localCredentials } = config()
   if (!dynamoEndpoint) throw new Error("the lean floor needs the bench's DynamoDB endpoint")
   const leanClient = new Lean.DynamoDBClient({
@@ -459,11 +469,13 @@ export async function measureLatency(
     credentials: localCredentials,
     requestTimeoutMs: 30_000,
   })
-  const sdkFloor = floorCalls(db)
-  // The lean client implements the part of the SDK's DocumentClient these calls use
-  // (test/unit/lean-dynamodb.test.ts holds it to the SDK's); its types are its own.
+  const sdkFloor = floorCalls(db, sdkCommands)
+  // The lean client and commands implement the part of the SDK's DocumentClient these
+  // calls use (test/unit/lean-dynamodb.test.ts holds them to the SDK's); their types are
+  // their own.
   const leanFloor = floorCalls(
     Lean.DynamoDBDocumentClient.from(leanClient) as unknown as DocumentClient,
+    Lean as unknown as Commands,
   )
   for (const floor of [sdkFloor, leanFloor]) {
     const subjectFound = await floor.verify()

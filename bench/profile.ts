@@ -12,12 +12,10 @@
  *
  * The service's code gets the lean transport's commands, as deployed bundles and `npm start`
  * do (local/lean-alias.ts); PROFILE_COMMANDS=sdk keeps the SDK's command objects (what the
- * local server built before, and what the bench's floors still build). Log lines go to
- * bench/out/service.log through the bench's stream (bench/harness.ts); PROFILE_SINK=sync
- * writes each batch synchronously instead, as Lambda's stdout (a pipe) is written.
+ * local server built before, and what the bench's SDK floors build). Log lines go to
+ * bench/out/service.log, written synchronously as Lambda's stdout is (bench/harness.ts).
  */
 import { fork } from 'node:child_process'
-import { openSync, writeSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import type { Load } from './load-client.js'
@@ -33,13 +31,6 @@ const [
 if (process.env.PROFILE_COMMANDS !== 'sdk') await import('../local/lean-alias.js')
 const { logAsDeployed, machine, startBench } = await import('./harness.js')
 const output = await logAsDeployed()
-if (process.env.PROFILE_SINK === 'sync') {
-  const fd = openSync('bench/out/service.sync.log', 'w')
-  process.stdout.write = ((chunk: string) => {
-    writeSync(fd, chunk)
-    return true
-  }) as typeof process.stdout.write
-}
 const bench = await startBench({ quick: true })
 const client = fork(new URL('./load-client.ts', import.meta.url).pathname, [], {
   execArgv: ['--import', 'tsx'],

@@ -163,6 +163,9 @@ export function parseSections(argv: readonly string[]): Section[] {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  // Before any of the service's modules loads: its code gets the lean transport's own
+  // commands, as deployed bundles and `npm start` do (local/lean-alias.ts).
+  await import('../local/lean-alias.js')
   const argv = process.argv.slice(2)
   const quick = argv.includes('--quick')
   const only = parseSections(argv)
