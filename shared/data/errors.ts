@@ -2,21 +2,41 @@
  * Classifies AWS SDK failures by name, so callers need not import SDK error classes
  * (which would also pull them into every bundle).
  */
+// As the transports retry them (the SDK's standard strategy; shared/aws/lean-dynamodb.ts):
+// whatever they gave up retrying is an outage to the client, never an unknown error.
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
+  'Throttling',
   'RequestLimitExceeded',
   'LimitExceededException',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'ThrottledException',
 ])
 const UNAVAILABLE = new Set([
   'InternalServerError',
   'ServiceUnavailable',
   'ServiceUnavailableException',
+  'InternalFailure',
   'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TransactionInProgressException',
   // The lean transport's answer still corrupt after its retries (shared/aws/lean-dynamodb.ts).
   'CRC32CheckFailed',
 ])
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'])
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+])
 
 const nameOf = (error: unknown) => (error instanceof Error ? error.name : '')
 
@@ -27,8 +47,15 @@ export const isConditionFailed = (error: unknown) =>
 export function isTransient(error: unknown): boolean {
   const name = nameOf(error)
   if (THROTTLING.has(name) || UNAVAILABLE.has(name)) return true
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && NETWORK.has(code)
+  const { code, $metadata } = (error ?? {}) as {
+    code?: unknown
+    $metadata?: { httpStatusCode?: unknown }
+  }
+  if (typeof code === 'string' && NETWORK.has(code)) return true
+  // Any 5xx or 429 from DynamoDB (DynamoDB Local's lock timeouts are 500s, whatever
+  // their name): the service failed, not the request.
+  const status = $metadata?.httpStatusCode
+  return typeof status === 'number' && (status >= 500 || status === 429)
 }
 
 export type CancellationReason = 'ConditionalCheckFailed' | 'TransactionConflict' | string

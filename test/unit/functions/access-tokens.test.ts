@@ -388,6 +388,56 @@ describe('POST /api/tokens', () => {
     expect(reply.headers?.['retry-after']).toBe('1')
   })
 
+  // What an overloaded store answers once the transport gave up retrying it: each is
+  // 503 + Retry-After, never a 500. (DynamoDB Local under 200 simultaneous listings of a
+  // user's thousands of tokens answered the first two: attempts of 30 s ran out, and its
+  // item locks timed out as 500s.)
+  const overloads: [string, Error][] = [
+    ['an attempt timed out', awsError('TimeoutError', { code: 'ETIMEDOUT' })],
+    [
+      "DynamoDB Local's lock timeout",
+      awsError('InternalServerError', { $metadata: { httpStatusCode: 500 } }),
+    ],
+    ['a 5xx of any name', awsError('InternalFailure', { $metadata: { httpStatusCode: 500 } })],
+    ['a 503 of an unknown name', awsError('Whatever', { $metadata: { httpStatusCode: 503 } })],
+    ['a 429 of an unknown name', awsError('Whatever', { $metadata: { httpStatusCode: 429 } })],
+    ['a throttle the transport retries', awsError('TooManyRequestsException')],
+    ['a request timeout', awsError('RequestTimeoutException')],
+    ['an unreachable host', Object.assign(new Error('connect'), { code: 'EHOSTUNREACH' })],
+    ['a name lookup failed for now', Object.assign(new Error('dns'), { code: 'EAI_AGAIN' })],
+  ]
+  it.each(overloads)(
+    'answers 503 + Retry-After when a listing page fails: %s',
+    async (_, error) => {
+      const stored = storedToken({ id: 900, lastUsed: NOW.toISOString() })
+      const early = storedToken({ id: 2 })
+      ddb
+        .on(QueryCommand)
+        .resolvesOnce({ Items: [early.item], LastEvaluatedKey: early.key })
+        .rejects(error)
+      ddb.on(BatchGetCommand).callsFake(tokenLookup(stored.item))
+      const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
+      expect([reply.statusCode, reply.headers?.['retry-after'], reply.json.code]).toEqual([
+        503,
+        '1',
+        'service_offline',
+      ])
+      expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2) // it failed on the second page
+    },
+  )
+
+  it('answers a 4xx of DynamoDB it cannot explain as 500, not as an outage', async () => {
+    ddb
+      .on(QueryCommand)
+      .rejects(awsError('ValidationException', { $metadata: { httpStatusCode: 400 } }))
+    const reply = await invoke(list, {
+      method: 'GET',
+      url: '/api/tokens',
+      token: storedToken().token,
+    })
+    expect(reply.statusCode).toBe(500)
+  })
+
   it('answers an unexpected failure with 500 and the request id, logging the stack only', async () => {
     ddb.on(QueryCommand).rejects(new TypeError('boom in the data layer'))
     const reply = await invoke(list, {
