@@ -275,7 +275,10 @@ export async function deleteAccessToken(
 
 /**
  * Deletes every token of a user with their name guards, page by page, so it works
- * for any number of tokens. Returns how many tokens went.
+ * for any number of tokens. Returns how many tokens went. For a user already deleted
+ * (the operator deletes the user first, so no token can be minted meanwhile): there is
+ * no count left to lower, and writing one would start a user re-created under the
+ * same name below zero, past their quota.
  */
 export async function deleteAllAccessTokens(team: string, username: string): Promise<number> {
   const tokenPrefix = ranges.accessTokens(team, username).prefix
@@ -290,7 +293,6 @@ export async function deleteAllAccessTokens(team: string, username: string): Pro
     await deleteKeys(itemKeys)
     deleted += tokens
   }
-  if (deleted > 0) await uncount(team, username, deleted)
   return deleted
 }
 
@@ -308,23 +310,6 @@ export async function resetTokenCount(team: string, username: string): Promise<v
         UpdateExpression: 'SET tokenCount = :zero',
         ConditionExpression: 'attribute_exists(PK)',
         ExpressionAttributeValues: { ':zero': 0 },
-      }),
-    )
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error
-  }
-}
-
-/** Takes `n` deleted tokens off the user's count (never recreating a deleted user). */
-async function uncount(team: string, username: string, n: number): Promise<void> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: keys.user(team, username),
-        UpdateExpression: 'ADD tokenCount :by',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':by': -n },
       }),
     )
   } catch (error) {
