@@ -156,16 +156,72 @@ async function scopesUnder(policy: TokenPolicy, maker: Maker, scopes: Scopes): P
 }
 
 /**
- * Writes the token within the user's quota. A full count may include tokens expiry
- * has removed since; then it is recounted once (a Query) before refusing.
+ * What GET /api/tokens may answer for one user, in bytes of tokens as Lambda returns
+ * them (the body JSON-encoded once more in its response): all of them at once (API.md),
+ * under Lambda's 6 MB response limit (6,291,556 bytes) with a margin for the rest of the
+ * response and for creates racing past the check (over 100 of the largest tokens).
+ */
+export const LIST_BUDGET_BYTES = 5 * 1024 * 1024
+
+/**
+ * The most one token can take in that answer: 50 scopes of 100 characters, 1 KB of
+ * `meta` in 3-byte characters, a 50-character name of 4-byte ones, every date set
+ * (test/unit/token-list-bound.test.ts builds it). A plain token takes about 250.
+ */
+export const MAX_LISTED_TOKEN_BYTES = 9 * 1024
+
+/**
+ * As many tokens as can never pass the budget, whatever they hold (568): below it a
+ * create needs no look at sizes. Only a user past it (of a policy allowing more) pays
+ * for reading their tokens on each create.
+ */
+export const LIGHT_TOKEN_COUNT = Math.floor(LIST_BUDGET_BYTES / MAX_LISTED_TOKEN_BYTES)
+
+/** The bytes a token adds to the user's GET /api/tokens answer on Lambda (with its comma). */
+export function listedBytes(token: AccessTokenRecord): number {
+  // Measured as it will be listed once used: lastUsed is a time then, not null.
+  const view = accessTokenView({ ...token, lastUsed: token.lastUsed ?? token.dateCreated })
+  return Buffer.byteLength(JSON.stringify(JSON.stringify(view))) - 1
+}
+
+const tooBigToList = () =>
+  quotaExceeded(
+    `This user's tokens would take more than ${LIST_BUDGET_BYTES / 1024 / 1024} MB to list (GET /api/tokens answers them all at once); delete some first.`,
+  )
+
+/** Writes the token unless its name is taken (409) or the count is at `quota` (OverQuota). */
+async function putNamed(record: AccessTokenRecord, quota: number): Promise<void> {
+  try {
+    return await putAccessToken(record, quota)
+  } catch (error) {
+    if (error instanceof NameTaken)
+      throw alreadyExists(`A token named "${record.name}" already exists for this user.`)
+    throw error
+  }
+}
+
+/**
+ * Writes the token within the user's quota and the list's byte budget. Up to
+ * LIGHT_TOKEN_COUNT tokens the count alone decides (one transaction); past it, the
+ * user's tokens are read (1 Query per 1 MB page) and the new one must fit beside them
+ * in LIST_BUDGET_BYTES. A full count may include tokens expiry has removed since; then
+ * it is recounted once (a Query) before refusing.
  */
 async function putWithinQuota(record: AccessTokenRecord, quota: number): Promise<void> {
+  if (quota > LIGHT_TOKEN_COUNT) {
+    try {
+      return await putNamed(record, LIGHT_TOKEN_COUNT)
+    } catch (error) {
+      if (!(error instanceof OverQuota)) throw error
+    }
+    const held = await listAccessTokens(record.team, record.username)
+    const bytes = held.reduce((sum, token) => sum + listedBytes(token), listedBytes(record))
+    if (bytes > LIST_BUDGET_BYTES) throw tooBigToList()
+  }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await putAccessToken(record, quota)
+      return await putNamed(record, quota)
     } catch (error) {
-      if (error instanceof NameTaken)
-        throw alreadyExists(`A token named "${record.name}" already exists for this user.`)
       if (!(error instanceof OverQuota)) throw error
       if (attempt > 1 || !(await recountAccessTokens(record.team, record.username, quota)))
         throw quotaExceeded(

@@ -290,13 +290,14 @@ describe('POST /api/tokens', () => {
         },
       },
       {
-        // the user's count of tokens, within the team's quota (the default 1,000)
+        // the user's count of tokens: under the team's quota (the default 1,000), first
+        // under the 568 whose listing can't pass its byte budget, whatever they hold
         Update: {
           TableName: TABLE,
           Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
           UpdateExpression: 'ADD tokenCount :by',
           ConditionExpression: 'attribute_exists(PK) AND tokenCount < :quota',
-          ExpressionAttributeValues: { ':by': 1, ':quota': 1000 },
+          ExpressionAttributeValues: { ':by': 1, ':quota': 568 },
         },
       },
     ])
@@ -310,6 +311,55 @@ describe('POST /api/tokens', () => {
     )
     expect(reply.json.token).toMatchObject({ id: 8, name: 'ci', expiresAt, token: null })
     expect(allCalls()).toBe(4) // verify + policy and id (together) + transaction
+  })
+
+  describe('past 568 tokens, the byte budget of the listing (5 MB)', () => {
+    const quotaOf = (call: number) =>
+      ddb.commandCalls(TransactWriteCommand)[call]?.args[0].input.TransactItems?.[3]?.Update
+        ?.ExpressionAttributeValues?.[':quota']
+    const scopes = Array.from({ length: 50 }, (_, i) => `s${i}`.padEnd(100, 'x'))
+    /** A held token of 50 long scopes and `pad` characters of meta (3 bytes each). */
+    const held = (id: number, pad: number) =>
+      storedToken({ id, meta: { pad: '€'.repeat(pad) }, scopes }).item
+    const holding = (count: number, pad: number) => {
+      const items = Array.from({ length: count }, (_, i) => held(i + 1, pad))
+      ddb
+        .on(QueryCommand)
+        .resolvesOnce({ Items: items.slice(0, 50), LastEvaluatedKey: { PK: 'x', SK: 'y' } })
+        .resolves({ Items: items.slice(50) })
+    }
+    const over = () =>
+      Object.assign(awsError('TransactionCanceledException'), {
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed' },
+        ],
+      })
+
+    it('reads the tokens held and writes under the full quota when the new one fits', async () => {
+      const caller = creatingAs(600)
+      holding(580, 10) // 580 of ~5.5 KB listed: 3.2 MB
+      ddb.on(TransactWriteCommand).rejectsOnce(over()).resolves({})
+      const reply = await postAs(caller)
+      expect(reply.statusCode).toBe(200)
+      expect([quotaOf(0), quotaOf(1)]).toEqual([568, 1000])
+      expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2) // 1 per page of the user's tokens
+    })
+
+    it('refuses with 403 quota_exceeded, writing nothing, when the listing would pass 5 MB', async () => {
+      const caller = creatingAs(600)
+      holding(620, 1000) // 620 of ~8.5 KB listed: 5.3 MB
+      ddb.on(TransactWriteCommand).rejects(over())
+      const reply = await postAs(caller)
+      expect(reply.statusCode).toBe(403)
+      expect(reply.json.code).toBe('quota_exceeded')
+      expect(reply.json.message).toBe(
+        "This user's tokens would take more than 5 MB to list (GET /api/tokens answers them all at once); delete some first.",
+      )
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
+    })
   })
 
   it('answers 409 when the name guard exists', async () => {
