@@ -219,7 +219,13 @@ export const listAccessTokens = {
   auth: 'user',
   scope: 'tokens:read',
   summary: "Lists the caller's personal access tokens, by id.",
-  responses: { 200: { body: AccessTokenList, description: 'The tokens, ordered by id' } },
+  responses: {
+    200: {
+      body: AccessTokenList,
+      // Bounded by creates (shared/domain/access-tokens.ts), under Lambda's 6 MB.
+      description: 'All of them, ordered by id: at most 1,000 and 5 MB',
+    },
+  },
   errors: [],
   authReads: 'ownTokens', // with a personal token, one Query authenticates and lists
   table: ['Query'],
@@ -244,6 +250,7 @@ export const createAccessToken = {
   // mark, and the user's count; a recount (Query) only when the count is full
   table: ['GetItem', 'UpdateItem', 'PutItem', 'ConditionCheckItem', 'Query'],
   calls: { 'personal token': 4, 'service token': 3 },
+  callsGrow: 'past 568 tokens: 1 Query per 1 MB page of them, and a second transaction',
 } as const satisfies RouteSpec
 
 export const deleteAllAccessTokens = {

@@ -13,8 +13,10 @@ export interface TokenPolicy {
 }
 
 /**
- * The default quota: also what keeps `GET /api/tokens` (one unpaginated answer, as
- * Tower's clients expect) far below Lambda's 6 MB response limit.
+ * The default quota, and the most a policy may set. It bounds `GET /api/tokens` (one
+ * unpaginated answer, as Tower's clients expect) in tokens; creates bound it in bytes
+ * (LIST_BUDGET_BYTES, shared/domain/access-tokens.ts), since 1,000 of the largest
+ * tokens would pass Lambda's 6 MB response limit.
  */
 export const DEFAULT_MAX_TOKENS_PER_USER = 1000
 
