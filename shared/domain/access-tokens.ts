@@ -445,6 +445,16 @@ async function lookUp(
 }
 
 /**
+ * The `lastUsed` writes this process has in flight, by token. A burst of one unlimited
+ * token's requests all read the same stale `lastUsed` (the local server runs them side
+ * by side): without this each sent the write, 97-197 conditional UpdateItems on one
+ * item for 200 simultaneous GET /api/tokens, a hot key DynamoDB Local answered with
+ * lock timeouts. Now they share the first one's. (A limited token's burst is settled by
+ * its window's claim instead; one request at a time, as on Lambda, changes nothing.)
+ */
+const touchesInFlight = new Map<string, Promise<void>>()
+
+/**
  * The token's use: `lastUsed` at most once a minute (left running alongside the
  * request), and its rate limit when it has one (one conditional UpdateItem, awaited:
  * the request may go on only if it fits). For a limited token that count also decides
@@ -463,7 +473,14 @@ export async function useAccessToken(
           onTouchError,
         )
       : Promise.resolve()
-  if (!token.rateLimit) return { token, recorded: touch(due) }
+  if (!token.rateLimit) {
+    const key = `${token.team}/${token.username}/${token.id}`
+    const pending = due ? touchesInFlight.get(key) : undefined
+    if (!due || pending) return { token, recorded: pending ?? Promise.resolve() }
+    const recorded = touch(true).finally(() => touchesInFlight.delete(key))
+    touchesInFlight.set(key, recorded)
+    return { token, recorded }
+  }
   const taken = await takeRequest(
     token,
     token.rateLimit,

@@ -38,8 +38,12 @@ async function callsDuring(request: () => Promise<unknown>) {
   return calls
 }
 
+let keeper = ''
+const KEEPER_IDS = [1, ...Array.from({ length: 1000 }, (_, i) => 1000 + i)]
+
 it('lists the most tokens the quota allows (1,000 and the first) in 2 Queries, by id', async () => {
   const token = await app.addUser('acme', 'keeper')
+  keeper = token
   await seedAccessTokens(app.db, app.tableName, { team: 'acme', username: 'keeper' }, 1000)
   let reply: Awaited<ReturnType<typeof app.api>> | undefined
   const calls = await callsDuring(async () => {
@@ -47,10 +51,19 @@ it('lists the most tokens the quota allows (1,000 and the first) in 2 Queries, b
   })
   expect(reply?.status).toBe(200)
   const ids = (reply?.body.tokens as { id: number }[]).map((listed) => listed.id)
-  expect(ids).toEqual([1, ...Array.from({ length: 1000 }, (_, i) => 1000 + i)])
+  expect(ids).toEqual(KEEPER_IDS)
   // The first page (50) authenticates and starts the list; the rest is one 1 MB page.
   // The token's first use also records lastUsed (one conditional UpdateItem).
   expect(calls).toEqual({ QueryCommand: 2, UpdateItemCommand: 1 })
+})
+
+it('lists them whole to many callers at once: every answer 200 and the same', async () => {
+  const replies = await Promise.all(
+    Array.from({ length: 40 }, () => app.api('GET', '/api/tokens', { token: keeper })),
+  )
+  expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 200))
+  for (const reply of replies)
+    expect((reply.body.tokens as { id: number }[]).map((listed) => listed.id)).toEqual(KEEPER_IDS)
 })
 
 it('keeps a listing within 5 MB: a create that would pass it is 403 quota_exceeded', async () => {

@@ -183,6 +183,24 @@ describe('authentication cost', () => {
     })
   })
 
+  it('sends one lastUsed write for a burst of one token, shared while it is in flight', async () => {
+    const stored = storedToken({ lastUsed: new Date(NOW.getTime() - 61_000).toISOString() })
+    ddb.on(QueryCommand).resolves({ Items: [stored.item] })
+    let land = () => {}
+    ddb.on(UpdateCommand).callsFakeOnce(() => new Promise((done) => (land = () => done({}))))
+    ddb.on(UpdateCommand).resolves({})
+    const get = () => invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
+    const burst = Array.from({ length: 20 }, get)
+    await vi.waitFor(() => expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 20))
+    land()
+    const replies = await Promise.all(burst)
+    expect(replies.map((reply) => reply.statusCode)).toEqual(replies.map(() => 200))
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1)
+    // Landed: a request that still reads the old lastUsed writes it again (conditionally).
+    await get()
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2)
+  })
+
   it('answers normally when the lastUsed write loses its race', async () => {
     const stored = storedToken()
     ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
