@@ -50,7 +50,7 @@ it('lists the most tokens the quota allows (1,000 and the first) in 2 Queries, b
     reply = await app.api('GET', '/api/tokens', { token })
   })
   expect(reply?.status).toBe(200)
-  const ids = (reply?.body.tokens as { id: number }[]).map((listed) => listed.id)
+  const ids = ((reply?.body.tokens ?? []) as { id: number }[]).map((listed) => listed.id)
   expect(ids).toEqual(KEEPER_IDS)
   // The first page (50) authenticates and starts the list; the rest is one 1 MB page.
   // The token's first use also records lastUsed (one conditional UpdateItem).
