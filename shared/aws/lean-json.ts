@@ -51,7 +51,8 @@ export class LeanServiceException extends Error {
   $fault: 'client' | 'server'
   $metadata: { httpStatusCode: number; requestId?: string; attempts: number }
   constructor(name: string, status: number, body: Json, requestId: string | undefined) {
-    super(String(body.message ?? body.Message ?? name))
+    // As the SDK: an answer without a message is raised with 'UnknownError' as its message.
+    super(String(body.message || body.Message || 'UnknownError'))
     this.name = name
     this.$fault = status >= 500 ? 'server' : 'client'
     this.$metadata = { httpStatusCode: status, requestId, attempts: 1 }
