@@ -33,6 +33,8 @@ export const bundling: BundlingOptions = {
   // The SDK is bundled (a pinned, tree-shaken copy) rather than taken from the runtime.
   externalModules: [],
   esbuildArgs: {
+    // The next three matter only where the SDK is still bundled (sdkBundling, the bench's
+    // floors): no function's own bundle has an SDK client left (LEAN_AWS_ARGS).
     // Lambda's credentials are always in the environment: drop the rest of the chain.
     '--alias:@aws-sdk/credential-provider-node': `${root}shared/aws/lambda-credentials.ts`,
     // No client of ours streams events: drop the codec the SDK would load lazily.
