@@ -71,7 +71,12 @@ export interface ColdResult {
   bundles: ColdRow[]
 }
 
-export async function measureColdStart(runs: number): Promise<ColdResult> {
+/**
+ * `only`: the handlers (or the authorizer rows) to measure, all when empty; the floor
+ * and bare node are always measured, so a targeted run's ratios stand beside a full
+ * run's (`npx tsx bench/cold-start.ts 10 auth/service-token events/stream`).
+ */
+export async function measureColdStart(runs: number, only: string[] = []): Promise<ColdResult> {
   await mkdir(outDir, { recursive: true })
   await writeJwtKeyFile(keyFile)
   await rm(sealFile, { force: true })
@@ -101,6 +106,7 @@ export async function measureColdStart(runs: number): Promise<ColdResult> {
   ]
   const bundles: ColdRow[] = []
   for (const [handler, entry, options] of entries) {
+    if (only.length > 0 && !only.includes(handler)) continue
     const outfile = `${outDir}/${handler.replace('/', '-').replace(/[^\w.-]+/g, '_')}.mjs`
     const { bytes, mapBytes } = await bundleFunction(`${root}${entry}`, outfile, options)
     // Alternated, so drift on a shared machine falls on both configurations alike.
@@ -143,5 +149,6 @@ export function printColdStart(report: Report, result: ColdResult) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  printColdStart(console, await measureColdStart(Number(process.argv[2] ?? 5)))
+  const [runs = '5', ...only] = process.argv.slice(2)
+  printColdStart(console, await measureColdStart(Number(runs), only))
 }

@@ -7,9 +7,16 @@ import type { BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodej
  */
 const root = new URL('../..', import.meta.url).pathname
 
-const LEAN_DYNAMODB_ARGS = {
+/**
+ * The AWS services every function speaks through shared/aws/ (one SigV4 and
+ * JSON-protocol core, lean-json.ts) in place of the SDK's clients: the code above them
+ * imports the SDK's modules and does not know (its unit tests mock the real clients).
+ */
+const LEAN_AWS_ARGS = {
   '--alias:@aws-sdk/client-dynamodb': `${root}shared/aws/lean-dynamodb.ts`,
   '--alias:@aws-sdk/lib-dynamodb': `${root}shared/aws/lean-dynamodb.ts`,
+  '--alias:@aws-sdk/client-kms': `${root}shared/aws/lean-kms.ts`,
+  '--alias:@aws-sdk/client-eventbridge': `${root}shared/aws/lean-eventbridge.ts`,
 }
 
 /**
@@ -26,16 +33,19 @@ export const bundling: BundlingOptions = {
   // The SDK is bundled (a pinned, tree-shaken copy) rather than taken from the runtime.
   externalModules: [],
   esbuildArgs: {
+    // The next three matter only where the SDK is still bundled (sdkBundling, the bench's
+    // floors): no function's own bundle has an SDK client left (LEAN_AWS_ARGS).
     // Lambda's credentials are always in the environment: drop the rest of the chain.
     '--alias:@aws-sdk/credential-provider-node': `${root}shared/aws/lambda-credentials.ts`,
     // No client of ours streams events: drop the codec the SDK would load lazily.
     '--alias:@smithy/core/event-streams': `${root}shared/aws/no-event-streams.ts`,
     // Nor enables DynamoDB endpoint discovery: drop its unread cache and LRU library.
     '--alias:@aws-sdk/middleware-endpoint-discovery': `${root}shared/aws/no-endpoint-discovery.ts`,
-    // DynamoDB's JSON protocol spoken by shared/aws/lean-dynamodb.ts, not the SDK: the
-    // data layer and the domain unchanged, only the wire below `db()` differs. It halves
-    // a request's CPU and takes a third off every bundle (README Performance).
-    ...LEAN_DYNAMODB_ARGS,
+    // DynamoDB's, KMS's and EventBridge's JSON protocols spoken by shared/aws/, not the
+    // SDK: the data layer, the key sources and the event sink unchanged, only the wire
+    // below them differs. It halves a request's CPU and takes the SDK out of every
+    // bundle (README Performance).
+    ...LEAN_AWS_ARGS,
   },
   // CommonJS dependencies inside an ESM bundle need `require`.
   banner:
@@ -43,12 +53,12 @@ export const bundling: BundlingOptions = {
 } as const
 
 /**
- * The house settings with the AWS SDK's own DynamoDB clients: only for the benchmark's
- * floors, what a function on the SDK costs (bench/cold-start.ts).
+ * The house settings with the AWS SDK's own clients: only for the benchmark's floors,
+ * what a function on the SDK costs (bench/cold-start.ts).
  */
 export const sdkBundling: BundlingOptions = {
   ...bundling,
   esbuildArgs: Object.fromEntries(
-    Object.entries(bundling.esbuildArgs ?? {}).filter(([flag]) => !(flag in LEAN_DYNAMODB_ARGS)),
+    Object.entries(bundling.esbuildArgs ?? {}).filter(([flag]) => !(flag in LEAN_AWS_ARGS)),
   ),
 }

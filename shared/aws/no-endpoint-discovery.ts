@@ -1,9 +1,10 @@
 /**
- * Substituted for `@aws-sdk/middleware-endpoint-discovery` in Lambda bundles (see
- * infra/constructs/function.ts). DynamoDB's commands in this SDK apply no endpoint
- * discovery middleware, yet its client still builds an endpoint cache of 1,000 entries
- * that nothing reads, and with it a 7.7 KB LRU library (mnemonist, obliterator) in
- * every bundle. Latchkey never enables discovery; asking for it says so here.
+ * Substituted for `@aws-sdk/middleware-endpoint-discovery` wherever the SDK is bundled
+ * (see infra/constructs/bundling.ts; since the lean clients, only the bench's SDK
+ * floors). DynamoDB's commands in this SDK apply no endpoint discovery middleware,
+ * yet its client still builds an endpoint cache of 1,000 entries that nothing reads,
+ * and with it a 7.7 KB LRU library (mnemonist, obliterator) in every bundle. Latchkey
+ * never enables discovery; asking for it says so here.
  */
 interface DiscoveryInput {
   endpointDiscoveryEnabled?: boolean

@@ -14,6 +14,9 @@ let outDir = ''
 const built = (handler: string) =>
   bundleFunction(`${root}functions/${handler}.ts`, join(outDir, `${handler.replace('/', '-')}.mjs`))
 const files = (inputs: { file: string }[]) => inputs.map((input) => input.file)
+/** A KMS client of either kind: the SDK's, or the lean one bundles have in its place. */
+const kms = (names: string[]) =>
+  names.some((file) => file.includes('client-kms') || file.endsWith('shared/aws/lean-kms.ts'))
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'latchkey-bundles-'))
@@ -34,9 +37,48 @@ describe('function bundles', () => {
     expect(text).not.toContain('tokens/delete-all') // another route's row
   }, 30_000)
 
-  it('leave out the SDK event-stream codec, endpoint discovery and the credential chain beyond the environment', async () => {
-    // A function with an SDK client of its own (KMS, to sign service tokens).
-    const { inputs } = await built('auth/service-token')
+  it("hold no AWS SDK client: DynamoDB, KMS and EventBridge are spoken through shared/aws's lean core", async () => {
+    const cases: [string, string[]][] = [
+      ['tokens/list', ['lean-dynamodb']],
+      ['projects/list', ['lean-dynamodb']],
+      ['servers/enroll', ['lean-dynamodb']],
+      // The functions that call KMS themselves (the signer, the sealer), and the stream's EventBridge.
+      ['auth/service-token', ['lean-dynamodb', 'lean-kms']],
+      ['enrollment-tokens/create', ['lean-dynamodb', 'lean-kms']],
+      ['enrollment-tokens/get', ['lean-dynamodb', 'lean-kms']],
+      ['enrollment-tokens/list', ['lean-dynamodb', 'lean-kms']],
+      ['enrollment-tokens/rotate', ['lean-dynamodb', 'lean-kms']],
+      ['events/stream', ['lean-dynamodb', 'lean-eventbridge']],
+    ]
+    for (const [handler, lean] of cases) {
+      const { inputs, bytes } = await built(handler)
+      const names = files(inputs)
+      for (const client of lean)
+        expect(
+          names.some((file) => file.endsWith(`shared/aws/${client}.ts`)),
+          `${handler} ${client}`,
+        ).toBe(true)
+      expect(
+        names.filter((file) => /@aws-sdk\/(client|lib)-|@aws-sdk\/core|@smithy\//.test(file)),
+        handler,
+      ).toEqual([])
+      // Each shares the one core rather than a copy of it.
+      expect(
+        names.filter((file) => file.endsWith('shared/aws/lean-json.ts')),
+        handler,
+      ).toHaveLength(1)
+      // The KMS functions were 218-242 KB on the SDK's client, the stream 193 KB.
+      expect(bytes, handler).toBeLessThan(100 * 1024)
+    }
+  }, 90_000)
+
+  it('leave out, where the SDK is bundled (the bench floors), its event-stream codec, endpoint discovery and the credential chain beyond the environment', async () => {
+    // The token exchange on the SDK's clients (sdkBundling): the house's other cuts hold.
+    const { inputs } = await bundleFunction(
+      `${root}functions/auth/service-token.ts`,
+      join(outDir, 'service-token-on-sdk.mjs'),
+      { sdk: true },
+    )
     const names = files(inputs)
     expect(names.some((file) => file.includes('client-kms'))).toBe(true)
     expect(names.some((file) => file.includes('event-streams/'))).toBe(false)
@@ -48,27 +90,6 @@ describe('function bundles', () => {
     ).toBe(false)
   }, 30_000)
 
-  it("speak DynamoDB's JSON protocol through the lean transport, not the SDK's clients", async () => {
-    for (const handler of ['tokens/list', 'projects/list', 'servers/enroll', 'events/stream']) {
-      const { inputs } = await built(handler)
-      const names = files(inputs)
-      expect(
-        names.some((file) => file.endsWith('shared/aws/lean-dynamodb.ts')),
-        handler,
-      ).toBe(true)
-      expect(
-        names.some((file) => /@aws-sdk\/(client|lib)-dynamodb\//.test(file)),
-        handler,
-      ).toBe(false)
-      // The whole SDK stays out of a function that needs no other AWS client.
-      if (handler !== 'events/stream')
-        expect(
-          names.some((file) => file.includes('@smithy/') || file.includes('@aws-sdk/core')),
-          handler,
-        ).toBe(false)
-    }
-  }, 60_000)
-
   it('give agent functions neither JWT verification nor a KMS client', async () => {
     for (const handler of ['servers/enroll', 'servers/heartbeat']) {
       const names = files((await built(handler)).inputs)
@@ -76,10 +97,7 @@ describe('function bundles', () => {
         names.some((file) => file.includes('jose')),
         handler,
       ).toBe(false)
-      expect(
-        names.some((file) => file.includes('client-kms')),
-        handler,
-      ).toBe(false)
+      expect(kms(names), handler).toBe(false)
     }
   }, 60_000)
 
@@ -87,14 +105,11 @@ describe('function bundles', () => {
     // Verifying service tokens reads the keys the signer published: no KMS.
     for (const handler of ['tokens/list', 'projects/list', 'grants/create']) {
       const names = files((await built(handler)).inputs)
-      expect(
-        names.some((file) => file.includes('client-kms')),
-        handler,
-      ).toBe(false)
+      expect(kms(names), handler).toBe(false)
     }
     // The exchange signs with KMS but verifies no token: no jose.
     const exchange = files((await built('auth/service-token')).inputs)
-    expect(exchange.some((file) => file.includes('client-kms'))).toBe(true)
+    expect(kms(exchange)).toBe(true)
     expect(exchange.some((file) => file.includes('jose'))).toBe(false)
   }, 60_000)
 

@@ -273,6 +273,11 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
       { __type: 'com.amazon.coral.validate#ValidationException', message: 'bad key' },
     ],
     [
+      'ValidationException without a message',
+      400,
+      { __type: 'com.amazon.coral.validate#ValidationException' },
+    ],
+    [
       'AccessDeniedException',
       400,
       { __type: 'com.amazon.coral.service#AccessDeniedException', Message: 'not authorized' },
