@@ -470,17 +470,20 @@ export const createProject = {
   errors: ['resource_already_exists'],
   params: TeamPath,
   body: CreateProjectBody,
-  // the conditional put; over a name being deleted, what is left of the old project
-  // (Query), then one transaction: its children's records and deletes, its own
-  // record, the new project over it; or, over a mark an older DELETE left, its cascade asked for
-  table: ['PutItem', 'Query', 'DeleteItem', 'UpdateItem'],
+  // the conditional put; over a name being deleted, that deletion finished first as its
+  // cascade does (steps: Query, GetItem of the mark, BatchWriteItem of records and
+  // deletes; then one transaction: the project's delete and record), then the put again;
+  // or, out of time over a mark an older DELETE left, its cascade asked for
+  table: ['PutItem', 'Query', 'GetItem', 'BatchWriteItem', 'DeleteItem', 'UpdateItem'],
   calls: {
     'service token': 1,
     'personal token': 2,
-    'name being deleted': 3,
-    'name being deleted, over 49 children left': 2,
-    "over 49 children left by an older DELETE's mark": 3,
+    'name being deleted': 4,
+    'name being deleted, 120 children left': 15,
+    "an older DELETE's mark, 50 children left": 9,
   },
+  callsGrow:
+    'over a name being deleted: +1 Query and +1 GetItem per 1,000 old children, +2 BatchWriteItem per 25',
 } as const satisfies RouteSpec
 
 export const getProject = {

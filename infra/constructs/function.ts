@@ -40,6 +40,10 @@ export const SIZING: Record<string, Sizing> = {
   // scrypt (N=2^15, r=8: 32 MB, 65-71 ms on one full core) on every password grant,
   // found or not: 1024 MB (about 0.6 vCPU) keeps it near 120 ms.
   'grants/create': { memoryMb: 1024, timeoutSeconds: 6 },
+  // A create over a name being deleted finishes that deletion first, starting steps for
+  // up to 10 s (REPLACE_BUDGET_MS in shared/domain/projects.ts); a step of 1,000
+  // children takes a second or two when throttled: 20 s, inside API Gateway's 30 s.
+  'projects/create': { memoryMb: 512, timeoutSeconds: 20 },
   // Delete-all and project delete are marks now (one write each, constant time: the
   // default suffices for both; see README, Limits).
   // A batch of 100 records: at most 10 PutEvents calls, each tried 3 times with

@@ -9,7 +9,7 @@ import { type Key, keys, projectChildren, ranges } from './keys.js'
 import { type RangeOptions, readRange } from './page.js'
 import type { ProjectSettingName, StoredSettings } from './project-settings.js'
 import { type DeletedEntity, type Deletion, putTombstone, tombstoneItem } from './tombstones.js'
-import { type TransactItem, transact } from './transact.js'
+import { transact } from './transact.js'
 
 export type ProjectRecord = RecordOf<typeof Project.attributes>
 
@@ -41,7 +41,7 @@ function seenText(item: Record<string, unknown> | undefined, name: string): stri
 
 /**
  * Creates a project: 'exists' when one of that name does; when one of that name is
- * still being deleted, that deletion (createProject then finishes it: replaceDeletedProject),
+ * still being deleted, that deletion (createProject then finishes it and puts again),
  * `started` false when its mark has no author (an older DELETE's: no cascade runs for it).
  */
 export async function putProject(
@@ -272,10 +272,13 @@ export async function deleteProjectStep(
   limit = PROJECT_DELETE_STEP,
 ): Promise<'more' | 'done' | 'stale'> {
   const { found, more } = await findChildren(deletion, limit)
+  // Nothing found, nothing to write: the mark only guards writes, and the last write
+  // (finishProjectDelete) is conditional on it itself.
+  if (found.length === 0) return more ? 'more' : 'done'
   // The mark is checked after the Query, not before: a record handed again after the
-  // cascade finished (or after a create took the name over: replaceDeletedProject)
-  // must not touch a project made again under the name. Still marked after the Query,
-  // the project was closed when the Query ran, so every child it found is the old one's.
+  // cascade finished (or after a create took the name over: createProject) must not
+  // touch a project made again under the name. Still marked after the Query, the
+  // project was closed when the Query ran, so every child it found is the old one's.
   const current = await getProject(deletion.team, deletion.project)
   if (current?.deleting !== deletion.deletedAt) return 'stale'
   await writeAll(
@@ -333,49 +336,6 @@ export async function finishProjectDelete(deletion: ProjectDeletion): Promise<bo
     projectTombstone(deletion),
   ])
   return !refused
-}
-
-/**
- * The most children a create deletes itself when it takes over a name still being
- * deleted: each costs a deletion record and a delete in the create's one transaction,
- * beside the project and its own record (DynamoDB's limit: 100 items).
- */
-export const REPLACE_CHILDREN_MAX = 49
-
-/**
- * Creates a project under the name of one still being deleted, by finishing that
- * deletion first, in the same transaction: one Query for what is left of the old
- * project; if at most REPLACE_CHILDREN_MAX children, one transaction writes each
- * child's deletion record and deletes it (as a cascade step would: the same records,
- * so a step racing it publishes nothing twice), writes the old project's deletion
- * record (ProjectDeleted) and puts the new project over the old item, all conditional
- * on the old item still carrying this deletion's mark. 'replaced' when written;
- * 'children left' (nothing written) when more remain, for the cascade to delete;
- * 'changed' (nothing written) when the mark moved meanwhile (the cascade finished, or
- * another create took the name): the caller starts again.
- */
-export async function replaceDeletedProject(
-  deletion: ProjectDeletion,
-  project: NewProject,
-): Promise<'replaced' | 'children left' | 'changed'> {
-  const { found, more } = await findChildren(deletion, REPLACE_CHILDREN_MAX + 1)
-  if (more || found.length > REPLACE_CHILDREN_MAX) return 'children left'
-  const refused = await transact([
-    ...found.flatMap(({ key, record }): TransactItem[] => [
-      { Put: { TableName: table(), Item: tombstoneItem(key, record) } },
-      { Delete: { TableName: table(), Key: key } },
-    ]),
-    projectTombstone(deletion),
-    {
-      Put: {
-        TableName: table(),
-        Item: newProjectItem(project),
-        ConditionExpression: 'deleting = :at',
-        ExpressionAttributeValues: { ':at': deletion.deletedAt },
-      },
-    },
-  ])
-  return refused ? 'changed' : 'replaced'
 }
 
 /**

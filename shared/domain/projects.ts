@@ -9,14 +9,15 @@ import {
   type StoredSettings,
 } from '../data/project-settings.js'
 import {
+  deleteProjectStep,
+  finishProjectDelete,
   getProject,
   listProjects,
   markProjectDeleted,
   newProject,
+  type ProjectDeletion,
   type ProjectRecord,
   putProject,
-  REPLACE_CHILDREN_MAX,
-  replaceDeletedProject,
   updateProjectSettings,
 } from '../data/projects.js'
 import {
@@ -92,16 +93,55 @@ function checkRules(settings: Record<ProjectSettingName, SettingValue | null>) {
 const CREATE_ATTEMPTS = 3
 
 /**
- * When to retry a create whose name's old children are still being deleted: the
- * stream deletes 1,000 per step, a step well under a second on AWS.
+ * How long a create over a name being deleted may start steps of that deletion: a
+ * step (up to 1,000 children) takes well under a second or two on AWS, so this finishes
+ * tens of thousands of children inside the create function's 20 s (infra sizing),
+ * under API Gateway's 30 s.
  */
+export const REPLACE_BUDGET_MS = 10_000
+
+/** When to retry a create whose name's old children outlast the budget: the stream deletes them too. */
 const REPLACED_RETRY_SECONDS = 5
 
+/**
+ * Finishes a project's deletion here, as its cascade would (sweeps.ts): its steps one
+ * after another while `until` (epoch ms) has not passed, then its last write. The
+ * steps write the very records the stream's steps write, so a cascade racing this
+ * publishes nothing twice, and ProjectDeleted is written by the one conditional last
+ * write, whoever makes it. 'over' when the deletion is done (here or by the cascade)
+ * or its mark moved (another create took the name); 'more' when time ran out first.
+ */
+export async function runProjectDeletion(
+  deletion: ProjectDeletion,
+  until: number,
+): Promise<'over' | 'more'> {
+  for (;;) {
+    const step = await deleteProjectStep(deletion)
+    if (step === 'stale') return 'over'
+    if (step === 'done') {
+      await finishProjectDelete(deletion)
+      return 'over'
+    }
+    if (Date.now() >= until) return 'more'
+  }
+}
+
+/**
+ * Creates a project. Over a name still being deleted (a Terraform replace: destroy,
+ * then create the same name at once, as both ASA providers do), the create finishes
+ * that deletion first (runProjectDeletion), then puts the new project in a write of
+ * its own: the new project never shares its partition with an old child, the old
+ * project's ProjectDeleted is written before its ProjectCreated, and nothing of the
+ * new project is written unless all of it is. `budgetMs`: how long it may spend on
+ * the old deletion before answering 429 (the stream goes on deleting meanwhile).
+ */
 export async function createProject(
   caller: UserCaller,
   input: SettingsInput & { name: string },
   now = new Date(),
+  budgetMs = REPLACE_BUDGET_MS,
 ) {
+  const until = Date.now() + budgetMs
   const settings: StoredSettings = {}
   for (const [name, value] of Object.entries(requested(input)) as [
     ProjectSettingName,
@@ -122,22 +162,18 @@ export async function createProject(
     const outcome = await putProject(project)
     if (outcome === 'created') return project
     if (outcome === 'exists') throw alreadyExists(`A project named "${input.name}" exists.`)
-    // Being deleted: a Terraform replace (destroy, then create the same name) lands here.
-    const replaced = await replaceDeletedProject(outcome, project)
-    if (replaced === 'replaced') return project
-    // Too many old children to delete inside the request: the stream is deleting them.
-    // 429 with Retry-After, which ASA's oktapam provider waits out and retries.
-    if (replaced === 'children left') {
-      // A mark an older DELETE left has no cascade running: asked for once (as a DELETE
-      // would take it over), so the retries end.
-      if (!outcome.started)
-        await markProjectDeleted(caller.team, input.name, 'latchkey', outcome.deletedAt)
-      throw tooManyRequests(
-        `A project named "${input.name}" is still being deleted (more than ${REPLACE_CHILDREN_MAX} servers, enrollment tokens or cloud accounts left); retry after ${REPLACED_RETRY_SECONDS} seconds.`,
-        REPLACED_RETRY_SECONDS,
-      )
-    }
-    // 'changed': the deletion finished, or another create took the name: once more.
+    // Being deleted: finished here, then the name is put again ('over': the deletion is
+    // done, or another create took the name, which the next put tells).
+    if ((await runProjectDeletion(outcome, until)) === 'over') continue
+    // More children than the budget deletes: 429 with Retry-After, which ASA's
+    // oktapam provider waits out and retries. A mark an older DELETE left has no
+    // cascade running: asked for once (as a DELETE would take it over), so retries end.
+    if (!outcome.started)
+      await markProjectDeleted(caller.team, input.name, 'latchkey', outcome.deletedAt)
+    throw tooManyRequests(
+      `A project named "${input.name}" is still being deleted (more servers, enrollment tokens or cloud accounts than a request deletes); retry after ${REPLACED_RETRY_SECONDS} seconds.`,
+      REPLACED_RETRY_SECONDS,
+    )
   }
   throw serviceOffline(1)
 }

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../infra/app.js'
 import { streamHandler } from '../../infra/constructs/events.js'
 import { sizingOf } from '../../infra/constructs/function.js'
+import { REPLACE_BUDGET_MS } from '../../shared/domain/projects.js'
 import { fallbackHandler, routeList, tableActionsOf } from '../../shared/routes.js'
 
 // Bundling is skipped in tests (78 ms a synth instead of seconds); `npm run synth` bundles.
@@ -330,6 +331,10 @@ describe('CDK stack', () => {
       if (handler !== streamHandler) expect(props.Timeout).toBeLessThan(30)
     }
     expect(sizingOf('grants/create').memoryMb).toBe(1024) // ...and CPU for scrypt
+    // A create over a name being deleted may spend REPLACE_BUDGET_MS finishing it, plus a step.
+    expect(sizingOf('projects/create').timeoutSeconds * 1000).toBeGreaterThanOrEqual(
+      REPLACE_BUDGET_MS + 5_000,
+    )
   })
 
   it('alarms on 5xx rate, throttles, stream errors and age, dead letters and auth failure spikes', () => {

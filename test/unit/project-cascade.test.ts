@@ -158,7 +158,7 @@ beforeEach(() => {
     return {}
   })
   // All or nothing: the last step (the project deleted, if still this deletion's, with
-  // its record), or a create's takeover (children, records, the project put over the mark).
+  // its record), whether the cascade or a create over the name makes it.
   ddb.on(TransactWriteCommand).callsFake((input: { TransactItems: Transacted[] }) => {
     const reasons = input.TransactItems.map((action) => {
       const write = action.Put ?? action.Delete
@@ -175,7 +175,9 @@ beforeEach(() => {
         CancellationReasons: reasons.map((Code) => ({ Code })),
         $metadata: {},
       })
-    for (const action of input.TransactItems) {
+    // DynamoDB orders no two items' stream records of one transaction: the fake makes
+    // them last item first, so no test can lean on the order a transaction lists them.
+    for (const action of [...input.TransactItems].reverse()) {
       if (action.Put) put(action.Put.Item as Item)
       if (action.Delete) remove(action.Delete.Key as Item)
     }
@@ -343,7 +345,7 @@ const children = () =>
   )
 
 describe('a create of the same name while the cascade runs (a Terraform replace)', () => {
-  it('with few children left, finishes the deletion in its transaction: every event once, then the new project alone', async () => {
+  it("with children left, finishes the deletion itself (the cascade's step and last write), then creates: every event once, ProjectDeleted first", async () => {
     seed(PROJECT_DELETE_STEP + 20, 2, 1)
     markDeleted()
     await step() // the first 1,000 children; 23 left, the next step asked for
@@ -378,8 +380,14 @@ describe('a create of the same name while the cascade runs (a Terraform replace)
       { team: 'acme', project: 'web', actor: 'carol' },
     ])
     expect(ofType('EnrollmentTokenCreated')).toHaveLength(1) // the new project's token
-    // The takeover's one transaction; the cascade made one step and one touch, no finish.
+    // The create's last write of the old deletion; the cascade made one step and one
+    // touch, and its later records found the mark gone: no finish of theirs.
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1)
+    // The old project's deletion is published before the new project's creation (its
+    // record is written first, by an earlier write than the new project's).
+    const types = published.map((event) => event.type)
+    expect(types.indexOf('ProjectDeleted')).toBeLessThan(types.indexOf('ProjectCreated'))
+    expect(types.lastIndexOf('ServerDeleted')).toBeLessThan(types.indexOf('ProjectDeleted'))
   })
 
   it('with a step racing it over the same children: each child published once', async () => {
@@ -438,21 +446,39 @@ describe('a create of the same name while the cascade runs (a Terraform replace)
     expect(table.get(keyOf(PROJECT_KEY))).toMatchObject({ createdBy: 'carol' })
   })
 
-  it('with more than 49 children left, answers 429 and writes nothing; once the cascade is done the name is free', async () => {
-    seed(200, 0, 0)
+  it('with many children left (1,200: more than one step, far more than one transaction takes), 201 at once', async () => {
+    seed(1_200, 3, 1)
     markDeleted()
-    const before = new Map(table)
-    await expect(createProject(carol, { name: 'web' }, CREATED_AT)).rejects.toMatchObject({
+    const made = await createProject(carol, { name: 'web' }, CREATED_AT)
+    expect(children()).toEqual([])
+    expect(table.get(keyOf(PROJECT_KEY))).toMatchObject({ id: made.id, createdBy: 'carol' })
+    await drain()
+    expect(idsOf('ServerDeleted', 'server_id')).toHaveLength(1_200)
+    expect(new Set(idsOf('ServerDeleted', 'server_id')).size).toBe(1_200)
+    expect(idsOf('EnrollmentTokenDeleted', 'enrollment_token_id')).toHaveLength(3)
+    expect(ofType('ProjectDeleted')).toHaveLength(1)
+    expect(ofType('ProjectCreated')).toHaveLength(1)
+    expect(table.get(keyOf(PROJECT_KEY))).toMatchObject({ id: made.id })
+  })
+
+  it('out of budget after a step: 429, the project not written; the cascade deletes the rest, each once, then the name is free', async () => {
+    seed(1_200, 0, 0)
+    markDeleted()
+    await expect(createProject(carol, { name: 'web' }, CREATED_AT, 0)).rejects.toMatchObject({
       code: 'too_many_requests',
       details: { retryAfterSeconds: 5 },
     })
-    expect(table).toEqual(before)
+    // One step's worth deleted (as the cascade would), the old project still marked.
+    expect(children()).toHaveLength(200)
+    expect(table.get(keyOf(PROJECT_KEY))).toMatchObject({ deleting: DELETED_AT })
     await drain()
     expect(ofType('ProjectDeleted')).toHaveLength(1)
     await createProject(carol, { name: 'web' }, CREATED_AT)
     await drain()
     expect(ofType('ProjectCreated')).toHaveLength(1)
-    expect(idsOf('ServerDeleted', 'server_id')).toHaveLength(200)
+    const ids = idsOf('ServerDeleted', 'server_id')
+    expect(ids).toHaveLength(1_200)
+    expect(new Set(ids).size).toBe(1_200)
   })
 
   it('a live project of that name: 409, nothing written', async () => {

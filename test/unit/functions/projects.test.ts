@@ -1,5 +1,6 @@
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -8,7 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as create } from '../../../functions/projects/create.js'
 import { handler as remove } from '../../../functions/projects/delete.js'
 import { handler as get } from '../../../functions/projects/get.js'
@@ -244,20 +245,41 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       deletedAt: DELETED_AT,
       ttl: ttl(7),
     }
-    const newProject = (extra: Record<string, unknown> = {}) => ({
-      Put: {
-        TableName: TABLE,
-        Item: expect.objectContaining({
-          PK: 'TEAM#acme',
-          SK: 'PROJECT#web',
-          kind: 'Project',
-          createdBy: 'alice',
-          forward_traffic: true,
-          ...extra,
-        }),
-        ConditionExpression: 'deleting = :at',
-        ExpressionAttributeValues: { ':at': DELETED_AT },
+    // The new project's PutItem, the same before and after the old deletion is finished.
+    const newProject = () => ({
+      TableName: TABLE,
+      Item: expect.objectContaining({
+        PK: 'TEAM#acme',
+        SK: 'PROJECT#web',
+        kind: 'Project',
+        createdBy: 'alice',
+        forward_traffic: true,
+      }),
+      ConditionExpression: 'attribute_not_exists(PK)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    })
+    // The old deletion's last write, as the cascade's: the project, only while still
+    // this deletion's, with its record (ProjectDeleted).
+    const lastWrite = (deletedBy = 'bob') => [
+      {
+        Delete: {
+          TableName: TABLE,
+          Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
+          ConditionExpression: 'deleting = :at',
+          ExpressionAttributeValues: { ':at': DELETED_AT },
+        },
       },
+      { Put: { TableName: TABLE, Item: { ...projectRecord, deletedBy } } },
+    ]
+    // The old project as a step reads it after its Query: still this deletion's.
+    const stillMarked = {
+      Item: { ...projectItem('web'), deleting: DELETED_AT, deletingBy: 'bob', deleteStep: 3 },
+    }
+    const sent = () => ddb.calls().map((call) => (call.args[0] as object).constructor.name)
+    const cancelled = Object.assign(new Error('cancelled'), {
+      name: 'TransactionCanceledException',
+      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      $metadata: {},
     })
 
     it('a live project: 409 after the one PutItem', async () => {
@@ -279,12 +301,13 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       // A transport that unmarshals the refused write's item: plain strings.
       ddb
         .on(PutCommand)
-        .rejects(exists({ ...projectItem('web'), deleting: DELETED_AT, deletingBy: 'bob' }))
+        .rejectsOnce(exists({ ...projectItem('web'), deleting: DELETED_AT, deletingBy: 'bob' }))
+        .resolves({})
       ddb.on(QueryCommand).resolves({ Items: [] })
       ddb.on(TransactWriteCommand).resolves({})
       expect((await post()).statusCode).toBe(201)
       const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
-      expect(written).toEqual([{ Put: { TableName: TABLE, Item: projectRecord } }, newProject()])
+      expect(written).toEqual(lastWrite())
     })
 
     it('a throttled PutItem: 503, not read as a name in use', async () => {
@@ -296,123 +319,147 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       expect(ddb.calls()).toHaveLength(1)
     })
 
-    it("exactly 49 children left: all deleted in the one transaction (100 items, DynamoDB's limit)", async () => {
-      ddb.on(PutCommand).rejects(marked)
-      ddb.on(QueryCommand).resolves({ Items: Array.from({ length: 49 }, (_, n) => server(n)) })
-      ddb.on(TransactWriteCommand).resolves({})
-      expect((await post()).statusCode).toBe(201)
-      const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
-      expect(written).toHaveLength(100)
-      expect(written?.at(-1)).toEqual(newProject())
-    })
-
-    it('one being deleted with nothing left: finishes its deletion and creates, in one transaction (3 calls)', async () => {
-      ddb.on(PutCommand).rejects(marked)
+    it('one being deleted with nothing left: its last write, then the project put again (4 calls)', async () => {
+      ddb.on(PutCommand).rejectsOnce(marked).resolves({})
       ddb.on(QueryCommand).resolves({ Items: [] })
       ddb.on(TransactWriteCommand).resolves({})
       const reply = await post()
       expect(reply.statusCode).toBe(201)
       expect(reply.json).toMatchObject({ name: 'web', forward_traffic: true, deleted_at: null })
       expect(ddb.calls()).toHaveLength(routes.createProject.calls['name being deleted'])
-      expect(ddb).toHaveReceivedCommandWith(QueryCommand, childrenQuery(50))
+      expect(sent()).toEqual(['PutCommand', 'QueryCommand', 'TransactWriteCommand', 'PutCommand'])
+      expect(ddb).toHaveReceivedCommandWith(QueryCommand, childrenQuery(1000))
+      // Nothing found, nothing to write: no read of the mark.
+      expect(ddb).not.toHaveReceivedCommand(GetCommand)
       const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
-      // The old project's deletion record (ProjectDeleted, as the cascade's last step
-      // writes it) and the new project over the marked item, only while still marked.
-      expect(written).toEqual([{ Put: { TableName: TABLE, Item: projectRecord } }, newProject()])
-      const put = written?.[1]?.Put?.Item
-      expect(put?.deleting).toBeUndefined()
-      expect(put?.deleteStep).toBeUndefined()
-      expect(put?.id).toBe(reply.json.id)
+      expect(written).toEqual(lastWrite())
+      // The project alone, in a write of its own after ProjectDeleted's: never over the mark.
+      const puts = ddb.commandCalls(PutCommand).map((call) => call.args[0].input)
+      expect(puts).toEqual([newProject(), newProject()])
+      expect(puts[1]?.Item).toEqual(puts[0]?.Item)
+      expect(puts[1]?.Item?.deleting).toBeUndefined()
+      expect(puts[1]?.Item?.id).toBe(reply.json.id)
     })
 
-    it('one with a few children left: deletes them with their records in the same transaction', async () => {
-      ddb.on(PutCommand).rejects(marked)
+    it("a few children left: a cascade step's records, then its deletes, then the last write and the put (7 calls)", async () => {
+      ddb.on(PutCommand).rejectsOnce(marked).resolves({})
       ddb.on(QueryCommand).resolves({
         Items: [
           server(1),
           { PK: 'TEAM#acme#PROJECT#web', SK: 'SET#t1', id: 't1', kind: 'EnrollmentToken' },
         ],
       })
+      ddb.on(GetCommand).resolves(stillMarked)
+      ddb.on(BatchWriteCommand).resolves({})
       ddb.on(TransactWriteCommand).resolves({})
       expect((await post()).statusCode).toBe(201)
-      expect(ddb.calls()).toHaveLength(3)
-      const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
-      expect(written).toEqual([
-        {
-          Put: {
-            TableName: TABLE,
-            Item: {
-              PK: 'TEAM#acme#PROJECT#web',
-              SK: 'TOMBSTONE#SERVER#s1',
-              kind: 'Tombstone',
-              entity: 'Server',
-              team: 'acme',
-              project: 'web',
-              id: 's1',
-              deletedBy: 'bob',
-              deletedAt: DELETED_AT,
-              secretHash: 'h1',
-              ttl: ttl(90),
-            },
-          },
-        },
-        { Delete: { TableName: TABLE, Key: { PK: 'TEAM#acme#PROJECT#web', SK: 'SERVER#s1' } } },
-        {
-          Put: {
-            TableName: TABLE,
-            Item: {
-              PK: 'TEAM#acme#PROJECT#web',
-              SK: 'TOMBSTONE#SET#t1',
-              kind: 'Tombstone',
-              entity: 'EnrollmentToken',
-              team: 'acme',
-              project: 'web',
-              id: 't1',
-              deletedBy: 'bob',
-              deletedAt: DELETED_AT,
-              ttl: ttl(7),
-            },
-          },
-        },
-        { Delete: { TableName: TABLE, Key: { PK: 'TEAM#acme#PROJECT#web', SK: 'SET#t1' } } },
-        { Put: { TableName: TABLE, Item: projectRecord } },
-        newProject(),
+      expect(sent()).toEqual([
+        'PutCommand',
+        'QueryCommand',
+        'GetCommand',
+        'BatchWriteCommand',
+        'BatchWriteCommand',
+        'TransactWriteCommand',
+        'PutCommand',
       ])
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+        TableName: TABLE,
+        Key: { PK: 'TEAM#acme', SK: 'PROJECT#web' },
+        ConsistentRead: true,
+      })
+      const batches = ddb.commandCalls(BatchWriteCommand).map((call) => call.args[0].input)
+      expect(batches).toEqual([
+        {
+          RequestItems: {
+            [TABLE]: [
+              {
+                PutRequest: {
+                  Item: {
+                    PK: 'TEAM#acme#PROJECT#web',
+                    SK: 'TOMBSTONE#SERVER#s1',
+                    kind: 'Tombstone',
+                    entity: 'Server',
+                    team: 'acme',
+                    project: 'web',
+                    id: 's1',
+                    deletedBy: 'bob',
+                    deletedAt: DELETED_AT,
+                    secretHash: 'h1',
+                    ttl: ttl(90),
+                  },
+                },
+              },
+              {
+                PutRequest: {
+                  Item: {
+                    PK: 'TEAM#acme#PROJECT#web',
+                    SK: 'TOMBSTONE#SET#t1',
+                    kind: 'Tombstone',
+                    entity: 'EnrollmentToken',
+                    team: 'acme',
+                    project: 'web',
+                    id: 't1',
+                    deletedBy: 'bob',
+                    deletedAt: DELETED_AT,
+                    ttl: ttl(7),
+                  },
+                },
+              },
+            ],
+          },
+        },
+        {
+          RequestItems: {
+            [TABLE]: [
+              { DeleteRequest: { Key: { PK: 'TEAM#acme#PROJECT#web', SK: 'SERVER#s1' } } },
+              { DeleteRequest: { Key: { PK: 'TEAM#acme#PROJECT#web', SK: 'SET#t1' } } },
+            ],
+          },
+        },
+      ])
+      const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
+      expect(written).toEqual(lastWrite())
     })
 
-    it('one with more than 49 children left: 429 with Retry-After, nothing written (2 calls)', async () => {
-      ddb.on(PutCommand).rejects(marked)
-      ddb.on(QueryCommand).resolves({
-        Items: Array.from({ length: 50 }, (_, n) => server(n)),
-        LastEvaluatedKey: { PK: 'TEAM#acme#PROJECT#web', SK: 'SERVER#s49' },
-      })
-      const reply = await post()
-      expect(reply.statusCode).toBe(429)
-      expect(reply.headers?.['retry-after']).toBe('5')
-      expect(reply.json.code).toBe('too_many_requests')
-      expect(reply.json.message).toBe(
-        'A project named "web" is still being deleted (more than 49 servers, enrollment tokens or cloud accounts left); retry after 5 seconds.',
-      )
+    it('120 children left (more than one transaction could take): 201 in 15 calls', async () => {
+      ddb.on(PutCommand).rejectsOnce(marked).resolves({})
+      ddb.on(QueryCommand).resolves({ Items: Array.from({ length: 120 }, (_, n) => server(n)) })
+      ddb.on(GetCommand).resolves(stillMarked)
+      ddb.on(BatchWriteCommand).resolves({})
+      ddb.on(TransactWriteCommand).resolves({})
+      expect((await post()).statusCode).toBe(201)
       expect(ddb.calls()).toHaveLength(
-        routes.createProject.calls['name being deleted, over 49 children left'],
+        routes.createProject.calls['name being deleted, 120 children left'],
       )
-      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
-      // Exactly 50 found without a cursor (a 1 MB page never cut) is still too many.
-      ddb.on(QueryCommand).resolves({ Items: Array.from({ length: 50 }, (_, n) => server(n)) })
-      expect((await post()).statusCode).toBe(429)
+      const batches = ddb
+        .commandCalls(BatchWriteCommand)
+        .map((call) => call.args[0].input.RequestItems?.[TABLE] ?? [])
+      // 5 batches of records (25 at most), then 5 of deletes: each child once.
+      expect(batches.map((batch) => batch.length)).toEqual([25, 25, 25, 25, 20, 25, 25, 25, 25, 20])
+      const deleted = batches.flat().flatMap((request) => request.DeleteRequest?.Key?.SK ?? [])
+      expect(new Set(deleted)).toEqual(
+        new Set(Array.from({ length: 120 }, (_, n) => `SERVER#s${n}`)),
+      )
     })
 
-    it('starts again when the mark moved meanwhile: the cascade finished (201) or another create won (409)', async () => {
-      const cancelled = Object.assign(new Error('cancelled'), {
-        name: 'TransactionCanceledException',
-        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
-        $metadata: {},
-      })
+    it('the mark moved after the Query (another create took the name): writes nothing, puts again: 409', async () => {
+      ddb
+        .on(PutCommand)
+        .rejectsOnce(marked)
+        .rejects(exists({ PK: { S: 'TEAM#acme' } }))
+      ddb.on(QueryCommand).resolves({ Items: [server(1)] })
+      ddb.on(GetCommand).resolves({ Item: projectItem('web') })
+      const reply = await post()
+      expect(reply.statusCode).toBe(409)
+      expect(sent()).toEqual(['PutCommand', 'QueryCommand', 'GetCommand', 'PutCommand'])
+    })
+
+    it('starts again when the last write is refused: the cascade finished (201), or another create won (409)', async () => {
       ddb.on(PutCommand).rejectsOnce(marked).resolves({})
       ddb.on(QueryCommand).resolves({ Items: [] })
       ddb.on(TransactWriteCommand).rejects(cancelled)
       expect((await post()).statusCode).toBe(201)
-      expect(ddb.calls()).toHaveLength(4) // put, query, transaction, put
+      expect(ddb.calls()).toHaveLength(4) // put, query, last write (refused), put
       ddb.reset()
       ddb
         .on(PutCommand)
@@ -431,39 +478,74 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 3)
     })
 
-    it('a mark an older DELETE left, with more than 49 children: asks for its cascade once, then 429 (3 calls)', async () => {
+    afterEach(() => vi.restoreAllMocks()) // the fake clock of slowSteps
+
+    /** Each Query of what is left takes the whole budget (a fake clock): one step, then 429. */
+    function slowSteps() {
+      let elapsed = 0
+      const realNow = Date.now()
+      vi.spyOn(Date, 'now').mockImplementation(() => realNow + elapsed)
+      const step = Array.from({ length: 1000 }, (_, n) => server(n))
+      ddb.on(QueryCommand).callsFake(() => {
+        elapsed += 10_001
+        return { Items: step, LastEvaluatedKey: { PK: 'TEAM#acme#PROJECT#web', SK: 'SERVER#s999' } }
+      })
+      ddb.on(GetCommand).resolves(stillMarked)
+      ddb.on(BatchWriteCommand).resolves({})
+    }
+
+    it('more left than the budget deletes: 429 with Retry-After after a step, the new project not written', async () => {
+      ddb.on(PutCommand).rejects(marked)
+      slowSteps()
+      const reply = await post()
+      expect(reply.statusCode).toBe(429)
+      expect(reply.headers?.['retry-after']).toBe('5')
+      expect(reply.json.code).toBe('too_many_requests')
+      expect(reply.json.message).toBe(
+        'A project named "web" is still being deleted (more servers, enrollment tokens or cloud accounts than a request deletes); retry after 5 seconds.',
+      )
+      // One step's 1,000 children, as the cascade would; no last write, no second put.
+      expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1)
+      expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 80)
+      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1)
+      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand) // its cascade runs already
+    })
+
+    it('out of budget over a mark an older DELETE left: asks for its cascade once, then 429', async () => {
       ddb
         .on(PutCommand)
         .rejects(
           exists({ PK: { S: 'TEAM#acme' }, SK: { S: 'PROJECT#web' }, deleting: { S: DELETED_AT } }),
         )
-      ddb.on(QueryCommand).resolves({ Items: Array.from({ length: 50 }, (_, n) => server(n)) })
+      slowSteps()
+      ddb.on(GetCommand).resolves({ Item: { ...projectItem('web'), deleting: DELETED_AT } })
       ddb.on(UpdateCommand).resolves({})
       const reply = await post()
       expect(reply.statusCode).toBe(429)
-      expect(ddb.calls()).toHaveLength(
-        routes.createProject.calls["over 49 children left by an older DELETE's mark"],
-      )
       expect(ddb).toHaveReceivedCommandWith(UpdateCommand, deletionMark(DELETED_AT, 'latchkey'))
-      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand)
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1)
+      // The records it wrote name the system, as the cascade's will.
+      const first = ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE]
+      expect(first?.[0]?.PutRequest?.Item).toMatchObject({ deletedBy: 'latchkey' })
       // Another create asked for it first: the refused write changes nothing, still 429.
       ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
       expect((await post()).statusCode).toBe(429)
     })
 
-    it('a mark left by a DELETE from before deletes had an author: records it as the system', async () => {
+    it('a mark left by a DELETE from before deletes had an author: finished as the system', async () => {
       ddb
         .on(PutCommand)
-        .rejects(
+        .rejectsOnce(
           exists({ PK: { S: 'TEAM#acme' }, SK: { S: 'PROJECT#web' }, deleting: { S: DELETED_AT } }),
         )
+        .resolves({})
       ddb.on(QueryCommand).resolves({ Items: [] })
       ddb.on(TransactWriteCommand).resolves({})
       expect((await post()).statusCode).toBe(201)
       const written = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
-      expect(written?.[0]).toEqual({
-        Put: { TableName: TABLE, Item: { ...projectRecord, deletedBy: 'latchkey' } },
-      })
+      expect(written).toEqual(lastWrite('latchkey'))
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
     })
   })
 
