@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { enrollAgent, expectOldAgentsShutOut } from '../support/agents.js'
+import { enrollFleet, expectOldAgentsShutOut } from '../support/agents.js'
 import { startTestApp } from '../support/app.js'
 
 /**
@@ -39,8 +39,10 @@ import { startTestApp } from '../support/app.js'
  *   - oktapam/resource_server_enrollment_token.go: a token with a blank `id` is gone
  *
  * A replace (destroy, then create under the same name in one apply) is replayed for
- * both: the project's create lands while its deletion is still under way (no stream
- * consumer runs here) and must be 201 all the same.
+ * both, over a project with 120 enrolled servers: the project's create lands while its
+ * deletion is still under way (no stream consumer runs here) and must be 201 all the
+ * same (oktapam retries a 429 after 5-10 s; oktaasa takes anything but 201 as the
+ * project gone).
  */
 
 let app: Awaited<ReturnType<typeof startTestApp>>
@@ -52,6 +54,9 @@ beforeAll(async () => {
   keyId = String(tokens.body.tokens[0].id)
 })
 afterAll(() => app?.close())
+
+/** Servers enrolled in a project before a replace: more than one transaction could delete. */
+const FLEET = 120
 
 type GoType = 'string' | 'int' | 'bool' | 'time'
 
@@ -300,15 +305,18 @@ describe('oktadev/terraform-provider-oktaasa', () => {
       id: 'string',
       token: 'string',
     })
-    const agent = await enrollAgent(
+    // 120 servers: more children than one transaction could delete with the project.
+    const agents = await enrollFleet(
       app.api,
       '/v1/teams/tf/projects/asa-replace',
       String(old.token),
-      'web-1',
+      FLEET,
     )
 
     // The apply: the token (which depends on the project) destroyed, then the project,
-    // then both created again; each create must be 201 (anything else loses the state).
+    // then both created again. Each create must be 201: on anything else this provider
+    // only logs, then reads the project, and the 404 of one still being deleted drops
+    // it from the state (d.SetId("")): the apply "succeeds" without the project.
     expect((await asa.delete(`${path}/${old.id}`)).status).toBe(204)
     expect((await asa.delete('/teams/tf/projects/asa-replace')).status).toBe(204)
     const again =
@@ -323,9 +331,13 @@ describe('oktadev/terraform-provider-oktaasa', () => {
 
     await expectOldAgentsShutOut(app.api, '/v1/teams/tf/projects/asa-replace', {
       enrollmentToken: String(old.token),
-      agents: [agent],
+      agents,
     })
-  })
+    const servers = await app.api('GET', '/v1/teams/tf/projects/asa-replace/servers', {
+      token: app.admin.token,
+    })
+    expect(servers.body.list).toEqual([])
+  }, 60_000)
 })
 
 describe('okta/terraform-provider-oktapam', () => {
@@ -489,11 +501,11 @@ describe('okta/terraform-provider-oktapam', () => {
     const first = await getProject('pam-replace')
     const path = '/v1/teams/tf/projects/pam-replace/server_enrollment_tokens'
     const old = goDecode((await pam.post(path, { description: 'fleet' })).json(), OKTAPAM_TOKEN)
-    const agent = await enrollAgent(
+    const agents = await enrollFleet(
       app.api,
       '/v1/teams/tf/projects/pam-replace',
       String(old.token),
-      'web-1',
+      FLEET,
     )
 
     // The apply: DeleteServerEnrollmentToken (204 or 404), DeleteProject (204 or 404),
@@ -521,11 +533,11 @@ describe('okta/terraform-provider-oktapam', () => {
     expect(ids).toEqual([fresh.id])
     await expectOldAgentsShutOut(app.api, '/v1/teams/tf/projects/pam-replace', {
       enrollmentToken: String(old.token),
-      agents: [agent],
+      agents,
     })
     const servers = await app.api('GET', '/v1/teams/tf/projects/pam-replace/servers', {
       token: app.admin.token,
     })
     expect(servers.body.list).toEqual([])
-  })
+  }, 60_000)
 })
