@@ -142,8 +142,9 @@ const PUBLISHES: { [K in EntityKind]: Publishes<K> } = {
   },
   Project: {
     inserted: projectCreated,
-    // A create that took over a name being deleted puts the new project over the old
-    // item (projects.ts, replaceDeletedProject): a MODIFY that is a creation.
+    // A create that took over a name being deleted used to put the new project over
+    // the old item (a MODIFY that is a creation); records of it may still be in the
+    // stream. A create now finishes the old deletion first and puts anew (an INSERT).
     modified: (now, before) =>
       before?.deleting != null && now.deleting === null
         ? projectCreated(now)
