@@ -94,9 +94,9 @@ const CREATE_ATTEMPTS = 3
 
 /**
  * How long a create over a name being deleted may start steps of that deletion: a
- * step (up to 1,000 children) takes well under a second or two on AWS, so this finishes
- * tens of thousands of children inside the create function's 20 s (infra sizing),
- * under API Gateway's 30 s.
+ * step (up to 1,000 children) takes a second or two at most, so this finishes 5,000
+ * children or more inside the create function's 20 s (infra sizing), under API
+ * Gateway's 30 s.
  */
 export const REPLACE_BUDGET_MS = 10_000
 
