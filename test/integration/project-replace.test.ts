@@ -134,9 +134,12 @@ describe('created again at once, the deletion still under way', () => {
     expect(servers.body.list).toEqual([])
   })
 
-  it('with 1,200 children (more than one step, far more than one transaction takes): 201 at once', async () => {
+  it('with 904 children (far more than one transaction takes, one step): 201 at once', async () => {
     const old = await populated('fleet')
-    await seedServers(app.db, app.tableName, { team: 'acme', project: 'fleet' }, 1_200)
+    // One step's worth (at most 1,000), which runs whatever the time: more steps start
+    // only within the create's budget, which a loaded DynamoDB Local may spend on one
+    // (the unit tests run 1,200 and the budget on a fake clock).
+    await seedServers(app.db, app.tableName, { team: 'acme', project: 'fleet' }, 900)
     expect((await app.api('DELETE', `${base}/fleet`, { token: admin })).status).toBe(204)
     // Gone to readers at once.
     expect((await app.api('GET', `${base}/fleet`, { token: admin })).status).toBe(404)
@@ -193,7 +196,7 @@ describe('created again at once, the deletion still under way', () => {
       expect(at('ProjectDeleted')).toBeLessThan(at('ProjectCreated'))
       if (!old) continue
       const servers = (await ofType('ServerDeleted', name)).map((e) => e.detail.server_id)
-      const seeded = name === 'fleet' ? 1_200 : 0
+      const seeded = name === 'fleet' ? 900 : 0
       expect(servers).toHaveLength(old.agents.length + seeded)
       expect(new Set(servers).size).toBe(servers.length)
       expect(servers).toEqual(expect.arrayContaining(old.agents.map((a) => a.server.id)))
