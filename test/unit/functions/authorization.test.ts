@@ -16,8 +16,8 @@ import type { Caller } from '../../../shared/auth/caller.js'
 import { keys } from '../../../shared/data/keys.js'
 import type { LatchkeyEvent } from '../../../shared/http/event.js'
 import { authorize } from '../../../shared/http/middleware/authorize.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { invoke } from '../../support/invoke.js'
+import { serviceJwt } from '../../support/jwt.js'
 import { storedToken, storedUser, tokenLookup } from '../../support/tokens.js'
 
 /**
@@ -31,19 +31,8 @@ const TABLE = 'latchkey-unit'
 const NOW = new Date('2026-11-25T10:00:00.000Z')
 const recent = new Date(NOW.getTime() - 5_000).toISOString()
 
-const bearer = (role: 'admin' | 'member', extra: Record<string, unknown> = {}) => {
-  const iat = Math.floor(NOW.getTime() / 1000)
-  return signJws('JWT', {
-    iss: 'latchkey',
-    sub: 'alice',
-    team: 'acme',
-    role,
-    jti: 'j',
-    iat,
-    exp: iat + 600,
-    ...extra,
-  })
-}
+const bearer = (role: 'admin' | 'member', extra: Record<string, unknown> = {}) =>
+  serviceJwt({ sub: 'alice', role, iat: Math.floor(NOW.getTime() / 1000), ...extra })
 
 /**
  * A personal token of alice's (id 7), and (unless removed) alice with this role, as

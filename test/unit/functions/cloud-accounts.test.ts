@@ -13,9 +13,9 @@ import { handler as list } from '../../../functions/cloud-accounts/list.js'
 import { handler as deleteProject } from '../../../functions/projects/delete.js'
 import { keys, projectChildren } from '../../../shared/data/keys.js'
 import { admits, awsIdentity } from '../../../shared/domain/cloud-accounts.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { routes } from '../../../shared/routes.js'
 import { invoke } from '../../support/invoke.js'
+import { serviceJwt } from '../../support/jwt.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
@@ -25,18 +25,7 @@ const ACCOUNT = '111122223333'
 const params = { team: 'acme', project: 'web' }
 const url = '/v1/teams/acme/projects/web/cloud_accounts'
 
-const bearer = (role: 'admin' | 'member') => {
-  const iat = Math.floor(Date.now() / 1000)
-  return signJws('JWT', {
-    iss: 'latchkey',
-    sub: 'ann',
-    team: 'acme',
-    role,
-    jti: 'j',
-    iat,
-    exp: iat + 600,
-  })
-}
+const bearer = (role: 'admin' | 'member') => serviceJwt({ role })
 const cancelled = (...codes: string[]) =>
   Object.assign(new Error('cancelled'), {
     name: 'TransactionCanceledException',

@@ -13,9 +13,9 @@ import { handler as exchange } from '../../../functions/auth/service-token.js'
 import { handler as list } from '../../../functions/tokens/list.js'
 import { config } from '../../../shared/context.js'
 import { keys } from '../../../shared/data/keys.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import type { JwtKeyFile } from '../../../shared/keys/local-jwt-keys.js'
 import { invoke } from '../../support/invoke.js'
+import { serviceJwt } from '../../support/jwt.js'
 import { storedToken, storedUser, tokenLookup } from '../../support/tokens.js'
 
 /**
@@ -216,16 +216,7 @@ describe('the service token exchange', () => {
 describe('service tokens presented to Latchkey', () => {
   const nowSeconds = NOW.getTime() / 1000
   const sign = (claims: Record<string, unknown>) =>
-    signJws('JWT', {
-      iss: 'latchkey',
-      sub: 'alice',
-      team: 'acme',
-      role: 'admin',
-      jti: 'j',
-      iat: nowSeconds,
-      exp: nowSeconds + 600,
-      ...claims,
-    })
+    serviceJwt({ sub: 'alice', iat: nowSeconds, exp: nowSeconds + 600, ...claims })
   const listWith = (token: string) => invoke(list, { method: 'GET', url: '/api/tokens', token })
   beforeEach(() => {
     ddb.on(QueryCommand).resolves({ Items: [] })

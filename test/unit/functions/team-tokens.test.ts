@@ -9,8 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as audit } from '../../../functions/audit/list.js'
 import { handler as remove } from '../../../functions/team-tokens/delete.js'
 import { handler as list } from '../../../functions/team-tokens/list.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { invoke } from '../../support/invoke.js'
+import { serviceJwt } from '../../support/jwt.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
@@ -23,18 +23,7 @@ const cancelled = (...codes: string[]) =>
     CancellationReasons: codes.map((Code) => ({ Code })),
   })
 
-const bearer = (role: 'admin' | 'member') => {
-  const iat = Math.floor(Date.now() / 1000)
-  return signJws('JWT', {
-    iss: 'latchkey',
-    sub: 'ann',
-    team: 'acme',
-    role,
-    jti: 'j',
-    iat,
-    exp: iat + 600,
-  })
-}
+const bearer = (role: 'admin' | 'member') => serviceJwt({ role })
 
 const indexed = (username: string, id: number, due = '~') => ({
   kind: 'AccessToken',

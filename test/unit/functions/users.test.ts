@@ -2,27 +2,16 @@ import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as list } from '../../../functions/users/list.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { invoke } from '../../support/invoke.js'
+import { serviceJwt } from '../../support/jwt.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
 const NOW = new Date('2026-11-22T10:00:00.000Z')
 const params = { team: 'acme' }
 
-const bearer = (role: 'admin' | 'member', scopes?: string[]) => {
-  const iat = Math.floor(Date.now() / 1000)
-  return signJws('JWT', {
-    iss: 'latchkey',
-    sub: 'ann',
-    team: 'acme',
-    role,
-    jti: 'j',
-    iat,
-    exp: iat + 600,
-    ...(scopes && { scopes }),
-  })
-}
+const bearer = (role: 'admin' | 'member', scopes?: string[]) =>
+  serviceJwt({ role, ...(scopes && { scopes }) })
 
 const user = (username: string, extra: Record<string, unknown> = {}) => ({
   PK: 'TEAM#acme',

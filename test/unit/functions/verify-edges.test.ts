@@ -4,9 +4,9 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as verify } from '../../../functions/tokens/verify.js'
 import { keys } from '../../../shared/data/keys.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { sha256, toBase62 } from '../../../shared/tokens/crypto.js'
 import { invoke } from '../../support/invoke.js'
+import { serviceJwt } from '../../support/jwt.js'
 import { storedToken, tokenLookup } from '../../support/tokens.js'
 
 /**
@@ -22,10 +22,8 @@ const SERVER_ID = '0193a2b4-0000-7000-8000-000000000009'
 const SECRET = 'S'.repeat(43)
 
 const jwtFor = (claims: Record<string, unknown> = {}) =>
-  signJws('JWT', {
-    iss: 'latchkey',
+  serviceJwt({
     sub: 'svc',
-    team: 'acme',
     role: 'member',
     jti: 'caller-jti',
     iat: nowSeconds,

@@ -8,11 +8,11 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as verify } from '../../../functions/tokens/verify.js'
 import { keys } from '../../../shared/data/keys.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { personalTokenExtraCalls, routes } from '../../../shared/routes.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
 import { invoke } from '../../support/invoke.js'
+import { serviceJwt } from '../../support/jwt.js'
 import { rateCountWrite, storedToken, tokenLookup } from '../../support/tokens.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
@@ -27,10 +27,8 @@ const awsError = (name: string) => Object.assign(new Error(name), { name, $metad
 
 /** A service JWT of acme's admin holding `tokens:verify`: authenticating it costs no call. */
 const jwtFor = (claims: Record<string, unknown> = {}) =>
-  signJws('JWT', {
-    iss: 'latchkey',
+  serviceJwt({
     sub: 'svc',
-    team: 'acme',
     role: 'member',
     jti: 'caller-jti',
     iat: nowSeconds,
