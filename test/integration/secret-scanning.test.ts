@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:cryp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { issuePersonalToken } from '../../shared/tokens/personal-token.js'
 import { startTestApp } from '../support/app.js'
+import { callsDuring } from '../support/calls.js'
 import { type EventLog, startEventLog } from '../support/event-log.js'
 import { expectNoFragmentOf } from '../support/secrets.js'
 
@@ -192,7 +193,10 @@ describe('POST /v1/secret-scanning/revoke', () => {
     }
   })
 
-  it('answers a 1,000-token batch well within the 10 s timeout', async () => {
+  // Its speed is the bench's to prove; what keeps 1,000 tokens inside the 10 s timeout on
+  // any machine is the work: garbage costs no call, the tokens of ours are read 100 a
+  // call, and only a live one is written (one conditional write each).
+  it('answers a 1,000-token batch with one read per 100 tokens of ours and one write per live one', async () => {
     const user = await app.addUser('bulk', 'bob', 'admin')
     const live: string[] = []
     for (let i = 0; i < 100; i++) {
@@ -206,15 +210,16 @@ describe('POST /v1/secret-scanning/revoke', () => {
     )
     const garbage = Array.from({ length: 500 }, (_, i) => `lk_${'x'.repeat(40)}_${i}`)
     const body = JSON.stringify([...live, ...unknown, ...garbage].map((token) => leak(token)))
-    const started = performance.now()
-    const reply = await report(body, signed(body))
-    const ms = performance.now() - started
-    expect(reply.status).toBe(200)
-    expect(reply.body).toHaveLength(1000)
-    expect(reply.body.filter((f: { label: string }) => f.label === 'true_positive')).toHaveLength(
+    let reply: Awaited<ReturnType<typeof report>> | undefined
+    const calls = await callsDuring(app, async () => {
+      reply = await report(body, signed(body))
+    })
+    expect(reply?.status).toBe(200)
+    expect(reply?.body).toHaveLength(1000)
+    expect(reply?.body.filter((f: { label: string }) => f.label === 'true_positive')).toHaveLength(
       100,
     )
-    console.log(`leak report of 1,000 tokens (100 live): ${ms.toFixed(0)} ms`)
-    expect(ms).toBeLessThan(5000)
+    // 500 token keys and bob's one revocation mark: 6 BatchGetItems of at most 100 keys.
+    expect(calls).toEqual({ BatchGetItemCommand: 6, UpdateItemCommand: 100 })
   }, 60_000)
 })

@@ -4,7 +4,17 @@ import { Sha256 } from '@aws-crypto/sha256-js'
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import * as Sdk from '@aws-sdk/lib-dynamodb'
 import { SignatureV4 } from '@smithy/signature-v4'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  type MockInstance,
+  vi,
+} from 'vitest'
 import * as Lean from '../../shared/aws/lean-dynamodb.js'
 import { cancellationReasons, isConditionFailed, isTransient } from '../../shared/data/errors.js'
 
@@ -484,6 +494,15 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
   })
 
   const timeoutMs = 150
+  // Which limit each attempt armed, not the wall clock: on a loaded machine a timer can
+  // fire before its delay by Date.now() (Node dates it from the event loop's cached
+  // time) and an attempt answered at once can still take a second.
+  let timers: MockInstance<typeof setTimeout>
+  beforeEach(() => {
+    timers = vi.spyOn(globalThis, 'setTimeout')
+  })
+  afterEach(() => timers.mockRestore())
+  const armedFor = (ms: number) => timers.mock.calls.filter(([, delay]) => delay === ms).length
   const leanWithin = () =>
     Lean.DynamoDBDocumentClient.from(
       new Lean.DynamoDBClient({
@@ -496,11 +515,10 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
 
   it('abandons an attempt unanswered after its timeout and retries it, as the SDK with requestTimeout', async () => {
     answers = ['silent', { status: 200, body: { Item: item } }]
-    const started = Date.now()
     const output = await leanWithin().send(new Lean.GetCommand(input))
-    expect(Date.now() - started).toBeGreaterThanOrEqual(timeoutMs)
     expect(output.Item).toMatchObject({ id: 1 })
     expect(output.$metadata).toMatchObject({ attempts: 2 })
+    expect(armedFor(timeoutMs)).toBe(2) // the silent attempt ended by its own limit
   })
 
   it("spends and refills the SDK's retry quota alike: an outage isn't met with 4 times the calls", async () => {
@@ -553,12 +571,9 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
 
   it('waits REQUEST_TIMEOUT_MS (1 s) an attempt when not told: 4 and their backoff fit 6 s', async () => {
     answers = ['silent', { status: 200, body: { Item: item } }]
-    const started = Date.now()
     const output = await lean().send(new Lean.GetCommand(input))
-    const waited = Date.now() - started
     expect(output.$metadata).toMatchObject({ attempts: 2 })
-    expect(waited).toBeGreaterThanOrEqual(Lean.REQUEST_TIMEOUT_MS)
-    expect(waited).toBeLessThan(Lean.REQUEST_TIMEOUT_MS + 1000)
+    expect(armedFor(Lean.REQUEST_TIMEOUT_MS)).toBe(2)
     expect(4 * Lean.REQUEST_TIMEOUT_MS).toBeLessThan(6000 - 1000) // room for the backoff
   })
 })
