@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
+// MUTATE_TESTS=test/unit/a.test.ts,... narrows the tier to a module's own test files, so
+// Stryker's dry run and each mutant's run on the shared 2 cores cost only what they judge.
+const scoped = (process.env.MUTATE_TESTS ?? '').split(',').filter(Boolean)
+
 /**
  * The unit tier alone, for Stryker (`npm run mutate`): mocked SDK, no I/O, so each
  * mutant costs milliseconds. Left out: tests that cover no mutated module and are
@@ -7,7 +11,7 @@ import { defineConfig } from 'vitest/config'
  */
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts'],
+    include: scoped.length > 0 ? scoped : ['test/unit/**/*.test.ts'],
     exclude: ['test/unit/bundles.test.ts', 'test/unit/infra.test.ts'],
     setupFiles: ['test/unit/setup.ts'],
     env: {
