@@ -2,6 +2,7 @@ import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
@@ -10,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as createToken } from '../../../functions/enrollment-tokens/create.js'
 import { handler as deleteToken } from '../../../functions/enrollment-tokens/delete.js'
 import { handler as getToken } from '../../../functions/enrollment-tokens/get.js'
+import { handler as listTokens } from '../../../functions/enrollment-tokens/list.js'
 import { handler as enroll } from '../../../functions/servers/enroll.js'
 import { handler as heartbeat } from '../../../functions/servers/heartbeat.js'
 import { keys } from '../../../shared/data/keys.js'
@@ -20,6 +22,7 @@ import { setMetricsWriter } from '../../../shared/metrics.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueEnrollmentToken } from '../../../shared/tokens/enrollment-token.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
+import { cancelled } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { adminJwt } from '../../support/jwt.js'
 
@@ -249,14 +252,60 @@ describe('a new enrollment token', () => {
   })
 
   it('answers 404 naming the project when the project is missing or closing', async () => {
-    ddb.on(TransactWriteCommand).rejects(
-      Object.assign(new Error('cancelled'), {
-        name: 'TransactionCanceledException',
-        $metadata: {},
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-      }),
-    )
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
     const reply = await create({ description: 'fleet' })
+    expect(reply.statusCode).toBe(404)
+    expect(reply.json).toMatchObject({ message: 'The project does not exist.' })
+  })
+})
+
+describe("listing a project's enrollment tokens", () => {
+  const list = async (query = '') =>
+    invoke(listTokens, {
+      method: 'GET',
+      url: `/v1/teams/acme/projects/web/server_enrollment_tokens${query}`,
+      token: await admin(),
+      params,
+    })
+  const project = { ...keys.project('acme', 'web'), kind: 'Project', team: 'acme', name: 'web' }
+
+  it('reads a page of its partition beside the project, each token opened for its view', async () => {
+    const { token, item } = await stored({ maxUses: 5 })
+    ddb.on(QueryCommand).resolves({ Items: [item] })
+    ddb.on(GetCommand).resolves({ Item: project })
+    const reply = await list('?count=2')
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json).toEqual({
+      list: [
+        {
+          id: TOKEN_ID,
+          token,
+          description: 'fleet',
+          created_by_user: 'ann',
+          issued_at: '2026-11-01T00:00:00.000Z',
+          max_uses: 5,
+          uses: 0,
+          expires_at: null,
+          last_used_at: null,
+        },
+      ],
+    })
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'latchkey-unit',
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'TEAM#acme#PROJECT#web', ':prefix': 'SET#' },
+      Limit: 3,
+      ConsistentRead: true,
+    })
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: keys.project('acme', 'web') })
+    expect(ddb.calls()).toHaveLength(2)
+  })
+
+  it('answers 404 for a project being deleted, though its tokens are still stored', async () => {
+    const { item } = await stored()
+    ddb.on(QueryCommand).resolves({ Items: [item] })
+    ddb.on(GetCommand).resolves({ Item: { ...project, deleting: 'x' } })
+    const reply = await list()
     expect(reply.statusCode).toBe(404)
     expect(reply.json).toMatchObject({ message: 'The project does not exist.' })
   })
@@ -276,7 +325,19 @@ describe('deleting an enrollment token', () => {
     const reply = await remove()
     expect(reply.statusCode).toBe(204)
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []
-    expect(items[0]?.Delete?.Key).toEqual(keys.enrollmentToken('acme', 'web', TOKEN_ID))
+    // Only a token that is there is deleted (else 404, and no deletion record is written),
+    // and only while its project is open.
+    expect(items[0]?.Delete).toEqual({
+      TableName: 'latchkey-unit',
+      Key: keys.enrollmentToken('acme', 'web', TOKEN_ID),
+      ConditionExpression: 'attribute_exists(PK)',
+    })
+    expect(items[2]?.ConditionCheck).toEqual({
+      TableName: 'latchkey-unit',
+      Key: keys.project('acme', 'web'),
+      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deleting)',
+    })
+    expect(items).toHaveLength(3)
     expect(items[1]?.Put?.Item).toMatchObject({
       kind: 'Tombstone',
       entity: 'EnrollmentToken',
@@ -292,13 +353,7 @@ describe('deleting an enrollment token', () => {
   })
 
   it('answers 404 naming the token when there is none', async () => {
-    ddb.on(TransactWriteCommand).rejects(
-      Object.assign(new Error('cancelled'), {
-        name: 'TransactionCanceledException',
-        $metadata: {},
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-      }),
-    )
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
     const reply = await remove()
     expect(reply.statusCode).toBe(404)
     expect(reply.json).toMatchObject({
@@ -308,17 +363,7 @@ describe('deleting an enrollment token', () => {
   })
 
   it('answers 404 naming the project when a delete finds it closing', async () => {
-    ddb.on(TransactWriteCommand).rejects(
-      Object.assign(new Error('cancelled'), {
-        name: 'TransactionCanceledException',
-        $metadata: {},
-        CancellationReasons: [
-          { Code: 'None' },
-          { Code: 'None' },
-          { Code: 'ConditionalCheckFailed' },
-        ],
-      }),
-    )
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'))
     const reply = await remove()
     expect(reply.statusCode).toBe(404)
     expect(reply.json).toMatchObject({
