@@ -14,9 +14,9 @@ import { handler as list } from '../../../functions/tokens/list.js'
 import { handler as rotate } from '../../../functions/tokens/rotate.js'
 import { handler as verify } from '../../../functions/tokens/verify.js'
 import { keys } from '../../../shared/data/keys.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { parsePersonalToken } from '../../../shared/tokens/personal-token.js'
 import { invoke } from '../../support/invoke.js'
+import { serviceJwt } from '../../support/jwt.js'
 import { storedToken, storedUser, tokenLookup } from '../../support/tokens.js'
 
 /**
@@ -53,18 +53,8 @@ const role = (value: 'admin' | 'member' | 'removed') =>
     .on(GetCommand, { Key: USER_KEY })
     .resolves(value === 'removed' ? {} : { Item: storedUser('acme', 'alice', value) })
 
-const serviceToken = (tokenRole: 'admin' | 'member') => {
-  const iat = Math.floor(NOW.getTime() / 1000)
-  return signJws('JWT', {
-    iss: 'latchkey',
-    sub: 'alice',
-    team: 'acme',
-    role: tokenRole,
-    jti: 'j',
-    iat,
-    exp: iat + 600,
-  })
-}
+const serviceToken = (tokenRole: 'admin' | 'member') =>
+  serviceJwt({ sub: 'alice', role: tokenRole, iat: Math.floor(NOW.getTime() / 1000) })
 
 let caller: ReturnType<typeof storedToken>
 const post = (body: Record<string, unknown>, token = caller.token) =>

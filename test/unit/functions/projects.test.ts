@@ -15,26 +15,15 @@ import { handler as remove } from '../../../functions/projects/delete.js'
 import { handler as get } from '../../../functions/projects/get.js'
 import { handler as list } from '../../../functions/projects/list.js'
 import { handler as update } from '../../../functions/projects/update.js'
-import { signJws } from '../../../shared/keys/jws.js'
 import { routes } from '../../../shared/routes.js'
 import { invoke } from '../../support/invoke.js'
+import { serviceJwt } from '../../support/jwt.js'
 import { storedToken, tokenLookup } from '../../support/tokens.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
 
-const bearer = (role: 'admin' | 'member', team = 'acme') => {
-  const iat = Math.floor(Date.now() / 1000)
-  return signJws('JWT', {
-    iss: 'latchkey',
-    sub: 'alice',
-    team,
-    role,
-    jti: 'j',
-    iat,
-    exp: iat + 600,
-  })
-}
+const bearer = (role: 'admin' | 'member', team = 'acme') => serviceJwt({ sub: 'alice', team, role })
 const projectItem = (name: string) => ({
   PK: 'TEAM#acme',
   SK: `PROJECT#${name}`,
