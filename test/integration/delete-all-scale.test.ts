@@ -2,6 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
 import { seedAccessTokens } from '../../bench/seed.js'
 import { startTestApp } from '../support/app.js'
+import { callsDuring as callsOf } from '../support/calls.js'
 
 /**
  * Listing must follow DynamoDB's 1 MB pages, and delete-all must not: enough tokens that
@@ -20,23 +21,7 @@ beforeAll(async () => {
 afterAll(() => app?.close())
 
 /** How many calls of each command a request makes. */
-async function callsDuring(request: () => Promise<unknown>) {
-  const calls: Record<string, number> = {}
-  app.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String(context.commandName)
-      calls[name] = (calls[name] ?? 0) + 1
-      return next(args)
-    },
-    { step: 'initialize', name: 'countCalls' },
-  )
-  try {
-    await request()
-  } finally {
-    app.dynamo.middlewareStack.remove('countCalls')
-  }
-  return calls
-}
+const callsDuring = (request: () => Promise<unknown>) => callsOf(app, request)
 
 it(`lists ${COUNT} tokens page after page, and revokes them all with one Query and one write`, async () => {
   const token = await app.addUser('acme', 'hoarder')
