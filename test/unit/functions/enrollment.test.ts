@@ -17,6 +17,7 @@ import { routes } from '../../../shared/routes.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueEnrollmentToken } from '../../../shared/tokens/enrollment-token.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
+import { awsError, cancelled } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { adminJwt } from '../../support/jwt.js'
 
@@ -29,11 +30,6 @@ const PK = 'TEAM#acme#PROJECT#web'
 const params = { team: 'acme', project: 'web' }
 const PROJECT_KEY = { PK: 'TEAM#acme', SK: 'PROJECT#web' }
 const PROJECT = { ...PROJECT_KEY, kind: 'Project', team: 'acme', name: 'web' }
-
-const awsError = (name: string, extra: Record<string, unknown> = {}) =>
-  Object.assign(new Error(name), { name, $metadata: {}, ...extra })
-const cancelled = (...codes: string[]) =>
-  awsError('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
 
 const admin = adminJwt
 
@@ -327,6 +323,24 @@ describe('heartbeat: calls and revocation', () => {
     expect(reply.statusCode).toBe(401)
     expect(reply.json.code).toBe('authentication_error')
     expect(ddb.calls()).toHaveLength(0)
+  })
+
+  it('answers the plain 401 for a project that does not exist, in the one read', async () => {
+    const { token } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
+    standing(undefined)
+    const reply = await beat(token)
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json.code).toBe('authentication_error')
+    expect(ddb.calls()).toHaveLength(1)
+  })
+
+  it('answers 503 when its write is throttled, never reading that as a wrong token', async () => {
+    const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
+    standing(PROJECT, stored(sha256(secret)))
+    ddb.on(UpdateCommand).rejects(awsError('ThrottlingException'))
+    const reply = await beat(token)
+    expect(reply.statusCode).toBe(503)
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1)
   })
 
   it('refuses garbage with no call', async () => {

@@ -15,6 +15,7 @@ import { keys } from '../../../shared/data/keys.js'
 import { claimServer, enroll } from '../../../shared/domain/servers.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
+import { cancelled } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { adminJwt } from '../../support/jwt.js'
 
@@ -78,12 +79,6 @@ const projectItem = {
 /** The one BatchGetItem a server read makes: the server (if any) beside its project. */
 const stored = (...items: Record<string, unknown>[]) =>
   ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: items } })
-const cancelled = (...codes: string[]) =>
-  Object.assign(new Error('cancelled'), {
-    name: 'TransactionCanceledException',
-    $metadata: {},
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  })
 const notFound = { code: 'resource_does_not_exist', message: 'The server does not exist.' }
 beforeEach(() => {
   ddb.reset()
@@ -158,13 +153,36 @@ describe('deleting a server', () => {
     ddb.on(TransactWriteCommand).resolves({})
     const reply = await remove()
     expect(reply.statusCode).toBe(204)
-    const [gone, tombstone] =
-      ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []
-    expect(gone?.Delete).toMatchObject({ Key: { PK, SK: `SERVER#${SERVER_ID}` } })
-    expect(tombstone?.Put?.Item).toMatchObject({
-      deletedBy: 'ann',
-      deletedAt: NOW.toISOString(),
-      secretHash: sha256(secret),
+    // Only a server that is there is deleted: a second delete writes no second record.
+    expect(ddb).toHaveReceivedCommandWith(TransactWriteCommand, {
+      TransactItems: [
+        {
+          Delete: {
+            TableName: TABLE,
+            Key: { PK, SK: `SERVER#${SERVER_ID}` },
+            ConditionExpression: 'attribute_exists(PK)',
+          },
+        },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: {
+              PK,
+              SK: `TOMBSTONE#SERVER#${SERVER_ID}`,
+              kind: 'Tombstone',
+              entity: 'Server',
+              team: 'acme',
+              project: 'web',
+              id: SERVER_ID,
+              deletedBy: 'ann',
+              deletedAt: NOW.toISOString(),
+              secretHash: sha256(secret),
+              // Kept 90 days: its token answers server_authorization_revoked till then.
+              ttl: NOW.getTime() / 1000 + 90 * 86_400,
+            },
+          },
+        },
+      ],
     })
   })
 
@@ -225,6 +243,12 @@ describe('a server rotating its own token', () => {
     expect(revoked.json).toMatchObject({
       code: 'server_authorization_revoked',
       message: 'This server was deleted; enroll it again.',
+    })
+    // Read consistently: a server deleted a moment ago already has its record.
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TABLE,
+      Key: keys.tombstone(keys.server('acme', 'web', SERVER_ID)),
+      ConsistentRead: true,
     })
     const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
     const plain = await rotate(forged)
