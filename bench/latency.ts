@@ -314,7 +314,16 @@ export async function measureLatency(
         }),
       ),
     create: async () => {
-      await db.send(new c.GetCommand({ TableName, Key: ownKey, ConsistentRead: true }))
+      // The caller's token and its user's revocation mark (delete-all), in one strongly
+      // consistent BatchGetItem: what authenticating a personal token needs, as the
+      // service reads it and the verify floor below does.
+      await db.send(
+        new c.BatchGetCommand({
+          RequestItems: {
+            [TableName]: { Keys: [{ PK: userPk, SK: 'PAT#' }, ownKey], ConsistentRead: true },
+          },
+        }),
+      )
       // The team's token policy is read alongside the next id (issue 14).
       const [, { Attributes }] = await Promise.all([
         db.send(
