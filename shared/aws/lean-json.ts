@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto'
 import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import * as zlib from 'node:zlib'
+import { THROTTLING_ERRORS } from './error-names.js'
 
 /**
  * The core the lean AWS clients share (lean-dynamodb.ts, lean-kms.ts,
@@ -73,17 +74,6 @@ const THROTTLED_DELAY_MS = 1000
  */
 export const RETRY_CAPACITY = 500
 const RETRY_COST = { throttle: 5, transient: 14 } as const
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'ThrottledException',
-])
 const TRANSIENT_NAMES = new Set([
   'TimeoutError',
   'RequestTimeout',
@@ -140,7 +130,7 @@ const NETWORK_CODES = new Set([
 const retryable = (error: unknown): 'throttle' | 'transient' | undefined => {
   if (error instanceof LeanServiceException) {
     const status = error.$metadata.httpStatusCode
-    if (status === 429 || THROTTLING.has(error.name)) return 'throttle'
+    if (status === 429 || THROTTLING_ERRORS.has(error.name)) return 'throttle'
     return TRANSIENT_STATUS.has(status) || TRANSIENT_NAMES.has(error.name) ? 'transient' : undefined
   }
   const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown }

@@ -1,20 +1,11 @@
+import { THROTTLING_ERRORS } from '../aws/error-names.js'
+
 /**
  * Classifies AWS SDK failures by name, so callers need not import SDK error classes
  * (which would also pull them into every bundle).
  */
-// As the transports retry them (the SDK's standard strategy; shared/aws/lean-dynamodb.ts):
+// As the transports retry them (the SDK's standard strategy; shared/aws/lean-json.ts):
 // whatever they gave up retrying is an outage to the client, never an unknown error.
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'ThrottledException',
-])
 const UNAVAILABLE = new Set([
   'InternalServerError',
   'ServiceUnavailable',
@@ -46,7 +37,7 @@ export const isConditionFailed = (error: unknown) =>
 /** DynamoDB or the network to it is overloaded or down: the caller may retry later. */
 export function isTransient(error: unknown): boolean {
   const name = nameOf(error)
-  if (THROTTLING.has(name) || UNAVAILABLE.has(name)) return true
+  if (THROTTLING_ERRORS.has(name) || UNAVAILABLE.has(name)) return true
   const { code, $metadata } = (error ?? {}) as {
     code?: unknown
     $metadata?: { httpStatusCode?: unknown }

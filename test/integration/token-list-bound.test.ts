@@ -6,6 +6,7 @@ import { AccessToken, AccessTokenName } from '../../shared/data/entities.js'
 import { keys } from '../../shared/data/keys.js'
 import { LIST_BUDGET_BYTES, listedBytes } from '../../shared/domain/access-tokens.js'
 import { startTestApp } from '../support/app.js'
+import { callsDuring } from '../support/calls.js'
 
 /**
  * GET /api/tokens answers every token of the caller at once (API.md), so what one user
@@ -20,24 +21,6 @@ beforeAll(async () => {
 })
 afterAll(() => app?.close())
 
-async function callsDuring(request: () => Promise<unknown>) {
-  const calls: Record<string, number> = {}
-  app.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String(context.commandName)
-      calls[name] = (calls[name] ?? 0) + 1
-      return next(args)
-    },
-    { step: 'initialize', name: 'countCalls' },
-  )
-  try {
-    await request()
-  } finally {
-    app.dynamo.middlewareStack.remove('countCalls')
-  }
-  return calls
-}
-
 let keeper = ''
 const KEEPER_IDS = [1, ...Array.from({ length: 1000 }, (_, i) => 1000 + i)]
 
@@ -46,7 +29,7 @@ it('lists the most tokens the quota allows (1,000 and the first) in 2 Queries, b
   keeper = token
   await seedAccessTokens(app.db, app.tableName, { team: 'acme', username: 'keeper' }, 1000)
   let reply: Awaited<ReturnType<typeof app.api>> | undefined
-  const calls = await callsDuring(async () => {
+  const calls = await callsDuring(app, async () => {
     reply = await app.api('GET', '/api/tokens', { token })
   })
   expect(reply?.status).toBe(200)
@@ -136,7 +119,7 @@ it('keeps a listing within 5 MB: a create that would pass it is 403 quota_exceed
   })
 
   let listed: Awaited<ReturnType<typeof app.api>> | undefined
-  const calls = await callsDuring(async () => {
+  const calls = await callsDuring(app, async () => {
     listed = await app.api('GET', '/api/tokens', { token })
   })
   expect(listed?.body.tokens).toHaveLength(count + 2)
