@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb'
 import {
+  commandFor,
   type Json,
   type JsonService,
   type LeanClientConfig,
@@ -35,23 +36,15 @@ export {
  * local tooling adds, and the DocumentClient's translation.
  */
 
-/** A DocumentClient command: its DynamoDB operation and its input in native values. */
-const command = (operation: string) =>
-  class extends LeanCommand {
-    constructor(input: Json) {
-      super(operation, input)
-    }
-  }
-
-export const GetCommand = command('GetItem')
-export const PutCommand = command('PutItem')
-export const UpdateCommand = command('UpdateItem')
-export const DeleteCommand = command('DeleteItem')
-export const QueryCommand = command('Query')
-export const BatchGetCommand = command('BatchGetItem')
-export const BatchWriteCommand = command('BatchWriteItem')
-export const TransactWriteCommand = command('TransactWriteItems')
-export const ScanCommand = command('Scan')
+export const GetCommand = commandFor('GetItem')
+export const PutCommand = commandFor('PutItem')
+export const UpdateCommand = commandFor('UpdateItem')
+export const DeleteCommand = commandFor('DeleteItem')
+export const QueryCommand = commandFor('Query')
+export const BatchGetCommand = commandFor('BatchGetItem')
+export const BatchWriteCommand = commandFor('BatchWriteItem')
+export const TransactWriteCommand = commandFor('TransactWriteItems')
+export const ScanCommand = commandFor('Scan')
 
 /**
  * A command built by the SDK's own classes (locally, where the data layer imports the

@@ -369,3 +369,11 @@ export class LeanCommand<Input extends object = Json> {
     readonly input: Input,
   ) {}
 }
+
+/** A command class for one operation, as the SDK exports one per operation. */
+export const commandFor = (operation: string) =>
+  class extends LeanCommand {
+    constructor(input: Json) {
+      super(operation, input)
+    }
+  }

@@ -1,4 +1,5 @@
 import {
+  commandFor,
   fromBase64,
   type Json,
   type JsonService,
@@ -38,18 +39,11 @@ const KMS: JsonService = {
 /** The blob members of the four operations' outputs: base64 on the wire, bytes to the caller. */
 const BLOBS = ['CiphertextBlob', 'CiphertextForRecipient', 'Plaintext', 'PublicKey', 'Signature']
 
-const command = (operation: string) =>
-  class extends LeanCommand {
-    constructor(input: Json) {
-      super(operation, input)
-    }
-  }
-
 // Pure: a function that verifies tokens imports the key sources but sends no KMS command.
-export const SignCommand = /* @__PURE__ */ command('Sign')
-export const GetPublicKeyCommand = /* @__PURE__ */ command('GetPublicKey')
-export const GenerateDataKeyCommand = /* @__PURE__ */ command('GenerateDataKey')
-export const DecryptCommand = /* @__PURE__ */ command('Decrypt')
+export const SignCommand = /* @__PURE__ */ commandFor('Sign')
+export const GetPublicKeyCommand = /* @__PURE__ */ commandFor('GetPublicKey')
+export const GenerateDataKeyCommand = /* @__PURE__ */ commandFor('GenerateDataKey')
+export const DecryptCommand = /* @__PURE__ */ commandFor('Decrypt')
 
 export class KMSClient extends LeanJsonClient {
   constructor(config: LeanClientConfig) {
