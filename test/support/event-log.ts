@@ -28,11 +28,15 @@ export async function startEventLog(
   })
   /** Everything published so far, as written (empty before the first event). */
   const text = () => readFile(file, 'utf8').catch(() => '')
-  const events = async () =>
-    (await text())
+  // Whole lines only: the poller may be half-way through appending the last one.
+  const events = async () => {
+    const written = await text()
+    return written
+      .slice(0, written.lastIndexOf('\n') + 1)
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line))
+  }
   return { text, events, stop: () => poller.stop() }
 }
 
