@@ -124,6 +124,27 @@ export function tailOf(phases: Phases[]) {
   }
 }
 
+/**
+ * Each AWS operation's median time on the wire (socket to first byte: DynamoDB Local's
+ * work and its queue) and its median span (start to end, pool wait included), ms.
+ */
+export function byOperation(served: Served[]) {
+  const waits = new Map<string, { wait: number[]; span: number[] }>()
+  for (const call of served.flatMap((s) => s.calls)) {
+    const name = call.target ?? 'other'
+    const entry = waits.get(name) ?? { wait: [], span: [] }
+    entry.wait.push(span(call.connected ?? call.socket, call.response))
+    entry.span.push(span(call.start, call.end))
+    waits.set(name, entry)
+  }
+  return Object.fromEntries(
+    [...waits].map(([name, { wait, span }]) => [
+      name,
+      { n: wait.length, wait: round(median(wait)), span: round(median(span)) },
+    ]),
+  )
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2] ?? 'bench/out/trace.jsonl'
   for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -145,6 +166,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         pass: round.pass,
         side: round.side,
         ...tail,
+        operations: byOperation(round.served),
       }),
     )
   }

@@ -17,6 +17,8 @@ export const now = () => performance.timeOrigin + performance.now()
 /** One HTTP exchange seen from its client's side; times are epoch ms. */
 export interface Exchange {
   start: number
+  /** The AWS operation (`X-Amz-Target`'s last part), when the request names one. */
+  target?: string
   /** When a socket was handed to the request (after any wait for a free one in the pool). */
   socket?: number
   /** A new connection: when its TCP connect completed. Absent for a reused one. */
@@ -74,9 +76,12 @@ function install() {
   subscribe('http.client.request.start', (message) => {
     const served = sink && serving.getStore()
     if (!served) return
+    const { request } = message as { request: ClientRequest }
+    const target = request.getHeader('x-amz-target')
     const exchange: Exchange = { start: now() }
+    if (typeof target === 'string') exchange.target = target.slice(target.lastIndexOf('.') + 1)
     served.calls.push(exchange)
-    watchExchange((message as { request: ClientRequest }).request, exchange)
+    watchExchange(request, exchange)
   })
   subscribe('net.server.socket', (message) => {
     if (sink) accepted.set((message as { socket: Socket }).socket, now())

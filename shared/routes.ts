@@ -246,9 +246,9 @@ export const createAccessToken = {
   errors: ['resource_already_exists', 'quota_exceeded'],
   cache: 'no-store',
   body: CreateAccessTokenBody,
-  // the policy; the next id; the token, its name guard with a check of the revocation
-  // mark, and the user's count; a recount (Query) only when the count is full
-  table: ['GetItem', 'UpdateItem', 'PutItem', 'ConditionCheckItem', 'Query'],
+  // the policy; the next id; the token, its name guard, and the user's count (whose
+  // condition checks the revocation mark's mirror); a recount (Query) only when full
+  table: ['GetItem', 'UpdateItem', 'PutItem', 'Query'],
   calls: { 'personal token': 4, 'service token': 3 },
   callsGrow: 'past 568 tokens: 1 Query per 1 MB page of them, and a second transaction',
 } as const satisfies RouteSpec
@@ -263,9 +263,10 @@ export const deleteAllAccessTokens = {
     'Deletes every personal access token of the caller, the one in use included: all stop working at once.',
   responses: { 204: { description: 'Deleted (also when there were none)' } },
   errors: [],
-  // the highest id (Query), the revocation mark (PutItem), the user's token count set to 0 (UpdateItem)
+  // the highest id (Query), then one transaction: the revocation mark (PutItem), its
+  // mirror and the token count set to 0 on the user item (UpdateItem)
   table: ['Query', 'PutItem', 'UpdateItem'],
-  calls: { 'personal token, its only token': 4 },
+  calls: { 'personal token, its only token': 3 },
 } as const satisfies RouteSpec
 
 export const deleteAccessToken = {
@@ -321,9 +322,9 @@ export const createTokenByGrant = {
   bodyTypes: ['json', 'form'],
   query: TokenGrantQuery,
   // the user and its sign-in failures; the policy; the token id; the token, its name
-  // guard and the user's count, checked against the revocation mark; a recount (Query)
-  // only when the count is full
-  table: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
+  // guard and the user's count, checked against the revocation mark's mirror; a recount
+  // (Query) only when the count is full
+  table: ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem', 'Query'],
   // a wrong password inside an open attempt window; opening one adds a PutItem
   calls: { password: 6, 'wrong password': 2, 'personal token': 4 },
 } as const satisfies RouteSpec

@@ -29,7 +29,11 @@ export class NameTaken extends Error {
 }
 
 export class OverQuota extends Error {
-  constructor(readonly quota: number) {
+  /** `counted`: the user item's count as the refusal's read saw it (absent: none yet). */
+  constructor(
+    readonly quota: number,
+    readonly counted?: number,
+  ) {
     super(`the user holds ${quota} tokens already`)
     this.name = 'OverQuota'
   }
@@ -39,17 +43,21 @@ export class OverQuota extends Error {
  * The user item's count of their tokens, kept in the transactions that add or remove
  * one (create, the owner's delete, an admin's, the sweeper's: `removeCounted`). It is
  * never below the number of token items (only expiry's TTL deletes one without it),
- * so a create conditional on it holds the quota under any concurrency.
+ * so a create conditional on it holds the quota under any concurrency. The same
+ * condition refuses an id a delete-all revoked meanwhile: the user item mirrors the
+ * mark's `revokedThrough` (written with it, token-revocation.ts), so the create's
+ * transaction needs no item of its own to check the mark (a transaction item fewer).
  */
-const countIn = (team: string, username: string, quota: number): TransactItem => ({
+const countIn = (team: string, username: string, quota: number, id: number): TransactItem => ({
   Update: {
     TableName: table(),
     Key: keys.user(team, username),
     UpdateExpression: 'ADD tokenCount :by',
     // A user made before the count has none: refused, so the create recounts first
     // (counting from zero would let them past the quota by the tokens they hold).
-    ConditionExpression: 'attribute_exists(PK) AND tokenCount < :quota',
-    ExpressionAttributeValues: { ':by': 1, ':quota': quota },
+    ConditionExpression:
+      'attribute_exists(PK) AND tokenCount < :quota AND (attribute_not_exists(revokedThrough) OR revokedThrough < :id)',
+    ExpressionAttributeValues: { ':by': 1, ':quota': quota, ':id': id },
   },
 })
 
@@ -127,24 +135,35 @@ export async function putAccessToken(
         ExpressionAttributeValues: { ':revoked': revokedThrough },
       },
     },
-    {
-      ConditionCheck: {
-        TableName: table(),
-        Key: keys.tokenRevocation(token.team, token.username),
-        ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
-        ExpressionAttributeValues: { ':id': token.id },
-      },
-    },
-    countIn(token.team, token.username, quota),
+    countIn(token.team, token.username, quota, token.id),
   ])
-  if (refused?.[2] === 'ConditionalCheckFailed') throw new IdRevoked(token.id)
   if (refused?.[1] === 'ConditionalCheckFailed') {
     const mark = await getRevokedThrough(token.team, token.username)
     if (mark > revokedThrough) return putAccessToken(token, quota, mark) // the guard may be stale
     throw new NameTaken(token.name)
   }
-  if (refused?.[3] === 'ConditionalCheckFailed') throw new OverQuota(quota)
+  if (refused?.[2] === 'ConditionalCheckFailed') {
+    // The count refused: a delete-all passed the id, or the quota is full. The rare
+    // path reads which (the mirror the condition read; it only ever rises), and the
+    // count, which a recount starts from.
+    const user = await getUserCount(token.team, token.username)
+    if (revokedThroughOf(user) >= token.id) throw new IdRevoked(token.id)
+    throw new OverQuota(quota, typeof user?.tokenCount === 'number' ? user.tokenCount : undefined)
+  }
   if (refused) throw new Error(`token ${token.id} was already written`) // ids come from a counter
+}
+
+/** The user item's token count and its mirror of the revocation mark. */
+async function getUserCount(team: string, username: string) {
+  const { Item } = await db().send(
+    new GetCommand({
+      TableName: table(),
+      Key: keys.user(team, username),
+      ProjectionExpression: 'tokenCount, revokedThrough',
+      ConsistentRead: true,
+    }),
+  )
+  return Item
 }
 
 /** The user's revocation mark: the highest token id a delete-all revoked (0: none). */
@@ -297,47 +316,18 @@ export async function deleteAllAccessTokens(team: string, username: string): Pro
 }
 
 /**
- * After a delete-all's mark: the user holds no live token, so the count is 0 (a create
- * racing the mark with a higher id may go uncounted: the quota errs by one there).
- * Never recreates a deleted user.
- */
-export async function resetTokenCount(team: string, username: string): Promise<void> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: keys.user(team, username),
-        UpdateExpression: 'SET tokenCount = :zero',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':zero': 0 },
-      }),
-    )
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error
-  }
-}
-
-/**
  * When a create finds the quota full: counts the user's token items and, if expiry
  * removed some since, sets the count to what is there; a user made before the count
- * gets theirs here. Conditional on the count read first being unchanged (or still
- * absent), so a create or delete meanwhile makes it give up (and the create is
+ * gets theirs here. Conditional on the count the refusal read (`counted`: OverQuota's)
+ * being unchanged (or still absent), so a create or delete meanwhile makes it give up (and the create is
  * refused, which errs on the quota's side). True when there is room now.
  */
 export async function recountAccessTokens(
   team: string,
   username: string,
   quota: number,
+  counted: number | undefined,
 ): Promise<boolean> {
-  const { Item } = await db().send(
-    new GetCommand({
-      TableName: table(),
-      Key: keys.user(team, username),
-      ProjectionExpression: 'tokenCount',
-      ConsistentRead: true,
-    }),
-  )
-  const counted = typeof Item?.tokenCount === 'number' ? Item.tokenCount : undefined
   // Live tokens only: the range holds the revocation mark, and the tokens a delete-all
   // revoked until the stream deletes them (delete-all set the count to 0).
   const items: Record<string, unknown>[] = []

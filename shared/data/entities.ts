@@ -76,6 +76,12 @@ export const User = /* @__PURE__ */ entity({
      * Absent only on users made before the quota: their first create recounts.
      */
     tokenCount: attr.count,
+    /**
+     * A mirror of the delete-all mark's `revokedThrough` (TokenRevocation), written in
+     * the same transaction, so a create's count condition refuses a revoked id without
+     * a transaction item of its own. Absent until the user's first delete-all.
+     */
+    revokedThrough: attr.optionalNumber,
   },
 })
 

@@ -1,4 +1,10 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import {
+  DeleteCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
 import { deleteKeys } from './batch.js'
 import { db, table } from './client.js'
 import { AccessToken, TokenRevocation } from './entities.js'
@@ -28,10 +34,11 @@ export const liveTokenItems = (items: Record<string, unknown>[]): Record<string,
 
 /**
  * Revokes every token the user has now: one Query for the highest token id, then one
- * write of the mark. The mark only ever rises (a concurrent, later delete-all wins).
- * A token whose create overlaps this may land on either side; one whose id is at or
- * below the mark can never be written afterwards (putAccessToken checks the mark).
- * True when this call wrote the mark.
+ * transaction writing the mark and, on the user item, its mirror (which every create's
+ * count condition reads, putAccessToken) and the count of live tokens, 0 now. The mark
+ * only ever rises (a concurrent, later delete-all wins). A token whose create overlaps
+ * this may land on either side; one whose id is at or below the mark can never be
+ * written afterwards. True when this call wrote the mark.
  */
 export async function revokeAllAccessTokens(
   team: string,
@@ -52,24 +59,48 @@ export async function revokeAllAccessTokens(
   )
   const highest = Items?.[0]
   if (highest?.kind !== AccessToken.kind) return false // no token, or only the mark: nothing to revoke
-  try {
-    await db().send(
-      new PutCommand({
+  const id = Number(highest.id)
+  const put = {
+    TableName: table(),
+    Item: TokenRevocation.item({
+      team,
+      username,
+      revokedThrough: id,
+      revokedAt: now.toISOString(),
+      sweepRound: 0,
+    }),
+    ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
+    ExpressionAttributeValues: { ':id': id },
+  }
+  const refused = await transact([
+    { Put: put },
+    {
+      // The quota counts live tokens: none are left. Never recreates a deleted user.
+      Update: {
         TableName: table(),
-        Item: TokenRevocation.item({
-          team,
-          username,
-          revokedThrough: Number(highest.id),
-          revokedAt: now.toISOString(),
-          sweepRound: 0,
-        }),
-        ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
-        ExpressionAttributeValues: { ':id': Number(highest.id) },
-      }),
-    )
+        Key: keys.user(team, username),
+        UpdateExpression: 'SET revokedThrough = :id, tokenCount = :zero',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':id': id, ':zero': 0 },
+      },
+    },
+  ])
+  if (refused?.[0] === 'ConditionalCheckFailed') return false // a delete-all at least as recent won
+  if (refused?.[1] === 'ConditionalCheckFailed') return revokeWithoutUser(put)
+  if (refused) throw new Error(`the delete-all of ${team}/${username} was refused: ${refused}`)
+  return true
+}
+
+/**
+ * A user deleted meanwhile mints no token (the count condition needs the user item),
+ * so the mark alone revokes what is left until the user's deletion removes it.
+ */
+async function revokeWithoutUser(put: PutCommandInput): Promise<boolean> {
+  try {
+    await db().send(new PutCommand(put))
     return true
   } catch (error) {
-    if (!isConditionFailed(error)) throw error // else a delete-all at least as recent won
+    if (!isConditionFailed(error)) throw error
     return false
   }
 }

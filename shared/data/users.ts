@@ -8,7 +8,10 @@ import { readRange } from './page.js'
 import { type TransactItem, transact } from './transact.js'
 
 /** A user as the domain sees it (the token id counter stays in the data layer). */
-export type UserRecord = Omit<RecordOf<typeof User.attributes>, 'tokenSeq' | 'tokenCount'>
+export type UserRecord = Omit<
+  RecordOf<typeof User.attributes>,
+  'tokenSeq' | 'tokenCount' | 'revokedThrough'
+>
 export type Role = UserRecord['role']
 
 export class AlreadyExists extends Error {
@@ -25,7 +28,8 @@ export class NoSuchTeam extends Error {
   }
 }
 
-const userItem = (user: UserRecord) => User.item({ ...user, tokenSeq: 0, tokenCount: 0 })
+const userItem = (user: UserRecord) =>
+  User.item({ ...user, tokenSeq: 0, tokenCount: 0, revokedThrough: null })
 
 /**
  * Puts a new user together with one other action (the team's creation, or a check
@@ -99,7 +103,7 @@ export async function getUser(team: string, username: string): Promise<UserRecor
     new GetCommand({ TableName: table(), Key: keys.user(team, username), ConsistentRead: true }),
   )
   if (!Item) return undefined
-  const { tokenSeq: _seq, tokenCount: _count, ...user } = User.decode(Item)
+  const { tokenSeq: _seq, tokenCount: _count, revokedThrough: _mark, ...user } = User.decode(Item)
   return user
 }
 
@@ -168,7 +172,7 @@ export async function readUsers(
 ): Promise<{ users: UserRecord[]; last?: string }> {
   const page = await readRange(ranges.users(team), count, after)
   const users = page.items.map((item) => {
-    const { tokenSeq: _seq, tokenCount: _count, ...user } = User.decode(item)
+    const { tokenSeq: _seq, tokenCount: _count, revokedThrough: _mark, ...user } = User.decode(item)
     return user
   })
   return { users, last: page.last }

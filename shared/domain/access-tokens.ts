@@ -15,7 +15,6 @@ import {
   type RateLimit,
   readTokenPage,
   recountAccessTokens,
-  resetTokenCount,
   rotateAccessToken,
   type TokenPage,
   touchAccessToken,
@@ -223,7 +222,8 @@ async function putWithinQuota(record: AccessTokenRecord, quota: number): Promise
       return await putNamed(record, quota)
     } catch (error) {
       if (!(error instanceof OverQuota)) throw error
-      if (attempt > 1 || !(await recountAccessTokens(record.team, record.username, quota)))
+      const { team, username } = record
+      if (attempt > 1 || !(await recountAccessTokens(team, username, quota, error.counted)))
         throw quotaExceeded(
           `This user holds ${quota} personal tokens, the most the team's token policy allows (maxTokensPerUser); delete one first.`,
         )
@@ -343,9 +343,7 @@ export async function deleteOwnAccessToken(owner: Owner, id: number): Promise<vo
  * each with its `AccessTokenDeleted` (shared/domain/sweeps.ts).
  */
 export async function deleteAllOwnAccessTokens(owner: Owner, now = new Date()): Promise<void> {
-  // The quota counts live tokens: none are left (a lost race: the winner resets it).
-  if (await revokeAllAccessTokens(owner.team, owner.username, now))
-    await resetTokenCount(owner.team, owner.username)
+  await revokeAllAccessTokens(owner.team, owner.username, now)
 }
 
 export interface VerifiedAccessToken {

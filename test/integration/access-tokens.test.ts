@@ -290,7 +290,7 @@ describe('DELETE /api/tokens/delete-all', () => {
     expect((await app.api('DELETE', '/api/tokens/delete-all', { token: user })).status).toBe(401)
   })
 
-  it('writes one revocation mark at the highest token id, and nothing else', async () => {
+  it('writes one revocation mark at the highest token id, and its mirror on the user item', async () => {
     const user = await app.addUser('acme', 'constant')
     const mark = await app.db.send(
       new GetCommand({
@@ -313,6 +313,46 @@ describe('DELETE /api/tokens/delete-all', () => {
       revokedThrough: 1,
       sweepRound: 0,
     })
+    // The same transaction: the mirror every create's count condition reads, and the count.
+    const owner = await app.db.send(
+      new GetCommand({ TableName: app.tableName, Key: { PK: 'TEAM#acme', SK: 'USER#constant' } }),
+    )
+    expect(owner.Item).toMatchObject({ revokedThrough: 1, tokenCount: 0, tokenSeq: 1 })
+  })
+
+  it('never writes a token whose id a delete-all passed while it was being made', async () => {
+    const { nextTokenId } = await import('../../shared/data/users.js')
+    const { putAccessToken, IdRevoked } = await import('../../shared/data/access-tokens.js')
+    const { AccessToken } = await import('../../shared/data/entities.js')
+    const user = await app.addUser('acme', 'racer') // its token: id 1
+    const late = await nextTokenId('acme', 'racer') // a create took id 2 ...
+    expect((await create(user, { name: 'other' })).body.token.id).toBe(3) // ... another wrote 3
+    expect((await app.api('DELETE', '/api/tokens/delete-all', { token: user })).status).toBe(204)
+    const { Item: three } = await app.db.send(
+      new GetCommand({
+        TableName: app.tableName,
+        Key: { PK: 'TEAM#acme#USER#racer', SK: `PAT#${'3'.padStart(16, '0')}` },
+      }),
+    )
+    const record = { ...AccessToken.decode(three ?? {}), id: late ?? 0, name: 'late' }
+    // ... and writes token 2 only now, past the mark (3): refused, so it takes a new id.
+    await expect(putAccessToken(record, 1000)).rejects.toBeInstanceOf(IdRevoked)
+    const { Items = [] } = await app.db.send(
+      new ScanCommand({
+        TableName: app.tableName,
+        FilterExpression: 'PK = :pk AND (SK = :token OR SK = :name)',
+        ExpressionAttributeValues: {
+          ':pk': 'TEAM#acme#USER#racer',
+          ':token': `PAT#${'2'.padStart(16, '0')}`,
+          ':name': 'PATNAME#late',
+        },
+      }),
+    )
+    expect(Items).toEqual([]) // nothing of it written
+    const owner = await app.db.send(
+      new GetCommand({ TableName: app.tableName, Key: { PK: 'TEAM#acme', SK: 'USER#racer' } }),
+    )
+    expect(owner.Item?.tokenCount).toBe(0)
   })
 })
 

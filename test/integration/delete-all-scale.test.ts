@@ -38,13 +38,12 @@ it(`lists ${COUNT} tokens page after page, and revokes them all with one Query a
     reply = await app.api('DELETE', '/api/tokens/delete-all', { token })
   })
   expect(reply?.status).toBe(204)
-  // the lookup, the highest id, the mark (written whole by its declaration), and the
-  // quota's count set to 0
+  // the lookup, the highest id, then one transaction: the mark (written whole by its
+  // declaration) with its mirror and the quota's count set to 0 on the user item
   expect(deleteCalls).toEqual({
     BatchGetItemCommand: 1,
     QueryCommand: 1,
-    PutItemCommand: 1,
-    UpdateItemCommand: 1,
+    TransactWriteItemsCommand: 1,
   })
   expect((await app.api('GET', '/api/tokens', { token })).status).toBe(401)
 

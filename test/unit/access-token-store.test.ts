@@ -2,6 +2,7 @@ import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -15,10 +16,10 @@ import {
   putAccessToken,
   recountAccessTokens,
   removeCounted,
-  resetTokenCount,
   rotateAccessToken,
   touchAccessToken,
 } from '../../shared/data/access-tokens.js'
+import { revokeAllAccessTokens } from '../../shared/data/token-revocation.js'
 
 /**
  * shared/data/access-tokens.ts on its own, with a mocked table: what each write does
@@ -93,20 +94,49 @@ describe('deleteAllAccessTokens (a user deleted by the operator)', () => {
 })
 
 describe('writes whose refused condition is an answer, and whose failure is an error', () => {
-  it('resetTokenCount: a user deleted meanwhile is left deleted; a throttle is thrown', async () => {
-    ddb.on(UpdateCommand).rejects(refused())
-    await expect(resetTokenCount('acme', 'alice')).resolves.toBeUndefined()
-    expect(updates()).toEqual([
+  it('revokeAllAccessTokens: the mark and its mirror in one transaction; a user deleted meanwhile gets the mark alone', async () => {
+    const now = new Date('2026-11-26T10:00:00.000Z')
+    const mark = {
+      TableName: TABLE,
+      Item: {
+        PK,
+        SK: 'PAT#',
+        kind: 'TokenRevocation',
+        team: 'acme',
+        username: 'alice',
+        revokedThrough: 42,
+        revokedAt: now.toISOString(),
+        sweepRound: 0,
+      },
+      ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
+      ExpressionAttributeValues: { ':id': 42 },
+    }
+    ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 42 }] })
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'))
+    ddb.on(PutCommand).resolves({})
+    expect(await revokeAllAccessTokens('acme', 'alice', now)).toBe(true)
+    expect(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems).toEqual([
+      { Put: mark },
       {
-        TableName: TABLE,
-        Key: USER,
-        UpdateExpression: 'SET tokenCount = :zero',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':zero': 0 },
+        Update: {
+          TableName: TABLE,
+          Key: USER,
+          UpdateExpression: 'SET revokedThrough = :id, tokenCount = :zero',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':id': 42, ':zero': 0 },
+        },
       },
     ])
-    ddb.on(UpdateCommand).rejects(throttled())
-    await expect(resetTokenCount('acme', 'alice')).rejects.toThrow('ThrottlingException')
+    // Never recreates the user: the mark alone, on its own condition.
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([mark])
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+    // A later delete-all raised the mark meanwhile: not this one's write.
+    ddb.on(PutCommand).rejects(refused())
+    expect(await revokeAllAccessTokens('acme', 'alice', now)).toBe(false)
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
+    expect(await revokeAllAccessTokens('acme', 'alice', now)).toBe(false)
+    ddb.on(TransactWriteCommand).rejects(throttled())
+    await expect(revokeAllAccessTokens('acme', 'alice', now)).rejects.toThrow('ThrottlingException')
   })
 
   it('rotateAccessToken: none to rotate is undefined; a throttle is thrown, not a 404', async () => {
@@ -192,8 +222,8 @@ describe('the count kept beside the tokens', () => {
   })
 
   describe('recountAccessTokens (a create found the quota full)', () => {
-    const stored = (count: number | undefined, present: number) => {
-      ddb.on(GetCommand).resolves(count === undefined ? {} : { Item: { tokenCount: count } })
+    // The count comes from the refused create's read (OverQuota.counted): no read here.
+    const stored = (present: number) => {
       ddb.on(QueryCommand).resolves({
         Items: Array.from({ length: present }, (_, n) => ({ kind: 'AccessToken', id: n + 1 })),
       })
@@ -201,16 +231,17 @@ describe('the count kept beside the tokens', () => {
     }
 
     it('writes nothing when the count is right, or when the tokens there fill the quota', async () => {
-      stored(3, 3) // right, though under the quota: nothing to fix
-      expect(await recountAccessTokens('acme', 'alice', 5)).toBe(false)
-      stored(6, 5) // over-counted, but the 5 there fill the quota of 5
-      expect(await recountAccessTokens('acme', 'alice', 5)).toBe(false)
+      stored(3) // right, though under the quota: nothing to fix
+      expect(await recountAccessTokens('acme', 'alice', 5, 3)).toBe(false)
+      stored(5) // over-counted, but the 5 there fill the quota of 5
+      expect(await recountAccessTokens('acme', 'alice', 5, 6)).toBe(false)
       expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+      expect(ddb).not.toHaveReceivedCommand(GetCommand)
     })
 
     it('sets an over-count to what is there, conditional on the count read, and finds room', async () => {
-      stored(5, 4)
-      expect(await recountAccessTokens('acme', 'alice', 5)).toBe(true)
+      stored(4)
+      expect(await recountAccessTokens('acme', 'alice', 5, 5)).toBe(true)
       expect(updates()).toEqual([
         {
           TableName: TABLE,
@@ -223,14 +254,16 @@ describe('the count kept beside the tokens', () => {
     })
 
     it('a user item gone (deleted meanwhile): the conditional first count is refused, no room', async () => {
-      stored(undefined, 0)
+      stored(0)
       ddb.on(UpdateCommand).rejects(refused())
-      expect(await recountAccessTokens('acme', 'alice', 5)).toBe(false)
+      expect(await recountAccessTokens('acme', 'alice', 5, undefined)).toBe(false)
       expect(updates()[0]?.ConditionExpression).toBe(
         'attribute_exists(PK) AND attribute_not_exists(tokenCount)',
       )
       ddb.on(UpdateCommand).rejects(throttled())
-      await expect(recountAccessTokens('acme', 'alice', 5)).rejects.toThrow('ThrottlingException')
+      await expect(recountAccessTokens('acme', 'alice', 5, undefined)).rejects.toThrow(
+        'ThrottlingException',
+      )
     })
   })
 })

@@ -25,6 +25,13 @@ const NOW = new Date('2026-11-22T10:00:00.000Z')
 
 const awsError = (name: string, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(name), { name, $metadata: {}, ...extra })
+/** A refused count's one read: the user item's count and mirror of the delete-all mark. */
+const userMark = {
+  TableName: TABLE,
+  Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
+  ProjectionExpression: 'tokenCount, revokedThrough',
+  ConsistentRead: true,
+}
 const cancelled = (...codes: string[]) =>
   awsError('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
 
@@ -300,22 +307,16 @@ describe('POST /api/tokens', () => {
         },
       },
       {
-        ConditionCheck: {
-          TableName: TABLE,
-          Key: { PK: 'TEAM#acme#USER#alice', SK: 'PAT#' },
-          ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
-          ExpressionAttributeValues: { ':id': 8 },
-        },
-      },
-      {
         // the user's count of tokens: under the team's quota (the default 1,000), first
-        // under the 568 whose listing can't pass its byte budget, whatever they hold
+        // under the 568 whose listing can't pass its byte budget, whatever they hold;
+        // and the id above the user's delete-all mark (its mirror on the user item)
         Update: {
           TableName: TABLE,
           Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
           UpdateExpression: 'ADD tokenCount :by',
-          ConditionExpression: 'attribute_exists(PK) AND tokenCount < :quota',
-          ExpressionAttributeValues: { ':by': 1, ':quota': 568 },
+          ConditionExpression:
+            'attribute_exists(PK) AND tokenCount < :quota AND (attribute_not_exists(revokedThrough) OR revokedThrough < :id)',
+          ExpressionAttributeValues: { ':by': 1, ':quota': 568, ':id': 8 },
         },
       },
     ])
@@ -333,7 +334,7 @@ describe('POST /api/tokens', () => {
 
   describe('past 568 tokens, the byte budget of the listing (5 MB)', () => {
     const quotaOf = (call: number) =>
-      ddb.commandCalls(TransactWriteCommand)[call]?.args[0].input.TransactItems?.[3]?.Update
+      ddb.commandCalls(TransactWriteCommand)[call]?.args[0].input.TransactItems?.[2]?.Update
         ?.ExpressionAttributeValues?.[':quota']
     const scopes = Array.from({ length: 50 }, (_, i) => `s${i}`.padEnd(100, 'x'))
     /** A held token of 50 long scopes and `pad` characters of meta (3 bytes each). */
@@ -351,7 +352,6 @@ describe('POST /api/tokens', () => {
         CancellationReasons: [
           { Code: 'None' },
           { Code: 'None' },
-          { Code: 'None' },
           { Code: 'ConditionalCheckFailed' },
         ],
       })
@@ -360,6 +360,7 @@ describe('POST /api/tokens', () => {
       const caller = creatingAs(600)
       holding(580, 10) // 580 of ~5.5 KB listed: 3.2 MB
       ddb.on(TransactWriteCommand).rejectsOnce(over()).resolves({})
+      ddb.on(GetCommand, userMark).resolves({ Item: {} }) // no delete-all: the count refused
       const reply = await postAs(caller)
       expect(reply.statusCode).toBe(200)
       expect([quotaOf(0), quotaOf(1)]).toEqual([568, 1000])
@@ -370,6 +371,7 @@ describe('POST /api/tokens', () => {
       const caller = creatingAs(600)
       holding(620, 1000) // 620 of ~8.5 KB listed: 5.3 MB
       ddb.on(TransactWriteCommand).rejects(over())
+      ddb.on(GetCommand, userMark).resolves({ Item: { revokedThrough: 7 } }) // below the id
       const reply = await postAs(caller)
       expect(reply.statusCode).toBe(403)
       expect(reply.json.code).toBe('quota_exceeded')
@@ -414,8 +416,11 @@ describe('POST /api/tokens', () => {
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled('None', 'None', 'ConditionalCheckFailed'))
       .resolves({})
+    // The count's condition refused: the user item's mirror of the mark says why.
+    ddb.on(GetCommand, userMark).resolves({ Item: { revokedThrough: 9 } })
     const reply = await postAs(caller)
     expect(reply.statusCode).toBe(200)
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, userMark)
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2) // two ids taken
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2)
   })
@@ -593,11 +598,10 @@ describe('DELETE /api/tokens/delete-all', () => {
   const deleteAll = () =>
     invoke(removeAll, { method: 'DELETE', url: '/api/tokens/delete-all', token: caller.token })
 
-  it('reads the highest token id and writes the revocation mark: three calls after the lookup', async () => {
+  it('reads the highest token id, then writes the mark and the user item in one transaction: two calls after the lookup', async () => {
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 70_000 }] })
-    ddb.on(PutCommand).resolves({})
-    ddb.on(UpdateCommand).resolves({})
+    ddb.on(TransactWriteCommand).resolves({})
     const reply = await deleteAll()
     expect(reply.statusCode).toBe(204)
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
@@ -609,30 +613,37 @@ describe('DELETE /api/tokens/delete-all', () => {
       ProjectionExpression: 'kind, id',
       ConsistentRead: true,
     })
-    // The mark, as its declaration writes it: it only ever rises.
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      TableName: TABLE,
-      Item: {
-        PK: 'TEAM#acme#USER#alice',
-        SK: 'PAT#',
-        kind: 'TokenRevocation',
-        team: 'acme',
-        username: 'alice',
-        revokedThrough: 70_000,
-        revokedAt: NOW.toISOString(),
-        sweepRound: 0,
+    expect(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems).toEqual([
+      {
+        // The mark, as its declaration writes it: it only ever rises.
+        Put: {
+          TableName: TABLE,
+          Item: {
+            PK: 'TEAM#acme#USER#alice',
+            SK: 'PAT#',
+            kind: 'TokenRevocation',
+            team: 'acme',
+            username: 'alice',
+            revokedThrough: 70_000,
+            revokedAt: NOW.toISOString(),
+            sweepRound: 0,
+          },
+          ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
+          ExpressionAttributeValues: { ':id': 70_000 },
+        },
       },
-      ConditionExpression: 'attribute_not_exists(revokedThrough) OR revokedThrough < :id',
-      ExpressionAttributeValues: { ':id': 70_000 },
-    })
-    // The user's token count, for the quota (issue 14): no live token is left.
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      TableName: TABLE,
-      Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
-      UpdateExpression: 'SET tokenCount = :zero',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: { ':zero': 0 },
-    })
+      {
+        // The mark's mirror, which every create's count condition reads, and the user's
+        // token count for the quota (issue 14): no live token is left.
+        Update: {
+          TableName: TABLE,
+          Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
+          UpdateExpression: 'SET revokedThrough = :id, tokenCount = :zero',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':id': 70_000, ':zero': 0 },
+        },
+      },
+    ])
     expect(allCalls()).toBe(routes.deleteAllAccessTokens.calls['personal token, its only token'])
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 0) // the deletes come later
   })
@@ -640,24 +651,25 @@ describe('DELETE /api/tokens/delete-all', () => {
   it('is done when a later delete-all already raised the mark (its condition fails)', async () => {
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 7 }] })
-    ddb.on(PutCommand).rejects(awsError('ConditionalCheckFailedException'))
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
     expect((await deleteAll()).statusCode).toBe(204)
-    // The later delete-all reset the count; this one leaves it be.
-    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0)
+    // Nothing of this one is written: the later delete-all's count and mirror stand.
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0)
   })
 
   it('writes nothing when only the mark is left', async () => {
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(QueryCommand).resolves({ Items: [{ kind: 'TokenRevocation' }] })
     expect((await deleteAll()).statusCode).toBe(204)
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0)
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0)
-    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0)
   })
 
   it('answers 503 when the mark cannot be written', async () => {
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(QueryCommand).resolves({ Items: [{ kind: 'AccessToken', id: 7 }] })
-    ddb.on(PutCommand).rejects(awsError('ProvisionedThroughputExceededException'))
+    ddb.on(TransactWriteCommand).rejects(awsError('ProvisionedThroughputExceededException'))
     expect((await deleteAll()).statusCode).toBe(503)
   })
 })

@@ -203,7 +203,7 @@ describe('POST /api/tokens under the team policy', () => {
     })
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(cancelled('None', 'None', 'None', 'ConditionalCheckFailed'))
+      .rejectsOnce(cancelled('None', 'None', 'ConditionalCheckFailed'))
       .resolves({})
     const reply = await invoke(handler('tokens/create'), {
       method: 'POST',
@@ -215,9 +215,11 @@ describe('POST /api/tokens under the team policy', () => {
     expect(ddb).toHaveReceivedCommandWith(GetCommand, {
       TableName: TABLE,
       Key: USER_KEY,
-      ProjectionExpression: 'tokenCount',
+      // the refusal's one read: the count, and the mark's mirror (no delete-all here)
+      ProjectionExpression: 'tokenCount, revokedThrough',
       ConsistentRead: true,
     })
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2) // the policy; the user item once
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       TableName: TABLE,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
@@ -247,9 +249,7 @@ describe('POST /api/tokens under the team policy', () => {
         { kind: 'AccessToken', id: 2 },
       ],
     })
-    ddb
-      .on(TransactWriteCommand)
-      .rejects(cancelled('None', 'None', 'None', 'ConditionalCheckFailed'))
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'))
     const reply = await invoke(handler('tokens/create'), {
       method: 'POST',
       url: '/api/tokens',
