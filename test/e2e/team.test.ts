@@ -149,12 +149,29 @@ describe('an admin rotates', () => {
     enrollmentId = made.body.id
     await page.goto(`${app.url}/#/projects/web`)
     await heading('Project web')
+    // Any list read the console makes is held until the value has been read, as a slow
+    // network would: the notice must not come before the row holds the new value (it
+    // once did, and Reveal showed the old one).
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const lists = /\/server_enrollment_tokens(\?|$)/
+    await page.route(lists, async (route) => {
+      await held
+      await route.continue()
+    })
+    const answered = page.waitForResponse((r) => r.url().endsWith('/rotate'))
     await page.getByRole('button', { name: 'Rotate enrollment token web fleet' }).click()
     expect(await answerDialog('Rotate enrollment token')).toContain('servers already enrolled stay')
+    const rotated = (await (await answered).json()) as { token: string }
     await page.getByText('"web fleet" has a new value; the old one no longer enrolls.').waitFor()
     const row = page.getByRole('row', { name: /web fleet/ })
     await row.getByRole('button', { name: 'Reveal web fleet' }).click()
     const value = await row.getByLabel('Token for web fleet').inputValue()
+    release()
+    await page.unroute(lists)
+    expect(value).toBe(rotated.token)
     expect(value).not.toBe(made.body.token)
     const enroll = (token: string, hostname: string) =>
       app.api('POST', '/v1/teams/acme/projects/web/servers', { token, body: { hostname } })

@@ -153,16 +153,20 @@ function enrollmentTokens(params: { team: string; project: string }, admin: bool
             if (!sure) return
             const seconds = grace.input.value.trim()
             try {
-              await call('rotateEnrollmentToken', {
+              const { body: now } = await call('rotateEnrollmentToken', {
                 params: { ...params, enrollmentTokenId: token.id },
                 ...(seconds && { body: { expireOldInSeconds: Number(seconds) } }),
               })
+              // The row takes the new value from the answer before the notice says so: a
+              // notice ahead of a list reload let Reveal show (and Copy copy) the old value.
+              const fresh = row(now)
+              element.replaceWith(fresh.element)
+              fresh.focus()
               rotated.textContent = `"${token.description}" has a new value; ${
                 Number(seconds)
                   ? `the old one enrolls for ${seconds} more seconds.`
                   : 'the old one no longer enrolls.'
               }`
-              await pages.reload()
             } catch (cause) {
               error.show(cause, true)
             }
@@ -170,7 +174,7 @@ function enrollmentTokens(params: { team: string; project: string }, admin: bool
         },
         'Rotate',
       )
-    return h(
+    const element = h(
       'tr',
       null,
       h('th', { scope: 'row' }, token.description),
@@ -180,6 +184,8 @@ function enrollmentTokens(params: { team: string; project: string }, admin: bool
       h('td', null, time(token.issued_at), ` by ${token.created_by_user}`),
       h('td', null, h('div', { class: 'row' }, reveal, rotate, remove), revealed, error.slot),
     )
+    // Keyboard users stay where they were when their row is replaced.
+    return { element, focus: () => (rotate || reveal).focus() }
   }
 
   const loads = newest()
@@ -192,7 +198,7 @@ function enrollmentTokens(params: { team: string; project: string }, admin: bool
         query: { count: String(PAGE_SIZE), ...(cursor && { offset: cursor }) },
       })
       if (!still()) return
-      body.replaceChildren(...answer.body.list.map(row))
+      body.replaceChildren(...answer.body.list.map((token) => row(token).element))
       empty.hidden = answer.body.list.length > 0 || cursor !== undefined
       table.hidden = !empty.hidden
       pages.update(answer.next)
