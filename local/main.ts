@@ -204,6 +204,14 @@ async function main() {
       log('warn', 'events are off', { reason: (error as Error).message })
       return undefined
     })
+    // The admin CLI finds an on-disk store through the data folder; any other (in memory,
+    // or DYNAMODB_ENDPOINT) only when told where, else it would write to another store.
+    const reach =
+      dynamodb && !options.inMemory
+        ? ''
+        : `DYNAMODB_ENDPOINT=${env.DYNAMODB_ENDPOINT} TABLE_NAME=${tableName} `
+    const newToken = (team: string, username: string) =>
+      `${reach}npm run -s latchkey -- token create ${team} ${username} <name>`
     // The first admin exists before the first request can be answered.
     const admin = await bootstrap(options.team)
     if (admin) {
@@ -213,7 +221,7 @@ async function main() {
           `Initialised team "${admin.team}" with admin user "${admin.username}". Shown once, kept nowhere:`,
           `  password: ${admin.password}`,
           `  token:    ${admin.token}`,
-          `More tokens any time: npm run -s latchkey -- token create ${admin.team} ${admin.username} <name>`,
+          `More tokens any time: ${newToken(admin.team, admin.username)}`,
         ].join('\n'),
       )
     }
@@ -244,7 +252,7 @@ async function main() {
       store: options.inMemory ? 'in-memory' : dynamodb ? options.dataDir : 'DYNAMODB_ENDPOINT',
       startupMs: Math.round(performance.now() - startedAt),
       ...(!admin && {
-        newToken: `npm run -s latchkey -- token create ${options.team} admin <name>`,
+        newToken: newToken(options.team, 'admin'),
       }),
     })
 

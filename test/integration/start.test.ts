@@ -320,6 +320,15 @@ describe('npm start', () => {
       body: { key_id: '1', key_secret: token },
     })
     expect(exchanged.status).toBe(200) // the signing key, read before its file went
+    // The printed way to more tokens reaches this store, which no data folder names.
+    const hint = /More tokens any time: (.+)/.exec(memory.output())?.[1] ?? ''
+    const { DYNAMODB_ENDPOINT, TABLE_NAME, ...inherited } = process.env
+    const made = execFileSync('bash', ['-c', hint.replace('<name>', 'from-the-hint')], {
+      cwd: root,
+      env: { ...inherited, LATCHKEY_DATA_DIR: folder },
+      encoding: 'utf8',
+    }).trim()
+    expect((await api('GET', '/api/tokens', { token: made })).status).toBe(200)
     probing = false
     await probe
     expect(firstAnswerAfterAdmin).toBe(true)
