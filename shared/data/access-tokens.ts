@@ -436,9 +436,11 @@ export async function markAccessTokenLeaked(
 }
 
 /**
- * Records use at most once per `minIntervalMs` per token, whatever the concurrency:
- * the condition lets only one writer through per interval, and never recreates a
- * token deleted meanwhile.
+ * Records use at most once per `minIntervalMs` per token, whatever the concurrency and
+ * however many processes (Lambda instances) send it: the condition on the stored
+ * `lastUsed` lets one writer through per interval, so a burst that all read a stale
+ * `lastUsed` writes it once and the rest fail the condition (an answer here, never an
+ * error: false). Never recreates a token deleted meanwhile. True when this call wrote.
  */
 export async function touchAccessToken(
   team: string,
@@ -446,7 +448,7 @@ export async function touchAccessToken(
   id: number,
   now: Date,
   minIntervalMs: number,
-): Promise<void> {
+): Promise<boolean> {
   try {
     await db().send(
       new UpdateCommand({
@@ -461,8 +463,10 @@ export async function touchAccessToken(
         },
       }),
     )
+    return true
   } catch (error) {
-    if (!isConditionFailed(error)) throw error
+    if (isConditionFailed(error)) return false
+    throw error
   }
 }
 

@@ -443,12 +443,15 @@ async function lookUp(
 }
 
 /**
- * The `lastUsed` writes this process has in flight, by token. A burst of one unlimited
- * token's requests all read the same stale `lastUsed` (the local server runs them side
- * by side): without this each sent the write, 97-197 conditional UpdateItems on one
- * item for 200 simultaneous GET /api/tokens, a hot key DynamoDB Local answered with
- * lock timeouts. Now they share the first one's. (A limited token's burst is settled by
- * its window's claim instead; one request at a time, as on Lambda, changes nothing.)
+ * The `lastUsed` writes this process has in flight, by token. The write itself is the
+ * dedupe for every caller (touchAccessToken: one lands per minute, the rest fail its
+ * condition), but each request that read a stale `lastUsed` still sends it. The local
+ * server runs a burst side by side: 200 simultaneous GET /api/tokens of a never-used
+ * token sent 10-200 UpdateItems to the one item without this (measured on DynamoDB
+ * Local; a hot key it once answered with lock timeouts), 1-2 with it, as they share
+ * the first one's. On Lambda an instance serves one request at a time and awaits the
+ * write before answering, so this never shares there; a limited token's burst is
+ * settled by its window's claim instead.
  */
 const touchesInFlight = new Map<string, Promise<void>>()
 
@@ -465,9 +468,11 @@ export async function useAccessToken(
   onTouchError: (error: unknown) => void = () => {},
 ): Promise<VerifiedAccessToken> {
   const due = !token.lastUsed || now.getTime() - Date.parse(token.lastUsed) >= LAST_USED_INTERVAL_MS
-  const touch = (yes: boolean) =>
+  // Another caller's write winning the interval is no error (false): only a failure is.
+  const touch = (yes: boolean): Promise<void> =>
     yes
-      ? touchAccessToken(token.team, token.username, token.id, now, LAST_USED_INTERVAL_MS).catch(
+      ? touchAccessToken(token.team, token.username, token.id, now, LAST_USED_INTERVAL_MS).then(
+          () => {},
           onTouchError,
         )
       : Promise.resolve()

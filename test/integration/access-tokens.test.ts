@@ -1,5 +1,6 @@
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { keys } from '../../shared/data/keys.js'
 import { setLogLevel } from '../../shared/log.js'
 import { startTestApp } from '../support/app.js'
 
@@ -199,6 +200,47 @@ describe('GET /api/tokens', () => {
     const second = (await app.db.send(new GetCommand({ TableName: app.tableName, Key: key }))).Item
       ?.lastUsed
     expect(second).toBe(first)
+  })
+
+  it('writes it once per minute whatever the callers: a burst across instances lands one write, quietly', async () => {
+    // As Lambda instances would, each with its own process (no in-process sharing): the
+    // stored lastUsed's condition is the dedupe, and the losers' refusals are answers.
+    const { touchAccessToken } = await import('../../shared/data/access-tokens.js')
+    const made = (await create(app.admin.token, { name: 'burst' })).body
+    const id = made.token.id as number
+    const start = Date.now()
+    const burst = (at: number) =>
+      Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          touchAccessToken('acme', 'admin', id, new Date(at + i), 60_000),
+        ),
+      )
+    const logsBefore = output.length
+    const first = await burst(start)
+    expect(first.filter(Boolean)).toHaveLength(1)
+    const key = keys.accessToken('acme', 'admin', id)
+    const stored = async () =>
+      (
+        await app.db.send(
+          new GetCommand({ TableName: app.tableName, Key: key, ConsistentRead: true }),
+        )
+      ).Item?.lastUsed
+    expect(await stored()).toBe(new Date(start + first.indexOf(true)).toISOString())
+    // Within the minute none writes; a minute on, one does again.
+    expect((await burst(start + 30_000)).filter(Boolean)).toHaveLength(0)
+    expect((await burst(start + 60_000 + 50)).filter(Boolean)).toHaveLength(1)
+    // And over HTTP: a burst of requests that lose the race answers 200, logging no warning.
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, () => app.api('GET', '/api/tokens', { token: made.accessKey })),
+    )
+    expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 200))
+    const levels = output
+      .slice(logsBefore)
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line).level)
+    expect(levels).not.toContain('warn')
+    expect(levels).not.toContain('error')
   })
 })
 

@@ -163,10 +163,12 @@ describe('writes whose refused condition is an answer, and whose failure is an e
     await expect(mark()).rejects.toThrow('ThrottlingException')
   })
 
-  it('touchAccessToken: a lost race is no error; a throttle is', async () => {
+  it('touchAccessToken: true when it wrote; a lost race is an answer (false), a throttle an error', async () => {
     const touch = () => touchAccessToken('acme', 'alice', 7, new Date(), 60_000)
+    ddb.on(UpdateCommand).resolves({})
+    await expect(touch()).resolves.toBe(true)
     ddb.on(UpdateCommand).rejects(refused())
-    await expect(touch()).resolves.toBeUndefined()
+    await expect(touch()).resolves.toBe(false)
     ddb.on(UpdateCommand).rejects(throttled())
     await expect(touch()).rejects.toThrow('ThrottlingException')
   })

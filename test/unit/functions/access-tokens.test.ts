@@ -208,12 +208,20 @@ describe('authentication cost', () => {
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2)
   })
 
-  it('answers normally when the lastUsed write loses its race', async () => {
+  it('answers normally when the lastUsed write loses its race, logging nothing of it', async () => {
     const stored = storedToken()
+    const levels = () => logged.map((line) => JSON.parse(line).level)
     ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
     ddb.on(QueryCommand).resolves({ Items: [stored.item] })
     const reply = await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
     expect(reply.statusCode).toBe(200)
+    expect(levels()).not.toContain('warn')
+    expect(levels()).not.toContain('error')
+    // A write that failed (not lost) is a warning, the answer still 200.
+    ddb.on(UpdateCommand).rejects(awsError('InternalServerError'))
+    const failed = await invoke(list, { method: 'GET', url: '/api/tokens', token: stored.token })
+    expect(failed.statusCode).toBe(200)
+    expect(levels()).toContain('warn')
   })
 
   it('rejects a token past its expiresAt, and a wrong secret, with the same 401', async () => {
