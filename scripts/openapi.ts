@@ -4,8 +4,15 @@
  * security from each row's `auth`. Pure: `scripts/build-docs.ts` writes it, the tests
  * validate it.
  */
+import type { ErrorCode } from '../shared/errors.js'
 import { STATUS } from '../shared/http/errors.js'
-import { errorsOf, type RouteSpec, routeList } from '../shared/routes.js'
+import {
+  errorHeadersOf,
+  errorsOf,
+  impliedHeadersOf,
+  type RouteSpec,
+  routeList,
+} from '../shared/routes.js'
 import { ErrorBody } from '../shared/schemas/views.js'
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
@@ -92,14 +99,32 @@ const headerDocs: Record<string, JsonObject> = {
     schema: { type: 'string' },
   },
   'retry-after': { description: 'Seconds to wait before retrying.', schema: { type: 'string' } },
+  'x-ratelimit-retry-at': {
+    description:
+      "When to retry, unix seconds: the moment `Retry-After` names, rounded up (the rate limit: the window's `X-RateLimit-Reset`).",
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+  'x-ratelimit-limit': {
+    description: "A rate-limited token's requests a window.",
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+  'x-ratelimit-remaining': {
+    description: 'Requests left in the window.',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+  'x-ratelimit-reset': {
+    description: 'When the window ends, unix seconds.',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
   'www-authenticate': { description: 'The Bearer challenge.', schema: { type: 'string' } },
   allow: { description: 'The methods the path takes.', schema: { type: 'string' } },
   'cache-control': { description: "The answer's cache policy.", schema: { type: 'string' } },
   'x-request-id': { description: 'Names the request in the logs.', schema: { type: 'string' } },
 }
 
+/** Each header documented once, under components.headers, and referred to. */
 const headersOf = (names: string[]): JsonObject =>
-  Object.fromEntries(names.map((name) => [name, headerDocs[name] ?? {}]))
+  Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
 
 function parameters(route: RouteSpec, components: Components): Json[] {
   const out: Json[] = []
@@ -127,27 +152,24 @@ function parameters(route: RouteSpec, components: Components): Json[] {
 function responses(route: RouteSpec, components: Components): JsonObject {
   const out: JsonObject = {}
   const always = ['x-request-id', ...(route.cache ? ['cache-control'] : [])]
+  const implied = impliedHeadersOf(route)
   for (const [status, spec] of Object.entries(route.responses)) {
     out[status] = {
       description: spec.description,
-      headers: headersOf([...always, ...(spec.headers ?? [])]),
+      headers: headersOf([...always, ...(spec.headers ?? []), ...implied]),
       ...(spec.body && { content: { 'application/json': { schema: components.ref(spec.body) } } }),
     }
   }
-  const byStatus = new Map<number, string[]>()
+  const byStatus = new Map<number, ErrorCode[]>()
   for (const code of errorsOf(route)) {
     const status = STATUS[code]
     byStatus.set(status, [...(byStatus.get(status) ?? []), code])
   }
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
-    const extra = [
-      ...(status === 401 ? ['www-authenticate'] : []),
-      ...(status === 405 ? ['allow'] : []),
-      ...(status === 429 || status === 503 ? ['retry-after'] : []),
-    ]
+    const extra = codes.flatMap((code) => errorHeadersOf[code] ?? [])
     out[String(status)] = {
       description: `Error: ${codes.map((code) => `\`${code}\``).join(', ')}`,
-      headers: headersOf(['x-request-id', ...extra]),
+      headers: headersOf([...new Set(['x-request-id', ...extra, ...implied])]),
       content: { 'application/json': { schema: components.ref(ErrorBody) } },
     }
   }
@@ -196,6 +218,6 @@ export function openApiDocument(version: string): JsonObject {
         'A self-hosted token service: Seqera Tower personal tokens, Server Density token grants, Okta ASA service tokens, projects, server enrollment tokens and servers. Generated from the route table (`npm run docs`).',
     },
     paths,
-    components: { schemas: components.schemas, securitySchemes },
+    components: { schemas: components.schemas, headers: headerDocs, securitySchemes },
   }
 }

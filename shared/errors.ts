@@ -28,8 +28,10 @@ export interface FieldError {
 }
 
 export interface ErrorDetails {
-  /** When to try again (locked out, rate limited, an outage). */
+  /** When to try again (locked out, rate limited, an outage), in seconds from now. */
   retryAfterSeconds?: number
+  /** A 429's same moment as unix seconds, rounded up (what ASA's oktapam provider reads). */
+  retryAt?: number
   /** The methods a path does take (a method not allowed). */
   allowed?: readonly string[]
 }
@@ -64,8 +66,25 @@ export const notFound = (what: string) =>
 export const alreadyExists = (message: string) =>
   new DomainError('resource_already_exists', message)
 
-export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
-  new DomainError('too_many_requests', message, undefined, { retryAfterSeconds })
+/** The least a 429 asks a client to wait. */
+const MIN_RETRY_MS = 1000
+
+/**
+ * When a refused request may be tried again, in both forms clients read: seconds to
+ * wait (Retry-After) and the moment itself (X-RateLimit-Retry-At, unix seconds, which
+ * okta/terraform-provider-oktapam waits for). `until` is when the refusal ends (epoch
+ * ms) and `now` the same clock's present. Never less than a second away: resty, under
+ * that provider, waits its 24-hour maximum for a moment it finds already past, so a
+ * client clock a little ahead of ours must still see the moment in the future.
+ */
+export function retryWindow(until: number, now: number) {
+  const at = Math.max(until, now + MIN_RETRY_MS)
+  return { retryAfterSeconds: Math.ceil((at - now) / 1000), retryAt: Math.ceil(at / 1000) }
+}
+
+/** 429 until `until` (epoch ms), `now` read from the clock that set it. */
+export const tooManyRequests = (message: string, until: number, now: number) =>
+  new DomainError('too_many_requests', message, undefined, retryWindow(until, now))
 
 export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
   new DomainError('method_not_allowed', `Method ${method} is not allowed here.`, undefined, {

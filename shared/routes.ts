@@ -129,8 +129,35 @@ export type SealUse = 'seal' | 'open'
 
 export type SuccessStatus = 200 | 201 | 204
 
-/** Headers an answer may carry beyond those every answer has (`X-Request-Id`, `Content-Type`). */
-export type ResponseHeader = 'link'
+/**
+ * Headers an answer may carry beyond those every answer has (`X-Request-Id`,
+ * `Content-Type`): `link` where a row declares it; the rate-limit trio wherever
+ * `headersOf` implies it.
+ */
+export type ResponseHeader = 'link' | RateLimitHeader
+
+/** A rate-limited personal token's place in its window, on every answer it gets (ASA's names). */
+export type RateLimitHeader = 'x-ratelimit-limit' | 'x-ratelimit-remaining' | 'x-ratelimit-reset'
+export const rateLimitHeaderNames: readonly RateLimitHeader[] = [
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+]
+
+export type ErrorHeader = 'www-authenticate' | 'allow' | 'retry-after' | 'x-ratelimit-retry-at'
+
+/**
+ * The headers every answer of an error code carries, whatever the route (shared/http/errors.ts
+ * sends them). A 429's two say the same moment: `retry-after` in seconds (RFC 9110), and
+ * `x-ratelimit-retry-at` in unix seconds, the one okta/terraform-provider-oktapam reads.
+ */
+export const errorHeadersOf: Readonly<Partial<Record<ErrorCode, readonly ErrorHeader[]>>> = {
+  authentication_error: ['www-authenticate'],
+  server_authorization_revoked: ['www-authenticate'],
+  method_not_allowed: ['allow'],
+  too_many_requests: ['retry-after', 'x-ratelimit-retry-at'],
+  service_offline: ['retry-after'],
+}
 
 export interface ResponseSpec {
   /** The body's JSON Schema (shared/schemas/views.ts); none for 204. */
@@ -1020,6 +1047,15 @@ export function errorsOf(route: RouteSpec): ErrorCode[] {
   const usesStore = route.auth !== 'none' || route.table.length > 0
   const faults: ErrorCode[] = usesStore ? ['unknown_error', 'service_offline'] : ['unknown_error']
   return [...new Set([...implied, ...route.errors, ...faults])]
+}
+
+/**
+ * The headers a route's answers may carry beyond its rows' `headers`, as `errorsOf` adds
+ * codes: a route a scoped credential calls is where a rate-limited token is counted, so
+ * any of its answers (success or error) may carry the token's X-RateLimit-* trio.
+ */
+export function impliedHeadersOf(route: RouteSpec): readonly ResponseHeader[] {
+  return route.scope ? rateLimitHeaderNames : []
 }
 
 /**

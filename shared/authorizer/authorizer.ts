@@ -1,5 +1,6 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda'
 import { verifyToken } from '../domain/verify.js'
+import { retryWindow } from '../errors.js'
 import { describeError, log } from '../log.js'
 
 /**
@@ -79,8 +80,16 @@ export function createAuthorizer(options: AuthorizerOptions, clock = () => new D
       : {}
     if (verdict.code === 'INSUFFICIENT_SCOPE') return { status: 403, headers: {} }
     if (verdict.code === 'RATE_LIMITED' && verdict.ratelimit) {
-      const wait = Math.max(1, verdict.ratelimit.reset - Math.floor(now.getTime() / 1000))
-      return { status: 429, headers: { ...rateHeaders, 'retry-after': String(wait) } }
+      // As Latchkey's own 429 (shared/http/errors.ts): both forms of the same moment.
+      const retry = retryWindow(verdict.ratelimit.reset * 1000, now.getTime())
+      return {
+        status: 429,
+        headers: {
+          ...rateHeaders,
+          'retry-after': String(retry.retryAfterSeconds),
+          'x-ratelimit-retry-at': String(retry.retryAt),
+        },
+      }
     }
     if (!verdict.valid || !verdict.token) return { status: 401, headers: {} }
     const { team, user, id, kind, scopes } = verdict.token

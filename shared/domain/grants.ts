@@ -52,10 +52,7 @@ function required<K extends string>(
 export const hashToCheck = (user: UserRecord | undefined) => user?.passwordHash ?? DUMMY_HASH
 
 const tooManyAttempts = (reopensAt: number, now: number) =>
-  tooManyRequests(
-    'Too many failed attempts for this user; try again later.',
-    Math.max(1, Math.ceil((reopensAt - now) / 1000)),
-  )
+  tooManyRequests('Too many failed attempts for this user; try again later.', reopensAt, now)
 
 const mfaRequired = () =>
   new DomainError(

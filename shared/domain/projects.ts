@@ -165,14 +165,17 @@ export async function createProject(
     // Being deleted: finished here, then the name is put again ('over': the deletion is
     // done, or another create took the name, which the next put tells).
     if ((await runProjectDeletion(outcome, until)) === 'over') continue
-    // More children than the budget deletes: 429 with Retry-After, which ASA's
-    // oktapam provider waits out and retries. A mark an older DELETE left has no
-    // cascade running: asked for once (as a DELETE would take it over), so retries end.
+    // More children than the budget deletes: 429 with Retry-After and X-RateLimit-Retry-At,
+    // which ASA's oktapam provider waits for and retries. A mark an older DELETE left has
+    // no cascade running: asked for once (as a DELETE would take it over), so retries end.
     if (!outcome.started)
       await markProjectDeleted(caller.team, input.name, 'latchkey', outcome.deletedAt)
+    // Timed on the budget's clock (Date.now, as `until`).
+    const at = Date.now()
     throw tooManyRequests(
       `A project named "${input.name}" is still being deleted (more servers, enrollment tokens or cloud accounts than a request deletes); retry after ${REPLACED_RETRY_SECONDS} seconds.`,
-      REPLACED_RETRY_SECONDS,
+      at + REPLACED_RETRY_SECONDS * 1000,
+      at,
     )
   }
   throw serviceOffline(1)

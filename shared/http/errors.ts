@@ -1,5 +1,6 @@
 import { isTransient } from '../data/errors.js'
 import { DomainError, type ErrorCode, serviceOffline, unknownError } from '../errors.js'
+import type { ErrorHeader } from '../routes.js'
 
 /**
  * The only place error codes meet HTTP: each code's status, and the headers its
@@ -29,14 +30,20 @@ export function toDomainError(error: unknown): DomainError {
   return unknownError()
 }
 
-/** The headers an error's code and details call for. */
-export function errorHeaders(error: DomainError): Record<string, string> {
-  const headers: Record<string, string> = {}
+/**
+ * The headers an error's code and details call for: those `errorHeadersOf` (routes.ts)
+ * declares for its code. A 429 says when to retry twice, from one computation
+ * (`retryWindow`): Retry-After in seconds and X-RateLimit-Retry-At in unix seconds.
+ */
+export function errorHeaders(error: DomainError): Partial<Record<ErrorHeader, string>> {
+  const headers: Partial<Record<ErrorHeader, string>> = {}
   if (error.code === 'authentication_error') headers['www-authenticate'] = 'Bearer realm="latchkey"'
   if (error.code === 'server_authorization_revoked')
     headers['www-authenticate'] = 'Bearer realm="latchkey", error="invalid_token"'
   if (error.details.retryAfterSeconds !== undefined)
     headers['retry-after'] = String(error.details.retryAfterSeconds)
+  if (error.details.retryAt !== undefined)
+    headers['x-ratelimit-retry-at'] = String(error.details.retryAt)
   if (error.details.allowed) headers.allow = error.details.allowed.join(', ')
   return headers
 }

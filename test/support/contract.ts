@@ -2,14 +2,21 @@
  * The contract as a test oracle: every answer the integration suite receives is
  * checked against its route's row, so the OpenAPI document (generated from the same
  * rows) cannot drift from what the code does. A status the row does not declare, a
- * body its schema does not describe, or an error code the route may not answer fails
+ * body its schema does not describe, an error code the route may not answer, or an
+ * error answer without its code's headers (a 429 without X-RateLimit-Retry-At) fails
  * the request that received it.
  */
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { STATUS } from '../../shared/http/errors.js'
 import { createRouter } from '../../shared/http/router.js'
-import { errorsOf, routeList } from '../../shared/routes.js'
+import {
+  errorHeadersOf,
+  errorsOf,
+  impliedHeadersOf,
+  rateLimitHeaderNames,
+  routeList,
+} from '../../shared/routes.js'
 import { ErrorBody } from '../../shared/schemas/views.js'
 
 // ajv-formats is CommonJS: depending on the loader its plugin is the import or its `default`.
@@ -38,8 +45,35 @@ export interface Answer {
   method: string
   path: string
   status: number
+  headers: Headers
   body: unknown
   text: string
+}
+
+/** Headers whose value is a count or unix seconds: digits only (Go's strconv.ParseInt reads them). */
+const NUMERIC = new Set<string>(['retry-after', 'x-ratelimit-retry-at', ...rateLimitHeaderNames])
+
+/**
+ * Why an answer's headers break the contract: a header its code requires missing (a
+ * 429's two retry headers, a 401's challenge), a count or time that is not digits (Go's
+ * strconv.ParseInt reads them), or a `link` or rate-limit header the row does not declare.
+ */
+function headerViolation(
+  answer: Answer,
+  required: readonly string[],
+  may: readonly string[],
+  where: string,
+) {
+  for (const name of required)
+    if (!answer.headers.has(name)) return `${where} without its ${name} header`
+  for (const name of NUMERIC) {
+    const value = answer.headers.get(name)
+    if (value !== null && !/^[0-9]+$/.test(value)) return `${where} with ${name}: ${value}`
+  }
+  for (const name of ['link', ...rateLimitHeaderNames])
+    if (answer.headers.has(name) && !may.includes(name))
+      return `${where} with ${name}, which its route does not declare`
+  return undefined
 }
 
 /** Why an answer breaks the contract, or undefined when it keeps it. */
@@ -57,11 +91,17 @@ export function contractViolation(answer: Answer): string | undefined {
     const allowed = found.kind === 'route' ? errorsOf(found.route) : []
     if (!allowed.includes(code) && !FALLBACK_CODES.has(code))
       return `${where} ${code}, which its route does not declare`
-    return undefined
+    const implied = found.kind === 'route' ? impliedHeadersOf(found.route) : []
+    return headerViolation(answer, errorHeadersOf[code] ?? [], implied, where)
   }
   if (found.kind !== 'route') return `${where} but no route matches`
-  const spec = (found.route.responses as Record<number, { body?: object }>)[status]
+  const spec = (
+    found.route.responses as Record<number, { body?: object; headers?: readonly string[] }>
+  )[status]
   if (!spec) return `${where}, a status its route does not declare`
+  const may = [...(spec.headers ?? []), ...impliedHeadersOf(found.route)]
+  const headers = headerViolation(answer, [], may, where)
+  if (headers) return headers
   if (method === 'HEAD') return undefined
   if (!spec.body) return answer.text === '' ? undefined : `${where} with a body, declared empty`
   const validate = validatorOf(spec.body)

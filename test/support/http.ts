@@ -52,6 +52,7 @@ export function client(baseUrl: string) {
         method,
         path,
         status: response.status,
+        headers: response.headers,
         body: parsed,
         text,
       })

@@ -466,7 +466,7 @@ describe('a create of the same name while the cascade runs (a Terraform replace)
     markDeleted()
     await expect(createProject(carol, { name: 'web' }, CREATED_AT, 0)).rejects.toMatchObject({
       code: 'too_many_requests',
-      details: { retryAfterSeconds: 5 },
+      details: { retryAfterSeconds: 5, retryAt: expect.any(Number) },
     })
     // One step's worth deleted (as the cascade would), the old project still marked.
     expect(children()).toHaveLength(200)

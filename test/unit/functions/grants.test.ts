@@ -92,6 +92,10 @@ describe('the password grant: DynamoDB calls and exact inputs', () => {
     setMetricsWriter(undefined)
     expect(reply.statusCode).toBe(429)
     expect(Number(reply.headers?.['retry-after'])).toBe(14 * 60)
+    // The lockout's end, rounded up to a second: the moment oktapam's client waits for.
+    expect(Number(reply.headers?.['x-ratelimit-retry-at'])).toBe(
+      Math.ceil((windowStart + 15 * 60_000) / 1000),
+    )
     expect(metrics.map((line) => JSON.parse(line))).toContainEqual(
       expect.objectContaining({ RateLimited: 1, limit: 'password_attempts' }),
     )

@@ -489,6 +489,8 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       const reply = await post()
       expect(reply.statusCode).toBe(429)
       expect(reply.headers?.['retry-after']).toBe('5')
+      // 5 s on the budget's clock (still the fake one), as unix seconds.
+      expect(reply.headers?.['x-ratelimit-retry-at']).toBe(String(Math.ceil(Date.now() / 1000) + 5))
       expect(reply.json.code).toBe('too_many_requests')
       expect(reply.json.message).toBe(
         'A project named "web" is still being deleted (more servers, enrollment tokens or cloud accounts than a request deletes); retry after 5 seconds.',

@@ -58,6 +58,7 @@ describe('per-token rate limits on Latchkey routes', () => {
     expect(reply.json.code).toBe('too_many_requests')
     expect(reply.headers).toMatchObject({
       'retry-after': '30',
+      'x-ratelimit-retry-at': reset, // the window's end: what oktapam waits for
       'x-ratelimit-limit': '50',
       'x-ratelimit-remaining': '0',
       'x-ratelimit-reset': reset,
