@@ -4,6 +4,7 @@ import * as Lean from '../../shared/aws/lean-dynamodb.js'
 import { config } from '../../shared/context.js'
 import { keys } from '../../shared/data/keys.js'
 import { startTestApp } from '../support/app.js'
+import { expectRetryHeaders } from '../support/retry-headers.js'
 
 /**
  * The authorizer for users' own APIs: over HTTP through `npm start`'s example route
@@ -78,9 +79,14 @@ describe('GET /example/orders behind the authorizer (npm start)', () => {
     } finally {
       stop()
     }
+    const sentAt = Date.now()
     const over = await orders(made.accessKey)
     expect(over.status).toBe(429)
-    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0)
+    // As Latchkey's own 429: both retry headers, naming the window's end.
+    expectRetryHeaders(over.headers, sentAt, Date.now())
+    expect(Number(over.headers.get('x-ratelimit-retry-at'))).toBeGreaterThanOrEqual(
+      Number(over.headers.get('x-ratelimit-reset')),
+    )
     expect(over.headers.get('x-ratelimit-remaining')).toBe('0')
   })
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp } from '../support/app.js'
+import { expectRetryHeaders } from '../support/retry-headers.js'
 
 /** Per-token rate limits on DynamoDB Local: headers, 429, verify, exactness under load. */
 let app: Awaited<ReturnType<typeof startTestApp>>
@@ -53,11 +54,39 @@ describe('per-token rate limits', () => {
     expect(reset % 600).toBe(0)
     expect(reset).toBeGreaterThan(Date.now() / 1000)
     await app.api('GET', '/api/tokens', { token })
+    const sentAt = Date.now()
     const over = await app.api('GET', '/api/tokens', { token })
+    const answeredAt = Date.now()
     expect(over.status).toBe(429)
     expect(over.body.code).toBe('too_many_requests')
-    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(over.headers.get('x-ratelimit-remaining')).toBe('0')
+    expect(Number(over.headers.get('x-ratelimit-reset'))).toBe(reset)
+    // Retry-After and X-RateLimit-Retry-At: the window's end, as the same moment.
+    const { retryAt } = expectRetryHeaders(over.headers, sentAt, answeredAt)
+    if (reset * 1000 - answeredAt >= 1000) expect(retryAt).toBe(reset)
+    else expect(retryAt).toBeGreaterThan(reset) // the last second: a second from now
+  })
+
+  it('names the end of a short window, and the request sent then succeeds', async () => {
+    const token = await limitedToken('short', 1, 2)
+    // One a window: the second of two requests is refused, unless a window turned
+    // between them, when the next one is.
+    let sentAt = 0
+    let answeredAt = 0
+    let over: Awaited<ReturnType<typeof app.api>> | undefined
+    for (let tries = 0; tries < 4 && over?.status !== 429; tries++) {
+      sentAt = Date.now()
+      over = await app.api('GET', '/api/tokens', { token })
+      answeredAt = Date.now()
+    }
+    expect(over?.status).toBe(429)
+    const headers = over?.headers ?? new Headers()
+    const { retryAt } = expectRetryHeaders(headers, sentAt, answeredAt)
+    const reset = Number(headers.get('x-ratelimit-reset'))
+    expect(retryAt - reset).toBeGreaterThanOrEqual(0)
+    expect(retryAt - reset).toBeLessThanOrEqual(1)
+    await new Promise((resolve) => setTimeout(resolve, retryAt * 1000 - Date.now()))
+    expect((await app.api('GET', '/api/tokens', { token })).status).toBe(200)
   })
 
   it('counts verify calls against the verified token and answers RATE_LIMITED', async () => {
