@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { retryWindow } from '../../shared/errors.js'
 import { enrollFleet, expectOldAgentsShutOut } from '../support/agents.js'
 import { startTestApp } from '../support/app.js'
+import { contractViolation } from '../support/contract.js'
+import { expectRetryHeaders } from '../support/retry-headers.js'
 
 /**
  * Okta ASA's two public Terraform providers, replayed request by request against the
@@ -23,7 +26,9 @@ import { startTestApp } from '../support/app.js'
  * okta/terraform-provider-oktapam
  *   - oktapam/client/okta_pam_client.go: createServiceToken (200; `team_name` must
  *     equal the team, `expires_at` decodes as time.Time), setBaseHTTPSettings (every
- *     request: Bearer, `Content-Type: application/json`, `Accept`, User-Agent)
+ *     request: Bearer, `Content-Type: application/json`, `Accept`, User-Agent),
+ *     setRateLimitRetryLogic (every 429 retried, after the wait X-RateLimit-Retry-At
+ *     names; ported below with resty's clamp of it)
  *   - oktapam/client/project.go: CreateProject (Project struct, omitempty pointers;
  *     exactly 201), GetProject (200 with Exists() = non-empty `id` and blank
  *     `deleted_at`, or 404 = nil), UpdateProject (map of changed attributes; exactly
@@ -104,6 +109,7 @@ interface Sent {
   json: () => unknown
 }
 
+/** One request as the provider sends it; its answer checked against the route's row too. */
 async function send(
   method: string,
   url: string,
@@ -112,7 +118,67 @@ async function send(
 ): Promise<Sent> {
   const response = await fetch(url, { method, headers, body })
   const text = await response.text()
+  const violation = contractViolation({
+    method,
+    path: new URL(url).pathname,
+    status: response.status,
+    headers: response.headers,
+    body: text ? JSON.parse(text) : undefined,
+    text,
+  })
+  if (violation) throw new Error(`Contract broken: ${violation}`)
   return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) }
+}
+
+/**
+ * okta/terraform-provider-oktapam, oktapam/client/okta_pam_client.go,
+ * setRateLimitRetryLogic's SetRetryAfter callback, line for line: the wait before
+ * retrying a 429, in ms. It reads X-RateLimit-Retry-At only (never Retry-After): absent,
+ * 5-10 s at random; otherwise strconv.ParseInt of it (an error ends the retries), as
+ * unix seconds, minus now, plus 100-3000 ms of jitter. `random(n)` is Go's rand.Intn(n).
+ */
+function oktapamRetryAfter(headers: Headers, now: number, random: (n: number) => number) {
+  const retryAtHeader = headers.get('X-RateLimit-Retry-At') ?? ''
+  if (retryAtHeader === '') return 5000 + random(5000)
+  if (!/^[+-]?[0-9]+$/.test(retryAtHeader))
+    return new Error(`strconv.ParseInt: parsing "${retryAtHeader}": invalid syntax`)
+  const diff = Number(retryAtHeader) * 1000 - now
+  return diff + random(2900) + 100
+}
+
+/** The provider's resty settings: RetryWaitTime (resty's default) and SetRetryMaxWaitTime(24 h). */
+const RESTY_MIN_WAIT = 100
+const RESTY_MAX_WAIT = 24 * 3600_000
+
+/**
+ * go-resty/resty v2 retry.go sleepDuration: the callback's wait, clamped. An error
+ * stops the retries (the request fails with it); a negative wait (a moment already
+ * past by more than the jitter) becomes the maximum, 24 hours; below 100 ms, 100 ms.
+ */
+function restySleepDuration(result: number | Error): number | Error {
+  if (result instanceof Error) return result
+  if (result < 0 || RESTY_MAX_WAIT < result) return RESTY_MAX_WAIT
+  return Math.max(result, RESTY_MIN_WAIT)
+}
+
+/**
+ * resty's Backoff loop with the provider's one retry condition (status 429) and its
+ * 2147483647 retries: sends until the answer is not a 429, sleeping (for real) what
+ * the two functions above say. Bounded here so a hot loop fails the test instead.
+ */
+async function withOktapamRetries(request: () => Promise<Sent>, random: (n: number) => number) {
+  const waits: number[] = []
+  const sentAt: number[] = []
+  for (let attempt = 0; attempt < 5; attempt++) {
+    sentAt.push(Date.now())
+    const reply = await request()
+    if (reply.status !== 429) return { reply, waits, sentAt }
+    const wait = restySleepDuration(oktapamRetryAfter(reply.headers, Date.now(), random))
+    if (wait instanceof Error) throw wait
+    waits.push(wait)
+    await new Promise((resolve) => setTimeout(resolve, wait))
+  }
+  throw new Error(`still 429 after 5 attempts, waiting ${waits.join(', ')} ms`)
 }
 
 /** oktadev/terraform-provider-oktaasa: resty with these headers on every call (common.go). */
@@ -438,6 +504,64 @@ describe('okta/terraform-provider-oktapam', () => {
     expect((await pam.delete('/v1/teams/tf/projects/pam-p1')).status).toBe(204)
     expect(await getProject('pam-p1')).toBeUndefined()
     expect((await pam.delete('/v1/teams/tf/projects/pam-p1')).status).toBe(404) // accepted
+  })
+
+  it('waits out a 429 until X-RateLimit-Retry-At, then succeeds: no blind 5-10 s, no hot loop', async () => {
+    // oktapam's own bearer is a service token, which no rate limit counts: the 429 it
+    // meets is CreateProject over a name whose deletion outlasts the create's budget
+    // (shared/domain/projects.ts; unit-tested, as it takes thousands of children), sent
+    // through the same errorHeaders. A rate-limited personal token gives a 429 on demand.
+    const made = await app.api('POST', '/api/tokens', {
+      token: app.admin.token,
+      body: { name: 'pam-limited', rateLimit: { limit: 1, windowSeconds: 3 } },
+    })
+    const limited = oktapamClient(String(made.body.accessKey))
+    const list = () => limited.get('/v1/teams/tf/projects', { contains: 'pam-none' })
+    const refused: Sent[] = []
+    const recording = async () => {
+      const reply = await list()
+      if (reply.status === 429) refused.push(reply)
+      return reply
+    }
+    // The window's one request, then the provider's: refused, waited out, sent again.
+    // (Should the 3 s window turn between the two, the provider's first is let through:
+    // it goes again, now surely within one window.)
+    expect((await list()).status).toBe(200)
+    let run = await withOktapamRetries(recording, () => 0)
+    if (run.waits.length === 0) run = await withOktapamRetries(recording, () => 0)
+
+    expect(run.reply.status).toBe(200)
+    expect(run.waits).toHaveLength(1) // one wait, long enough: the retry was not refused again
+    const [first] = refused
+    const retryAt = Number(first?.headers.get('x-ratelimit-retry-at'))
+    // Sent again at the moment named (the window's end), not before and not 5-10 s later.
+    expect(run.sentAt[1]).toBeGreaterThanOrEqual(retryAt * 1000)
+    expect(run.waits[0]).toBeLessThanOrEqual(3000 + 1000 + 100)
+    expect(retryAt).toBeGreaterThanOrEqual(Number(first?.headers.get('x-ratelimit-reset')))
+    expectRetryHeaders(first?.headers ?? new Headers(), run.sentAt[0] ?? 0, run.sentAt[1] ?? 0)
+    // Without the header the provider would have waited 5-10 s whatever the window.
+    const without = new Headers(first?.headers)
+    without.delete('x-ratelimit-retry-at')
+    expect(oktapamRetryAfter(without, Date.now(), () => 0)).toBe(5000)
+  }, 30_000)
+
+  it("takes our retry moment well, where a moment just past or not an integer would not (resty's clamp)", () => {
+    const zero = () => 0
+    const now = Date.parse('2026-11-26T10:00:59.900Z')
+    const reset = Date.parse('2026-11-26T10:01:00.000Z') / 1000
+    const headers = (retryAt: string) => new Headers({ 'X-RateLimit-Retry-At': retryAt })
+    const waitFor = (retryAt: string, clientNow: number) =>
+      restySleepDuration(oktapamRetryAfter(headers(retryAt), clientNow, zero))
+    // 100 ms before the window's end we name a second later (retryWindow): a client
+    // clock 900 ms ahead of ours still waits a moment, and then finds a new window.
+    const ours = String(retryWindow(reset * 1000, now).retryAt)
+    expect(ours).toBe(String(reset + 1))
+    expect(waitFor(ours, now + 900)).toBe(200 + 100) // to the moment, plus the least jitter
+    // Naming the window's end itself, that client would wait resty's maximum: 24 hours.
+    expect(waitFor(String(reset), now + 900)).toBe(RESTY_MAX_WAIT)
+    // Fractions or an HTTP date fail strconv.ParseInt: the apply stops with the 429.
+    expect(waitFor(`${reset}.5`, now)).toBeInstanceOf(Error)
+    expect(waitFor('Thu, 26 Nov 2026 10:01:00 GMT', now)).toBeInstanceOf(Error)
   })
 
   it('lists oktapam_projects with contains (and self), across Link pages', async () => {
