@@ -21,6 +21,9 @@ export const noContent = { status: 204 } as const
  * A `/v1` list page: `{"list": [...]}` plus, while more remain, a `Link` to the next
  * page (a relative reference, resolved against the request's own URL), and where a
  * list pages backward too, to the previous one (`prev=true`, as ASA's clients send it).
+ * The last page has no `Link` at all, not even `rel="prev"`: oktapam's ListProjects
+ * (client/project.go) stops only on an empty `Link`, and given one without a next it
+ * requests the base URL itself, failing the data source.
  */
 export function listReply<T>(
   path: string,
@@ -40,7 +43,7 @@ export function listReply<T>(
     for (const [name, value] of kept) query.set(name, value)
     links.push(`<${path}?${query}>; rel="next"`)
   }
-  if (page.prev) {
+  if (page.prev && page.next) {
     const query = new URLSearchParams({
       count: String(page.prev.count),
       offset: page.prev.offset,

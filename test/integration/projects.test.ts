@@ -192,15 +192,22 @@ describe('pagination', () => {
     const first = await get(`/v1/teams/${team}/projects?count=3`)
     expect(first.prev).toBeUndefined() // the first page has none
     const second = await get(String(first.next))
+    expect(second.prev).toMatch(/[?&]prev=true(&|$)/)
     const third = await get(String(second.next))
     expect(third.names).toEqual(['p07'])
-    expect(third.prev).toMatch(/[?&]prev=true(&|$)/)
-    const back = await get(String(third.prev))
-    expect(back.names).toEqual(['p04', 'p05', 'p06'])
-    const start = await get(String(back.prev))
+    // The last page links nowhere: oktapam's ListProjects would follow any Link there.
+    expect(third.prev).toBeUndefined()
+    const start = await get(String(second.prev))
     expect(start.names).toEqual(['p01', 'p02', 'p03'])
     expect(start.prev).toBeUndefined() // nothing before it
     expect((await get(String(start.next))).names).toEqual(['p04', 'p05', 'p06'])
+    // Two pages back from the third of four: a page read backward links further back.
+    const two = await get(`/v1/teams/${team}/projects?count=2`)
+    const twoThird = await get(String((await get(String(two.next))).next))
+    expect(twoThird.names).toEqual(['p05', 'p06'])
+    const twoBack = await get(String(twoThird.prev))
+    expect(twoBack.names).toEqual(['p03', 'p04'])
+    expect((await get(String(twoBack.prev))).names).toEqual(['p01', 'p02'])
     // Descending and filtered lists page back in their own order.
     const down = await get(`/v1/teams/${team}/projects?count=2&descending=true`)
     const down2 = await get(String(down.next))

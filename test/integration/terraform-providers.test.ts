@@ -442,18 +442,28 @@ describe('okta/terraform-provider-oktapam', () => {
   }
 
   /** ListProjects: the same query params on every request, Link followed until none. */
+  /**
+   * ListProjects (client/project.go), loop for loop: it stops only on an absent or empty
+   * `Link`; any other `Link` is parsed for rel="next", and without one the URL becomes
+   * "", which resty sends to the base URL itself (the host's `/`, with the query).
+   */
   async function listProjects(parameters: Record<string, string>) {
     const names: string[] = []
-    let url: string | undefined = '/v1/teams/tf/projects'
+    let url = '/v1/teams/tf/projects'
     let requests = 0
-    while (url) {
+    for (;;) {
+      // A Link without rel="next" would send the provider to the host's root: on the
+      // API's own host a 404 (the data source fails), behind the console's an HTML page.
+      expect(url, 'ListProjects sent to the base URL by a Link without rel="next"').not.toBe('')
       const reply = await pam.get(url, parameters)
       requests++
-      expect(reply.status).toBe(200)
+      expect(reply.status).toBe(200) // checkStatusCode(resp, http.StatusOK)
       const page = reply.json() as { list: unknown[] }
       expect(Array.isArray(page.list)).toBe(true)
       for (const item of page.list) names.push(String(goDecode(item, OKTAPAM_PROJECT).name))
-      url = nextLink(reply.headers.get('link'))
+      const link = reply.headers.get('link') ?? ''
+      if (link === '') break
+      url = nextLink(link) ?? ''
     }
     return { names, requests }
   }

@@ -1079,11 +1079,18 @@ describe('project rules, list order and pages (shared/domain/projects.ts)', () =
     })
 
     it('prev in any other spelling reads on after the cursor', async () => {
-      ddb.on(QueryCommand).resolves({ Items: ['n', 'o'].map(projectItem) })
-      const reply = await listWith(`count=5&prev=maybe&offset=${cursor('PROJECT#m')}`)
+      ddb.on(QueryCommand).resolves({ Items: ['n', 'o', 'p'].map(projectItem) })
+      const reply = await listWith(`count=2&prev=maybe&offset=${cursor('PROJECT#m')}`)
       expect(reply.json.list.map((p: { name: string }) => p.name)).toEqual(['n', 'o'])
       expect(queried()[0]?.ScanIndexForward).toBeUndefined()
       expect(decoded(links(reply.headers?.link).prev).after).toBe('PROJECT#n')
+    })
+
+    it('gives the last page reached by a cursor no Link, not even rel="prev" (oktapam follows any)', async () => {
+      ddb.on(QueryCommand).resolves({ Items: ['n', 'o'].map(projectItem) })
+      const reply = await listWith(`count=5&offset=${cursor('PROJECT#m')}`)
+      expect(reply.json.list.map((p: { name: string }) => p.name)).toEqual(['n', 'o'])
+      expect(reply.headers?.link).toBeUndefined()
     })
   })
 })
