@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { type AddressInfo, Socket } from 'node:net'
 import { Sha256 } from '@aws-crypto/sha256-js'
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import * as Sdk from '@aws-sdk/lib-dynamodb'
@@ -496,13 +496,15 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
   const timeoutMs = 150
   // Which limit each attempt armed, not the wall clock: on a loaded machine a timer can
   // fire before its delay by Date.now() (Node dates it from the event loop's cached
-  // time) and an attempt answered at once can still take a second.
-  let timers: MockInstance<typeof setTimeout>
+  // time) and an attempt answered at once can still take a second. The limit is the
+  // socket's own (its idle timeout), so: how many sockets were armed with `ms`.
+  let timers: MockInstance<Socket['setTimeout']>
   beforeEach(() => {
-    timers = vi.spyOn(globalThis, 'setTimeout')
+    timers = vi.spyOn(Socket.prototype, 'setTimeout')
   })
   afterEach(() => timers.mockRestore())
-  const armedFor = (ms: number) => timers.mock.calls.filter(([, delay]) => delay === ms).length
+  const armedFor = (ms: number) =>
+    new Set(timers.mock.contexts.filter((_, n) => timers.mock.calls[n]?.[0] === ms)).size
   const leanWithin = () =>
     Lean.DynamoDBDocumentClient.from(
       new Lean.DynamoDBClient({
@@ -513,7 +515,7 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
       }),
     )
 
-  it('abandons an attempt unanswered after its timeout and retries it, as the SDK with requestTimeout', async () => {
+  it('abandons an attempt unanswered after its timeout and retries it, as the SDK with socketTimeout', async () => {
     answers = ['silent', { status: 200, body: { Item: item } }]
     const output = await leanWithin().send(new Lean.GetCommand(input))
     expect(output.Item).toMatchObject({ id: 1 })
@@ -559,7 +561,7 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
         region: 'eu-west-1',
         endpoint: url,
         credentials,
-        requestHandler: { requestTimeout: timeoutMs, throwOnRequestTimeout: true },
+        requestHandler: { socketTimeout: timeoutMs },
       }),
     )
     const a = await run(() => sdkWithin.send(new Sdk.GetCommand(input)))
@@ -576,6 +578,93 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
     expect(armedFor(Lean.REQUEST_TIMEOUT_MS)).toBe(2)
     expect(4 * Lean.REQUEST_TIMEOUT_MS).toBeLessThan(6000 - 1000) // room for the backoff
   })
+})
+
+describe('its limit counts an attempt from its socket on, not its wait for one', () => {
+  // 250 calls at once on the client's 50 sockets (the SDK's default), each answered after
+  // `paceMs`: the last wait 4 paces for a socket, longer than an attempt's limit (1 s),
+  // while none is silent on the wire for more than a pace. A few stall after their
+  // headers, once: those must still be abandoned at the limit and retried.
+  const paceMs = 300
+  const calls = 250
+  const stalls = new Set(['7', '99', '180', '249'])
+  const expected = Array.from({ length: calls }, (_, n) =>
+    stalls.has(String(n)) ? 'answered in 2 attempts' : 'answered in 1 attempts',
+  )
+
+  /** Each call's outcome through a client on the paced server, and the requests it saw. */
+  async function burst(getter: (endpoint: string) => (id: string) => Promise<unknown>) {
+    const arrived: string[] = []
+    const held: Socket[] = []
+    const paced = createServer(async (req, res) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of req) chunks.push(chunk as Buffer)
+      const id = String(JSON.parse(Buffer.concat(chunks).toString('utf8')).Key.id.S)
+      const again = arrived.includes(id)
+      arrived.push(id)
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' })
+      if (stalls.has(id) && !again) {
+        res.write('{"Item":') // and nothing more
+        held.push(req.socket)
+        return
+      }
+      setTimeout(() => res.end(JSON.stringify({ Item: { id: { S: id } } })), paceMs)
+    })
+    await new Promise<void>((resolve) => paced.listen(0, '127.0.0.1', resolve))
+    try {
+      const get = getter(`http://127.0.0.1:${(paced.address() as AddressInfo).port}`)
+      const outcomes = await Promise.all(
+        Array.from({ length: calls }, (_, n) =>
+          get(String(n)).then(
+            (output) => {
+              const { Item, $metadata } = output as {
+                Item?: { id?: unknown }
+                $metadata?: { attempts?: number }
+              }
+              const answer = Item?.id === String(n) ? 'answered' : 'wrongly answered'
+              return `${answer} in ${$metadata?.attempts} attempts`
+            },
+            (error: Error & { $metadata?: { attempts?: number } }) =>
+              `${error.name} in ${error.$metadata?.attempts ?? '?'} attempts`,
+          ),
+        ),
+      )
+      return { outcomes, requests: arrived.length }
+    } finally {
+      for (const socket of held) socket.destroy()
+      await new Promise((resolve) => paced.close(resolve))
+    }
+  }
+
+  it("leaves the wait for a socket out of the attempt's limit and the retry quota", async () => {
+    let client: Lean.DynamoDBClient | undefined
+    const { outcomes, requests } = await burst((endpoint) => {
+      client = new Lean.DynamoDBClient({ region: 'eu-west-1', endpoint, credentials })
+      const documents = Lean.DynamoDBDocumentClient.from(client)
+      return (id) => documents.send(new Lean.GetCommand({ TableName: 't', Key: { id } }))
+    })
+    client?.destroy()
+    expect(outcomes).toEqual(expected)
+    expect(requests).toBe(calls + stalls.size)
+    expect(client?.retryCapacity).toBe(Lean.RETRY_CAPACITY)
+  }, 30_000)
+
+  it("as the SDK's socketTimeout does (its requestTimeout and connectionTimeout count the wait)", async () => {
+    let client: DynamoDBClient | undefined
+    const { outcomes, requests } = await burst((endpoint) => {
+      client = new DynamoDBClient({
+        region: 'eu-west-1',
+        endpoint,
+        credentials,
+        requestHandler: { socketTimeout: Lean.REQUEST_TIMEOUT_MS },
+      })
+      const documents = Sdk.DynamoDBDocumentClient.from(client)
+      return (id) => documents.send(new Sdk.GetCommand({ TableName: 't', Key: { id } }))
+    })
+    client?.destroy()
+    expect(outcomes).toEqual(expected)
+    expect(requests).toBe(calls + stalls.size)
+  }, 30_000)
 })
 
 describe('its SigV4 signature', () => {
