@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import { type AddressInfo, Socket } from 'node:net'
+import { type AddressInfo, createServer as createNetServer, Socket } from 'node:net'
 import { Sha256 } from '@aws-crypto/sha256-js'
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import * as Sdk from '@aws-sdk/lib-dynamodb'
@@ -521,6 +521,32 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
     expect(output.Item).toMatchObject({ id: 1 })
     expect(output.$metadata).toMatchObject({ attempts: 2 })
     expect(armedFor(timeoutMs)).toBe(2) // the silent attempt ended by its own limit
+  })
+
+  it('counts the connection in the limit: a TLS handshake never answered is abandoned too', async () => {
+    const held: Socket[] = []
+    const mute = createNetServer((socket) => held.push(socket))
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve))
+    const { port } = mute.address() as AddressInfo
+    const client = new Lean.DynamoDBClient({
+      region: 'eu-west-1',
+      endpoint: `https://127.0.0.1:${port}`,
+      credentials,
+      requestTimeoutMs: timeoutMs,
+      maxAttempts: 2,
+    })
+    try {
+      const error = await client
+        .send(new DescribeTableCommand({ TableName: 't' }))
+        .catch((e: unknown) => e)
+      expect(error).toMatchObject({ name: 'TimeoutError', code: 'ETIMEDOUT' })
+      expect(held).toHaveLength(2) // both attempts connected, neither got a handshake
+      expect(armedFor(timeoutMs)).toBe(2)
+    } finally {
+      client.destroy()
+      for (const socket of held) socket.destroy()
+      await new Promise((resolve) => mute.close(resolve))
+    }
   })
 
   it("spends and refills the SDK's retry quota alike: an outage isn't met with 4 times the calls", async () => {
