@@ -134,7 +134,8 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ])
 
-const retryable = (error: unknown): 'throttle' | 'transient' | undefined => {
+/** Whether the SDK's standard strategy retries `error`, and as what (its cost differs). */
+export const retryable = (error: unknown): 'throttle' | 'transient' | undefined => {
   if (error instanceof LeanServiceException) {
     const status = error.$metadata.httpStatusCode
     if (status === 429 || THROTTLING_ERRORS.has(error.name)) return 'throttle'

@@ -16,6 +16,7 @@ import {
   vi,
 } from 'vitest'
 import * as Lean from '../../shared/aws/lean-dynamodb.js'
+import { retryable } from '../../shared/aws/lean-json.js'
 import { cancellationReasons, isConditionFailed, isTransient } from '../../shared/data/errors.js'
 
 /**
@@ -352,6 +353,83 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
     expect(b.error).toMatchObject({ name: a.error?.name, $fault: 'server' })
     expect(b.error?.$metadata).toMatchObject({ httpStatusCode: 503, attempts: 4 })
     expect([isTransient(a.error), isTransient(b.error)]).toEqual([true, true])
+  })
+
+  it('backs off as the SDK does: its full jitter doubles from 25 ms, from 1 s when throttled, to 20 s', async () => {
+    const fault = { status: 500, body: { __type: 'InternalServerError' } }
+    const throttled = { status: 400, body: { __type: 'x#ThrottlingException' } }
+    // The top of each draw (the jitter at 1), and every sleep cut short but noted: the
+    // SDK's own 3 s timers (its socket checks) aside, what each waited between attempts.
+    vi.spyOn(Math, 'random').mockReturnValue(1)
+    const real = setTimeout
+    const delays: number[] = []
+    const timers = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
+      run: () => void,
+      ms?: number,
+    ) => {
+      if (ms === 3000) return real(run, ms)
+      delays.push(ms ?? 0)
+      return real(run, 0)
+    }) as typeof setTimeout)
+    const run = async (send: () => Promise<unknown>) => {
+      delays.length = 0
+      answers = [fault, fault, throttled, fault, throttled, throttled, throttled]
+      await send().catch(() => undefined)
+      return [...delays]
+    }
+    try {
+      const input = { TableName: 't', Key: key }
+      const config = { region: 'eu-west-1', endpoint: url, credentials, maxAttempts: 8 }
+      const sdkClient = Sdk.DynamoDBDocumentClient.from(new DynamoDBClient(config))
+      const leanClient = Lean.DynamoDBDocumentClient.from(new Lean.DynamoDBClient(config))
+      const a = await run(() => sdkClient.send(new Sdk.GetCommand(input)))
+      const b = await run(() => leanClient.send(new Lean.GetCommand(input)))
+      expect(b).toEqual([25, 50, 4000, 200, 16_000, 20_000, 20_000])
+      expect(b).toEqual(a)
+    } finally {
+      timers.mockRestore()
+      vi.mocked(Math.random).mockRestore()
+    }
+  })
+
+  it('retries what the SDK retries: throttling, 5xx, timeouts and network failures, no other', () => {
+    const answered = (name: string, status: number) =>
+      new Lean.DynamoDBServiceException(name, status, {}, undefined)
+    const failed = (fields: { name?: string; code?: unknown }) =>
+      Object.assign(new Error('on the way'), fields)
+    expect(retryable(answered('ThrottlingException', 400))).toBe('throttle')
+    expect(retryable(answered('ProvisionedThroughputExceededException', 400))).toBe('throttle')
+    expect(retryable(answered('Anything', 429))).toBe('throttle')
+    for (const status of [500, 502, 503, 504])
+      expect(retryable(answered('Anything', status)), String(status)).toBe('transient')
+    for (const status of [400, 403, 501, 505])
+      expect(retryable(answered('Anything', status)), String(status)).toBeUndefined()
+    for (const name of [
+      'TimeoutError',
+      'RequestTimeout',
+      'RequestTimeoutException',
+      'CRC32CheckFailed',
+    ]) {
+      expect(retryable(answered(name, 400)), name).toBe('transient')
+      expect(retryable(failed({ name })), name).toBe('transient')
+    }
+    // The SDK's NODEJS_TIMEOUT_ERROR_CODES and NODEJS_NETWORK_ERROR_CODES.
+    const network = [
+      'ECONNRESET',
+      'ECONNREFUSED',
+      'EPIPE',
+      'ETIMEDOUT',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+    ]
+    for (const code of network) expect(retryable(failed({ code })), code).toBe('transient')
+    expect(retryable(failed({ code: 'EACCES' }))).toBeUndefined()
+    expect(retryable(failed({ name: 'TypeError', code: 7 }))).toBeUndefined()
+    expect(retryable(answered('ValidationException', 400))).toBeUndefined()
+    expect(retryable(undefined)).toBeUndefined()
+    expect(retryable(null)).toBeUndefined()
   })
 
   it('retries a connection reset, and raises it with its code when it persists', async () => {
