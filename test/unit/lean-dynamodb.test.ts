@@ -82,6 +82,7 @@ afterEach(() => {
 })
 
 const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' }
+const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const sdk = () =>
   Sdk.DynamoDBDocumentClient.from(
     new DynamoDBClient({ region: 'eu-west-1', endpoint: url, credentials }),
@@ -467,7 +468,9 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
     const calls: string[] = []
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        calls.push(`outer ${context.commandName} ${JSON.stringify(args.input.Key)}`)
+        calls.push(
+          `outer ${context.clientName} ${context.commandName} ${JSON.stringify(args.input.Key)}`,
+        )
         const result = await next(args)
         calls.push(`outer saw ${JSON.stringify(result.output.Item)}`)
         return result
@@ -488,12 +491,22 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
     ]
     await documents.send(new Lean.GetCommand({ TableName: 't', Key: { id: 1 } }))
     // The input as the caller gave it and the output as it gets it: native values.
-    expect(calls).toEqual(['outer GetItemCommand {"id":1}', 'inner', 'outer saw {"id":7}'])
+    expect(calls).toEqual([
+      'outer DynamoDBClient GetItemCommand {"id":1}',
+      'inner',
+      'outer saw {"id":7}',
+    ])
     expect(client.middlewareStack.remove('outer')).toBe(true)
     expect(client.middlewareStack.remove('outer')).toBe(false)
     calls.length = 0
     await documents.send(new Lean.GetCommand({ TableName: 't', Key: { id: 1 } }))
     expect(calls).toEqual(['inner'])
+    // Unnamed, as the SDK names them: by their place.
+    client.middlewareStack.add((next) => next)
+    expect(client.middlewareStack.identify()).toEqual([
+      'inner - initialize',
+      'middleware1 - initialize',
+    ])
   })
 
   it("resolves a region's endpoint as the SDK does, the China partition included", async () => {
@@ -548,7 +561,10 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
       .send(new Lean.GetCommand(input))
       .catch((e: unknown) => e)
     expect(seen).toHaveLength(4)
-    expect(error).toMatchObject({ name: 'CRC32CheckFailed' })
+    expect(error).toMatchObject({
+      name: 'CRC32CheckFailed',
+      message: 'CRC32 integrity check failed',
+    })
     expect(isTransient(error)).toBe(true)
   })
 
@@ -569,6 +585,123 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
       client.destroy()
       await new Promise((resolve) => bare.close(resolve))
     }
+  })
+
+  it("computes it without node:zlib's too (before Node 22.2), alike", () => {
+    const bytes = Buffer.from(JSON.stringify({ Item: item }))
+    expect(Lean.tableCrc32(Buffer.from('123456789'))).toBe(0xcbf43926)
+    expect(Lean.tableCrc32(bytes)).toBe(Lean.crc32(bytes))
+    expect(Lean.tableCrc32(new Uint8Array(0))).toBe(0)
+    expect(Lean.tableCrc32(new Uint8Array(256).map((_, n) => 255 - n))).toBe(
+      Lean.crc32(new Uint8Array(256).map((_, n) => 255 - n)),
+    )
+  })
+
+  /** A server of its own answering `answer` to every request; its sockets, as they came. */
+  async function serving(
+    answer: (res: import('node:http').ServerResponse, n: number) => void,
+    maxAttempts?: number,
+  ) {
+    const sockets: Socket[] = []
+    let n = 0
+    const own = createServer((req, res) => {
+      if (!sockets.includes(req.socket)) sockets.push(req.socket)
+      req.resume()
+      req.on('end', () => answer(res, n++))
+    })
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve))
+    const client = new Lean.DynamoDBClient({
+      region: 'eu-west-1',
+      endpoint: `http://127.0.0.1:${(own.address() as AddressInfo).port}`,
+      credentials,
+      maxAttempts,
+    })
+    const close = async () => {
+      client.destroy()
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => own.close(resolve))
+    }
+    return { client, sockets, close }
+  }
+
+  it('names an error answer without a name by its status, its text as its message', async () => {
+    const texts = ['<html>502 Bad Gateway</html>', 'x'.repeat(300), '{}', '{"__type":""}']
+    const { client, close } = await serving((res, n) => {
+      res.writeHead([502, 500, 400, 403][n % 4] ?? 500)
+      res.end(texts[n % 4])
+    }, 1)
+    try {
+      const errors: unknown[] = []
+      for (let i = 0; i < 4; i++)
+        errors.push(
+          await client.send(new DescribeTableCommand({ TableName: 't' })).catch((e: unknown) => e),
+        )
+      expect(errors).toMatchObject([
+        { name: 'InternalServerError', message: texts[0], $metadata: { httpStatusCode: 502 } },
+        { name: 'InternalServerError', message: 'x'.repeat(200), $fault: 'server' },
+        { name: 'UnknownError', message: 'UnknownError', $fault: 'client' },
+        { name: 'UnknownError', $metadata: { httpStatusCode: 403, requestId: undefined } },
+      ])
+    } finally {
+      await close()
+    }
+  })
+
+  it('keeps its connection for the next call, and closes it when destroyed', async () => {
+    const { client, sockets, close } = await serving((res) => res.end('{}'))
+    try {
+      await client.send(new DescribeTableCommand({ TableName: 't' }))
+      await client.send(new DescribeTableCommand({ TableName: 't' }))
+      expect(sockets).toHaveLength(1)
+      const closed = new Promise((resolve) => sockets[0]?.once('close', () => resolve('closed')))
+      client.destroy()
+      expect(await Promise.race([closed, sleepMs(2000).then(() => 'open')])).toBe('closed')
+    } finally {
+      await close()
+    }
+  })
+
+  it('closes its connection when its DocumentClient is destroyed', async () => {
+    const { client, sockets, close } = await serving((res) => res.end('{}'))
+    try {
+      const documents = Lean.DynamoDBDocumentClient.from(client)
+      await documents.send(new Lean.GetCommand({ TableName: 't', Key: key }))
+      const closed = new Promise((resolve) => sockets[0]?.once('close', () => resolve('closed')))
+      documents.destroy()
+      expect(await Promise.race([closed, sleepMs(2000).then(() => 'open')])).toBe('closed')
+    } finally {
+      await close()
+    }
+  })
+
+  it('retries an answer cut off in its body (a reset connection)', async () => {
+    const { client, close } = await serving((res, n) => {
+      if (n > 0) return res.end('{"TableNames":[]}')
+      res.writeHead(200, { 'content-length': '100' })
+      res.write('{"TableNa')
+      setImmediate(() => res.socket?.destroy())
+    })
+    try {
+      const output = await client.send(new DescribeTableCommand({ TableName: 't' }))
+      expect(output).toMatchObject({ TableNames: [], $metadata: { attempts: 2 } })
+    } finally {
+      await close()
+    }
+  })
+
+  it('retries while its quota holds the cost, to the last token', async () => {
+    const unavailable = { status: 503, body: { __type: 'ServiceUnavailable' } }
+    const client = new Lean.DynamoDBClient({ region: 'eu-west-1', endpoint: url, credentials })
+    client.retryCapacity = 14
+    answers = [unavailable, { status: 200, body: {} }]
+    const output = await client.send(new DescribeTableCommand({ TableName: 't' }))
+    expect(output.$metadata).toMatchObject({ attempts: 2 })
+    client.retryCapacity = 13
+    answers = [unavailable, { status: 200, body: {} }]
+    await expect(client.send(new DescribeTableCommand({ TableName: 't' }))).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+    })
+    client.destroy()
   })
 
   const timeoutMs = 150
@@ -671,7 +804,11 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
     const a = await run(() => sdkWithin.send(new Sdk.GetCommand(input)))
     const b = await run(() => leanWithin().send(new Lean.GetCommand(input)))
     expect([a.requests, b.requests]).toEqual([4, 4])
-    expect(b.error).toMatchObject({ name: a.error?.name, code: 'ETIMEDOUT' })
+    expect(b.error).toMatchObject({
+      name: a.error?.name,
+      code: 'ETIMEDOUT',
+      message: `DynamoDB did not answer within ${timeoutMs} ms`,
+    })
     expect([isTransient(a.error), isTransient(b.error)]).toEqual([true, true])
   })
 
@@ -832,6 +969,7 @@ describe('its SigV4 signature', () => {
         client.send(new Lean.GetCommand({ TableName: 't', Key: key })),
       ).rejects.toMatchObject({
         name: 'CredentialsProviderError',
+        message: 'Unable to find environment variable credentials.',
       })
       expect(seen).toHaveLength(1) // nothing unsigned left
     } finally {

@@ -264,6 +264,11 @@ describe('the lean KMS client, against the SDK it replaces', () => {
     await expect(lean().send(new Stray() as unknown as LeanCommand)).rejects.toThrow(
       'not a lean KMS command: Stray',
     )
+    // Nor does an object without a prototype crash it on the way to saying so.
+    await expect(lean().send(Object.create(null))).rejects.toThrow(
+      'not a lean KMS command: undefined',
+    )
+    expect(seen).toHaveLength(0)
   })
 })
 
@@ -338,6 +343,16 @@ describe('the lean EventBridge client, against the SDK it replaces', () => {
     await expect(
       lean().send(new LeanEvents.PutEventsCommand({ ...input, EndpointId: 'abc.xyz' })),
     ).rejects.toThrow('SigV4a')
+    expect(seen).toHaveLength(0)
+  })
+
+  it('refuses any other command, naming it', async () => {
+    await expect(
+      lean().send(new LeanKms.SignCommand({}) as LeanEvents.PutEventsCommand),
+    ).rejects.toThrow(new TypeError('not a lean EventBridge command: '))
+    await expect(lean().send(Object.create(null))).rejects.toThrow(
+      'not a lean EventBridge command: undefined',
+    )
     expect(seen).toHaveLength(0)
   })
 })
