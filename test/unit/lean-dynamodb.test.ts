@@ -523,6 +523,33 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
       input = {}
     }
     await expect(lean().send(new Stray())).rejects.toThrow('not a DynamoDB command: Stray')
+    class Wrapping {
+      input = {}
+      clientCommand = null // a DocumentClient command's place, empty
+    }
+    await expect(lean().send(new Wrapping())).rejects.toThrow('not a DynamoDB command: Wrapping')
+  })
+
+  it('takes a null member of an answer as it came, item or not, where the SDK drops it', async () => {
+    // DynamoDB sends none; either way the data layer reads it as absent.
+    const { sdk: a, lean: b } = await both(
+      'QueryCommand',
+      {
+        TableName: 't',
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': 'p' },
+      },
+      {
+        status: 200,
+        body: { Items: [item], Count: 1, LastEvaluatedKey: null, ConsumedCapacity: null },
+      },
+    )
+    expect(withoutMetadata(b.output)).toEqual({
+      ...withoutMetadata(a.output),
+      LastEvaluatedKey: null,
+      ConsumedCapacity: null,
+    })
+    expect(withoutMetadata(a.output)).not.toHaveProperty('LastEvaluatedKey')
   })
 })
 
