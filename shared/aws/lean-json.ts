@@ -21,7 +21,11 @@ export interface LeanClientConfig {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   /** Attempts per call, as the SDK's `maxAttempts` (the service's default when not given). */
   maxAttempts?: number
-  /** Each attempt's limit, connection to last byte (REQUEST_TIMEOUT_MS when not given). */
+  /**
+   * How long an attempt's socket may stay silent, its connect included, before the
+   * attempt is abandoned (REQUEST_TIMEOUT_MS when not given). Counted from the socket:
+   * a request waiting for a free one is not yet an attempt that can time out.
+   */
   requestTimeoutMs?: number
 }
 
@@ -82,10 +86,13 @@ const TRANSIENT_NAMES = new Set([
 ])
 
 /**
- * An attempt that has not answered in this long is abandoned and retried, as the SDK
- * does with its `requestTimeout` (TimeoutError, ETIMEDOUT: transient). The SDK sets
- * none by default; an authorizer can't wait forever: DynamoDB and KMS answer in
- * milliseconds, and 4 attempts of 1 s with their backoff stay inside a 6 s timeout.
+ * An attempt whose socket is silent this long (to connect, or to answer) is abandoned
+ * and retried, as the SDK does with its `socketTimeout` (TimeoutError: transient; the
+ * SDK's default is 300 s). Not the SDK's `connectionTimeout` nor `requestTimeout`: both
+ * start with the request, so a burst queued for the agent's sockets would time out, and
+ * spend the retry quota, without ever reaching the service. An authorizer can't wait
+ * forever: DynamoDB and KMS answer in milliseconds, and 4 attempts of 1 s with their
+ * backoff stay inside a 6 s timeout (on Lambda nothing queues: see the agent).
  */
 export const REQUEST_TIMEOUT_MS = 1000
 
@@ -127,7 +134,8 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ])
 
-const retryable = (error: unknown): 'throttle' | 'transient' | undefined => {
+/** Whether the SDK's standard strategy retries `error`, and as what (its cost differs). */
+export const retryable = (error: unknown): 'throttle' | 'transient' | undefined => {
   if (error instanceof LeanServiceException) {
     const status = error.$metadata.httpStatusCode
     if (status === 429 || THROTTLING_ERRORS.has(error.name)) return 'throttle'
@@ -252,6 +260,10 @@ export class LeanJsonClient {
     this.config = config
     this.url = new URL(config.endpoint ?? serviceEndpoint(service.signingName, config.region))
     const Agent = this.url.protocol === 'http:' ? HttpAgent : HttpsAgent
+    // The SDK's agent: connections kept for the next call (on Lambda, the next invocation:
+    // no TLS handshake per call), at most 50 to the endpoint. A function serves one
+    // invocation at a time, 16 calls at once at most (leak revocation's), so it never
+    // waits for a socket; the local server's bursts may, and that wait is no attempt's.
     this.agent = new Agent({ keepAlive: true, maxSockets: 50 })
   }
 
@@ -293,23 +305,16 @@ export class LeanJsonClient {
     )
     const send = this.url.protocol === 'http:' ? httpRequest : httpsRequest
     const timeoutMs = this.config.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
-    let timer: ReturnType<typeof setTimeout> | undefined
     return new Promise<Json>((resolve, reject) => {
-      timer = setTimeout(() => {
-        const error = transportError(
-          'TimeoutError',
-          `${service.name} did not answer within ${timeoutMs} ms`,
-          'ETIMEDOUT',
-        )
-        req.destroy(error)
-        reject(error)
-      }, timeoutMs)
       const req = send(
         this.url,
         {
           method: 'POST',
           agent: this.agent,
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          // The socket's idle limit, armed when the request gets its socket (a new one's
+          // connect included), not while it waits in the agent's queue for one.
+          timeout: timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = []
@@ -340,9 +345,18 @@ export class LeanJsonClient {
           })
         },
       )
+      req.on('timeout', () => {
+        const error = transportError(
+          'TimeoutError',
+          `${service.name} did not answer within ${timeoutMs} ms`,
+          'ETIMEDOUT',
+        )
+        reject(error)
+        req.destroy(error)
+      })
       req.on('error', reject)
       req.end(body)
-    }).finally(() => clearTimeout(timer))
+    })
   }
 
   destroy() {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { type AddressInfo, createServer as createNetServer, Socket } from 'node:net'
 import { Sha256 } from '@aws-crypto/sha256-js'
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import * as Sdk from '@aws-sdk/lib-dynamodb'
@@ -16,6 +16,7 @@ import {
   vi,
 } from 'vitest'
 import * as Lean from '../../shared/aws/lean-dynamodb.js'
+import { retryable } from '../../shared/aws/lean-json.js'
 import { cancellationReasons, isConditionFailed, isTransient } from '../../shared/data/errors.js'
 
 /**
@@ -81,6 +82,7 @@ afterEach(() => {
 })
 
 const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' }
+const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const sdk = () =>
   Sdk.DynamoDBDocumentClient.from(
     new DynamoDBClient({ region: 'eu-west-1', endpoint: url, credentials }),
@@ -354,6 +356,83 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
     expect([isTransient(a.error), isTransient(b.error)]).toEqual([true, true])
   })
 
+  it('backs off as the SDK does: its full jitter doubles from 25 ms, from 1 s when throttled, to 20 s', async () => {
+    const fault = { status: 500, body: { __type: 'InternalServerError' } }
+    const throttled = { status: 400, body: { __type: 'x#ThrottlingException' } }
+    // The top of each draw (the jitter at 1), and every sleep cut short but noted: the
+    // SDK's own 3 s timers (its socket checks) aside, what each waited between attempts.
+    vi.spyOn(Math, 'random').mockReturnValue(1)
+    const real = setTimeout
+    const delays: number[] = []
+    const timers = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
+      run: () => void,
+      ms?: number,
+    ) => {
+      if (ms === 3000) return real(run, ms)
+      delays.push(ms ?? 0)
+      return real(run, 0)
+    }) as typeof setTimeout)
+    const run = async (send: () => Promise<unknown>) => {
+      delays.length = 0
+      answers = [fault, fault, throttled, fault, throttled, throttled, throttled]
+      await send().catch(() => undefined)
+      return [...delays]
+    }
+    try {
+      const input = { TableName: 't', Key: key }
+      const config = { region: 'eu-west-1', endpoint: url, credentials, maxAttempts: 8 }
+      const sdkClient = Sdk.DynamoDBDocumentClient.from(new DynamoDBClient(config))
+      const leanClient = Lean.DynamoDBDocumentClient.from(new Lean.DynamoDBClient(config))
+      const a = await run(() => sdkClient.send(new Sdk.GetCommand(input)))
+      const b = await run(() => leanClient.send(new Lean.GetCommand(input)))
+      expect(b).toEqual([25, 50, 4000, 200, 16_000, 20_000, 20_000])
+      expect(b).toEqual(a)
+    } finally {
+      timers.mockRestore()
+      vi.mocked(Math.random).mockRestore()
+    }
+  })
+
+  it('retries what the SDK retries: throttling, 5xx, timeouts and network failures, no other', () => {
+    const answered = (name: string, status: number) =>
+      new Lean.DynamoDBServiceException(name, status, {}, undefined)
+    const failed = (fields: { name?: string; code?: unknown }) =>
+      Object.assign(new Error('on the way'), fields)
+    expect(retryable(answered('ThrottlingException', 400))).toBe('throttle')
+    expect(retryable(answered('ProvisionedThroughputExceededException', 400))).toBe('throttle')
+    expect(retryable(answered('Anything', 429))).toBe('throttle')
+    for (const status of [500, 502, 503, 504])
+      expect(retryable(answered('Anything', status)), String(status)).toBe('transient')
+    for (const status of [400, 403, 501, 505])
+      expect(retryable(answered('Anything', status)), String(status)).toBeUndefined()
+    for (const name of [
+      'TimeoutError',
+      'RequestTimeout',
+      'RequestTimeoutException',
+      'CRC32CheckFailed',
+    ]) {
+      expect(retryable(answered(name, 400)), name).toBe('transient')
+      expect(retryable(failed({ name })), name).toBe('transient')
+    }
+    // The SDK's NODEJS_TIMEOUT_ERROR_CODES and NODEJS_NETWORK_ERROR_CODES.
+    const network = [
+      'ECONNRESET',
+      'ECONNREFUSED',
+      'EPIPE',
+      'ETIMEDOUT',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+    ]
+    for (const code of network) expect(retryable(failed({ code })), code).toBe('transient')
+    expect(retryable(failed({ code: 'EACCES' }))).toBeUndefined()
+    expect(retryable(failed({ name: 'TypeError', code: 7 }))).toBeUndefined()
+    expect(retryable(answered('ValidationException', 400))).toBeUndefined()
+    expect(retryable(undefined)).toBeUndefined()
+    expect(retryable(null)).toBeUndefined()
+  })
+
   it('retries a connection reset, and raises it with its code when it persists', async () => {
     answers = ['reset', { status: 200, body: { Item: item } }]
     const output = await lean().send(new Lean.GetCommand({ TableName: 't', Key: key }))
@@ -389,7 +468,9 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
     const calls: string[] = []
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        calls.push(`outer ${context.commandName} ${JSON.stringify(args.input.Key)}`)
+        calls.push(
+          `outer ${context.clientName} ${context.commandName} ${JSON.stringify(args.input.Key)}`,
+        )
         const result = await next(args)
         calls.push(`outer saw ${JSON.stringify(result.output.Item)}`)
         return result
@@ -410,12 +491,22 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
     ]
     await documents.send(new Lean.GetCommand({ TableName: 't', Key: { id: 1 } }))
     // The input as the caller gave it and the output as it gets it: native values.
-    expect(calls).toEqual(['outer GetItemCommand {"id":1}', 'inner', 'outer saw {"id":7}'])
+    expect(calls).toEqual([
+      'outer DynamoDBClient GetItemCommand {"id":1}',
+      'inner',
+      'outer saw {"id":7}',
+    ])
     expect(client.middlewareStack.remove('outer')).toBe(true)
     expect(client.middlewareStack.remove('outer')).toBe(false)
     calls.length = 0
     await documents.send(new Lean.GetCommand({ TableName: 't', Key: { id: 1 } }))
     expect(calls).toEqual(['inner'])
+    // Unnamed, as the SDK names them: by their place.
+    client.middlewareStack.add((next) => next)
+    expect(client.middlewareStack.identify()).toEqual([
+      'inner - initialize',
+      'middleware1 - initialize',
+    ])
   })
 
   it("resolves a region's endpoint as the SDK does, the China partition included", async () => {
@@ -432,6 +523,33 @@ describe('the lean DynamoDB transport, against the SDK it replaces', () => {
       input = {}
     }
     await expect(lean().send(new Stray())).rejects.toThrow('not a DynamoDB command: Stray')
+    class Wrapping {
+      input = {}
+      clientCommand = null // a DocumentClient command's place, empty
+    }
+    await expect(lean().send(new Wrapping())).rejects.toThrow('not a DynamoDB command: Wrapping')
+  })
+
+  it('takes a null member of an answer as it came, item or not, where the SDK drops it', async () => {
+    // DynamoDB sends none; either way the data layer reads it as absent.
+    const { sdk: a, lean: b } = await both(
+      'QueryCommand',
+      {
+        TableName: 't',
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': 'p' },
+      },
+      {
+        status: 200,
+        body: { Items: [item], Count: 1, LastEvaluatedKey: null, ConsumedCapacity: null },
+      },
+    )
+    expect(withoutMetadata(b.output)).toEqual({
+      ...withoutMetadata(a.output),
+      LastEvaluatedKey: null,
+      ConsumedCapacity: null,
+    })
+    expect(withoutMetadata(a.output)).not.toHaveProperty('LastEvaluatedKey')
   })
 })
 
@@ -470,7 +588,10 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
       .send(new Lean.GetCommand(input))
       .catch((e: unknown) => e)
     expect(seen).toHaveLength(4)
-    expect(error).toMatchObject({ name: 'CRC32CheckFailed' })
+    expect(error).toMatchObject({
+      name: 'CRC32CheckFailed',
+      message: 'CRC32 integrity check failed',
+    })
     expect(isTransient(error)).toBe(true)
   })
 
@@ -493,16 +614,135 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
     }
   })
 
+  it("computes it without node:zlib's too (before Node 22.2), alike", () => {
+    const bytes = Buffer.from(JSON.stringify({ Item: item }))
+    expect(Lean.tableCrc32(Buffer.from('123456789'))).toBe(0xcbf43926)
+    expect(Lean.tableCrc32(bytes)).toBe(Lean.crc32(bytes))
+    expect(Lean.tableCrc32(new Uint8Array(0))).toBe(0)
+    expect(Lean.tableCrc32(new Uint8Array(256).map((_, n) => 255 - n))).toBe(
+      Lean.crc32(new Uint8Array(256).map((_, n) => 255 - n)),
+    )
+  })
+
+  /** A server of its own answering `answer` to every request; its sockets, as they came. */
+  async function serving(
+    answer: (res: import('node:http').ServerResponse, n: number) => void,
+    maxAttempts?: number,
+  ) {
+    const sockets: Socket[] = []
+    let n = 0
+    const own = createServer((req, res) => {
+      if (!sockets.includes(req.socket)) sockets.push(req.socket)
+      req.resume()
+      req.on('end', () => answer(res, n++))
+    })
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve))
+    const client = new Lean.DynamoDBClient({
+      region: 'eu-west-1',
+      endpoint: `http://127.0.0.1:${(own.address() as AddressInfo).port}`,
+      credentials,
+      maxAttempts,
+    })
+    const close = async () => {
+      client.destroy()
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => own.close(resolve))
+    }
+    return { client, sockets, close }
+  }
+
+  it('names an error answer without a name by its status, its text as its message', async () => {
+    const texts = ['<html>502 Bad Gateway</html>', 'x'.repeat(300), '{}', '{"__type":""}']
+    const { client, close } = await serving((res, n) => {
+      res.writeHead([502, 500, 400, 403][n % 4] ?? 500)
+      res.end(texts[n % 4])
+    }, 1)
+    try {
+      const errors: unknown[] = []
+      for (let i = 0; i < 4; i++)
+        errors.push(
+          await client.send(new DescribeTableCommand({ TableName: 't' })).catch((e: unknown) => e),
+        )
+      expect(errors).toMatchObject([
+        { name: 'InternalServerError', message: texts[0], $metadata: { httpStatusCode: 502 } },
+        { name: 'InternalServerError', message: 'x'.repeat(200), $fault: 'server' },
+        { name: 'UnknownError', message: 'UnknownError', $fault: 'client' },
+        { name: 'UnknownError', $metadata: { httpStatusCode: 403, requestId: undefined } },
+      ])
+    } finally {
+      await close()
+    }
+  })
+
+  it('keeps its connection for the next call, and closes it when destroyed', async () => {
+    const { client, sockets, close } = await serving((res) => res.end('{}'))
+    try {
+      await client.send(new DescribeTableCommand({ TableName: 't' }))
+      await client.send(new DescribeTableCommand({ TableName: 't' }))
+      expect(sockets).toHaveLength(1)
+      const closed = new Promise((resolve) => sockets[0]?.once('close', () => resolve('closed')))
+      client.destroy()
+      expect(await Promise.race([closed, sleepMs(2000).then(() => 'open')])).toBe('closed')
+    } finally {
+      await close()
+    }
+  })
+
+  it('closes its connection when its DocumentClient is destroyed', async () => {
+    const { client, sockets, close } = await serving((res) => res.end('{}'))
+    try {
+      const documents = Lean.DynamoDBDocumentClient.from(client)
+      await documents.send(new Lean.GetCommand({ TableName: 't', Key: key }))
+      const closed = new Promise((resolve) => sockets[0]?.once('close', () => resolve('closed')))
+      documents.destroy()
+      expect(await Promise.race([closed, sleepMs(2000).then(() => 'open')])).toBe('closed')
+    } finally {
+      await close()
+    }
+  })
+
+  it('retries an answer cut off in its body (a reset connection)', async () => {
+    const { client, close } = await serving((res, n) => {
+      if (n > 0) return res.end('{"TableNames":[]}')
+      res.writeHead(200, { 'content-length': '100' })
+      res.write('{"TableNa')
+      setImmediate(() => res.socket?.destroy())
+    })
+    try {
+      const output = await client.send(new DescribeTableCommand({ TableName: 't' }))
+      expect(output).toMatchObject({ TableNames: [], $metadata: { attempts: 2 } })
+    } finally {
+      await close()
+    }
+  })
+
+  it('retries while its quota holds the cost, to the last token', async () => {
+    const unavailable = { status: 503, body: { __type: 'ServiceUnavailable' } }
+    const client = new Lean.DynamoDBClient({ region: 'eu-west-1', endpoint: url, credentials })
+    client.retryCapacity = 14
+    answers = [unavailable, { status: 200, body: {} }]
+    const output = await client.send(new DescribeTableCommand({ TableName: 't' }))
+    expect(output.$metadata).toMatchObject({ attempts: 2 })
+    client.retryCapacity = 13
+    answers = [unavailable, { status: 200, body: {} }]
+    await expect(client.send(new DescribeTableCommand({ TableName: 't' }))).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+    })
+    client.destroy()
+  })
+
   const timeoutMs = 150
   // Which limit each attempt armed, not the wall clock: on a loaded machine a timer can
   // fire before its delay by Date.now() (Node dates it from the event loop's cached
-  // time) and an attempt answered at once can still take a second.
-  let timers: MockInstance<typeof setTimeout>
+  // time) and an attempt answered at once can still take a second. The limit is the
+  // socket's own (its idle timeout), so: how many sockets were armed with `ms`.
+  let timers: MockInstance<Socket['setTimeout']>
   beforeEach(() => {
-    timers = vi.spyOn(globalThis, 'setTimeout')
+    timers = vi.spyOn(Socket.prototype, 'setTimeout')
   })
   afterEach(() => timers.mockRestore())
-  const armedFor = (ms: number) => timers.mock.calls.filter(([, delay]) => delay === ms).length
+  const armedFor = (ms: number) =>
+    new Set(timers.mock.contexts.filter((_, n) => timers.mock.calls[n]?.[0] === ms)).size
   const leanWithin = () =>
     Lean.DynamoDBDocumentClient.from(
       new Lean.DynamoDBClient({
@@ -513,12 +753,38 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
       }),
     )
 
-  it('abandons an attempt unanswered after its timeout and retries it, as the SDK with requestTimeout', async () => {
+  it('abandons an attempt unanswered after its timeout and retries it, as the SDK with socketTimeout', async () => {
     answers = ['silent', { status: 200, body: { Item: item } }]
     const output = await leanWithin().send(new Lean.GetCommand(input))
     expect(output.Item).toMatchObject({ id: 1 })
     expect(output.$metadata).toMatchObject({ attempts: 2 })
     expect(armedFor(timeoutMs)).toBe(2) // the silent attempt ended by its own limit
+  })
+
+  it('counts the connection in the limit: a TLS handshake never answered is abandoned too', async () => {
+    const held: Socket[] = []
+    const mute = createNetServer((socket) => held.push(socket))
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve))
+    const { port } = mute.address() as AddressInfo
+    const client = new Lean.DynamoDBClient({
+      region: 'eu-west-1',
+      endpoint: `https://127.0.0.1:${port}`,
+      credentials,
+      requestTimeoutMs: timeoutMs,
+      maxAttempts: 2,
+    })
+    try {
+      const error = await client
+        .send(new DescribeTableCommand({ TableName: 't' }))
+        .catch((e: unknown) => e)
+      expect(error).toMatchObject({ name: 'TimeoutError', code: 'ETIMEDOUT' })
+      expect(held).toHaveLength(2) // both attempts connected, neither got a handshake
+      expect(armedFor(timeoutMs)).toBe(2)
+    } finally {
+      client.destroy()
+      for (const socket of held) socket.destroy()
+      await new Promise((resolve) => mute.close(resolve))
+    }
   })
 
   it("spends and refills the SDK's retry quota alike: an outage isn't met with 4 times the calls", async () => {
@@ -559,13 +825,17 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
         region: 'eu-west-1',
         endpoint: url,
         credentials,
-        requestHandler: { requestTimeout: timeoutMs, throwOnRequestTimeout: true },
+        requestHandler: { socketTimeout: timeoutMs },
       }),
     )
     const a = await run(() => sdkWithin.send(new Sdk.GetCommand(input)))
     const b = await run(() => leanWithin().send(new Lean.GetCommand(input)))
     expect([a.requests, b.requests]).toEqual([4, 4])
-    expect(b.error).toMatchObject({ name: a.error?.name, code: 'ETIMEDOUT' })
+    expect(b.error).toMatchObject({
+      name: a.error?.name,
+      code: 'ETIMEDOUT',
+      message: `DynamoDB did not answer within ${timeoutMs} ms`,
+    })
     expect([isTransient(a.error), isTransient(b.error)]).toEqual([true, true])
   })
 
@@ -576,6 +846,93 @@ describe('what it checks beyond the SDK: the answer intact, the answer in time',
     expect(armedFor(Lean.REQUEST_TIMEOUT_MS)).toBe(2)
     expect(4 * Lean.REQUEST_TIMEOUT_MS).toBeLessThan(6000 - 1000) // room for the backoff
   })
+})
+
+describe('its limit counts an attempt from its socket on, not its wait for one', () => {
+  // 250 calls at once on the client's 50 sockets (the SDK's default), each answered after
+  // `paceMs`: the last wait 4 paces for a socket, longer than an attempt's limit (1 s),
+  // while none is silent on the wire for more than a pace. A few stall after their
+  // headers, once: those must still be abandoned at the limit and retried.
+  const paceMs = 300
+  const calls = 250
+  const stalls = new Set(['7', '99', '180', '249'])
+  const expected = Array.from({ length: calls }, (_, n) =>
+    stalls.has(String(n)) ? 'answered in 2 attempts' : 'answered in 1 attempts',
+  )
+
+  /** Each call's outcome through a client on the paced server, and the requests it saw. */
+  async function burst(getter: (endpoint: string) => (id: string) => Promise<unknown>) {
+    const arrived: string[] = []
+    const held: Socket[] = []
+    const paced = createServer(async (req, res) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of req) chunks.push(chunk as Buffer)
+      const id = String(JSON.parse(Buffer.concat(chunks).toString('utf8')).Key.id.S)
+      const again = arrived.includes(id)
+      arrived.push(id)
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' })
+      if (stalls.has(id) && !again) {
+        res.write('{"Item":') // and nothing more
+        held.push(req.socket)
+        return
+      }
+      setTimeout(() => res.end(JSON.stringify({ Item: { id: { S: id } } })), paceMs)
+    })
+    await new Promise<void>((resolve) => paced.listen(0, '127.0.0.1', resolve))
+    try {
+      const get = getter(`http://127.0.0.1:${(paced.address() as AddressInfo).port}`)
+      const outcomes = await Promise.all(
+        Array.from({ length: calls }, (_, n) =>
+          get(String(n)).then(
+            (output) => {
+              const { Item, $metadata } = output as {
+                Item?: { id?: unknown }
+                $metadata?: { attempts?: number }
+              }
+              const answer = Item?.id === String(n) ? 'answered' : 'wrongly answered'
+              return `${answer} in ${$metadata?.attempts} attempts`
+            },
+            (error: Error & { $metadata?: { attempts?: number } }) =>
+              `${error.name} in ${error.$metadata?.attempts ?? '?'} attempts`,
+          ),
+        ),
+      )
+      return { outcomes, requests: arrived.length }
+    } finally {
+      for (const socket of held) socket.destroy()
+      await new Promise((resolve) => paced.close(resolve))
+    }
+  }
+
+  it("leaves the wait for a socket out of the attempt's limit and the retry quota", async () => {
+    let client: Lean.DynamoDBClient | undefined
+    const { outcomes, requests } = await burst((endpoint) => {
+      client = new Lean.DynamoDBClient({ region: 'eu-west-1', endpoint, credentials })
+      const documents = Lean.DynamoDBDocumentClient.from(client)
+      return (id) => documents.send(new Lean.GetCommand({ TableName: 't', Key: { id } }))
+    })
+    client?.destroy()
+    expect(outcomes).toEqual(expected)
+    expect(requests).toBe(calls + stalls.size)
+    expect(client?.retryCapacity).toBe(Lean.RETRY_CAPACITY)
+  }, 30_000)
+
+  it("as the SDK's socketTimeout does (its requestTimeout and connectionTimeout count the wait)", async () => {
+    let client: DynamoDBClient | undefined
+    const { outcomes, requests } = await burst((endpoint) => {
+      client = new DynamoDBClient({
+        region: 'eu-west-1',
+        endpoint,
+        credentials,
+        requestHandler: { socketTimeout: Lean.REQUEST_TIMEOUT_MS },
+      })
+      const documents = Sdk.DynamoDBDocumentClient.from(client)
+      return (id) => documents.send(new Sdk.GetCommand({ TableName: 't', Key: { id } }))
+    })
+    client?.destroy()
+    expect(outcomes).toEqual(expected)
+    expect(requests).toBe(calls + stalls.size)
+  }, 30_000)
 })
 
 describe('its SigV4 signature', () => {
@@ -639,6 +996,7 @@ describe('its SigV4 signature', () => {
         client.send(new Lean.GetCommand({ TableName: 't', Key: key })),
       ).rejects.toMatchObject({
         name: 'CredentialsProviderError',
+        message: 'Unable to find environment variable credentials.',
       })
       expect(seen).toHaveLength(1) // nothing unsigned left
     } finally {

@@ -6,7 +6,7 @@ import * as SdkKms from '@aws-sdk/client-kms'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as LeanEvents from '../../shared/aws/lean-eventbridge.js'
-import { signJsonPost } from '../../shared/aws/lean-json.js'
+import { signJsonPost, toJsonWire } from '../../shared/aws/lean-json.js'
 import * as LeanKms from '../../shared/aws/lean-kms.js'
 
 /**
@@ -264,6 +264,11 @@ describe('the lean KMS client, against the SDK it replaces', () => {
     await expect(lean().send(new Stray() as unknown as LeanCommand)).rejects.toThrow(
       'not a lean KMS command: Stray',
     )
+    // Nor does an object without a prototype crash it on the way to saying so.
+    await expect(lean().send(Object.create(null))).rejects.toThrow(
+      'not a lean KMS command: undefined',
+    )
+    expect(seen).toHaveLength(0)
   })
 })
 
@@ -339,6 +344,36 @@ describe('the lean EventBridge client, against the SDK it replaces', () => {
       lean().send(new LeanEvents.PutEventsCommand({ ...input, EndpointId: 'abc.xyz' })),
     ).rejects.toThrow('SigV4a')
     expect(seen).toHaveLength(0)
+  })
+
+  it('refuses any other command, naming it', async () => {
+    await expect(
+      lean().send(new LeanKms.SignCommand({}) as LeanEvents.PutEventsCommand),
+    ).rejects.toThrow(new TypeError('not a lean EventBridge command: '))
+    await expect(lean().send(Object.create(null))).rejects.toThrow(
+      'not a lean EventBridge command: undefined',
+    )
+    expect(seen).toHaveLength(0)
+  })
+})
+
+describe('their wire form of an input', () => {
+  it('writes blobs base64 and dates in epoch seconds, drops undefined members, keeps the rest', () => {
+    const wire = toJsonWire({
+      KeyId: 'alias/k',
+      Plaintext: new Uint8Array([1, 2, 255]),
+      Time: new Date('2026-11-25T12:34:56.789Z'),
+      Context: { a: 'x', gone: undefined, none: null },
+      List: [1, null, 'b', new Uint8Array([0])],
+      Unset: undefined,
+    })
+    expect(wire).toStrictEqual({
+      KeyId: 'alias/k',
+      Plaintext: 'AQL/',
+      Time: 1795610096.789,
+      Context: { a: 'x', none: null },
+      List: [1, null, 'b', 'AA=='],
+    })
   })
 })
 
