@@ -16,6 +16,7 @@ import { PROJECT_DELETE_STEP } from '../../shared/data/projects.js'
 import { createProject } from '../../shared/domain/projects.js'
 import { projectDeletionOf, STEP_RESERVE_MS, sweepRecords } from '../../shared/domain/sweeps.js'
 import { type StreamRecord, toEvent } from '../../shared/events/events.js'
+import { cancelled, conditionFailed, throttled } from '../support/aws-errors.js'
 
 /**
  * A deleted project's cascade against a small in-memory table that behaves like
@@ -33,12 +34,6 @@ let failBatchWrite: number | undefined // the batch-write call (1-based) that fa
 let afterGet: (() => void) | undefined // runs once, right after the next GetItem's answer
 let failUpdate = false // the next UpdateItem (a step's touch) is throttled once
 let published: NonNullable<ReturnType<typeof toEvent>>[] = []
-
-const conditionFailed = () =>
-  Object.assign(new Error('ConditionalCheckFailedException'), {
-    name: 'ConditionalCheckFailedException',
-    $metadata: {},
-  })
 
 function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', before?: Item, after?: Item) {
   stream.push({
@@ -137,10 +132,7 @@ beforeEach(() => {
       throw new Error('unexpected update')
     if (failUpdate) {
       failUpdate = false
-      throw Object.assign(new Error('ThrottlingException'), {
-        name: 'ThrottlingException',
-        $metadata: {},
-      })
+      throw throttled()
     }
     const found = table.get(keyOf(input.Key))
     if (!found || found.deleting !== input.ExpressionAttributeValues[':at']) throw conditionFailed()
@@ -150,10 +142,7 @@ beforeEach(() => {
   // A create: the conditional put, with the old item on failure, marshalled as DynamoDB sends it.
   ddb.on(PutCommand).callsFake((input) => {
     const found = table.get(keyOf(input.Item))
-    if (found)
-      throw Object.assign(conditionFailed(), {
-        Item: marshall(found, { removeUndefinedValues: true }),
-      })
+    if (found) throw conditionFailed(marshall(found, { removeUndefinedValues: true }))
     put(input.Item)
     return {}
   })
@@ -169,12 +158,7 @@ beforeEach(() => {
         ? 'None'
         : 'ConditionalCheckFailed'
     })
-    if (reasons.includes('ConditionalCheckFailed'))
-      throw Object.assign(new Error('TransactionCanceledException'), {
-        name: 'TransactionCanceledException',
-        CancellationReasons: reasons.map((Code) => ({ Code })),
-        $metadata: {},
-      })
+    if (reasons.includes('ConditionalCheckFailed')) throw cancelled(...reasons)
     // DynamoDB orders no two items' stream records of one transaction: the fake makes
     // them last item first, so no test can lean on the order a transaction lists them.
     for (const action of [...input.TransactItems].reverse()) {
