@@ -28,6 +28,26 @@ export type Transport = 'sdk' | 'lean'
  */
 const LOCAL_REQUEST_TIMEOUT_MS = 30_000
 
+/**
+ * Whether a lean client has what the store's users reach for on an SDK client, so it
+ * may be typed as one (`Sdk`): `send`, and the middleware stack's `add` and `remove`
+ * (the data layer sends; local tooling adds initialize middleware: IAM emulation, call
+ * counters). The one place the lean transport stands in for the SDK's types; that its
+ * answers are the SDK's, test/unit/lean-dynamodb.test.ts holds and the whole
+ * integration suite runs on. The rest of the SDK's surface (its config, other steps)
+ * it lacks, and nothing given a lean store reaches for it.
+ */
+export function standsInForSdk<Sdk extends object>(client: object): client is Sdk {
+  const stack: unknown = Reflect.get(client, 'middlewareStack')
+  return (
+    typeof Reflect.get(client, 'send') === 'function' &&
+    typeof stack === 'object' &&
+    stack !== null &&
+    typeof Reflect.get(stack, 'add') === 'function' &&
+    typeof Reflect.get(stack, 'remove') === 'function'
+  )
+}
+
 /** Against a local endpoint (DynamoDB Local) any static credentials do, so none are required. */
 export function createStore(config: Config, transport: Transport = 'sdk'): Store {
   const { region, dynamoEndpoint, tableName } = config
@@ -38,15 +58,9 @@ export function createStore(config: Config, transport: Transport = 'sdk'): Store
       ...(local && { ...local, requestTimeoutMs: LOCAL_REQUEST_TIMEOUT_MS }),
     })
     const db = Lean.DynamoDBDocumentClient.from(dynamo)
-    // The one place the lean transport stands in for the SDK's types: it implements the
-    // part of both clients the data layer and the local tooling use (sends, initialize
-    // middleware), which test/unit/lean-dynamodb.test.ts holds against the SDK and the
-    // whole integration suite runs on.
-    return {
-      dynamo: dynamo as unknown as DynamoDBClient,
-      db: db as unknown as DynamoDBDocumentClient,
-      tableName,
-    }
+    if (!standsInForSdk<DynamoDBClient>(dynamo) || !standsInForSdk<DynamoDBDocumentClient>(db))
+      throw new Error('the lean DynamoDB transport lacks send or its middleware stack')
+    return { dynamo, db, tableName }
   }
   const dynamo = new DynamoDBClient({ region, ...local })
   // The SDK's logger middleware filters and copies every call's input and output for a

@@ -321,10 +321,12 @@ const projectTombstone = ({ team, project, deletedBy, deletedAt }: ProjectDeleti
 /**
  * Deletes the project item itself once its children are gone, with its deletion
  * record (ProjectDeleted), in one transaction conditional on this deletion: run
- * again, it finds nothing and writes nothing. False when already done.
+ * again, it finds nothing and writes nothing. Its callers (the cascade's last step, a
+ * create finishing a deletion) go on alike whether this write or another made it, so
+ * it answers nothing.
  */
-export async function finishProjectDelete(deletion: ProjectDeletion): Promise<boolean> {
-  const refused = await transact([
+export async function finishProjectDelete(deletion: ProjectDeletion): Promise<void> {
+  await transact([
     {
       Delete: {
         TableName: table(),
@@ -335,7 +337,6 @@ export async function finishProjectDelete(deletion: ProjectDeletion): Promise<bo
     },
     projectTombstone(deletion),
   ])
-  return !refused
 }
 
 /**

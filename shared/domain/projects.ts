@@ -194,22 +194,19 @@ export async function fetchProject(team: string, name: string): Promise<ProjectR
 /** Reads, merges and writes back; a concurrent update in between means one more round. */
 const UPDATE_ATTEMPTS = 3
 
-export type SettingChanges = Partial<
-  Record<ProjectSettingName, { from: SettingValue | null; to: SettingValue | null }>
->
-
 /**
  * PUT: changes the settings the request names, leaving the others (the oktapam
  * provider sends only what changed; oktaasa sends everything). The name may be
  * repeated but not changed. Settings that end up as they were are not written, so
- * an unchanged PUT costs one GetItem and publishes no event. Returns what changed.
+ * an unchanged PUT costs one GetItem and publishes no event (the ProjectUpdated
+ * event reads what changed from the stream's images, not from here).
  */
 export async function updateProject(
   caller: UserCaller,
   name: string,
   input: SettingsInput & { name?: string },
   now = new Date(),
-): Promise<SettingChanges> {
+): Promise<void> {
   if (input.name !== undefined && input.name !== name)
     throw invalidRequest("A project's name cannot change.", [
       { description: 'name', message: `cannot change (the project is "${name}")` },
@@ -227,17 +224,15 @@ export async function updateProject(
       after[setting] = value ?? PROJECT_DEFAULTS[setting]
     }
     checkRules(after)
-    const changes: SettingChanges = {}
     const set: StoredSettings = {}
     const unset: ProjectSettingName[] = []
     for (const setting of PROJECT_SETTING_NAMES) {
       const to = after[setting]
       if (to === before[setting]) continue
-      changes[setting] = { from: before[setting], to }
       if (wanted[setting] === null) unset.push(setting)
       else if (to !== null) set[setting] = to
     }
-    if (Object.keys(changes).length === 0) return changes
+    if (Object.keys(set).length === 0 && unset.length === 0) return
     const written = await updateProjectSettings(caller.team, name, {
       set,
       unset,
@@ -246,7 +241,7 @@ export async function updateProject(
       updatedAt: now.toISOString(),
       updatedBy: caller.username,
     })
-    if (written) return changes
+    if (written) return
   }
   throw serviceOffline(1)
 }

@@ -199,8 +199,8 @@ export async function heartbeat(claim: ServerClaim, now = new Date()): Promise<v
       (revoked !== undefined && hashesMatch(revoked, secretHash))
     throw genuine ? serverRevoked() : unauthenticated()
   }
-  const outcome = await touchServer(team, project, serverId, secretHash, now.toISOString())
-  if (outcome !== 'touched') throw unauthenticated()
+  if (!(await touchServer(team, project, serverId, secretHash, now.toISOString())))
+    throw unauthenticated()
 }
 
 /**

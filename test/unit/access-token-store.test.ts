@@ -20,6 +20,7 @@ import {
   touchAccessToken,
 } from '../../shared/data/access-tokens.js'
 import { revokeAllAccessTokens } from '../../shared/data/token-revocation.js'
+import { cancelled, conditionFailed, throttled } from '../support/aws-errors.js'
 
 /**
  * shared/data/access-tokens.ts on its own, with a mocked table: what each write does
@@ -32,13 +33,6 @@ const TABLE = 'latchkey-unit'
 const USER = { PK: 'TEAM#acme', SK: 'USER#alice' }
 const PK = 'TEAM#acme#USER#alice'
 const pat = (id: number) => `PAT#${String(id).padStart(16, '0')}`
-const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} })
-const refused = () => awsError('ConditionalCheckFailedException')
-const throttled = () => awsError('ThrottlingException')
-const cancelled = (...codes: string[]) =>
-  Object.assign(awsError('TransactionCanceledException'), {
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  })
 const updates = () => ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)
 
 beforeEach(() => ddb.reset())
@@ -131,7 +125,7 @@ describe('writes whose refused condition is an answer, and whose failure is an e
     expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([mark])
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
     // A later delete-all raised the mark meanwhile: not this one's write.
-    ddb.on(PutCommand).rejects(refused())
+    ddb.on(PutCommand).rejects(conditionFailed())
     expect(await revokeAllAccessTokens('acme', 'alice', now)).toBe(false)
     ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'))
     expect(await revokeAllAccessTokens('acme', 'alice', now)).toBe(false)
@@ -146,7 +140,7 @@ describe('writes whose refused condition is an answer, and whose failure is an e
         now: '2026-11-26T00:00:00.000Z',
         graceUntil: null,
       })
-    ddb.on(UpdateCommand).rejects(refused())
+    ddb.on(UpdateCommand).rejects(conditionFailed())
     await expect(rotate()).resolves.toBeUndefined()
     ddb.on(UpdateCommand).rejects(throttled())
     await expect(rotate()).rejects.toThrow('ThrottlingException')
@@ -157,7 +151,7 @@ describe('writes whose refused condition is an answer, and whose failure is an e
     const mark = () => markAccessTokenLeaked('acme', 'alice', 7, 'h1', leak, '2026-11-26T00:00:00Z')
     ddb.on(UpdateCommand).resolves({})
     expect(await mark()).toBe(true)
-    ddb.on(UpdateCommand).rejects(refused())
+    ddb.on(UpdateCommand).rejects(conditionFailed())
     expect(await mark()).toBe(false)
     ddb.on(UpdateCommand).rejects(throttled())
     await expect(mark()).rejects.toThrow('ThrottlingException')
@@ -167,7 +161,7 @@ describe('writes whose refused condition is an answer, and whose failure is an e
     const touch = () => touchAccessToken('acme', 'alice', 7, new Date(), 60_000)
     ddb.on(UpdateCommand).resolves({})
     await expect(touch()).resolves.toBe(true)
-    ddb.on(UpdateCommand).rejects(refused())
+    ddb.on(UpdateCommand).rejects(conditionFailed())
     await expect(touch()).resolves.toBe(false)
     ddb.on(UpdateCommand).rejects(throttled())
     await expect(touch()).rejects.toThrow('ThrottlingException')
@@ -257,7 +251,7 @@ describe('the count kept beside the tokens', () => {
 
     it('a user item gone (deleted meanwhile): the conditional first count is refused, no room', async () => {
       stored(0)
-      ddb.on(UpdateCommand).rejects(refused())
+      ddb.on(UpdateCommand).rejects(conditionFailed())
       expect(await recountAccessTokens('acme', 'alice', 5, undefined)).toBe(false)
       expect(updates()[0]?.ConditionExpression).toBe(
         'attribute_exists(PK) AND attribute_not_exists(tokenCount)',

@@ -15,6 +15,7 @@ import { sweep } from '../../shared/domain/sweeper.js'
 import { auditingSink } from '../../shared/events/audit.js'
 import { type DomainEvent, type StreamRecord, toEvent } from '../../shared/events/events.js'
 import type { EventSink } from '../../shared/events/publish.js'
+import { awsError, cancelled, conditionFailed } from '../support/aws-errors.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
@@ -220,11 +221,7 @@ describe('the sweeper: calls and exact inputs', () => {
     ddb
       .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'TEAM#acme#TOKENS' } }, false)
       .resolves({ Items: [indexed({})] })
-    ddb
-      .on(UpdateCommand)
-      .rejects(
-        Object.assign(new Error('no'), { name: 'ConditionalCheckFailedException', $metadata: {} }),
-      )
+    ddb.on(UpdateCommand).rejects(conditionFailed())
     expect(await sweep({ now: NOW })).toMatchObject({ warned: 0, expired: 0 })
   })
 
@@ -354,18 +351,7 @@ describe('the audit trail, written by the stream consumer', () => {
   it('writes a redelivered batch again without the events it already kept', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(
-        Object.assign(new Error('cancelled'), {
-          name: 'TransactionCanceledException',
-          $metadata: {},
-          CancellationReasons: [
-            { Code: 'None' },
-            { Code: 'ConditionalCheckFailed' },
-            { Code: 'None' },
-            { Code: 'None' },
-          ],
-        }),
-      )
+      .rejectsOnce(cancelled('None', 'ConditionalCheckFailed', 'None', 'None'))
       .resolves({})
     await auditingSink(inner, 400).put([event('e1'), event('e2')])
     const calls = ddb.commandCalls(TransactWriteCommand)
@@ -377,12 +363,10 @@ describe('the audit trail, written by the stream consumer', () => {
   })
 
   it('publishes nothing when the trail cannot be written, so the batch is retried whole', async () => {
-    ddb
-      .on(TransactWriteCommand)
-      .rejects(Object.assign(new Error('down'), { name: 'InternalServerError', $metadata: {} }))
+    ddb.on(TransactWriteCommand).rejects(awsError('InternalServerError'))
     const put = vi.spyOn(inner, 'put')
     put.mockClear()
-    await expect(auditingSink(inner, 400).put([event('e1')])).rejects.toThrow('down')
+    await expect(auditingSink(inner, 400).put([event('e1')])).rejects.toThrow('InternalServerError')
     expect(put).not.toHaveBeenCalled()
   })
 })

@@ -12,10 +12,11 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { UserCaller } from '../../shared/auth/caller.js'
 import { keys } from '../../shared/data/keys.js'
-import { PROJECT_DELETE_STEP } from '../../shared/data/projects.js'
+import { deleteProjectStep, PROJECT_DELETE_STEP } from '../../shared/data/projects.js'
 import { createProject } from '../../shared/domain/projects.js'
 import { projectDeletionOf, STEP_RESERVE_MS, sweepRecords } from '../../shared/domain/sweeps.js'
 import { type StreamRecord, toEvent } from '../../shared/events/events.js'
+import { cancelled, conditionFailed, throttled } from '../support/aws-errors.js'
 
 /**
  * A deleted project's cascade against a small in-memory table that behaves like
@@ -31,14 +32,9 @@ let stream: StreamRecord[] = []
 let sequence = 0
 let failBatchWrite: number | undefined // the batch-write call (1-based) that fails once
 let afterGet: (() => void) | undefined // runs once, right after the next GetItem's answer
+let afterQuery: (() => void) | undefined // runs once, right after the next Query's answer
 let failUpdate = false // the next UpdateItem (a step's touch) is throttled once
 let published: NonNullable<ReturnType<typeof toEvent>>[] = []
-
-const conditionFailed = () =>
-  Object.assign(new Error('ConditionalCheckFailedException'), {
-    name: 'ConditionalCheckFailedException',
-    $metadata: {},
-  })
 
 function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', before?: Item, after?: Item) {
   stream.push({
@@ -97,6 +93,7 @@ beforeEach(() => {
   published = []
   failBatchWrite = undefined
   afterGet = undefined
+  afterQuery = undefined
   failUpdate = false
   let batchWrites = 0
   ddb.on(GetCommand).callsFake((input) => {
@@ -112,6 +109,8 @@ beforeEach(() => {
       .sort((a, b) => (String(a.SK) < String(b.SK) ? -1 : 1))
     const page = inRange.slice(0, input.Limit)
     const last = page.at(-1)
+    afterQuery?.()
+    afterQuery = undefined
     return {
       Items: page,
       ...(inRange.length > page.length &&
@@ -137,10 +136,7 @@ beforeEach(() => {
       throw new Error('unexpected update')
     if (failUpdate) {
       failUpdate = false
-      throw Object.assign(new Error('ThrottlingException'), {
-        name: 'ThrottlingException',
-        $metadata: {},
-      })
+      throw throttled()
     }
     const found = table.get(keyOf(input.Key))
     if (!found || found.deleting !== input.ExpressionAttributeValues[':at']) throw conditionFailed()
@@ -150,10 +146,7 @@ beforeEach(() => {
   // A create: the conditional put, with the old item on failure, marshalled as DynamoDB sends it.
   ddb.on(PutCommand).callsFake((input) => {
     const found = table.get(keyOf(input.Item))
-    if (found)
-      throw Object.assign(conditionFailed(), {
-        Item: marshall(found, { removeUndefinedValues: true }),
-      })
+    if (found) throw conditionFailed(marshall(found, { removeUndefinedValues: true }))
     put(input.Item)
     return {}
   })
@@ -169,12 +162,7 @@ beforeEach(() => {
         ? 'None'
         : 'ConditionalCheckFailed'
     })
-    if (reasons.includes('ConditionalCheckFailed'))
-      throw Object.assign(new Error('TransactionCanceledException'), {
-        name: 'TransactionCanceledException',
-        CancellationReasons: reasons.map((Code) => ({ Code })),
-        $metadata: {},
-      })
+    if (reasons.includes('ConditionalCheckFailed')) throw cancelled(...reasons)
     // DynamoDB orders no two items' stream records of one transaction: the fake makes
     // them last item first, so no test can lean on the order a transaction lists them.
     for (const action of [...input.TransactItems].reverse()) {
@@ -303,6 +291,20 @@ describe("a deleted project's cascade", () => {
     await drain()
     expect(published).toHaveLength(events)
     expect(ofType('ProjectDeleted')).toHaveLength(1)
+  })
+
+  it('writes nothing in a step whose deletion a racing step finished, project and all, after its Query', async () => {
+    seed(3, 0, 0)
+    markDeleted()
+    const deletion = { team: 'acme', project: 'web', deletedBy: 'ann', deletedAt: DELETED_AT }
+    // The other step deletes the children this one found, then the project itself.
+    afterQuery = () => {
+      for (const item of children()) remove(item)
+      remove({ ...PROJECT_KEY })
+    }
+    expect(await deleteProjectStep(deletion)).toBe('stale')
+    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0)
+    expect(table.get(keyOf(PROJECT_KEY))).toBeUndefined()
   })
 
   it('leaves a project made again under that name alone when an old record comes back', async () => {

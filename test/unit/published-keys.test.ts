@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { mockClient } from 'aws-sdk-client-mock'
 import { type JWK, SignJWT } from 'jose'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { awsError } from '../support/aws-errors.js'
 
 /**
  * Service-token keys on AWS: the signer publishes KMS's public keys to the table,
@@ -138,11 +139,7 @@ describe('verifiers, on AWS', () => {
   })
 
   it('answer an outage reading the keys as 503, not as a bad token', async () => {
-    ddb
-      .on(GetCommand)
-      .rejects(
-        Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }),
-      )
+    ddb.on(GetCommand).rejects(awsError('ProvisionedThroughputExceededException'))
     const k2 = keysById['k-2']?.privateKey
     if (!k2) throw new Error('test keys missing')
     const { handler } = await import('../../functions/tokens/list.js')

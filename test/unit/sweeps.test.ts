@@ -15,6 +15,7 @@ import { keys } from '../../shared/data/keys.js'
 import { SWEEP_STEP } from '../../shared/data/token-revocation.js'
 import { STEP_RESERVE_MS, sweepOf, sweepRecords } from '../../shared/domain/sweeps.js'
 import { type StreamRecord, toEvent } from '../../shared/events/events.js'
+import { cancelled, conditionFailed } from '../support/aws-errors.js'
 
 /**
  * The deletes behind a delete-all, against a small in-memory table that behaves like
@@ -29,12 +30,6 @@ const keyOf = (key: Item) => `${String(key.PK)}|${String(key.SK)}`
 let stream: StreamRecord[] = []
 let sequence = 0
 let failBatchWrite: number | undefined // the batch-write call (1-based) that fails once
-
-const conditionFailed = () =>
-  Object.assign(new Error('ConditionalCheckFailedException'), {
-    name: 'ConditionalCheckFailedException',
-    $metadata: {},
-  })
 
 function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', before?: Item, after?: Item) {
   stream.push({
@@ -113,12 +108,7 @@ beforeEach(() => {
       const { ':id': id } = Delete.ExpressionAttributeValues as Record<string, unknown>
       return !found || found.tokenId === id ? 'None' : 'ConditionalCheckFailed'
     })
-    if (reasons.includes('ConditionalCheckFailed'))
-      throw Object.assign(new Error('TransactionCanceledException'), {
-        name: 'TransactionCanceledException',
-        CancellationReasons: reasons.map((Code) => ({ Code })),
-        $metadata: {},
-      })
+    if (reasons.includes('ConditionalCheckFailed')) throw cancelled(...reasons)
     for (const { Delete } of input.TransactItems) remove(Delete.Key as Item)
     return {}
   })

@@ -15,6 +15,7 @@ import { handler as rotate } from '../../../functions/tokens/rotate.js'
 import { handler as verify } from '../../../functions/tokens/verify.js'
 import { keys } from '../../../shared/data/keys.js'
 import { parsePersonalToken } from '../../../shared/tokens/personal-token.js'
+import { awsError, cancelled } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { serviceJwt } from '../../support/jwt.js'
 import { storedToken, storedUser, tokenLookup } from '../../support/tokens.js'
@@ -31,11 +32,6 @@ const NOW = new Date('2026-11-22T10:00:00.000Z')
 const DAY_MS = 86_400_000
 const POLICY_KEY = keys.tokenPolicy('acme')
 const USER_KEY = keys.user('acme', 'alice')
-
-const awsError = (name: string, extra: Record<string, unknown> = {}) =>
-  Object.assign(new Error(name), { name, $metadata: {}, ...extra })
-const cancelled = (...codes: string[]) =>
-  awsError('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
 
 const policy = (rules: Record<string, unknown>) =>
   ddb.on(GetCommand, { Key: POLICY_KEY }).resolves({

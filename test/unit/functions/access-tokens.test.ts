@@ -16,6 +16,7 @@ import { handler as removeAll } from '../../../functions/tokens/delete-all.js'
 import { handler as list } from '../../../functions/tokens/list.js'
 import { keys } from '../../../shared/data/keys.js'
 import { routes } from '../../../shared/routes.js'
+import { awsError, cancelled } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { storedToken, tokenLookup } from '../../support/tokens.js'
 
@@ -23,8 +24,6 @@ const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
 const NOW = new Date('2026-11-22T10:00:00.000Z')
 
-const awsError = (name: string, extra: Record<string, unknown> = {}) =>
-  Object.assign(new Error(name), { name, $metadata: {}, ...extra })
 /** A refused count's one read: the user item's count and mirror of the delete-all mark. */
 const userMark = {
   TableName: TABLE,
@@ -32,8 +31,6 @@ const userMark = {
   ProjectionExpression: 'tokenCount, revokedThrough',
   ConsistentRead: true,
 }
-const cancelled = (...codes: string[]) =>
-  awsError('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
 
 const allCalls = () => ddb.calls().length
 let logged: string[] = []
@@ -355,14 +352,7 @@ describe('POST /api/tokens', () => {
         .resolvesOnce({ Items: items.slice(0, 50), LastEvaluatedKey: { PK: 'x', SK: 'y' } })
         .resolves({ Items: items.slice(50) })
     }
-    const over = () =>
-      Object.assign(awsError('TransactionCanceledException'), {
-        CancellationReasons: [
-          { Code: 'None' },
-          { Code: 'None' },
-          { Code: 'ConditionalCheckFailed' },
-        ],
-      })
+    const over = () => cancelled('None', 'None', 'ConditionalCheckFailed')
 
     it('reads the tokens held and writes under the full quota when the new one fits', async () => {
       const caller = creatingAs(600)

@@ -16,6 +16,7 @@ import type { Caller } from '../../../shared/auth/caller.js'
 import { keys } from '../../../shared/data/keys.js'
 import type { LatchkeyEvent } from '../../../shared/http/event.js'
 import { authorize } from '../../../shared/http/middleware/authorize.js'
+import { throttled } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { serviceJwt } from '../../support/jwt.js'
 import { storedToken, storedUser, tokenLookup } from '../../support/tokens.js'
@@ -275,11 +276,7 @@ describe('authentication of users', () => {
     })
     const stale = storedToken({ lastUsed: new Date(NOW.getTime() - 3_600_000).toISOString() })
     ddb.on(QueryCommand).resolves({ Items: [stale.item] })
-    ddb
-      .on(UpdateCommand)
-      .rejects(
-        Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: {} }),
-      )
+    ddb.on(UpdateCommand).rejects(throttled())
     const reply = await tokens(stale.token)
     expect(reply.statusCode).toBe(200)
     const warning = written

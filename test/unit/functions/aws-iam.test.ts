@@ -11,6 +11,7 @@ import { checkSignedRequest } from '../../../shared/aws/sts.js'
 import { type StreamRecord, toEvent } from '../../../shared/events/events.js'
 import { setMetricsWriter } from '../../../shared/metrics.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
+import { cancelled } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { instanceRole, signCallerIdentity } from '../../support/sts.js'
 
@@ -37,12 +38,6 @@ const cloudAccountItem = (roleArns: string[] = []) => ({
 })
 const identityXml = (account = A, arn = role.arn) =>
   `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>${arn}</Arn><UserId>AROA:x</UserId><Account>${account}</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`
-const cancelled = (...codes: string[]) =>
-  Object.assign(new Error('cancelled'), {
-    name: 'TransactionCanceledException',
-    $metadata: {},
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  })
 
 let fetchMock: MockInstance<typeof fetch>
 let logged: string[]

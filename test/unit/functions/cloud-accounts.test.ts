@@ -14,6 +14,7 @@ import { handler as deleteProject } from '../../../functions/projects/delete.js'
 import { keys, projectChildren } from '../../../shared/data/keys.js'
 import { admits, awsIdentity } from '../../../shared/domain/cloud-accounts.js'
 import { routes } from '../../../shared/routes.js'
+import { cancelled } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { serviceJwt } from '../../support/jwt.js'
 
@@ -26,12 +27,6 @@ const params = { team: 'acme', project: 'web' }
 const url = '/v1/teams/acme/projects/web/cloud_accounts'
 
 const bearer = (role: 'admin' | 'member') => serviceJwt({ role })
-const cancelled = (...codes: string[]) =>
-  Object.assign(new Error('cancelled'), {
-    name: 'TransactionCanceledException',
-    $metadata: {},
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  })
 
 beforeEach(() => {
   ddb.reset()

@@ -263,15 +263,18 @@ describe('heartbeat: calls and revocation', () => {
         },
       },
     })
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: serverKey,
-      UpdateExpression: 'SET lastSeen = :now',
-      // the current token, or the one a rotation replaced while its grace period lasts
-      ConditionExpression:
-        '(secretHash = :hash OR (previousHash = :hash AND previousValidUntil > :now))',
-      ExpressionAttributeValues: { ':now': expect.any(String), ':hash': sha256(secret) },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    })
+    // Exactly this: a refusal is one 401 whatever refused it, so no old item is asked back.
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: TABLE,
+        Key: serverKey,
+        UpdateExpression: 'SET lastSeen = :now',
+        // the current token, or the one a rotation replaced while its grace period lasts
+        ConditionExpression:
+          '(secretHash = :hash OR (previousHash = :hash AND previousValidUntil > :now))',
+        ExpressionAttributeValues: { ':now': expect.any(String), ':hash': sha256(secret) },
+      },
+    ])
   })
 
   it('tells a server of a project being deleted that its genuine token is revoked, writing nothing', async () => {
@@ -287,14 +290,20 @@ describe('heartbeat: calls and revocation', () => {
   })
 
   it('refuses another token for an existing server in its write', async () => {
-    ddb
-      .on(UpdateCommand)
-      .rejects(
-        awsError('ConditionalCheckFailedException', { Item: { secretHash: { S: 'other' } } }),
-      )
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
     standing(PROJECT, stored('other'))
     const forged = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID }).token
     const reply = await beat(forged)
+    expect(reply.statusCode).toBe(401)
+    expect(reply.json.code).toBe('authentication_error')
+    expect(ddb.calls()).toHaveLength(2)
+  })
+
+  it('answers the plain 401 to a genuine token whose server was deleted between its read and its write', async () => {
+    const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
+    ddb.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'))
+    standing(PROJECT, stored(sha256(secret)))
+    const reply = await beat(token)
     expect(reply.statusCode).toBe(401)
     expect(reply.json.code).toBe('authentication_error')
     expect(ddb.calls()).toHaveLength(2)

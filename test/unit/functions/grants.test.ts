@@ -15,6 +15,7 @@ import { takeAttempt } from '../../../shared/data/sign-in.js'
 import { ATTEMPT_LIMIT, hashToCheck } from '../../../shared/domain/grants.js'
 import { setMetricsWriter } from '../../../shared/metrics.js'
 import { routes } from '../../../shared/routes.js'
+import { conditionFailed, throttled } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { storedToken, tokenLookup } from '../../support/tokens.js'
 
@@ -23,13 +24,6 @@ const TABLE = 'latchkey-unit'
 const ATTEMPTS_KEY = { PK: 'TEAM#acme', SK: 'SIGNIN#pat' }
 const USER_KEY = { PK: 'TEAM#acme', SK: 'USER#pat' }
 let passwordHash: string
-
-const conditionFailed = (item?: Record<string, unknown>) =>
-  Object.assign(new Error('failed'), {
-    name: 'ConditionalCheckFailedException',
-    $metadata: {},
-    ...(item && { Item: item }),
-  })
 
 const post = (password = 'right') =>
   invoke(grant, {
@@ -104,11 +98,7 @@ describe('the password grant: DynamoDB calls and exact inputs', () => {
   })
 
   it('answers 503 with Retry-After when DynamoDB throttles, never 500', async () => {
-    ddb
-      .on(UpdateCommand, { Key: ATTEMPTS_KEY })
-      .rejects(
-        Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: {} }),
-      )
+    ddb.on(UpdateCommand, { Key: ATTEMPTS_KEY }).rejects(throttled())
     const reply = await post()
     expect(reply.statusCode).toBe(503)
     expect(reply.headers?.['retry-after']).toBe('1')

@@ -25,6 +25,7 @@ import { routes } from '../../../shared/routes.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueEnrollmentToken } from '../../../shared/tokens/enrollment-token.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
+import { cancelled, conditionFailed } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { adminJwt } from '../../support/jwt.js'
 import { storedToken, tokenLookup } from '../../support/tokens.js'
@@ -55,19 +56,6 @@ const handlers: Record<string, HttpHandler> = {
   'token-policy/put': putPolicy,
   'secret-scanning/revoke': revoke,
 }
-
-const conditionFailed = (item?: Record<string, unknown>) =>
-  Object.assign(new Error('failed'), {
-    name: 'ConditionalCheckFailedException',
-    $metadata: {},
-    ...(item && { Item: item }),
-  })
-const cancelled = (...codes: string[]) =>
-  Object.assign(new Error('cancelled'), {
-    name: 'TransactionCanceledException',
-    $metadata: {},
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  })
 
 beforeEach(() => {
   ddb.reset()
@@ -435,13 +423,6 @@ describe('rotating enrollment and server tokens', () => {
       params: { team: 'acme', project: 'web', serverId: SERVER_ID },
       body: { expireOldInSeconds: 60 },
     })
-  const cancelled = (...codes: string[]) =>
-    Object.assign(new Error('cancelled'), {
-      name: 'TransactionCanceledException',
-      $metadata: {},
-      CancellationReasons: codes.map((Code) => ({ Code })),
-    })
-
   it("rotates a server's token in one transaction: proved by its current hash, its project open", async () => {
     const { token, secret } = issueServerToken({ team: 'acme', project: 'web', id: SERVER_ID })
     ddb.on(TransactWriteCommand).resolves({})

@@ -16,6 +16,7 @@ import { handler as get } from '../../../functions/projects/get.js'
 import { handler as list } from '../../../functions/projects/list.js'
 import { handler as update } from '../../../functions/projects/update.js'
 import { routes } from '../../../shared/routes.js'
+import { awsError, cancelled, conditionFailed } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { serviceJwt } from '../../support/jwt.js'
 import { storedToken, tokenLookup } from '../../support/tokens.js'
@@ -127,7 +128,6 @@ describe('project routes: DynamoDB calls and exact inputs', () => {
   })
 })
 
-const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} })
 /** The one conditional UpdateItem that closes project web (a DELETE's, or a create's over an author-less mark). */
 const deletionMark = (at: unknown, by: string) => ({
   TableName: TABLE,
@@ -183,15 +183,9 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
   })
 
   describe('a create over a name in use', () => {
-    const exists = (item: Record<string, unknown>) =>
-      Object.assign(new Error('exists'), {
-        name: 'ConditionalCheckFailedException',
-        $metadata: {},
-        Item: item,
-      })
     const DELETED_AT = '2026-11-25T10:00:00.000Z'
     // The old project as the failed PutItem's ALL_OLD returns it: marshalled.
-    const marked = exists({
+    const marked = conditionFailed({
       PK: { S: 'TEAM#acme' },
       SK: { S: 'PROJECT#web' },
       deleting: { S: DELETED_AT },
@@ -265,14 +259,10 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       Item: { ...projectItem('web'), deleting: DELETED_AT, deletingBy: 'bob', deleteStep: 3 },
     }
     const sent = () => ddb.calls().map((call) => (call.args[0] as object).constructor.name)
-    const cancelled = Object.assign(new Error('cancelled'), {
-      name: 'TransactionCanceledException',
-      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-      $metadata: {},
-    })
+    const refused = cancelled('ConditionalCheckFailed', 'None')
 
     it('a live project: 409 after the one PutItem', async () => {
-      ddb.on(PutCommand).rejects(exists({ PK: { S: 'TEAM#acme' } }))
+      ddb.on(PutCommand).rejects(conditionFailed({ PK: { S: 'TEAM#acme' } }))
       const taken = await post()
       expect(taken.statusCode).toBe(409)
       expect(taken.json.message).toBe('A project named "web" exists.')
@@ -290,7 +280,9 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       // A transport that unmarshals the refused write's item: plain strings.
       ddb
         .on(PutCommand)
-        .rejectsOnce(exists({ ...projectItem('web'), deleting: DELETED_AT, deletingBy: 'bob' }))
+        .rejectsOnce(
+          conditionFailed({ ...projectItem('web'), deleting: DELETED_AT, deletingBy: 'bob' }),
+        )
         .resolves({})
       ddb.on(QueryCommand).resolves({ Items: [] })
       ddb.on(TransactWriteCommand).resolves({})
@@ -435,7 +427,7 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       ddb
         .on(PutCommand)
         .rejectsOnce(marked)
-        .rejects(exists({ PK: { S: 'TEAM#acme' } }))
+        .rejects(conditionFailed({ PK: { S: 'TEAM#acme' } }))
       ddb.on(QueryCommand).resolves({ Items: [server(1)] })
       ddb.on(GetCommand).resolves({ Item: projectItem('web') })
       const reply = await post()
@@ -446,22 +438,22 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
     it('starts again when the last write is refused: the cascade finished (201), or another create won (409)', async () => {
       ddb.on(PutCommand).rejectsOnce(marked).resolves({})
       ddb.on(QueryCommand).resolves({ Items: [] })
-      ddb.on(TransactWriteCommand).rejects(cancelled)
+      ddb.on(TransactWriteCommand).rejects(refused)
       expect((await post()).statusCode).toBe(201)
       expect(ddb.calls()).toHaveLength(4) // put, query, last write (refused), put
       ddb.reset()
       ddb
         .on(PutCommand)
         .rejectsOnce(marked)
-        .rejects(exists({ PK: { S: 'TEAM#acme' } }))
+        .rejects(conditionFailed({ PK: { S: 'TEAM#acme' } }))
       ddb.on(QueryCommand).resolves({ Items: [] })
-      ddb.on(TransactWriteCommand).rejects(cancelled)
+      ddb.on(TransactWriteCommand).rejects(refused)
       expect((await post()).statusCode).toBe(409)
       // Marked every time (a deletion that keeps moving): three rounds, then 503.
       ddb.reset()
       ddb.on(PutCommand).rejects(marked)
       ddb.on(QueryCommand).resolves({ Items: [] })
-      ddb.on(TransactWriteCommand).rejects(cancelled)
+      ddb.on(TransactWriteCommand).rejects(refused)
       const busy = await post()
       expect(busy.statusCode).toBe(503)
       expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 3)
@@ -504,11 +496,13 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
     })
 
     it('out of budget over a mark an older DELETE left: asks for its cascade once, then 429', async () => {
-      ddb
-        .on(PutCommand)
-        .rejects(
-          exists({ PK: { S: 'TEAM#acme' }, SK: { S: 'PROJECT#web' }, deleting: { S: DELETED_AT } }),
-        )
+      ddb.on(PutCommand).rejects(
+        conditionFailed({
+          PK: { S: 'TEAM#acme' },
+          SK: { S: 'PROJECT#web' },
+          deleting: { S: DELETED_AT },
+        }),
+      )
       slowSteps()
       ddb.on(GetCommand).resolves({ Item: { ...projectItem('web'), deleting: DELETED_AT } })
       ddb.on(UpdateCommand).resolves({})
@@ -528,7 +522,11 @@ describe('project settings, PUT and filters: exact inputs and call counts', () =
       ddb
         .on(PutCommand)
         .rejectsOnce(
-          exists({ PK: { S: 'TEAM#acme' }, SK: { S: 'PROJECT#web' }, deleting: { S: DELETED_AT } }),
+          conditionFailed({
+            PK: { S: 'TEAM#acme' },
+            SK: { S: 'PROJECT#web' },
+            deleting: { S: DELETED_AT },
+          }),
         )
         .resolves({})
       ddb.on(QueryCommand).resolves({ Items: [] })

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as list } from '../../../functions/tokens/list.js'
 import { keys } from '../../../shared/data/keys.js'
+import { awsError } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { rateCountWrite, storedToken } from '../../support/tokens.js'
 
@@ -10,8 +11,6 @@ const ddb = mockClient(DynamoDBDocumentClient)
 const NOW = new Date('2026-11-22T10:00:30.000Z')
 const window = Math.floor(NOW.getTime() / 1000 / 60)
 const reset = String((window + 1) * 60)
-
-const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} })
 
 beforeEach(() => {
   ddb.reset()

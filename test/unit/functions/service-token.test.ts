@@ -14,6 +14,7 @@ import { handler as list } from '../../../functions/tokens/list.js'
 import { config } from '../../../shared/context.js'
 import { keys } from '../../../shared/data/keys.js'
 import type { JwtKeyFile } from '../../../shared/keys/local-jwt-keys.js'
+import { conditionFailed, throttled } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { serviceJwt } from '../../support/jwt.js'
 import { storedToken, storedUser, tokenLookup } from '../../support/tokens.js'
@@ -199,12 +200,7 @@ describe('the service token exchange', () => {
   it('counts the exchange against the token rate limit, and refuses it over the limit', async () => {
     const limited = storedToken({ lastUsed: recent, rateLimit: { limit: 5, windowSeconds: 60 } })
     table(limited, [storedUser('acme', 'alice', 'admin')])
-    ddb.on(UpdateCommand).rejects(
-      Object.assign(new Error('over'), {
-        name: 'ConditionalCheckFailedException',
-        $metadata: {},
-      }),
-    )
+    ddb.on(UpdateCommand).rejects(conditionFailed())
     const reply = await post('acme', { key_id: '7', key_secret: limited.token })
     expect(reply.statusCode).toBe(429)
     expect(reply.headers?.['retry-after']).toBe('60')
@@ -268,11 +264,7 @@ describe('the exchange when lastUsed cannot be written', () => {
     })
     const token = storedToken()
     table(token, [storedUser('acme', 'alice', 'admin')])
-    ddb
-      .on(UpdateCommand)
-      .rejects(
-        Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: {} }),
-      )
+    ddb.on(UpdateCommand).rejects(throttled())
     const reply = await post('acme', { key_id: '7', key_secret: token.token })
     expect(reply.statusCode).toBe(200)
     const warning = written.map((line) => JSON.parse(line)).find((line) => line.level === 'warn')

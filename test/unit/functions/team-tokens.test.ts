@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as audit } from '../../../functions/audit/list.js'
 import { handler as remove } from '../../../functions/team-tokens/delete.js'
 import { handler as list } from '../../../functions/team-tokens/list.js'
+import { cancelled, conditionFailed } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { serviceJwt } from '../../support/jwt.js'
 
@@ -16,12 +17,6 @@ const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
 const NOW = new Date('2026-11-22T10:00:00.000Z')
 const params = { team: 'acme' }
-const cancelled = (...codes: string[]) =>
-  Object.assign(new Error('cancelled'), {
-    name: 'TransactionCanceledException',
-    $metadata: {},
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  })
 
 const bearer = (role: 'admin' | 'member') => serviceJwt({ role })
 
@@ -257,11 +252,7 @@ describe('DELETE /v1/teams/{team}/users/{user}/tokens/{tokenId}: calls and exact
   })
 
   it('answers 404 when there is no such token, after the one conditional write', async () => {
-    ddb
-      .on(UpdateCommand)
-      .rejects(
-        Object.assign(new Error('no'), { name: 'ConditionalCheckFailedException', $metadata: {} }),
-      )
+    ddb.on(UpdateCommand).rejects(conditionFailed())
     const reply = await invoke(remove, {
       method: 'DELETE',
       url,

@@ -11,6 +11,7 @@ import { keys } from '../../../shared/data/keys.js'
 import { personalTokenExtraCalls, routes } from '../../../shared/routes.js'
 import { sha256 } from '../../../shared/tokens/crypto.js'
 import { issueServerToken } from '../../../shared/tokens/server-token.js'
+import { awsError } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { serviceJwt } from '../../support/jwt.js'
 import { rateCountWrite, storedToken, tokenLookup } from '../../support/tokens.js'
@@ -22,8 +23,6 @@ const nowSeconds = Math.floor(NOW.getTime() / 1000)
 
 /** The same token with its last checksum character changed (never to itself). */
 const badChecksum = (token: string) => `${token.slice(0, -1)}${token.endsWith('0') ? '1' : '0'}`
-
-const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: {} })
 
 /** A service JWT of acme's admin holding `tokens:verify`: authenticating it costs no call. */
 const jwtFor = (claims: Record<string, unknown> = {}) =>
