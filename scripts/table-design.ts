@@ -31,7 +31,7 @@ const stored = (attributes: Record<string, Attribute<unknown>>) =>
 /** What each kind holds, in words (here rather than in the declarations: no bundle needs it). */
 const ABOUT: Record<EntityKind, string> = {
   Team: 'a team; users, projects and the service-token exchange live under it',
-  User: 'a user, its role and password hash, the counter of its token ids, its count of tokens and a mirror of its delete-all mark',
+  User: 'a user, its role and password hash, the counter of its token ids, its count of tokens and their bytes listed, and a mirror of its delete-all mark',
   TokenPolicy: "the team's token policy: lifetime, quota, allowed scopes, inactivity",
   Project: 'a project and its ASA settings (one attribute each)',
   SignInAttempts: 'password attempts for a username, known or not, in the current window',

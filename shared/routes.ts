@@ -277,7 +277,8 @@ export const createAccessToken = {
   // condition checks the revocation mark's mirror); a recount (Query) only when full
   table: ['GetItem', 'UpdateItem', 'PutItem', 'Query'],
   calls: { 'personal token': 4, 'service token': 3 },
-  callsGrow: 'past 568 tokens: 1 Query per 1 MB page of them, and a second transaction',
+  callsGrow:
+    "refused by the user's count item: 1 GetItem and 1 Query per 1 MB page of their tokens (+ 1 UpdateItem and a second transaction when expiry's TTL left it off)",
 } as const satisfies RouteSpec
 
 export const deleteAllAccessTokens = {

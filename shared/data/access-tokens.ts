@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import type { AccessToken as AccessTokenView } from '../schemas/views.js'
 import { deleteKeys, getKeys } from './batch.js'
 import { db, table } from './client.js'
 import { AccessToken, AccessTokenName, type RateLimit, User } from './entities.js'
@@ -28,68 +29,136 @@ export class NameTaken extends Error {
   }
 }
 
+/** The user item's count and bytes as a read saw them (absent: none yet). */
+export interface StoredTally {
+  count?: number
+  bytes?: number
+}
+
+const storedTally = (item: Record<string, unknown> | undefined): StoredTally => ({
+  count: typeof item?.tokenCount === 'number' ? item.tokenCount : undefined,
+  bytes: typeof item?.tokenBytes === 'number' ? item.tokenBytes : undefined,
+})
+
 export class OverQuota extends Error {
-  /** `counted`: the user item's count as the refusal's read saw it (absent: none yet). */
+  /** `stored`: the user item's count and bytes as the refusal's read saw them. */
   constructor(
     readonly quota: number,
-    readonly counted?: number,
+    readonly stored: StoredTally = {},
   ) {
     super(`the user holds ${quota} tokens already`)
     this.name = 'OverQuota'
   }
 }
 
+/** The Tower `AccessToken` shape; the secret is never part of it. */
+export function accessTokenView(token: AccessTokenRecord): AccessTokenView {
+  return {
+    id: token.id,
+    token: null,
+    name: token.name,
+    lastUsed: token.lastUsed,
+    dateCreated: token.dateCreated,
+    basicAuth: null,
+    expiresAt: token.expiresAt,
+    scopes: token.scopes,
+    meta: token.meta,
+    rateLimit: token.rateLimit,
+  }
+}
+
 /**
- * The user item's count of their tokens, kept in the transactions that add or remove
- * one (create, the owner's delete, an admin's, the sweeper's: `removeCounted`). It is
- * never below the number of token items (only expiry's TTL deletes one without it),
- * so a create conditional on it holds the quota under any concurrency. The same
+ * The bytes a token adds to its owner's GET /api/tokens answer on Lambda (the body
+ * JSON-encoded once more, with its comma). Fixed for the token's life: nothing
+ * listed changes after its create but `lastUsed`, measured as a time (as once used).
+ */
+export function listedBytes(token: AccessTokenRecord): number {
+  const view = accessTokenView({ ...token, lastUsed: token.lastUsed ?? token.dateCreated })
+  return Buffer.byteLength(JSON.stringify(JSON.stringify(view))) - 1
+}
+
+/**
+ * What a user's count item holds for the list's bound: `tokenBytes`, the sum of
+ * their tokens' listedBytes, kept beside `tokenCount` by the same writes. A user item
+ * from before it has none: the first write takes this as the start, so an unmeasured
+ * total stays far past any budget (a create relying on it is refused and measures it,
+ * `recountAccessTokens`) and is never mistaken for a small one.
+ */
+export const UNMEASURED_BYTES = 2 ** 50
+
+/** What bounds a create beside the quota: the list's bytes (shared/domain/access-tokens.ts). */
+export interface ListBound {
+  /** The most bytes the user's tokens may take, listed. */
+  budget: number
+  /** Below this many tokens no total can pass the budget: the bytes are not checked. */
+  light: number
+}
+
+/**
+ * The user item's count of their tokens and their bytes, kept in the transactions that
+ * add or remove one (create, the owner's delete, an admin's, the sweeper's:
+ * `removeCounted`). Neither is ever below what the token items hold (only expiry's TTL
+ * deletes one without it), so a create conditional on them holds the quota and the
+ * list's budget under any concurrency, in the create's one transaction. The same
  * condition refuses an id a delete-all revoked meanwhile: the user item mirrors the
  * mark's `revokedThrough` (written with it, token-revocation.ts), so the create's
  * transaction needs no item of its own to check the mark (a transaction item fewer).
  */
-const countIn = (team: string, username: string, quota: number, id: number): TransactItem => ({
-  Update: {
-    TableName: table(),
-    Key: keys.user(team, username),
-    UpdateExpression: 'ADD tokenCount :by',
-    // A user made before the count has none: refused, so the create recounts first
-    // (counting from zero would let them past the quota by the tokens they hold).
-    ConditionExpression:
-      'attribute_exists(PK) AND tokenCount < :quota AND (attribute_not_exists(revokedThrough) OR revokedThrough < :id)',
-    ExpressionAttributeValues: { ':by': 1, ':quota': quota, ':id': id },
-  },
-})
+const countIn = (token: AccessTokenRecord, quota: number, bound: ListBound): TransactItem => {
+  const bytes = listedBytes(token)
+  return {
+    Update: {
+      TableName: table(),
+      Key: keys.user(token.team, token.username),
+      UpdateExpression:
+        'ADD tokenCount :by SET tokenBytes = if_not_exists(tokenBytes, :unmeasured) + :bytes',
+      // A user made before the count has none: refused, so the create recounts first
+      // (counting from zero would let them past the quota by the tokens they hold).
+      ConditionExpression:
+        'attribute_exists(PK) AND tokenCount < :quota AND (tokenCount < :light OR tokenBytes <= :room) AND (attribute_not_exists(revokedThrough) OR revokedThrough < :id)',
+      ExpressionAttributeValues: {
+        ':by': 1,
+        ':quota': quota,
+        ':light': bound.light,
+        ':room': bound.budget - bytes,
+        ':id': token.id,
+        ':bytes': bytes,
+        ':unmeasured': UNMEASURED_BYTES,
+      },
+    },
+  }
+}
 
 /**
- * Takes one removed token off its owner's count, in the removal's own transaction.
- * Conditional on the user still existing, so a removal
+ * Takes one removed token (of `bytes` listed) off its owner's count and total, in the
+ * removal's own transaction. Conditional on the user still existing, so a removal
  * racing the user's deletion never recreates the user as an item holding only a
  * count: that transaction is refused, and `removeCounted` deletes without it.
  */
-export const uncountOne = (team: string, username: string): TransactItem => ({
+export const uncountOne = (team: string, username: string, bytes: number): TransactItem => ({
   Update: {
     TableName: table(),
     Key: keys.user(team, username),
-    UpdateExpression: 'ADD tokenCount :by',
+    UpdateExpression:
+      'ADD tokenCount :by SET tokenBytes = if_not_exists(tokenBytes, :unmeasured) - :bytes',
     ConditionExpression: 'attribute_exists(PK)',
-    ExpressionAttributeValues: { ':by': -1 },
+    ExpressionAttributeValues: { ':by': -1, ':bytes': bytes, ':unmeasured': UNMEASURED_BYTES },
   },
 })
 
 /**
  * Deletes a token and its name guard (`deletes`, the token first) and lowers its
- * owner's count, all in one transaction, so the count never drops below the tokens
+ * owner's count and bytes by it, all in one transaction, so the count never drops below the tokens
  * there are, however removals and creates interleave. When only the count's condition
  * refused (the user was deleted meanwhile: no count to keep), deletes without it.
  * Undefined when written, else the deletes' cancellation reasons.
  */
 export async function removeCounted(
-  team: string,
-  username: string,
+  token: AccessTokenRecord,
   deletes: [TransactItem, TransactItem],
 ): Promise<CancellationReason[] | undefined> {
-  const refused = await transact([...deletes, uncountOne(team, username)])
+  const uncount = uncountOne(token.team, token.username, listedBytes(token))
+  const refused = await transact([...deletes, uncount])
   if (
     refused?.[2] === 'ConditionalCheckFailed' &&
     !refused.slice(0, 2).includes('ConditionalCheckFailed')
@@ -110,6 +179,7 @@ export async function removeCounted(
 export async function putAccessToken(
   token: AccessTokenRecord,
   quota: number,
+  bound: ListBound,
   revokedThrough = 0,
 ): Promise<void> {
   const refused = await transact([
@@ -135,11 +205,11 @@ export async function putAccessToken(
         ExpressionAttributeValues: { ':revoked': revokedThrough },
       },
     },
-    countIn(token.team, token.username, quota, token.id),
+    countIn(token, quota, bound),
   ])
   if (refused?.[1] === 'ConditionalCheckFailed') {
     const mark = await getRevokedThrough(token.team, token.username)
-    if (mark > revokedThrough) return putAccessToken(token, quota, mark) // the guard may be stale
+    if (mark > revokedThrough) return putAccessToken(token, quota, bound, mark) // the guard may be stale
     throw new NameTaken(token.name)
   }
   if (refused?.[2] === 'ConditionalCheckFailed') {
@@ -148,18 +218,18 @@ export async function putAccessToken(
     // count, which a recount starts from.
     const user = await getUserCount(token.team, token.username)
     if (revokedThroughOf(user) >= token.id) throw new IdRevoked(token.id)
-    throw new OverQuota(quota, typeof user?.tokenCount === 'number' ? user.tokenCount : undefined)
+    throw new OverQuota(quota, storedTally(user))
   }
   if (refused) throw new Error(`token ${token.id} was already written`) // ids come from a counter
 }
 
-/** The user item's token count and its mirror of the revocation mark. */
+/** The user item's token count and bytes, and its mirror of the revocation mark. */
 async function getUserCount(team: string, username: string) {
   const { Item } = await db().send(
     new GetCommand({
       TableName: table(),
       Key: keys.user(team, username),
-      ProjectionExpression: 'tokenCount, revokedThrough',
+      ProjectionExpression: 'tokenCount, tokenBytes, revokedThrough',
       ConsistentRead: true,
     }),
   )
@@ -279,7 +349,7 @@ export async function deleteAccessToken(
   const token = await getAccessToken(team, username, id)
   if (!token) return false
   // Refused: someone else deleted it between our read and our write.
-  const refused = await removeCounted(team, username, [
+  const refused = await removeCounted(token, [
     {
       Delete: {
         TableName: table(),
@@ -315,51 +385,63 @@ export async function deleteAllAccessTokens(team: string, username: string): Pro
   return deleted
 }
 
+/** What a user's live tokens take: how many, and their bytes listed. */
+export interface Tally {
+  count: number
+  bytes: number
+}
+
 /**
- * When a create finds the quota full: counts the user's token items and, if expiry
- * removed some since, sets the count to what is there; a user made before the count
- * gets theirs here. Conditional on the count the refusal read (`counted`: OverQuota's)
- * being unchanged (or still absent), so a create or delete meanwhile makes it give up (and the create is
- * refused, which errs on the quota's side). True when there is room now.
+ * When a create is refused by the count item (its quota or its list's budget): reads
+ * the user's live tokens (1 Query per 1 MB page) and, if they differ from the count and
+ * bytes the refusal read (`stored`: expiry's TTL removed some, or the bytes were never
+ * measured: a user from before them), writes what is there. Conditional on those being
+ * unchanged (or still absent), so a create or delete meanwhile makes it give up, which
+ * errs on the refusing side. Answers the live tokens' tally.
  */
 export async function recountAccessTokens(
   team: string,
   username: string,
-  quota: number,
-  counted: number | undefined,
-): Promise<boolean> {
+  stored: StoredTally,
+): Promise<Tally> {
   // Live tokens only: the range holds the revocation mark, and the tokens a delete-all
-  // revoked until the stream deletes them (delete-all set the count to 0).
+  // revoked until the stream deletes them (delete-all set the count to 0). Whole items:
+  // their listed bytes are measured from them.
   const items: Record<string, unknown>[] = []
-  for await (const page of rangePages(
-    ranges.accessTokens(team, username),
-    'kind, id, revokedThrough',
-  ))
+  for await (const page of rangePages(ranges.accessTokens(team, username)))
     items.push(...(page.Items ?? []))
-  const present = liveTokenItems(items).length
-  if (counted !== undefined && (present >= quota || present === counted)) return false
+  const live = liveTokens(items)
+  const present = {
+    count: live.length,
+    bytes: live.reduce((sum, token) => sum + listedBytes(token), 0),
+  }
+  const { count: counted, bytes: measured } = stored
+  if (present.count === counted && present.bytes === measured) return present
+  const unchanged = [
+    counted === undefined
+      ? 'attribute_exists(PK) AND attribute_not_exists(tokenCount)'
+      : 'tokenCount = :counted',
+    measured === undefined ? 'attribute_not_exists(tokenBytes)' : 'tokenBytes = :measured',
+  ].join(' AND ')
   try {
     await db().send(
       new UpdateCommand({
         TableName: table(),
         Key: keys.user(team, username),
-        UpdateExpression: 'SET tokenCount = :present',
-        ...(counted === undefined
-          ? {
-              ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(tokenCount)',
-              ExpressionAttributeValues: { ':present': present },
-            }
-          : {
-              ConditionExpression: 'tokenCount = :counted',
-              ExpressionAttributeValues: { ':present': present, ':counted': counted },
-            }),
+        UpdateExpression: 'SET tokenCount = :count, tokenBytes = :bytes',
+        ConditionExpression: unchanged,
+        ExpressionAttributeValues: {
+          ':count': present.count,
+          ':bytes': present.bytes,
+          ...(counted !== undefined && { ':counted': counted }),
+          ...(measured !== undefined && { ':measured': measured }),
+        },
       }),
     )
-    return present < quota
   } catch (error) {
-    if (isConditionFailed(error)) return false
-    throw error
+    if (!isConditionFailed(error)) throw error
   }
+  return present
 }
 
 /**

@@ -82,6 +82,12 @@ export const User = /* @__PURE__ */ entity({
      * a transaction item of its own. Absent until the user's first delete-all.
      */
     revokedThrough: attr.optionalNumber,
+    /**
+     * Their tokens' bytes as GET /api/tokens lists them (listedBytes), kept by the same
+     * writes as tokenCount, for the list's bound. Absent on users made before it, then
+     * UNMEASURED_BYTES and above until a create past the light count measures it.
+     */
+    tokenBytes: attr.count,
   },
 })
 

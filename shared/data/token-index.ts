@@ -184,7 +184,7 @@ export async function removeAccessToken(
   condition?: IndexFilter,
 ): Promise<boolean> {
   const key = keys.accessToken(team, username, id)
-  let name: string
+  let token: RecordOfKind<'AccessToken'>
   try {
     const { Attributes } = await db().send(
       new UpdateCommand({
@@ -204,14 +204,15 @@ export async function removeAccessToken(
         ReturnValues: 'ALL_NEW',
       }),
     )
-    name = String(Attributes?.name)
+    // The token as it is removed: its name guard goes with it, its bytes off the total.
+    token = AccessToken.decode(Attributes ?? {})
   } catch (error) {
     if (isConditionFailed(error)) return false
     throw error
   }
   // Refused: deleted or marked again meanwhile, and whoever did it finishes the job.
   // With its owner's count lowered in the same transaction (quota: access-tokens.ts).
-  const refused = await removeCounted(team, username, [
+  const refused = await removeCounted(token, [
     {
       Delete: {
         TableName: table(),
@@ -220,7 +221,7 @@ export async function removeAccessToken(
         ExpressionAttributeValues: { ':at': removal.at },
       },
     },
-    { Delete: { TableName: table(), Key: keys.accessTokenName(team, username, name) } },
+    { Delete: { TableName: table(), Key: keys.accessTokenName(team, username, token.name) } },
   ])
   return !refused
 }

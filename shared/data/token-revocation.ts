@@ -75,11 +75,12 @@ export async function revokeAllAccessTokens(
   const refused = await transact([
     { Put: put },
     {
-      // The quota counts live tokens: none are left. Never recreates a deleted user.
+      // The quota counts live tokens, and the list's bound their bytes: none are left.
+      // Never recreates a deleted user.
       Update: {
         TableName: table(),
         Key: keys.user(team, username),
-        UpdateExpression: 'SET revokedThrough = :id, tokenCount = :zero',
+        UpdateExpression: 'SET revokedThrough = :id, tokenCount = :zero, tokenBytes = :zero',
         ConditionExpression: 'attribute_exists(PK)',
         ExpressionAttributeValues: { ':id': id, ':zero': 0 },
       },

@@ -10,7 +10,7 @@ import { type TransactItem, transact } from './transact.js'
 /** A user as the domain sees it (the token id counter stays in the data layer). */
 export type UserRecord = Omit<
   RecordOf<typeof User.attributes>,
-  'tokenSeq' | 'tokenCount' | 'revokedThrough'
+  'tokenSeq' | 'tokenCount' | 'tokenBytes' | 'revokedThrough'
 >
 export type Role = UserRecord['role']
 
@@ -29,7 +29,7 @@ export class NoSuchTeam extends Error {
 }
 
 const userItem = (user: UserRecord) =>
-  User.item({ ...user, tokenSeq: 0, tokenCount: 0, revokedThrough: null })
+  User.item({ ...user, tokenSeq: 0, tokenCount: 0, tokenBytes: 0, revokedThrough: null })
 
 /**
  * Puts a new user together with one other action (the team's creation, or a check
@@ -103,7 +103,13 @@ export async function getUser(team: string, username: string): Promise<UserRecor
     new GetCommand({ TableName: table(), Key: keys.user(team, username), ConsistentRead: true }),
   )
   if (!Item) return undefined
-  const { tokenSeq: _seq, tokenCount: _count, revokedThrough: _mark, ...user } = User.decode(Item)
+  const {
+    tokenSeq: _s,
+    tokenCount: _c,
+    tokenBytes: _b,
+    revokedThrough: _m,
+    ...user
+  } = User.decode(Item)
   return user
 }
 
@@ -172,7 +178,13 @@ export async function readUsers(
 ): Promise<{ users: UserRecord[]; last?: string }> {
   const page = await readRange(ranges.users(team), count, after)
   const users = page.items.map((item) => {
-    const { tokenSeq: _seq, tokenCount: _count, revokedThrough: _mark, ...user } = User.decode(item)
+    const {
+      tokenSeq: _s,
+      tokenCount: _c,
+      tokenBytes: _b,
+      revokedThrough: _m,
+      ...user
+    } = User.decode(item)
     return user
   })
   return { users, last: page.last }

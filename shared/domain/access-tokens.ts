@@ -2,11 +2,13 @@ import type { UserCaller } from '../auth/caller.js'
 import { beyondRole, needsAdmin, notHeld, type Scopes } from '../auth/scopes.js'
 import {
   type AccessTokenRecord,
+  accessTokenView,
   deleteAccessToken,
   getAccessToken,
   getAccessTokenWithRole,
   IdRevoked,
   listAccessTokens,
+  listedBytes,
   liveTokens,
   NameTaken,
   OverQuota,
@@ -33,7 +35,6 @@ import {
   quotaExceeded,
   unauthenticated,
 } from '../errors.js'
-import type { AccessToken } from '../schemas/views.js'
 import { daysAfter } from '../time.js'
 import { hashesMatch, sha256 } from '../tokens/crypto.js'
 import { issuePersonalToken, parsePersonalToken } from '../tokens/personal-token.js'
@@ -77,21 +78,8 @@ export interface NewAccessToken {
 /** `lastUsed` is written at most once a minute per token (API.md). */
 export const LAST_USED_INTERVAL_MS = 60_000
 
-/** The Tower `AccessToken` shape; the secret is never part of it. */
-export function accessTokenView(token: AccessTokenRecord): AccessToken {
-  return {
-    id: token.id,
-    token: null,
-    name: token.name,
-    lastUsed: token.lastUsed,
-    dateCreated: token.dateCreated,
-    basicAuth: null,
-    expiresAt: token.expiresAt,
-    scopes: token.scopes,
-    meta: token.meta,
-    rateLimit: token.rateLimit,
-  }
-}
+// The view, and what it weighs listed (the count item keeps their sum): see the data layer.
+export { accessTokenView, listedBytes }
 
 const lacking = (scope: string) =>
   forbidden(`This credential lacks the scope ${scope}, so it cannot give it to a token.`)
@@ -171,27 +159,28 @@ export const MAX_LISTED_TOKEN_BYTES = 9 * 1024
 
 /**
  * As many tokens as can never pass the budget, whatever they hold (568): below it a
- * create needs no look at sizes. Only a user past it (of a policy allowing more) pays
- * for reading their tokens on each create.
+ * create's transaction checks the count alone; past it, the bytes the user's count item
+ * keeps beside the count (a user from before them has theirs measured once, by the
+ * first create past it).
  */
 export const LIGHT_TOKEN_COUNT = Math.floor(LIST_BUDGET_BYTES / MAX_LISTED_TOKEN_BYTES)
 
-/** The bytes a token adds to the user's GET /api/tokens answer on Lambda (with its comma). */
-export function listedBytes(token: AccessTokenRecord): number {
-  // Measured as it will be listed once used: lastUsed is a time then, not null.
-  const view = accessTokenView({ ...token, lastUsed: token.lastUsed ?? token.dateCreated })
-  return Buffer.byteLength(JSON.stringify(JSON.stringify(view))) - 1
-}
+const LIST_BOUND = { budget: LIST_BUDGET_BYTES, light: LIGHT_TOKEN_COUNT }
 
 const tooBigToList = () =>
   quotaExceeded(
     `This user's tokens would take more than ${LIST_BUDGET_BYTES / 1024 / 1024} MB to list (GET /api/tokens answers them all at once); delete some first.`,
   )
 
-/** Writes the token unless its name is taken (409) or the count is at `quota` (OverQuota). */
+const quotaFull = (quota: number) =>
+  quotaExceeded(
+    `This user holds ${quota} personal tokens, the most the team's token policy allows (maxTokensPerUser); delete one first.`,
+  )
+
+/** Writes the token unless its name is taken (409) or the count item refuses it (OverQuota). */
 async function putNamed(record: AccessTokenRecord, quota: number): Promise<void> {
   try {
-    return await putAccessToken(record, quota)
+    return await putAccessToken(record, quota, LIST_BOUND)
   } catch (error) {
     if (error instanceof NameTaken)
       throw alreadyExists(`A token named "${record.name}" already exists for this user.`)
@@ -200,34 +189,32 @@ async function putNamed(record: AccessTokenRecord, quota: number): Promise<void>
 }
 
 /**
- * Writes the token within the user's quota and the list's byte budget. Up to
- * LIGHT_TOKEN_COUNT tokens the count alone decides (one transaction); past it, the
- * user's tokens are read (1 Query per 1 MB page) and the new one must fit beside them
- * in LIST_BUDGET_BYTES. A full count may include tokens expiry has removed since; then
- * it is recounted once (a Query) before refusing.
+ * Writes the token within the user's quota and the list's byte budget: one transaction,
+ * its condition on the user's count item (the count, and past LIGHT_TOKEN_COUNT the
+ * bytes). Refused, the user's tokens are counted and measured once (recountAccessTokens:
+ * expiry's TTL may have removed some, a user from before the bytes has them measured)
+ * and, if the token fits beside them, written again.
  */
 async function putWithinQuota(record: AccessTokenRecord, quota: number): Promise<void> {
-  if (quota > LIGHT_TOKEN_COUNT) {
-    try {
-      return await putNamed(record, LIGHT_TOKEN_COUNT)
-    } catch (error) {
-      if (!(error instanceof OverQuota)) throw error
-    }
-    const held = await listAccessTokens(record.team, record.username)
-    const bytes = held.reduce((sum, token) => sum + listedBytes(token), listedBytes(record))
-    if (bytes > LIST_BUDGET_BYTES) throw tooBigToList()
+  let stored: OverQuota['stored']
+  try {
+    return await putNamed(record, quota)
+  } catch (error) {
+    if (!(error instanceof OverQuota)) throw error
+    stored = error.stored
   }
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await putNamed(record, quota)
-    } catch (error) {
-      if (!(error instanceof OverQuota)) throw error
-      const { team, username } = record
-      if (attempt > 1 || !(await recountAccessTokens(team, username, quota, error.counted)))
-        throw quotaExceeded(
-          `This user holds ${quota} personal tokens, the most the team's token policy allows (maxTokensPerUser); delete one first.`,
-        )
-    }
+  const tally = await recountAccessTokens(record.team, record.username, stored)
+  if (tally.count >= quota) throw quotaFull(quota)
+  const fits =
+    tally.count < LIGHT_TOKEN_COUNT || tally.bytes + listedBytes(record) <= LIST_BUDGET_BYTES
+  if (!fits) throw tooBigToList()
+  // It fits: the recount set the count item right, or a create or delete raced it (a
+  // second refusal then errs on the quota's side).
+  try {
+    return await putNamed(record, quota)
+  } catch (error) {
+    if (error instanceof OverQuota) throw quotaFull(quota)
+    throw error
   }
 }
 

@@ -378,7 +378,8 @@ describe('DELETE /api/tokens/delete-all', () => {
     )
     const record = { ...AccessToken.decode(three ?? {}), id: late ?? 0, name: 'late' }
     // ... and writes token 2 only now, past the mark (3): refused, so it takes a new id.
-    await expect(putAccessToken(record, 1000)).rejects.toBeInstanceOf(IdRevoked)
+    const bound = { budget: 5 * 1024 * 1024, light: 568 }
+    await expect(putAccessToken(record, 1000, bound)).rejects.toBeInstanceOf(IdRevoked)
     const { Items = [] } = await app.db.send(
       new ScanCommand({
         TableName: app.tableName,

@@ -419,6 +419,16 @@ describe("the quota's count on the user item", () => {
       expect((await app.api('GET', '/api/tokens', { token: token.secret })).status).toBe(401)
     expect(await liveTokens('quota', 'quin')).toBe(1 + 8)
     expect(await countOf('quota', 'quin')).toBe(1 + 8)
+    // And the bytes kept beside the count: exactly what the listing answers, in Lambda's
+    // encoding (each token's view JSON-encoded twice, with a comma).
+    const listed = await app.api('GET', '/api/tokens', { token: quin })
+    const bytes = (listed.body.tokens as { lastUsed: string | null; dateCreated: string }[])
+      .map((view) => ({ ...view, lastUsed: view.lastUsed ?? view.dateCreated }))
+      .reduce((sum, view) => sum + Buffer.byteLength(JSON.stringify(JSON.stringify(view))) - 1, 0)
+    const { Item } = await app.db.send(
+      new GetCommand({ TableName: app.tableName, Key: { PK: 'TEAM#quota', SK: 'USER#quin' } }),
+    )
+    expect(Item?.tokenBytes).toBe(bytes)
   })
 
   it('never recreates a user deleted while an admin revokes their token', async () => {

@@ -10,8 +10,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import {
+  accessTokenView,
   deleteAllAccessTokens,
+  listedBytes,
   markAccessTokenLeaked,
+  OverQuota,
   pageCovers,
   putAccessToken,
   recountAccessTokens,
@@ -19,6 +22,7 @@ import {
   rotateAccessToken,
   touchAccessToken,
 } from '../../shared/data/access-tokens.js'
+import { AccessToken } from '../../shared/data/entities.js'
 import { revokeAllAccessTokens } from '../../shared/data/token-revocation.js'
 import { cancelled, conditionFailed, throttled } from '../support/aws-errors.js'
 
@@ -115,7 +119,7 @@ describe('writes whose refused condition is an answer, and whose failure is an e
         Update: {
           TableName: TABLE,
           Key: USER,
-          UpdateExpression: 'SET revokedThrough = :id, tokenCount = :zero',
+          UpdateExpression: 'SET revokedThrough = :id, tokenCount = :zero, tokenBytes = :zero',
           ConditionExpression: 'attribute_exists(PK)',
           ExpressionAttributeValues: { ':id': 42, ':zero': 0 },
         },
@@ -168,8 +172,51 @@ describe('writes whose refused condition is an answer, and whose failure is an e
   })
 })
 
-describe('the count kept beside the tokens', () => {
-  const deletes = (): Parameters<typeof removeCounted>[2] => [
+/** A token as stored (what the count item's bytes are measured from). */
+const record = (id: number, name = 'ci', meta: Record<string, unknown> | null = null) => ({
+  team: 'acme',
+  username: 'alice',
+  id,
+  name,
+  secretHash: 'h',
+  previousHash: null,
+  previousValidUntil: null,
+  rotatedAt: null,
+  leakedAt: null,
+  leakUrl: null,
+  leakSource: null,
+  dateCreated: '2026-11-26T00:00:00.000Z',
+  lastUsed: null,
+  expiresAt: null,
+  scopes: null,
+  meta,
+  rateLimit: null,
+  expiryWarned: null,
+  expiryWarnedAt: null,
+  removalBy: null,
+  removalReason: null,
+  removalAt: null,
+})
+const BOUND = { budget: 5000, light: 3 }
+
+describe('listedBytes: what a token adds to its owner listing', () => {
+  it('is its view JSON-encoded twice, with a comma, lastUsed measured as a time', () => {
+    const token = record(7, 'ci')
+    const view = JSON.stringify({ ...accessTokenView(token), lastUsed: token.dateCreated })
+    expect(listedBytes(token)).toBe(Buffer.byteLength(JSON.stringify(view)) - 1)
+    // Used or not, the same: the total kept on the count item never goes stale by use.
+    expect(listedBytes({ ...token, lastUsed: '2026-11-26T09:59:00.000Z' })).toBe(listedBytes(token))
+    // Each 3-byte character of meta counts 3 (JSON keeps it, Lambda's encoding too).
+    expect(
+      listedBytes(record(7, 'ci', { k: '€€' })) - listedBytes(record(7, 'ci', { k: '' })),
+    ).toBe(6)
+  })
+})
+
+describe('the count and bytes kept beside the tokens', () => {
+  const token = record(7)
+  const bytes = listedBytes(token)
+  const deletes = (): Parameters<typeof removeCounted>[1] => [
     {
       Delete: {
         TableName: TABLE,
@@ -179,12 +226,31 @@ describe('the count kept beside the tokens', () => {
     },
     { Delete: { TableName: TABLE, Key: { PK, SK: 'PATNAME#ci' } } },
   ]
+  const uncount = {
+    Update: {
+      TableName: TABLE,
+      Key: USER,
+      UpdateExpression:
+        'ADD tokenCount :by SET tokenBytes = if_not_exists(tokenBytes, :unmeasured) - :bytes',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':by': -1, ':bytes': bytes, ':unmeasured': 2 ** 50 },
+    },
+  }
+
+  it('removeCounted: lowers the count by one and the bytes by the token, in the deletes transaction', async () => {
+    ddb.on(TransactWriteCommand).resolves({})
+    expect(await removeCounted(token, deletes())).toBeUndefined()
+    expect(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems).toEqual([
+      ...deletes(),
+      uncount,
+    ])
+  })
 
   it('removeCounted: a token already gone is the answer, with no second transaction', async () => {
     ddb
       .on(TransactWriteCommand)
       .rejects(cancelled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'))
-    expect(await removeCounted('acme', 'alice', deletes())).toEqual([
+    expect(await removeCounted(token, deletes())).toEqual([
       'ConditionalCheckFailed',
       'None',
       'ConditionalCheckFailed',
@@ -197,69 +263,142 @@ describe('the count kept beside the tokens', () => {
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled('None', 'None', 'ConditionalCheckFailed'))
       .resolves({})
-    expect(await removeCounted('acme', 'alice', deletes())).toBeUndefined()
+    expect(await removeCounted(token, deletes())).toBeUndefined()
     const second = ddb.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems
     expect(second).toEqual(deletes())
   })
 
-  it('putAccessToken: a token item already there under the id is an error, never a success', async () => {
-    ddb
-      .on(TransactWriteCommand)
-      .rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'None'))
-    const token = {
-      team: 'acme',
-      username: 'alice',
-      id: 7,
-      name: 'ci',
-      secretHash: 'h',
-      dateCreated: '2026-11-26T00:00:00.000Z',
-    } as Parameters<typeof putAccessToken>[0]
-    await expect(putAccessToken(token, 10)).rejects.toThrow('token 7 was already written')
+  it('putAccessToken: counts the token and its bytes, past the light count only within the budget', async () => {
+    ddb.on(TransactWriteCommand).resolves({})
+    await putAccessToken(token, 10, BOUND)
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems
+    expect(items?.[2]).toEqual({
+      Update: {
+        TableName: TABLE,
+        Key: USER,
+        UpdateExpression:
+          'ADD tokenCount :by SET tokenBytes = if_not_exists(tokenBytes, :unmeasured) + :bytes',
+        ConditionExpression:
+          'attribute_exists(PK) AND tokenCount < :quota AND (tokenCount < :light OR tokenBytes <= :room) AND (attribute_not_exists(revokedThrough) OR revokedThrough < :id)',
+        ExpressionAttributeValues: {
+          ':by': 1,
+          ':quota': 10,
+          ':light': 3,
+          ':room': 5000 - bytes,
+          ':id': 7,
+          ':bytes': bytes,
+          ':unmeasured': 2 ** 50,
+        },
+      },
+    })
   })
 
-  describe('recountAccessTokens (a create found the quota full)', () => {
-    // The count comes from the refused create's read (OverQuota.counted): no read here.
-    const stored = (present: number) => {
+  it('putAccessToken: the count item refusing (quota or bytes) is OverQuota, with what it read', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'))
+    ddb.on(GetCommand).resolves({ Item: { tokenCount: 3, tokenBytes: 900 } })
+    const refusal = await putAccessToken(token, 10, BOUND).catch((error: unknown) => error)
+    expect(refusal).toBeInstanceOf(OverQuota)
+    expect((refusal as OverQuota).stored).toEqual({ count: 3, bytes: 900 })
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.ProjectionExpression).toBe(
+      'tokenCount, tokenBytes, revokedThrough',
+    )
+  })
+
+  it('putAccessToken: a token item already there under the id is an error, never a success', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None'))
+    await expect(putAccessToken(token, 10, BOUND)).rejects.toThrow('token 7 was already written')
+  })
+
+  describe('recountAccessTokens (a create refused by the count item)', () => {
+    const tokens = (n: number) => Array.from({ length: n }, (_, i) => record(i + 1, `t${i + 1}`))
+    const sum = (n: number) => tokens(n).reduce((total, t) => total + listedBytes(t), 0)
+    const holding = (present: number) => {
       ddb.on(QueryCommand).resolves({
-        Items: Array.from({ length: present }, (_, n) => ({ kind: 'AccessToken', id: n + 1 })),
+        Items: tokens(present).map((t) => AccessToken.item(t)),
       })
       ddb.on(UpdateCommand).resolves({})
     }
 
-    it('writes nothing when the count is right, or when the tokens there fill the quota', async () => {
-      stored(3) // right, though under the quota: nothing to fix
-      expect(await recountAccessTokens('acme', 'alice', 5, 3)).toBe(false)
-      stored(5) // over-counted, but the 5 there fill the quota of 5
-      expect(await recountAccessTokens('acme', 'alice', 5, 6)).toBe(false)
-      expect(ddb).not.toHaveReceivedCommand(UpdateCommand)
+    it('reads the whole live tokens, from the count and bytes the refusal read', async () => {
+      holding(3)
+      expect(await recountAccessTokens('acme', 'alice', { count: 3, bytes: sum(3) })).toEqual({
+        count: 3,
+        bytes: sum(3),
+      })
       expect(ddb).not.toHaveReceivedCommand(GetCommand)
+      const query = ddb.commandCalls(QueryCommand)[0]?.args[0].input
+      expect(query?.ProjectionExpression).toBeUndefined() // sized from whole items
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand) // right: nothing to fix
     })
 
-    it('sets an over-count to what is there, conditional on the count read, and finds room', async () => {
-      stored(4)
-      expect(await recountAccessTokens('acme', 'alice', 5, 5)).toBe(true)
+    it('sets an over-count (TTL removed tokens) to what is there, conditional on what it read', async () => {
+      holding(4)
+      expect(await recountAccessTokens('acme', 'alice', { count: 5, bytes: sum(5) })).toEqual({
+        count: 4,
+        bytes: sum(4),
+      })
       expect(updates()).toEqual([
         {
           TableName: TABLE,
           Key: USER,
-          UpdateExpression: 'SET tokenCount = :present',
-          ConditionExpression: 'tokenCount = :counted',
-          ExpressionAttributeValues: { ':present': 4, ':counted': 5 },
+          UpdateExpression: 'SET tokenCount = :count, tokenBytes = :bytes',
+          ConditionExpression: 'tokenCount = :counted AND tokenBytes = :measured',
+          ExpressionAttributeValues: {
+            ':count': 4,
+            ':bytes': sum(4),
+            ':counted': 5,
+            ':measured': sum(5),
+          },
         },
       ])
     })
 
-    it('a user item gone (deleted meanwhile): the conditional first count is refused, no room', async () => {
-      stored(0)
+    it('measures the bytes of a user from before them (absent), on condition they still are', async () => {
+      holding(2)
+      expect(await recountAccessTokens('acme', 'alice', { count: 2 })).toEqual({
+        count: 2,
+        bytes: sum(2),
+      })
+      expect(updates()[0]).toMatchObject({
+        ConditionExpression: 'tokenCount = :counted AND attribute_not_exists(tokenBytes)',
+        ExpressionAttributeValues: { ':count': 2, ':bytes': sum(2), ':counted': 2 },
+      })
+    })
+
+    it('replaces an unmeasured total (absent, then moved by creates and deletes)', async () => {
+      holding(2)
+      await recountAccessTokens('acme', 'alice', { count: 2, bytes: 2 ** 50 + 7 })
+      expect(updates()[0]?.ExpressionAttributeValues).toEqual({
+        ':count': 2,
+        ':bytes': sum(2),
+        ':counted': 2,
+        ':measured': 2 ** 50 + 7,
+      })
+    })
+
+    it('leaves out tokens a delete-all revoked (the mark among the items)', async () => {
+      holding(0)
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          { PK, SK: 'PAT#', kind: 'TokenRevocation', revokedThrough: 2 },
+          ...tokens(3).map((t) => AccessToken.item(t)),
+        ],
+      })
+      expect(await recountAccessTokens('acme', 'alice', { count: 0, bytes: 0 })).toEqual({
+        count: 1,
+        bytes: listedBytes(record(3, 't3')),
+      })
+    })
+
+    it('a user item gone (deleted meanwhile), or a create racing it: gives up quietly; a throttle is thrown', async () => {
+      holding(0)
       ddb.on(UpdateCommand).rejects(conditionFailed())
-      expect(await recountAccessTokens('acme', 'alice', 5, undefined)).toBe(false)
+      expect(await recountAccessTokens('acme', 'alice', {})).toEqual({ count: 0, bytes: 0 })
       expect(updates()[0]?.ConditionExpression).toBe(
-        'attribute_exists(PK) AND attribute_not_exists(tokenCount)',
+        'attribute_exists(PK) AND attribute_not_exists(tokenCount) AND attribute_not_exists(tokenBytes)',
       )
       ddb.on(UpdateCommand).rejects(throttled())
-      await expect(recountAccessTokens('acme', 'alice', 5, undefined)).rejects.toThrow(
-        'ThrottlingException',
-      )
+      await expect(recountAccessTokens('acme', 'alice', {})).rejects.toThrow('ThrottlingException')
     })
   })
 })

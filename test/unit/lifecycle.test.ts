@@ -10,6 +10,8 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { listedBytes } from '../../shared/data/access-tokens.js'
+import { AccessToken } from '../../shared/data/entities.js'
 import { dueAction, nextDue } from '../../shared/data/token-due.js'
 import { sweep } from '../../shared/domain/sweeper.js'
 import { auditingSink } from '../../shared/events/audit.js'
@@ -233,7 +235,8 @@ describe('the sweeper: calls and exact inputs', () => {
     ddb
       .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'TEAM#acme#TOKENS' } }, false)
       .resolves({ Items: [indexed({ expiresAt: at(-1), expiryWarned: 1 })] })
-    ddb.on(UpdateCommand).resolves({ Attributes: { name: 'ci' } })
+    const marked = { ...indexed({ expiresAt: at(-1), expiryWarned: 1 }), name: 'ci' }
+    ddb.on(UpdateCommand).resolves({ Attributes: marked })
     ddb.on(TransactWriteCommand).resolves({})
     expect(await sweep({ now: NOW })).toMatchObject({ expired: 1 })
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
@@ -250,14 +253,19 @@ describe('the sweeper: calls and exact inputs', () => {
       ReturnValues: 'ALL_NEW',
     })
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
-    // The token, its name guard and its owner's quota count go together.
+    // The token, its name guard and its owner's quota count and listed bytes go together.
     expect(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[2]).toEqual({
       Update: {
         TableName: TABLE,
         Key: { PK: 'TEAM#acme', SK: 'USER#bob' },
-        UpdateExpression: 'ADD tokenCount :by',
+        UpdateExpression:
+          'ADD tokenCount :by SET tokenBytes = if_not_exists(tokenBytes, :unmeasured) - :bytes',
         ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':by': -1 },
+        ExpressionAttributeValues: {
+          ':by': -1,
+          ':bytes': listedBytes(AccessToken.decode(marked)),
+          ':unmeasured': 2 ** 50,
+        },
       },
     })
   })

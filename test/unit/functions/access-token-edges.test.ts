@@ -13,6 +13,8 @@ import { handler as remove } from '../../../functions/tokens/delete.js'
 import { handler as list } from '../../../functions/tokens/list.js'
 import { handler as rotate } from '../../../functions/tokens/rotate.js'
 import { handler as verify } from '../../../functions/tokens/verify.js'
+import { listedBytes } from '../../../shared/data/access-tokens.js'
+import { AccessToken } from '../../../shared/data/entities.js'
 import { keys } from '../../../shared/data/keys.js'
 import { parsePersonalToken } from '../../../shared/tokens/personal-token.js'
 import { awsError, cancelled } from '../../support/aws-errors.js'
@@ -311,12 +313,8 @@ describe('the quota', () => {
   it('counts first for a user made before the count, never from zero', async () => {
     policy({ maxTokensPerUser: 3 })
     ddb.on(GetCommand, { Key: USER_KEY }).resolves({ Item: {} }) // no tokenCount at all
-    ddb.on(QueryCommand).resolves({
-      Items: [
-        { kind: 'AccessToken', id: 1 },
-        { kind: 'AccessToken', id: 2 },
-      ],
-    })
+    const held = [1, 2].map((id) => storedToken({ id }).item)
+    ddb.on(QueryCommand).resolves({ Items: held })
     ddb
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled('None', 'None', 'ConditionalCheckFailed'))
@@ -325,9 +323,13 @@ describe('the quota', () => {
     expect(reply.statusCode).toBe(200)
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: USER_KEY,
-      UpdateExpression: 'SET tokenCount = :present',
-      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(tokenCount)',
-      ExpressionAttributeValues: { ':present': 2 },
+      UpdateExpression: 'SET tokenCount = :count, tokenBytes = :bytes',
+      ConditionExpression:
+        'attribute_exists(PK) AND attribute_not_exists(tokenCount) AND attribute_not_exists(tokenBytes)',
+      ExpressionAttributeValues: {
+        ':count': 2,
+        ':bytes': held.reduce((sum, item) => sum + listedBytes(AccessToken.decode(item)), 0),
+      },
     })
   })
 
@@ -342,7 +344,7 @@ describe('the quota', () => {
     expect(full.statusCode).toBe(403)
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: USER_KEY,
-      ExpressionAttributeValues: { ':present': 3 },
+      ExpressionAttributeValues: expect.objectContaining({ ':count': 3 }),
     })
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
   })

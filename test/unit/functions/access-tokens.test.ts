@@ -14,6 +14,8 @@ import { handler as create } from '../../../functions/tokens/create.js'
 import { handler as remove } from '../../../functions/tokens/delete.js'
 import { handler as removeAll } from '../../../functions/tokens/delete-all.js'
 import { handler as list } from '../../../functions/tokens/list.js'
+import { listedBytes } from '../../../shared/data/access-tokens.js'
+import { AccessToken } from '../../../shared/data/entities.js'
 import { keys } from '../../../shared/data/keys.js'
 import { routes } from '../../../shared/routes.js'
 import { awsError, cancelled } from '../../support/aws-errors.js'
@@ -28,11 +30,14 @@ const NOW = new Date('2026-11-22T10:00:00.000Z')
 const userMark = {
   TableName: TABLE,
   Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
-  ProjectionExpression: 'tokenCount, revokedThrough',
+  ProjectionExpression: 'tokenCount, tokenBytes, revokedThrough',
   ConsistentRead: true,
 }
 
 const allCalls = () => ddb.calls().length
+/** What a token's view adds to GET /api/tokens on Lambda: encoded twice, with a comma. */
+const viewBytes = (view: { dateCreated: string }) =>
+  Buffer.byteLength(JSON.stringify(JSON.stringify({ ...view, lastUsed: view.dateCreated }))) - 1
 let logged: string[] = []
 
 beforeEach(() => {
@@ -312,16 +317,26 @@ describe('POST /api/tokens', () => {
         },
       },
       {
-        // the user's count of tokens: under the team's quota (the default 1,000), first
-        // under the 568 whose listing can't pass its byte budget, whatever they hold;
-        // and the id above the user's delete-all mark (its mirror on the user item)
+        // the user's count of tokens and their listed bytes: under the team's quota (the
+        // default 1,000), and under 568 tokens (whose listing can't pass its byte budget,
+        // whatever they hold) or within the budget with this one's bytes; and the id
+        // above the user's delete-all mark (its mirror on the user item)
         Update: {
           TableName: TABLE,
           Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
-          UpdateExpression: 'ADD tokenCount :by',
+          UpdateExpression:
+            'ADD tokenCount :by SET tokenBytes = if_not_exists(tokenBytes, :unmeasured) + :bytes',
           ConditionExpression:
-            'attribute_exists(PK) AND tokenCount < :quota AND (attribute_not_exists(revokedThrough) OR revokedThrough < :id)',
-          ExpressionAttributeValues: { ':by': 1, ':quota': 568, ':id': 8 },
+            'attribute_exists(PK) AND tokenCount < :quota AND (tokenCount < :light OR tokenBytes <= :room) AND (attribute_not_exists(revokedThrough) OR revokedThrough < :id)',
+          ExpressionAttributeValues: {
+            ':by': 1,
+            ':quota': 1000,
+            ':light': 568,
+            ':room': 5 * 1024 * 1024 - viewBytes(reply.json.token),
+            ':id': 8,
+            ':bytes': viewBytes(reply.json.token),
+            ':unmeasured': 2 ** 50,
+          },
         },
       },
     ])
@@ -338,38 +353,65 @@ describe('POST /api/tokens', () => {
   })
 
   describe('past 568 tokens, the byte budget of the listing (5 MB)', () => {
-    const quotaOf = (call: number) =>
+    const countItem = (call: number) =>
       ddb.commandCalls(TransactWriteCommand)[call]?.args[0].input.TransactItems?.[2]?.Update
-        ?.ExpressionAttributeValues?.[':quota']
     const scopes = Array.from({ length: 50 }, (_, i) => `s${i}`.padEnd(100, 'x'))
     /** A held token of 50 long scopes and `pad` characters of meta (3 bytes each). */
     const held = (id: number, pad: number) =>
       storedToken({ id, meta: { pad: '€'.repeat(pad) }, scopes }).item
-    const holding = (count: number, pad: number) => {
+    /** The user holds these tokens, and their count item says `stored`. */
+    const holding = (count: number, pad: number, stored: Record<string, number>) => {
       const items = Array.from({ length: count }, (_, i) => held(i + 1, pad))
       ddb
         .on(QueryCommand)
         .resolvesOnce({ Items: items.slice(0, 50), LastEvaluatedKey: { PK: 'x', SK: 'y' } })
         .resolves({ Items: items.slice(50) })
+      ddb.on(GetCommand, userMark).resolves({ Item: stored })
+      return items.reduce((sum, item) => sum + listedBytes(AccessToken.decode(item)), 0)
     }
     const over = () => cancelled('None', 'None', 'ConditionalCheckFailed')
 
-    it('reads the tokens held and writes under the full quota when the new one fits', async () => {
+    it('takes one transaction still: the bytes kept on the count item decide, no token read', async () => {
       const caller = creatingAs(600)
-      holding(580, 10) // 580 of ~5.5 KB listed: 3.2 MB
-      ddb.on(TransactWriteCommand).rejectsOnce(over()).resolves({})
-      ddb.on(GetCommand, userMark).resolves({ Item: {} }) // no delete-all: the count refused
+      ddb.on(TransactWriteCommand).resolves({})
       const reply = await postAs(caller)
       expect(reply.statusCode).toBe(200)
-      expect([quotaOf(0), quotaOf(1)]).toEqual([568, 1000])
+      expect(countItem(0)?.ConditionExpression).toContain(
+        '(tokenCount < :light OR tokenBytes <= :room)',
+      )
+      expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0)
+      expect(allCalls()).toBe(4) // verify + policy and id (together) + transaction
+    })
+
+    it('measures a user from before the bytes once, when the count item refuses, then writes', async () => {
+      const caller = creatingAs(600)
+      const bytes = holding(580, 10, { tokenCount: 580, tokenBytes: 2 ** 50 + 512 }) // 3.2 MB
+      ddb.on(TransactWriteCommand).rejectsOnce(over()).resolves({})
+      const reply = await postAs(caller)
+      expect(reply.statusCode).toBe(200)
       expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2) // 1 per page of the user's tokens
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
+        UpdateExpression: 'SET tokenCount = :count, tokenBytes = :bytes',
+        ConditionExpression: 'tokenCount = :counted AND tokenBytes = :measured',
+        ExpressionAttributeValues: {
+          ':count': 580,
+          ':bytes': bytes,
+          ':counted': 580,
+          ':measured': 2 ** 50 + 512,
+        },
+      })
+      expect(countItem(1)).toEqual(countItem(0)) // the same write again, now measured
     })
 
     it('refuses with 403 quota_exceeded, writing nothing, when the listing would pass 5 MB', async () => {
       const caller = creatingAs(600)
-      holding(620, 1000) // 620 of ~8.5 KB listed: 5.3 MB
+      const items = Array.from({ length: 620 }, (_, i) => held(i + 1, 1000))
+      const bytes = items.reduce((sum, item) => sum + listedBytes(AccessToken.decode(item)), 0)
+      // 5.3 MB, measured right; the mark mirrored below the id
+      holding(620, 1000, { tokenCount: 620, tokenBytes: bytes, revokedThrough: 7 })
       ddb.on(TransactWriteCommand).rejects(over())
-      ddb.on(GetCommand, userMark).resolves({ Item: { revokedThrough: 7 } }) // below the id
       const reply = await postAs(caller)
       expect(reply.statusCode).toBe(403)
       expect(reply.json.code).toBe('quota_exceeded')
@@ -377,6 +419,8 @@ describe('POST /api/tokens', () => {
         "This user's tokens would take more than 5 MB to list (GET /api/tokens answers them all at once); delete some first.",
       )
       expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1)
+      // Only the id taken: the count item was right, so the recount wrote nothing.
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1)
     })
   })
 
@@ -562,9 +606,14 @@ describe('DELETE /api/tokens/{tokenId}', () => {
           Update: {
             TableName: TABLE,
             Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
-            UpdateExpression: 'ADD tokenCount :by',
+            UpdateExpression:
+              'ADD tokenCount :by SET tokenBytes = if_not_exists(tokenBytes, :unmeasured) - :bytes',
             ConditionExpression: 'attribute_exists(PK)',
-            ExpressionAttributeValues: { ':by': -1 },
+            ExpressionAttributeValues: {
+              ':by': -1,
+              ':bytes': listedBytes(AccessToken.decode(target.item)),
+              ':unmeasured': 2 ** 50,
+            },
           },
         },
       ],
@@ -636,7 +685,7 @@ describe('DELETE /api/tokens/delete-all', () => {
         Update: {
           TableName: TABLE,
           Key: { PK: 'TEAM#acme', SK: 'USER#alice' },
-          UpdateExpression: 'SET revokedThrough = :id, tokenCount = :zero',
+          UpdateExpression: 'SET revokedThrough = :id, tokenCount = :zero, tokenBytes = :zero',
           ConditionExpression: 'attribute_exists(PK)',
           ExpressionAttributeValues: { ':id': 70_000, ':zero': 0 },
         },

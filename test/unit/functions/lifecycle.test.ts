@@ -18,6 +18,8 @@ import { handler as putPolicy } from '../../../functions/token-policy/put.js'
 import { handler as create } from '../../../functions/tokens/create.js'
 import { handler as rotateToken } from '../../../functions/tokens/rotate.js'
 import { config } from '../../../shared/context.js'
+import { listedBytes } from '../../../shared/data/access-tokens.js'
+import { AccessToken } from '../../../shared/data/entities.js'
 import { keys } from '../../../shared/data/keys.js'
 import type { HttpHandler } from '../../../shared/http/stack.js'
 import { sealer } from '../../../shared/keys/sealing.js'
@@ -174,20 +176,22 @@ describe('POST /api/tokens under the team policy', () => {
   const POLICY_KEY = { PK: 'TEAM#acme', SK: 'TOKENPOLICY' }
   const USER_KEY = { PK: 'TEAM#acme', SK: 'USER#alice' }
 
-  it('recounts once when the quota is full: the count, a keys-only Query, a conditional set', async () => {
+  it('recounts once when the quota is full: count and bytes, the tokens, a conditional set', async () => {
     const caller = storedToken({ lastUsed: NOW.toISOString() })
+    const held = [1, 2, 7].map((id) => storedToken({ id }).item)
+    const bytes = (ids: number[]) =>
+      held
+        .filter((item) => ids.includes(item.id))
+        .reduce((sum, item) => sum + listedBytes(AccessToken.decode(item)), 0)
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(GetCommand, { Key: POLICY_KEY }).resolves({ Item: { maxTokensPerUser: 3 } })
-    ddb.on(GetCommand, { Key: USER_KEY }).resolves({ Item: { tokenCount: 3 } })
+    ddb
+      .on(GetCommand, { Key: USER_KEY })
+      .resolves({ Item: { tokenCount: 3, tokenBytes: bytes([1, 2, 7]) } })
     ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 9 } })
     // Live tokens only count: the mark revoked token 1 (not yet swept).
     ddb.on(QueryCommand).resolves({
-      Items: [
-        { kind: 'TokenRevocation', revokedThrough: 1 },
-        { kind: 'AccessToken', id: 1 },
-        { kind: 'AccessToken', id: 2 },
-        { kind: 'AccessToken', id: 7 },
-      ],
+      Items: [{ kind: 'TokenRevocation', revokedThrough: 1 }, ...held],
     })
     ddb
       .on(TransactWriteCommand)
@@ -203,24 +207,29 @@ describe('POST /api/tokens under the team policy', () => {
     expect(ddb).toHaveReceivedCommandWith(GetCommand, {
       TableName: TABLE,
       Key: USER_KEY,
-      // the refusal's one read: the count, and the mark's mirror (no delete-all here)
-      ProjectionExpression: 'tokenCount, revokedThrough',
+      // the refusal's one read: count, bytes, and the mark's mirror (no delete-all here)
+      ProjectionExpression: 'tokenCount, tokenBytes, revokedThrough',
       ConsistentRead: true,
     })
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2) // the policy; the user item once
-    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+    // Whole items: their listed bytes are measured from them.
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: { ':pk': 'TEAM#acme#USER#alice', ':prefix': 'PAT#' },
-      ProjectionExpression: 'kind, id, revokedThrough',
       ConsistentRead: true,
     })
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: TABLE,
       Key: USER_KEY,
-      UpdateExpression: 'SET tokenCount = :present',
-      ConditionExpression: 'tokenCount = :counted',
-      ExpressionAttributeValues: { ':present': 2, ':counted': 3 },
+      UpdateExpression: 'SET tokenCount = :count, tokenBytes = :bytes',
+      ConditionExpression: 'tokenCount = :counted AND tokenBytes = :measured',
+      ExpressionAttributeValues: {
+        ':count': 2,
+        ':bytes': bytes([2, 7]),
+        ':counted': 3,
+        ':measured': bytes([1, 2, 7]),
+      },
     })
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2)
   })
@@ -229,14 +238,11 @@ describe('POST /api/tokens under the team policy', () => {
     const caller = storedToken({ lastUsed: NOW.toISOString() })
     ddb.on(BatchGetCommand).callsFake(tokenLookup(caller.item))
     ddb.on(GetCommand, { Key: POLICY_KEY }).resolves({ Item: { maxTokensPerUser: 2 } })
-    ddb.on(GetCommand, { Key: USER_KEY }).resolves({ Item: { tokenCount: 2 } })
+    const held = [1, 2].map((id) => storedToken({ id }).item)
+    const bytes = held.reduce((sum, item) => sum + listedBytes(AccessToken.decode(item)), 0)
+    ddb.on(GetCommand, { Key: USER_KEY }).resolves({ Item: { tokenCount: 2, tokenBytes: bytes } })
     ddb.on(UpdateCommand).resolves({ Attributes: { tokenSeq: 9 } })
-    ddb.on(QueryCommand).resolves({
-      Items: [
-        { kind: 'AccessToken', id: 1 },
-        { kind: 'AccessToken', id: 2 },
-      ],
-    })
+    ddb.on(QueryCommand).resolves({ Items: held })
     ddb.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'))
     const reply = await invoke(handler('tokens/create'), {
       method: 'POST',

@@ -9,9 +9,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handler as audit } from '../../../functions/audit/list.js'
 import { handler as remove } from '../../../functions/team-tokens/delete.js'
 import { handler as list } from '../../../functions/team-tokens/list.js'
+import { listedBytes } from '../../../shared/data/access-tokens.js'
+import { AccessToken } from '../../../shared/data/entities.js'
 import { cancelled, conditionFailed } from '../../support/aws-errors.js'
 import { invoke } from '../../support/invoke.js'
 import { serviceJwt } from '../../support/jwt.js'
+import { storedToken } from '../../support/tokens.js'
 
 const ddb = mockClient(DynamoDBDocumentClient)
 const TABLE = 'latchkey-unit'
@@ -19,6 +22,8 @@ const NOW = new Date('2026-11-22T10:00:00.000Z')
 const params = { team: 'acme' }
 
 const bearer = (role: 'admin' | 'member') => serviceJwt({ role })
+/** bob's token 2 as the removal's mark returns it (ALL_NEW). */
+const laptop = { ...storedToken({ username: 'bob', id: 2 }).item, name: 'laptop' }
 
 const indexed = (username: string, id: number, due = '~') => ({
   kind: 'AccessToken',
@@ -187,7 +192,7 @@ describe('DELETE /v1/teams/{team}/users/{user}/tokens/{tokenId}: calls and exact
   const removeParams = { team: 'acme', user: 'bob', tokenId: '2' }
 
   it('marks who removes it, then deletes it with its name guard: 2 calls', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { name: 'laptop' } })
+    ddb.on(UpdateCommand).resolves({ Attributes: laptop })
     ddb.on(TransactWriteCommand).resolves({})
     const reply = await invoke(remove, {
       method: 'DELETE',
@@ -216,14 +221,20 @@ describe('DELETE /v1/teams/{team}/users/{user}/tokens/{tokenId}: calls and exact
           },
         },
         { Delete: { TableName: TABLE, Key: { PK: 'TEAM#acme#USER#bob', SK: 'PATNAME#laptop' } } },
-        // bob holds one token fewer: the quota's count, in the same transaction
+        // bob holds one token fewer, and its bytes fewer listed: the quota's count and
+        // the list's total, in the same transaction
         {
           Update: {
             TableName: TABLE,
             Key: { PK: 'TEAM#acme', SK: 'USER#bob' },
-            UpdateExpression: 'ADD tokenCount :by',
+            UpdateExpression:
+              'ADD tokenCount :by SET tokenBytes = if_not_exists(tokenBytes, :unmeasured) - :bytes',
             ConditionExpression: 'attribute_exists(PK)',
-            ExpressionAttributeValues: { ':by': -1 },
+            ExpressionAttributeValues: {
+              ':by': -1,
+              ':bytes': listedBytes(AccessToken.decode(laptop)),
+              ':unmeasured': 2 ** 50,
+            },
           },
         },
       ],
@@ -231,7 +242,7 @@ describe('DELETE /v1/teams/{team}/users/{user}/tokens/{tokenId}: calls and exact
   })
 
   it('deletes without the count when the owner was deleted meanwhile (never recreates the user)', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { name: 'laptop' } })
+    ddb.on(UpdateCommand).resolves({ Attributes: laptop })
     ddb
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled('None', 'None', 'ConditionalCheckFailed'))
