@@ -386,14 +386,25 @@ export async function measureLatency(
               },
             },
             {
-              // The user's count under the quota, on an item of the floor's own, so the
-              // service's users keep their counts.
+              // The user's count under the quota and the list's bytes under its bound
+              // (GET /api/tokens answers them all at once), and the id above the user's
+              // delete-all mark, as the service's guarantees need: on an item of the
+              // floor's own, so the service's users keep their counts.
               Update: {
                 TableName,
                 Key: { PK: 'TEAM#acme', SK: `USER#${FLOOR_USER}` },
-                UpdateExpression: 'ADD tokenCount :one',
-                ConditionExpression: 'attribute_not_exists(tokenCount) OR tokenCount < :quota',
-                ExpressionAttributeValues: { ':one': 1, ':quota': Number.MAX_SAFE_INTEGER },
+                UpdateExpression:
+                  'ADD tokenCount :one SET tokenBytes = if_not_exists(tokenBytes, :zero) + :bytes',
+                ConditionExpression:
+                  '(attribute_not_exists(tokenCount) OR tokenCount < :quota) AND (attribute_not_exists(tokenBytes) OR tokenBytes <= :room) AND (attribute_not_exists(revokedThrough) OR revokedThrough < :id)',
+                ExpressionAttributeValues: {
+                  ':one': 1,
+                  ':zero': 0,
+                  ':quota': Number.MAX_SAFE_INTEGER,
+                  ':bytes': Buffer.byteLength(JSON.stringify({ id, name, token: null })),
+                  ':room': Number.MAX_SAFE_INTEGER,
+                  ':id': id,
+                },
               },
             },
           ],
