@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { readConfig } from '../shared/config.js'
 import { createContext, installContext } from '../shared/context.js'
 import { createStore } from '../shared/data/client.js'
@@ -11,8 +11,15 @@ import { bootstrap } from './bootstrap.js'
 import { ensureTable } from './ensure-table.js'
 import { startServer } from './server.js'
 
-const keyFile = async (prefix: string, name: string, write: (path: string) => Promise<unknown>) => {
+/** Key files made for one app, removed with it (a test run starts hundreds of apps). */
+const keyFile = async (
+  made: string[],
+  prefix: string,
+  name: string,
+  write: (path: string) => Promise<unknown>,
+) => {
   const path = join(await mkdtemp(join(tmpdir(), prefix)), name)
+  made.push(dirname(path))
   await write(path)
   return path
 }
@@ -31,6 +38,7 @@ export async function startApp(options: {
   /** The local IAM emulation (local/iam.ts); on unless turned off (the bench). */
   emulateIam?: boolean
 }) {
+  const made: string[] = []
   const config = readConfig({
     ...process.env,
     ...options.env,
@@ -38,10 +46,10 @@ export async function startApp(options: {
     TABLE_NAME: `latchkey-${randomUUID()}`,
     JWT_KEY_FILE:
       process.env.JWT_KEY_FILE ||
-      (await keyFile('latchkey-keys-', 'jwt-keys.json', writeJwtKeyFile)),
+      (await keyFile(made, 'latchkey-keys-', 'jwt-keys.json', writeJwtKeyFile)),
     SEAL_KEY_FILE:
       process.env.SEAL_KEY_FILE ||
-      (await keyFile('latchkey-seal-', 'seal-key.json', writeSealKeyFile)),
+      (await keyFile(made, 'latchkey-seal-', 'seal-key.json', writeSealKeyFile)),
   })
   // The service's store on the deployed transport; the SDK's for the table's set-up and
   // for the tests' own reads and writes, which look at the table beside the service.
@@ -66,9 +74,10 @@ export async function startApp(options: {
     /** The service's client: middleware added to its stack sees every call the service makes. */
     dynamo,
     tableName,
-    close: () => {
+    close: async () => {
       inspector.dynamo.destroy()
-      return server.close()
+      await server.close()
+      await Promise.all(made.map((folder) => rm(folder, { recursive: true, force: true })))
     },
   }
 }

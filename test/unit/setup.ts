@@ -1,7 +1,8 @@
 import 'aws-sdk-client-mock-vitest/extend'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterAll } from 'vitest'
 import { readConfig } from '../../shared/config.js'
 import { createContext, installContext } from '../../shared/context.js'
 import { writeJwtKeyFile } from '../../shared/keys/local-jwt-keys.js'
@@ -24,3 +25,5 @@ installContext(
     }),
   ),
 )
+// Gone with the file's tests: a run makes one folder per test file.
+afterAll(() => rm(folder, { recursive: true, force: true }))
