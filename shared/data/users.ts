@@ -98,19 +98,23 @@ export async function teamExists(team: string): Promise<boolean> {
   return Item !== undefined
 }
 
-export async function getUser(team: string, username: string): Promise<UserRecord | undefined> {
-  const { Item } = await db().send(
-    new GetCommand({ TableName: table(), Key: keys.user(team, username), ConsistentRead: true }),
-  )
-  if (!Item) return undefined
+/** A user as the service sees it: the token bookkeeping on its item left out. */
+function userOf(item: Record<string, unknown>): UserRecord {
   const {
     tokenSeq: _s,
     tokenCount: _c,
     tokenBytes: _b,
     revokedThrough: _m,
     ...user
-  } = User.decode(Item)
+  } = User.decode(item)
   return user
+}
+
+export async function getUser(team: string, username: string): Promise<UserRecord | undefined> {
+  const { Item } = await db().send(
+    new GetCommand({ TableName: table(), Key: keys.user(team, username), ConsistentRead: true }),
+  )
+  return Item ? userOf(Item) : undefined
 }
 
 /**
@@ -177,15 +181,6 @@ export async function readUsers(
   after?: string,
 ): Promise<{ users: UserRecord[]; last?: string }> {
   const page = await readRange(ranges.users(team), count, after)
-  const users = page.items.map((item) => {
-    const {
-      tokenSeq: _s,
-      tokenCount: _c,
-      tokenBytes: _b,
-      revokedThrough: _m,
-      ...user
-    } = User.decode(item)
-    return user
-  })
+  const users = page.items.map(userOf)
   return { users, last: page.last }
 }
