@@ -151,12 +151,18 @@ export async function revokeLeakedTokens(
     candidates.flatMap((candidate) => (candidate ? [candidate.key, ...markOf(candidate)] : [])),
   )
   const labels: boolean[] = new Array(reports.length).fill(false)
+  // A token reported more than once is revoked once, and labelled alike each time: two
+  // writes of one token would race, and the loser's entry would read false_positive.
+  const first = new Map<string, number>()
+  reports.forEach((report, i) => {
+    if (!first.has(report.token)) first.set(report.token, i)
+  })
   let next = 0
   const worker = async () => {
     for (let i = next++; i < reports.length; i = next++) {
       const candidate = candidates[i]
       const report = reports[i]
-      if (!candidate || !report) continue
+      if (!candidate || !report || first.get(report.token) !== i) continue
       const leak = { url: report.url ?? '', source: report.source ?? '' }
       const item = found.get(keyString(candidate.key))
       const revokedThrough = revokedThroughOf(
@@ -169,9 +175,9 @@ export async function revokeLeakedTokens(
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
   const revoked = labels.filter(Boolean).length
   log('info', 'leak report handled', { reported: reports.length, revoked })
-  return reports.map((report, i) => ({
+  return reports.map((report) => ({
     token_hash: createHash('sha256').update(report.token, 'utf8').digest('hex'),
     token_type: report.type,
-    label: labels[i] ? 'true_positive' : 'false_positive',
+    label: labels[first.get(report.token) ?? -1] ? 'true_positive' : 'false_positive',
   }))
 }

@@ -525,6 +525,21 @@ describe('POST /v1/secret-scanning/revoke', () => {
     expect(ddb.calls()).toHaveLength(0)
   })
 
+  it('revokes a token reported twice once, labelling both entries alike', async () => {
+    const personal = storedToken({ id: 5 })
+    ddb.on(BatchGetCommand).callsFake(tokenLookup(personal.item))
+    // Only the first write finds the token unleaked, as DynamoDB would answer a second.
+    ddb.on(UpdateCommand).resolvesOnce({}).rejects(conditionFailed())
+    const reply = await post([entry(personal.token), entry('garbage'), entry(personal.token)])
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json.map((f: { label: string }) => f.label)).toEqual([
+      'true_positive',
+      'false_positive',
+      'true_positive',
+    ])
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1)
+  })
+
   it('labels a personal token a delete-all revoked false_positive, writing nothing', async () => {
     const personal = storedToken({ id: 5 })
     const mark = {
