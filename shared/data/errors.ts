@@ -57,3 +57,31 @@ export function cancellationReasons(error: unknown): CancellationReason[] | unde
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons
   return (reasons ?? []).map((reason) => reason.Code ?? 'None')
 }
+
+/** An own property of an object, or undefined: reads an error's fields without a cast. */
+const field = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null
+    ? Object.getOwnPropertyDescriptor(value, key)?.value
+    : undefined
+
+/**
+ * An attribute of the item a refused condition saw (ReturnValuesOnConditionCheckFailure:
+ * ALL_OLD). Errors are not unmarshalled by the document client, so it comes as `{ S }`
+ * or `{ N }`; a plain value (an unmarshalled item) is taken as it is.
+ */
+const refusedAttribute = (error: unknown, name: string): unknown =>
+  field(field(error, 'Item'), name)
+
+/** A text attribute of the item a refused condition saw. */
+export function refusedText(error: unknown, name: string): string | undefined {
+  const value = refusedAttribute(error, name)
+  const raw = typeof value === 'string' ? value : field(value, 'S')
+  return typeof raw === 'string' ? raw : undefined
+}
+
+/** A number attribute of the item a refused condition saw. */
+export function refusedNumber(error: unknown, name: string): number | undefined {
+  const value = refusedAttribute(error, name)
+  const raw = typeof value === 'number' ? value : Number(field(value, 'N') ?? Number.NaN)
+  return Number.isFinite(raw) ? raw : undefined
+}

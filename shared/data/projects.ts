@@ -4,7 +4,7 @@ import { getEach, type WriteRequest, writeAll } from './batch.js'
 import { db, table } from './client.js'
 import { PROJECT_CHILDREN, Project } from './entities.js'
 import type { RecordOf } from './entity.js'
-import { isConditionFailed } from './errors.js'
+import { isConditionFailed, refusedText } from './errors.js'
 import { type Key, keys, projectChildren, ranges } from './keys.js'
 import { type RangeOptions, readRange } from './page.js'
 import type { ProjectSettingName, StoredSettings } from './project-settings.js'
@@ -32,13 +32,6 @@ export const newProject = (project: NewProject): ProjectRecord => ({
 
 const newProjectItem = (project: NewProject) => Project.item(newProject(project))
 
-/** A text attribute of the item a failed condition saw (the document client leaves it marshalled). */
-function seenText(item: Record<string, unknown> | undefined, name: string): string | undefined {
-  const value = item?.[name]
-  const raw = value && typeof value === 'object' && 'S' in value ? value.S : value
-  return typeof raw === 'string' ? raw : undefined
-}
-
 /**
  * Creates a project: 'exists' when one of that name does; when one of that name is
  * still being deleted, that deletion (createProject then finishes it and puts again),
@@ -60,10 +53,9 @@ export async function putProject(
     return 'created'
   } catch (error) {
     if (!isConditionFailed(error)) throw error
-    const found = (error as { Item?: Record<string, unknown> }).Item
-    const deletedAt = seenText(found, 'deleting')
+    const deletedAt = refusedText(error, 'deleting')
     if (deletedAt === undefined) return 'exists'
-    const author = seenText(found, 'deletingBy')
+    const author = refusedText(error, 'deletingBy')
     return {
       team: project.team,
       project: project.name,

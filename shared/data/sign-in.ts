@@ -3,21 +3,13 @@ import { serviceOffline } from '../errors.js'
 import { getAll, keyString } from './batch.js'
 import { db, table } from './client.js'
 import { SignInAttempts } from './entities.js'
-import { isConditionFailed } from './errors.js'
+import { isConditionFailed, refusedNumber } from './errors.js'
 import { keys } from './keys.js'
 
 export interface AttemptLimit {
   /** Attempts allowed per window. */
   max: number
   windowMs: number
-}
-
-/** The item a failed condition saw; the document client leaves it marshalled. */
-function windowStartSeen(error: unknown): number | undefined {
-  const item = (error as { Item?: Record<string, unknown> } | undefined)?.Item
-  const value = item?.windowStart
-  const raw = value && typeof value === 'object' && 'N' in value ? value.N : value
-  return raw === undefined ? undefined : Number(raw)
 }
 
 /**
@@ -51,7 +43,7 @@ export async function takeAttempt(
       return undefined
     } catch (error) {
       if (!isConditionFailed(error)) throw error
-      const windowStart = windowStartSeen(error)
+      const windowStart = refusedNumber(error, 'windowStart')
       if (windowStart !== undefined && windowStart > cutoff) return windowStart + limit.windowMs
     }
     try {
