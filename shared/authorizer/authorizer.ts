@@ -1,6 +1,7 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda'
 import { verifyToken } from '../domain/verify.js'
-import { retryWindow } from '../errors.js'
+import { tooManyRequests } from '../errors.js'
+import { errorHeaders } from '../http/errors.js'
 import { describeError, log } from '../log.js'
 
 /**
@@ -80,16 +81,9 @@ export function createAuthorizer(options: AuthorizerOptions, clock = () => new D
       : {}
     if (verdict.code === 'INSUFFICIENT_SCOPE') return { status: 403, headers: {} }
     if (verdict.code === 'RATE_LIMITED' && verdict.ratelimit) {
-      // As Latchkey's own 429 (shared/http/errors.ts): both forms of the same moment.
-      const retry = retryWindow(verdict.ratelimit.reset * 1000, now.getTime())
-      return {
-        status: 429,
-        headers: {
-          ...rateHeaders,
-          'retry-after': String(retry.retryAfterSeconds),
-          'x-ratelimit-retry-at': String(retry.retryAt),
-        },
-      }
+      // Latchkey's own 429, headers and all: both forms of the same moment.
+      const refusal = tooManyRequests('rate limited', verdict.ratelimit.reset * 1000, now.getTime())
+      return { status: 429, headers: { ...rateHeaders, ...errorHeaders(refusal) } }
     }
     if (!verdict.valid || !verdict.token) return { status: 401, headers: {} }
     const { team, user, id, kind, scopes } = verdict.token
